@@ -1,0 +1,1 @@
+"""Isaac Lab tasks of dactyl-lab."""
