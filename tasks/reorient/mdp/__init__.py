@@ -1,0 +1,10 @@
+"""MDP terms of the Dactyl reorientation task: small pure functions and a few stateful terms."""
+
+from isaaclab.envs.mdp import *  # noqa: F401,F403  (Isaac Lab's stock terms: is_terminated, reset_* ...)
+from isaaclab_tasks.core.reorient.mdp import reset_reorient_hand  # noqa: F401
+
+from .actions import RelativeMotorTargetAction, RelativeMotorTargetActionCfg  # noqa: F401
+from .commands import GoalOrientationCommand, GoalOrientationCommandCfg  # noqa: F401
+from .observations import *  # noqa: F401,F403
+from .rewards import *  # noqa: F401,F403
+from .terminations import *  # noqa: F401,F403

@@ -1,0 +1,97 @@
+"""Isaac Lab configs of the Dactyl scene: the generated Shadow hand, the cube, a ground plane, the goal marker.
+
+Nothing here touches the network: the hand USD is generated from gymnasium-robotics (see
+:mod:`dactyl_lab.assets.build`) and the cube, ground and marker are procedural shapes.
+"""
+
+from __future__ import annotations
+
+import isaaclab.sim as sim_utils
+from isaaclab.actuators import ImplicitActuatorCfg
+from isaaclab.assets import ArticulationCfg, AssetBaseCfg, RigidObjectCfg
+from isaaclab.markers import VisualizationMarkersCfg
+from isaaclab_newton.sim.schemas import NewtonArticulationCfg
+
+from dactyl_lab import hand
+from dactyl_lab.assets import shadow_mjcf
+from dactyl_lab.assets.build import hand_asset
+
+HAND_BASE_POS_M = (0.0, 0.0, 0.5)
+"""Where the hand mount sits in each environment [m]; the palm faces up (+z)."""
+
+CUBE_MASS_KG = shadow_mjcf.CUBE_DENSITY_KG_M3 * shadow_mjcf.CUBE_EDGE_M**3
+"""Mass of the default 5 cm block [kg] (~0.071 kg)."""
+
+
+def shadow_hand_cfg() -> ArticulationCfg:
+    """The generated Shadow hand (24 joints, 20 motors), fixed at :data:`HAND_BASE_POS_M`."""
+    return ArticulationCfg(
+        prim_path="{ENV_REGEX_NS}/Robot",
+        spawn=sim_utils.UsdFileCfg(
+            usd_path=str(hand_asset().usd_path),
+            articulation_props=NewtonArticulationCfg(self_collision_enabled=False),
+        ),
+        init_state=ArticulationCfg.InitialStateCfg(pos=HAND_BASE_POS_M, rot=(0.0, 0.0, 0.0, 1.0), joint_pos={".*": 0.0}),
+        joint_ordering="mjwarp",
+        body_ordering="mjwarp",
+        actuators={
+            "joint_motors": ImplicitActuatorCfg(
+                joint_names_expr=list(hand.JOINT_MOTOR_NAMES),
+                stiffness={n: hand.MOTOR_STIFFNESS[n] for n in hand.JOINT_MOTOR_NAMES},
+                damping={n: hand.JOINT_DAMPING[n] for n in hand.JOINT_MOTOR_NAMES},
+                effort_limit_sim={n: hand.MOTOR_EFFORT_LIMIT[n] for n in hand.JOINT_MOTOR_NAMES},
+                armature={n: hand.JOINT_ARMATURE[n] for n in hand.JOINT_MOTOR_NAMES},
+            ),
+            # J1 and J2 of each finger are driven through the tendon motor authored in the asset
+            "tendon_joints": ImplicitActuatorCfg(
+                joint_names_expr=["rh_(FF|MF|RF|LF)J(2|1)"],
+                stiffness=None,
+                damping=None,
+                armature=hand.JOINT_ARMATURE["rh_FFJ1"],
+            ),
+        },
+    )
+
+
+def cube_cfg(edge_m: float = shadow_mjcf.CUBE_EDGE_M) -> RigidObjectCfg:
+    """The Dactyl block: a free cube resting above the palm."""
+    x, y, z = shadow_mjcf.palm_up_cube_position()
+    return RigidObjectCfg(
+        prim_path="{ENV_REGEX_NS}/object",
+        spawn=sim_utils.CuboidCfg(
+            size=(edge_m, edge_m, edge_m),
+            rigid_props=sim_utils.RigidBodyPropertiesCfg(),
+            mass_props=sim_utils.MassPropertiesCfg(mass=shadow_mjcf.CUBE_DENSITY_KG_M3 * edge_m**3),
+            collision_props=sim_utils.CollisionPropertiesCfg(),
+            visual_material=sim_utils.PreviewSurfaceCfg(diffuse_color=(0.9, 0.5, 0.1)),
+        ),
+        init_state=RigidObjectCfg.InitialStateCfg(
+            pos=(HAND_BASE_POS_M[0] + x, HAND_BASE_POS_M[1] + y, HAND_BASE_POS_M[2] + z + 0.01), rot=(0.0, 0.0, 0.0, 1.0)
+        ),
+    )
+
+
+def ground_cfg() -> AssetBaseCfg:
+    """A static 4 m x 4 m slab at z = 0 (Isaac Lab's grid-plane USD lives on the cloud host)."""
+    return AssetBaseCfg(
+        prim_path="/World/ground",
+        spawn=sim_utils.CuboidCfg(
+            size=(4.0, 4.0, 0.02),
+            collision_props=sim_utils.CollisionPropertiesCfg(),
+            visual_material=sim_utils.PreviewSurfaceCfg(diffuse_color=(0.2, 0.2, 0.25)),
+        ),
+        init_state=AssetBaseCfg.InitialStateCfg(pos=(0.0, 0.0, -0.01)),
+    )
+
+
+def goal_marker_cfg(edge_m: float = shadow_mjcf.CUBE_EDGE_M) -> VisualizationMarkersCfg:
+    """A translucent green cube drawn at the goal orientation."""
+    return VisualizationMarkersCfg(
+        prim_path="/Visuals/goal_marker",
+        markers={
+            "goal": sim_utils.CuboidCfg(
+                size=(edge_m, edge_m, edge_m),
+                visual_material=sim_utils.PreviewSurfaceCfg(diffuse_color=(0.1, 0.8, 0.2), opacity=0.5),
+            )
+        },
+    )

@@ -1,0 +1,75 @@
+"""ONNX Runtime session of an exported policy, batch 1, carrying the LSTM state (h, c) between steps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+from dactyl_lab.contract import ContractMismatchError, PolicyContract, read_contract
+
+
+class OnnxPolicy:
+    """``policy(obs) -> action``; the recurrent state starts at zeros and is zeroed by :meth:`reset`."""
+
+    def __init__(self, path: str | Path, contract: PolicyContract | None = None, threads: int = 1):
+        """
+        Args:
+            path: the exported ``.onnx`` file.
+            contract: its contract (read from the file's metadata if not given).
+            threads: ONNX Runtime intra-op threads (1 is fastest for a batch of one and leaves cores free).
+        """
+        self.path = Path(path)
+        self.contract = contract or read_contract(self.path)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        self.session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+        self._check_signature()
+        self.reset()
+
+    def _check_signature(self) -> None:
+        c = self.contract
+        inputs = {i.name: i for i in self.session.get_inputs()}
+        outputs = {o.name: o for o in self.session.get_outputs()}
+        state_in = c.rnn.state_inputs if c.rnn else []
+        state_out = c.rnn.state_outputs if c.rnn else []
+        want_in, want_out = [c.input_name, *state_in], [c.output_name, *state_out]
+        if set(inputs) != set(want_in) or not set(want_out) <= set(outputs):
+            raise ContractMismatchError(
+                f"{self.path}: ONNX inputs {sorted(inputs)} / outputs {sorted(outputs)} do not match the contract "
+                f"(inputs {want_in}, outputs {want_out}); the file and its contract disagree: re-export"
+            )
+        obs_dim = inputs[c.input_name].shape[-1]
+        if isinstance(obs_dim, int) and obs_dim != c.observation_size:
+            raise ContractMismatchError(
+                f"{self.path}: the network takes {obs_dim} observations but the contract's terms add up to "
+                f"{c.observation_size}; re-export"
+            )
+        act_dim = outputs[c.output_name].shape[-1]
+        if isinstance(act_dim, int) and act_dim != c.action_size:
+            raise ContractMismatchError(
+                f"{self.path}: the network outputs {act_dim} actions but the contract names {c.action_size} motors"
+            )
+        self._state_in, self._state_out = list(state_in), list(state_out)
+        self._outputs = [c.output_name, *state_out]
+
+    @property
+    def recurrent(self) -> bool:
+        return bool(self._state_in)
+
+    def reset(self) -> None:
+        """Zero the recurrent state (episode start)."""
+        rnn = self.contract.rnn
+        shape = (rnn.num_layers, 1, rnn.hidden_size) if rnn else None
+        self.state = {name: np.zeros(shape, dtype=np.float32) for name in self._state_in}
+
+    def __call__(self, obs: np.ndarray) -> np.ndarray:
+        """One step: ``obs`` (obs_dim,) -> action (num_motors,) float64; advances the recurrent state."""
+        feeds = {self.contract.input_name: np.asarray(obs, dtype=np.float32).reshape(1, -1), **self.state}
+        result = self.session.run(self._outputs, feeds)
+        for name_in, value in zip(self._state_in, result[1:]):
+            self.state[name_in] = value
+        return result[0].reshape(-1).astype(np.float64)

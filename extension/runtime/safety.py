@@ -1,0 +1,188 @@
+"""Safety layer between the policy and the motors.
+
+* clamp every target to its limits [rad] and to a maximum change per control step [rad];
+* watchdog: a missing/stale object pose (age > ``pose_stale_s`` [s]) or any non-finite reading holds the
+  last safe targets and records a :class:`SafetyEvent`;
+* operator stop (Ctrl-C / SIGINT / SIGTERM) and the end of a run: ramp to a safe pose (the hand's current
+  pose clipped to the limits, or a neutral pose) at the same rate limit, then ``hand.safe_stop()``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from dactyl_lab import hand
+from dactyl_lab.runtime.interfaces import HandInterface, ObjectPose
+
+
+@dataclass
+class SafetyConfig:
+    max_step_rad: float = 0.2
+    """Largest change of any motor target in one control step [rad] (0.2 rad / 80 ms = 2.5 rad/s)."""
+    pose_stale_s: float = 0.25
+    """Hold when the object pose is older than this [s] (about 3 control steps at 80 ms)."""
+    safe_pose: str = "current"
+    """'current': hold the hand where it is (clipped to limits); 'neutral': ramp to ``neutral_pose_rad``."""
+    neutral_pose_rad: dict[str, float] = field(default_factory=dict)
+    """Neutral target per motor [rad]; motors not listed use 0 clipped to their limits (open, flat hand)."""
+    safe_move_steps: int = 25
+    """Most control steps spent ramping to the safe pose."""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class SafetyEvent:
+    step: int
+    kind: str
+    """no_pose | stale_pose | non_finite | missing_reading | clamp_limits | clamp_step | error | operator_stop."""
+    detail: str
+
+    HOLDING_KINDS = frozenset({"no_pose", "stale_pose", "non_finite", "missing_reading", "error"})
+
+    def to_dict(self) -> dict:
+        return {"step": self.step, "kind": self.kind, "detail": self.detail}
+
+
+class SafetyMonitor:
+    """Keeps the last safe targets and checks every reading and every target."""
+
+    def __init__(self, config: SafetyConfig, motor_names: tuple[str, ...], limits_rad: list[list[float]]):
+        self.config = config
+        self.motor_names = tuple(motor_names)
+        contract_limits = np.asarray(limits_rad, dtype=np.float64)
+        # the tighter of the policy's limits and the hand's own limits
+        hand_limits = np.array([hand.MOTOR_LIMITS_RAD.get(m, (-np.inf, np.inf)) for m in self.motor_names])
+        self.lower_rad = np.maximum(contract_limits[:, 0], hand_limits[:, 0])
+        self.upper_rad = np.minimum(contract_limits[:, 1], hand_limits[:, 1])
+        self.last_safe_rad: np.ndarray | None = None
+        self.events: list[SafetyEvent] = []
+
+    def _event(self, step: int, kind: str, detail: str) -> SafetyEvent:
+        event = SafetyEvent(step, kind, detail)
+        self.events.append(event)
+        return event
+
+    def reset(self, targets_rad: np.ndarray) -> None:
+        """Start from these (finite) targets, e.g. the hand's current pose."""
+        self.last_safe_rad = np.clip(np.asarray(targets_rad, dtype=np.float64), self.lower_rad, self.upper_rad)
+
+    # -- watchdog ---------------------------------------------------------------------------------------
+    def check_readings(
+        self,
+        step: int,
+        joint_pos_rad: dict[str, float],
+        fingertip_pos_m: dict[str, np.ndarray],
+        pose: ObjectPose | None,
+        now_s: float,
+    ) -> list[SafetyEvent]:
+        """Events that must make the loop hold the last safe targets (empty list: all good)."""
+        events = []
+        for name in hand.JOINT_NAMES:
+            if name not in joint_pos_rad:
+                events.append(self._event(step, "missing_reading", f"joint {name} missing from the hand's readings"))
+            elif not math.isfinite(joint_pos_rad[name]):
+                events.append(self._event(step, "non_finite", f"joint {name} reads {joint_pos_rad[name]} rad"))
+        for body in hand.FINGERTIP_BODY_NAMES:
+            tip = fingertip_pos_m.get(body)
+            if tip is None:
+                events.append(self._event(step, "missing_reading", f"fingertip {body} missing"))
+            elif not np.all(np.isfinite(tip)):
+                events.append(self._event(step, "non_finite", f"fingertip {body} reads {list(tip)} m"))
+        if pose is None:
+            events.append(self._event(step, "no_pose", "no object pose received yet"))
+        else:
+            if not (np.all(np.isfinite(pose.pos_m)) and np.all(np.isfinite(pose.quat_xyzw))):
+                events.append(self._event(step, "non_finite", f"object pose {list(pose.pos_m)} {list(pose.quat_xyzw)}"))
+            age_s = now_s - pose.stamp_s
+            if not age_s <= self.config.pose_stale_s:
+                events.append(
+                    self._event(step, "stale_pose", f"object pose is {age_s:.3f} s old (limit {self.config.pose_stale_s} s)")
+                )
+        return events
+
+    # -- target clamping --------------------------------------------------------------------------------
+    def clamp(self, step: int, desired_rad: np.ndarray) -> tuple[np.ndarray, list[SafetyEvent]]:
+        """Targets within limits and within ``max_step_rad`` of the last safe targets."""
+        desired = np.asarray(desired_rad, dtype=np.float64)
+        events = []
+        if not np.all(np.isfinite(desired)):
+            bad = self.motor_names[int(np.flatnonzero(~np.isfinite(desired))[0])]
+            events.append(self._event(step, "non_finite", f"target of motor {bad} is {desired.tolist()}"))
+            return self.last_safe_rad.copy(), events
+        limited = np.clip(desired, self.lower_rad, self.upper_rad)
+        if np.any(limited != desired):
+            names = [m for m, a, b in zip(self.motor_names, limited, desired) if a != b]
+            events.append(self._event(step, "clamp_limits", f"targets clamped to limits: {names}"))
+        step_rad = self.config.max_step_rad
+        stepped = np.clip(limited, self.last_safe_rad - step_rad, self.last_safe_rad + step_rad)
+        if np.any(stepped != limited):
+            names = [m for m, a, b in zip(self.motor_names, stepped, limited) if a != b]
+            events.append(self._event(step, "clamp_step", f"targets limited to {step_rad} rad/step: {names}"))
+        return stepped, events
+
+    def accept(self, targets_rad: np.ndarray) -> None:
+        self.last_safe_rad = np.asarray(targets_rad, dtype=np.float64).copy()
+
+    # -- safe pose ----------------------------------------------------------------------------------------
+    def safe_pose_rad(self, joint_pos_rad: dict[str, float] | None) -> np.ndarray:
+        """Where to stop: the current pose (if readable and finite) or the neutral pose, within limits."""
+        if self.config.safe_pose == "current":
+            current = motor_positions_or_none(joint_pos_rad, self.motor_names)
+            if current is None:  # cannot read the hand: keep the last safe command
+                return self.last_safe_rad.copy()
+            return np.clip(current, self.lower_rad, self.upper_rad)
+        neutral = np.array([self.config.neutral_pose_rad.get(m, 0.0) for m in self.motor_names], dtype=np.float64)
+        return np.clip(neutral, self.lower_rad, self.upper_rad)
+
+
+def motor_positions_or_none(joint_pos_rad: dict[str, float] | None, motor_names) -> np.ndarray | None:
+    """Motor coordinates [rad] (tendons J1 + J2) if every needed joint is present and finite, else None."""
+    if joint_pos_rad is None:
+        return None
+    try:
+        values = np.array([sum(joint_pos_rad[j] for j in hand.joint_names_of_motor(m)) for m in motor_names])
+    except KeyError:
+        return None
+    return values if np.all(np.isfinite(values)) else None
+
+
+def go_to_safe_pose(
+    hand_if: HandInterface, monitor: SafetyMonitor, step: int, period_s: float, realtime: bool
+) -> np.ndarray:
+    """Ramp to the safe pose at ``max_step_rad`` per step (at most ``safe_move_steps``), then ``safe_stop()``.
+
+    A second Ctrl-C during the ramp skips straight to ``safe_stop()``. Returns the last targets sent [rad].
+    """
+    try:
+        try:
+            joints = hand_if.read_joint_positions()
+        except Exception:  # noqa: BLE001 - a broken reading must not prevent the stop
+            joints = None
+        if monitor.last_safe_rad is None:  # stopped before the first command: start from the measured pose
+            current = motor_positions_or_none(joints, monitor.motor_names)
+            if current is None:
+                return np.full(len(monitor.motor_names), np.nan)
+            monitor.reset(current)
+        goal = monitor.safe_pose_rad(joints)
+        for _ in range(max(1, monitor.config.safe_move_steps)):
+            targets, _ = monitor.clamp(step, goal)
+            hand_if.send_targets({m: float(v) for m, v in zip(monitor.motor_names, targets)})
+            monitor.accept(targets)
+            if np.allclose(targets, goal, atol=1e-9):
+                break
+            hand_if.tick(period_s)
+            if realtime:
+                time.sleep(period_s)
+        return monitor.last_safe_rad.copy()
+    except KeyboardInterrupt:
+        if monitor.last_safe_rad is None:
+            return np.full(len(monitor.motor_names), np.nan)
+        return monitor.last_safe_rad.copy()
+    finally:
+        hand_if.safe_stop()

@@ -1,0 +1,195 @@
+"""Dactyl in-hand cube reorientation (arXiv 1808.00177) as an Isaac Lab manager-based task.
+
+Timing (paper, sec. 4): one policy step = 80 ms = 10 physics steps of 8 ms (Newton runs 2 substeps of
+4 ms each). ``presets=hz20`` switches to Isaac Gym ShadowHandOpenAI's 20 Hz (dt 1/60 s, decimation 3).
+
+Observations (paper, Table 2): ``policy`` holds what the real hand can sense (fingertip tip points,
+cube position and orientation from the tracker, goal relative to the cube, last action); ``critic``
+adds the privileged simulator state (joint positions and velocities, cube velocities, goal).
+"""
+
+from __future__ import annotations
+
+from isaaclab.envs import ManagerBasedRLEnvCfg
+from isaaclab.managers import EventTermCfg as EventTerm
+from isaaclab.managers import ObservationGroupCfg as ObsGroup
+from isaaclab.managers import ObservationTermCfg as ObsTerm
+from isaaclab.managers import RewardTermCfg as RewTerm
+from isaaclab.managers import SceneEntityCfg
+from isaaclab.managers import TerminationTermCfg as DoneTerm
+from isaaclab.scene import InteractiveSceneCfg
+from isaaclab.sim import SimulationCfg
+from isaaclab.sim.spawners.materials import RigidBodyMaterialBaseCfg
+from isaaclab.utils import configclass
+from isaaclab_newton.physics import MJWarpSolverCfg, NewtonCfg
+from isaaclab_tasks.utils import PresetCfg
+
+from dactyl_lab import hand
+from dactyl_lab.assets import scene as scene_assets
+
+from . import mdp
+
+GOAL = "object_pose"
+FINGERTIPS = SceneEntityCfg("robot", body_names=list(hand.FINGERTIP_BODY_NAMES), preserve_order=True)
+
+
+@configclass
+class DactylSceneCfg(InteractiveSceneCfg):
+    num_envs: int = 1024
+    env_spacing: float = 0.75  # [m]
+    replicate_physics: bool = True
+    robot = scene_assets.shadow_hand_cfg()
+    object = scene_assets.cube_cfg()
+    ground = scene_assets.ground_cfg()
+
+
+@configclass
+class ActionsCfg:
+    motors = mdp.RelativeMotorTargetActionCfg(asset_name="robot")
+
+
+@configclass
+class CommandsCfg:
+    object_pose = mdp.GoalOrientationCommandCfg(
+        asset_name="object", goal_marker_cfg=scene_assets.goal_marker_cfg(), debug_vis=False
+    )
+
+
+@configclass
+class PolicyObsCfg(ObsGroup):
+    """What the real hand senses (PhaseSpace fingertip markers, a cube tracker), in contract order."""
+
+    fingertip_pos = ObsTerm(func=mdp.fingertip_positions, params={"asset_cfg": FINGERTIPS})
+    object_pos = ObsTerm(func=mdp.object_position)
+    object_quat = ObsTerm(func=mdp.object_orientation)
+    goal_relative_quat = ObsTerm(func=mdp.goal_relative_orientation, params={"command_name": GOAL})
+    last_action = ObsTerm(func=mdp.last_action)
+
+    def __post_init__(self):
+        self.concatenate_terms = True
+        self.enable_corruption = True
+
+
+@configclass
+class CriticObsCfg(ObsGroup):
+    """Privileged, noiseless state for the value function (asymmetric actor-critic)."""
+
+    fingertip_pos = ObsTerm(func=mdp.fingertip_positions, params={"asset_cfg": FINGERTIPS})
+    object_pos = ObsTerm(func=mdp.object_position)
+    object_quat = ObsTerm(func=mdp.object_orientation)
+    goal_relative_quat = ObsTerm(func=mdp.goal_relative_orientation, params={"command_name": GOAL})
+    last_action = ObsTerm(func=mdp.last_action)
+    joint_pos = ObsTerm(func=mdp.joint_pos)
+    joint_vel = ObsTerm(func=mdp.joint_vel, scale=0.1)
+    object_vel = ObsTerm(func=mdp.object_velocities, scale=0.2)
+    goal_quat = ObsTerm(func=mdp.goal_orientation, params={"command_name": GOAL})
+
+    def __post_init__(self):
+        self.concatenate_terms = True
+        self.enable_corruption = False
+
+
+@configclass
+class ObservationsCfg:
+    policy: PolicyObsCfg = PolicyObsCfg()
+    critic: CriticObsCfg = CriticObsCfg()
+
+
+@configclass
+class RewardsCfg:
+    orientation_progress = RewTerm(func=mdp.orientation_progress, weight=1.0, params={"command_name": GOAL})
+    goal_bonus = RewTerm(func=mdp.goal_reached, weight=5.0, params={"command_name": GOAL})
+    drop_penalty = RewTerm(func=mdp.is_terminated, weight=-20.0)
+
+
+@configclass
+class TerminationsCfg:
+    object_dropped = DoneTerm(func=mdp.object_dropped, params={"command_name": GOAL, "max_distance_m": 0.12})
+    # reaching the cap or timing out on a goal ends the episode without a terminal penalty (bootstrapped)
+    max_successes = DoneTerm(
+        func=mdp.max_consecutive_successes, params={"command_name": GOAL, "max_successes": 50}, time_out=True
+    )
+    goal_timeout = DoneTerm(func=mdp.goal_timeout, params={"command_name": GOAL, "timeout_s": 8.0}, time_out=True)
+    time_out = DoneTerm(func=mdp.time_out, time_out=True)
+
+
+@configclass
+class EventsCfg:
+    reset_object = EventTerm(
+        func=mdp.reset_root_state_with_random_orientation,
+        mode="reset",
+        params={
+            "pose_range": {"x": (-0.005, 0.005), "y": (-0.005, 0.005), "z": (0.0, 0.0)},  # [m]
+            "velocity_range": {},
+            "asset_cfg": SceneEntityCfg("object"),
+        },
+    )
+    reset_hand = EventTerm(
+        func=mdp.reset_reorient_hand, mode="reset", params={"joint_position_noise": 0.1, "joint_velocity_noise": 0.0}
+    )
+
+
+def newton_cpu_friendly_physics(num_substeps: int = 2) -> NewtonCfg:
+    """MuJoCo-Warp with the CG solver and pyramidal friction cones.
+
+    Measured on the CPU (docs/performance.md): the default Newton-method solver spends ~90% of its time
+    in a dense Hessian kernel, and the elliptic cone's cost grows with the allocated contact capacity;
+    CG (20 iterations) with pyramidal cones ran about 10x faster for this hand.
+    """
+    return NewtonCfg(
+        solver_cfg=MJWarpSolverCfg(
+            solver="cg",
+            iterations=20,
+            ls_iterations=10,
+            integrator="implicitfast",
+            cone="pyramidal",
+            impratio=1.0,
+            njmax=300,
+            nconmax=150,
+        ),
+        num_substeps=num_substeps,
+    )
+
+
+@configclass
+class DactylReorientEnvCfg(ManagerBasedRLEnvCfg):
+    """Shadow hand cube reorientation with Dactyl's timing, reward, goals and terminations."""
+
+    scene: DactylSceneCfg = DactylSceneCfg()
+    observations: ObservationsCfg = ObservationsCfg()
+    actions: ActionsCfg = ActionsCfg()
+    commands: CommandsCfg = CommandsCfg()
+    rewards: RewardsCfg = RewardsCfg()
+    terminations: TerminationsCfg = TerminationsCfg()
+    events: EventsCfg = EventsCfg()
+
+    decimation: int = 10  # 10 x 8 ms = 80 ms per policy step
+    episode_length_s: float = 400.0  # 50 goals x 8 s: the goal terms end episodes first
+    sim: SimulationCfg = SimulationCfg(
+        dt=0.008,  # [s]
+        physics_material=RigidBodyMaterialBaseCfg(static_friction=1.0, dynamic_friction=1.0),
+    )
+
+    def __post_init__(self):
+        self.sim.physics = newton_cpu_friendly_physics()
+        self.sim.render_interval = self.decimation
+
+
+@configclass
+class DactylReorient20HzEnvCfg(DactylReorientEnvCfg):
+    """Isaac Gym ShadowHandOpenAI timing: dt 1/60 s, 3 physics steps per policy step (20 Hz)."""
+
+    decimation: int = 3
+
+    def __post_init__(self):
+        super().__post_init__()
+        self.sim.dt = 1.0 / 60.0
+        self.sim.physics = newton_cpu_friendly_physics(num_substeps=4)
+
+
+@configclass
+class DactylReorientEnvPresetCfg(PresetCfg):
+    """``presets=hz20`` selects the 20 Hz timing of Isaac Gym's ShadowHandOpenAI."""
+
+    default = DactylReorientEnvCfg()
+    hz20 = DactylReorient20HzEnvCfg()
