@@ -63,7 +63,8 @@ class SafetyMonitor:
         self.last_safe_rad: np.ndarray | None = None
         self.events: list[SafetyEvent] = []
 
-    def _event(self, step: int, kind: str, detail: str) -> SafetyEvent:
+    def record(self, step: int, kind: str, detail: str) -> SafetyEvent:
+        """Append an event to the run's event list and return it."""
         event = SafetyEvent(step, kind, detail)
         self.events.append(event)
         return event
@@ -85,24 +86,24 @@ class SafetyMonitor:
         events = []
         for name in hand.JOINT_NAMES:
             if name not in joint_pos_rad:
-                events.append(self._event(step, "missing_reading", f"joint {name} missing from the hand's readings"))
+                events.append(self.record(step, "missing_reading", f"joint {name} missing from the hand's readings"))
             elif not math.isfinite(joint_pos_rad[name]):
-                events.append(self._event(step, "non_finite", f"joint {name} reads {joint_pos_rad[name]} rad"))
+                events.append(self.record(step, "non_finite", f"joint {name} reads {joint_pos_rad[name]} rad"))
         for body in hand.FINGERTIP_BODY_NAMES:
             tip = fingertip_pos_m.get(body)
             if tip is None:
-                events.append(self._event(step, "missing_reading", f"fingertip {body} missing"))
+                events.append(self.record(step, "missing_reading", f"fingertip {body} missing"))
             elif not np.all(np.isfinite(tip)):
-                events.append(self._event(step, "non_finite", f"fingertip {body} reads {list(tip)} m"))
+                events.append(self.record(step, "non_finite", f"fingertip {body} reads {list(tip)} m"))
         if pose is None:
-            events.append(self._event(step, "no_pose", "no object pose received yet"))
+            events.append(self.record(step, "no_pose", "no object pose received yet"))
         else:
             if not (np.all(np.isfinite(pose.pos_m)) and np.all(np.isfinite(pose.quat_xyzw))):
-                events.append(self._event(step, "non_finite", f"object pose {list(pose.pos_m)} {list(pose.quat_xyzw)}"))
+                events.append(self.record(step, "non_finite", f"object pose {list(pose.pos_m)} {list(pose.quat_xyzw)}"))
             age_s = now_s - pose.stamp_s
             if not age_s <= self.config.pose_stale_s:
                 events.append(
-                    self._event(step, "stale_pose", f"object pose is {age_s:.3f} s old (limit {self.config.pose_stale_s} s)")
+                    self.record(step, "stale_pose", f"object pose is {age_s:.3f} s old (limit {self.config.pose_stale_s} s)")
                 )
         return events
 
@@ -113,17 +114,17 @@ class SafetyMonitor:
         events = []
         if not np.all(np.isfinite(desired)):
             bad = self.motor_names[int(np.flatnonzero(~np.isfinite(desired))[0])]
-            events.append(self._event(step, "non_finite", f"target of motor {bad} is {desired.tolist()}"))
+            events.append(self.record(step, "non_finite", f"target of motor {bad} is {desired.tolist()}"))
             return self.last_safe_rad.copy(), events
         limited = np.clip(desired, self.lower_rad, self.upper_rad)
         if np.any(limited != desired):
             names = [m for m, a, b in zip(self.motor_names, limited, desired) if a != b]
-            events.append(self._event(step, "clamp_limits", f"targets clamped to limits: {names}"))
+            events.append(self.record(step, "clamp_limits", f"targets clamped to limits: {names}"))
         step_rad = self.config.max_step_rad
         stepped = np.clip(limited, self.last_safe_rad - step_rad, self.last_safe_rad + step_rad)
         if np.any(stepped != limited):
             names = [m for m, a, b in zip(self.motor_names, stepped, limited) if a != b]
-            events.append(self._event(step, "clamp_step", f"targets limited to {step_rad} rad/step: {names}"))
+            events.append(self.record(step, "clamp_step", f"targets limited to {step_rad} rad/step: {names}"))
         return stepped, events
 
     def accept(self, targets_rad: np.ndarray) -> None:

@@ -115,6 +115,7 @@ class TerminationsCfg:
 
 @configclass
 class EventsCfg:
+    quiet_solver = EventTerm(func=mdp.silence_solver_iteration_warnings, mode="startup")
     reset_object = EventTerm(
         func=mdp.reset_root_state_with_random_orientation,
         mode="reset",

@@ -4,6 +4,7 @@ from isaaclab.envs.mdp import *  # noqa: F401,F403  (Isaac Lab's stock terms: is
 from isaaclab_tasks.core.reorient.mdp import reset_reorient_hand  # noqa: F401
 
 from .actions import RelativeMotorTargetAction, RelativeMotorTargetActionCfg  # noqa: F401
+from .events import silence_solver_iteration_warnings  # noqa: F401
 from .commands import GoalOrientationCommand, GoalOrientationCommandCfg  # noqa: F401
 from .observations import *  # noqa: F401,F403
 from .rewards import *  # noqa: F401,F403

@@ -1,0 +1,45 @@
+"""``dactyl-lab``: asset and task utilities.
+
+  dactyl-lab assets build [--force]   generate (or rebuild) the offline Shadow hand USD
+  dactyl-lab assets path              print where the cached asset lives
+  dactyl-lab tasks                    list the task ids this package registers
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dactyl-lab", description="dactyl-lab asset and task utilities.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    assets = commands.add_parser("assets", help="the offline Shadow hand asset (MJCF from gymnasium-robotics -> USD)")
+    asset_commands = assets.add_subparsers(dest="asset_command", required=True)
+    build = asset_commands.add_parser("build", help="generate the hand USD into the cache (skipped when cached)")
+    build.add_argument("--force", action="store_true", help="rebuild even when an asset with the same input hash exists")
+    asset_commands.add_parser("path", help="print the cached USD path (builds it first when missing)")
+    commands.add_parser("tasks", help="list the Isaac Lab task ids this package registers")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _build_parser().parse_args(argv)
+    if args.command == "assets":
+        from dactyl_lab.assets.build import hand_asset
+
+        asset = hand_asset(force=getattr(args, "force", False), verbose=args.asset_command == "build")
+        print(asset.usd_path)
+        if asset.build_seconds is not None:
+            print(f"built in {asset.build_seconds:.2f} s (input hash {asset.fingerprint})")
+        return 0
+    if args.command == "tasks":
+        from dactyl_lab.tasks import TASK_IDS
+
+        print("\n".join(TASK_IDS))
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

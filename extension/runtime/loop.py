@@ -1,0 +1,321 @@
+"""The fixed-rate control loop: read -> watchdog -> observe -> infer -> act, once per control period.
+
+Timing uses ``time.perf_counter``; in real time the loop sleeps until each deadline and counts the steps that
+finish late (the next step then starts at once and the schedule re-anchors). With ``realtime=False`` it
+never sleeps (simulation / replay / tests) and a deadline miss is a step whose work (incl. the simulated
+physics and the log) took longer than the period.
+
+Holding: when the watchdog fires (stale/missing pose, non-finite reading) the loop re-sends the last safe
+targets, does not run the policy (its LSTM state and ``last_action`` stay as they were) and logs the event.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from dactyl_lab import hand
+from dactyl_lab.contract import ContractMismatchError, PolicyContract, check_against_hand
+from dactyl_lab.runtime.actions import ActionProcessor
+from dactyl_lab.runtime.goals import GoalSampler, RandomGoalSampler, SuccessCounter
+from dactyl_lab.runtime.interfaces import HandInterface, PoseSource
+from dactyl_lab.runtime.log import RunLogger
+from dactyl_lab.runtime.observation import NonFiniteInputError, ObservationBuilder, StepInputs
+from dactyl_lab.runtime.policy import OnnxPolicy
+from dactyl_lab.runtime.quat import orientation_error_rad
+from dactyl_lab.runtime.safety import SafetyConfig, SafetyMonitor, go_to_safe_pose, motor_positions_or_none
+from dactyl_lab.runtime.stats import LatencyStats
+
+
+@dataclass
+class LoopConfig:
+    control_period_s: float | None = None
+    """Control period [s]; None: the contract's. Must equal the contract's (checked before anything moves)."""
+    realtime: bool = True
+    """Sleep until each deadline; False runs as fast as possible (stand-in, replay, tests)."""
+    max_steps: int | None = None
+    """Stop after this many control steps (None: until episodes run out or Ctrl-C)."""
+    max_episodes: int | None = None
+    goal_timeout_s: float = 80.0
+    """Episode ends if a goal is not reached within this time [s] (80 s on the real hand in the paper)."""
+    max_consecutive_successes: int = 50
+    fall_distance_m: float = 0.24
+    """Episode ends (drop) when the cube is farther than this from ``object_home_m`` [m]."""
+    object_home_m: tuple[float, float, float] = (0.0, -0.38, 0.05)
+    """Where the cube rests on the palm in the hand-base frame [m] (the rewritten MJCF's layout)."""
+    seed: int = 0
+    """Seed of the goal sampler."""
+    startup_timeout_s: float = 5.0
+    """Give up (before sending anything) if no valid joint reading arrives within this time [s]."""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class RunSummary:
+    steps: int = 0
+    policy_steps: int = 0
+    held_steps: int = 0
+    episodes: list[int] = field(default_factory=list)
+    """Consecutive successes of each finished episode (the paper's metric)."""
+    current_consecutive: int = 0
+    deadline_misses: int = 0
+    stop_reason: str = ""
+    event_counts: dict[str, int] = field(default_factory=dict)
+    latency: dict[str, dict[str, float]] = field(default_factory=dict)
+    control_period_s: float = 0.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class ControlLoop:
+    def __init__(
+        self,
+        contract: PolicyContract,
+        policy: OnnxPolicy,
+        hand_if: HandInterface,
+        pose_source: PoseSource,
+        safety_config: SafetyConfig | None = None,
+        config: LoopConfig | None = None,
+        goal_sampler: GoalSampler | None = None,
+        logger: RunLogger | None = None,
+        header: dict | None = None,
+    ):
+        """Checks the contract against the hand and runtime first: a mismatch raises before anything moves."""
+        self.config = config or LoopConfig()
+        self.period_s = self.config.control_period_s or contract.control_period_s
+        check_against_hand(contract, hand_if.motor_names, self.period_s)
+        if hand_if.control_period_s is not None and not math.isclose(hand_if.control_period_s, self.period_s, abs_tol=1e-6):
+            raise ContractMismatchError(
+                f"the hand backend runs at {hand_if.control_period_s:g} s per control step but the runtime at "
+                f"{self.period_s:g} s; configure the backend for {self.period_s:g} s"
+            )
+        self.contract, self.policy, self.hand, self.pose_source = contract, policy, hand_if, pose_source
+        self.motor_names = tuple(contract.action.motor_names)
+        self.observations = ObservationBuilder(contract)
+        self.actions = ActionProcessor(contract.action)
+        self.safety = SafetyMonitor(safety_config or SafetyConfig(), self.motor_names, contract.action.limits)
+        self.goals = goal_sampler or RandomGoalSampler(self.config.seed)
+        self.successes = SuccessCounter(
+            contract.success_threshold_rad,
+            self.config.max_consecutive_successes,
+            max(1, round(self.config.goal_timeout_s / self.period_s)),
+            self.config.fall_distance_m,
+            self.config.object_home_m,
+        )
+        self.logger = logger
+        self.header = header or {}
+        self.stats = LatencyStats()
+        self.summary = RunSummary(control_period_s=self.period_s)
+        self.step_index = 0
+        self.episode = 0
+        self.goal_xyzw = np.array([0.0, 0.0, 0.0, 1.0])
+        self.last_action = np.zeros(len(self.motor_names))
+        self._episode_pending = True
+        self._last_error = float("nan")
+        self._t_start = time.perf_counter()
+
+    # -- one control step -------------------------------------------------------------------------------
+    def step(self) -> dict:
+        """Run one control step (without sleeping); returns the step's log record."""
+        k = self.step_index
+        t0 = time.perf_counter()
+        joints = self.hand.read_joint_positions()
+        tips = self.hand.read_fingertip_positions()
+        pose = self.pose_source.read_pose()
+        now_s = self.pose_source.now_s()
+        t_read = time.perf_counter()
+        record = {
+            "step": k, "episode": self.episode, "t_s": t0 - self._t_start, "phase": "run",
+            "joint_pos_rad": dict(joints), "fingertip_pos_m": {b: np.asarray(v) for b, v in tips.items()},
+            "pose": None if pose is None else {"pos_m": pose.pos_m, "quat_xyzw": pose.quat_xyzw, "stamp_s": pose.stamp_s},
+            "now_s": now_s, "obs": None, "action": None, "held": True, "orientation_error_rad": None,
+        }  # fmt: skip
+        timings = {"read": t_read - t0}
+        n_events = len(self.safety.events)
+        holding = self.safety.check_readings(k, joints, tips, pose, now_s)
+        joints_ok = motor_positions_or_none(joints, self.motor_names) is not None
+
+        if self._episode_pending and joints_ok:
+            self._start_episode(k, joints)
+        sent = None
+        if self.safety.last_safe_rad is None:
+            pass  # no valid reading yet: nothing has been commanded and nothing will be
+        elif holding:
+            sent = self._hold()
+        else:
+            outcome = self._update_successes(k, pose)
+            if outcome in ("drop", "timeout", "max_successes"):
+                record["phase"] = "episode_end"
+                record["episode_outcome"] = outcome
+                sent = self._hold()
+            else:
+                sent = self._policy_step(k, tips, pose, record, timings)
+        t_end = time.perf_counter()
+        timings["total"] = t_end - t0
+        record.update(
+            goal_quat_xyzw=self.goal_xyzw.copy(),
+            targets_rad=None if sent is None else self.actions.as_dict(sent),
+            consecutive_successes=self.successes.consecutive,
+            timings_ms={s: 1e3 * v for s, v in timings.items()},
+            events=[e.to_dict() for e in self.safety.events[n_events:]],
+        )
+        if record["obs"] is not None:
+            for stage, seconds in timings.items():
+                self.stats.add(stage, seconds)
+        if record["phase"] == "episode_end":
+            self._end_episode()
+        return record
+
+    def _start_episode(self, k: int, joints: dict[str, float]) -> None:
+        self.safety.reset(self.actions.reset(joints))
+        self.policy.reset()
+        self.successes.new_episode()
+        self.goal_xyzw = np.asarray(self.goals.sample(k), dtype=np.float64)
+        self.last_action = np.zeros(len(self.motor_names))
+        self._episode_pending = False
+
+    def _end_episode(self) -> None:
+        self.summary.episodes.append(self.successes.end_episode())
+        self.episode += 1
+        self._episode_pending = True
+        self.hand.reset_episode()
+        self.pose_source.reset_episode()
+
+    def _hold(self) -> np.ndarray:
+        held = self.safety.last_safe_rad.copy()
+        self.hand.send_targets(self.actions.as_dict(held))
+        self.actions.commit(held)
+        return held
+
+    def _update_successes(self, k: int, pose) -> str | None:
+        error = orientation_error_rad(pose.quat_xyzw, self.goal_xyzw)
+        outcome = self.successes.update(error, pose.pos_m)
+        if outcome == "success":
+            self.goal_xyzw = np.asarray(self.goals.sample(k), dtype=np.float64)
+        self._last_error = error
+        return outcome
+
+    def _policy_step(self, k, tips, pose, record, timings) -> np.ndarray:
+        record["orientation_error_rad"] = self._last_error
+        t0 = time.perf_counter()
+        inputs = StepInputs(tips, pose, self.goal_xyzw, self.last_action, self.motor_names)
+        try:
+            obs = self.observations.build(inputs)
+        except NonFiniteInputError as error:
+            self.safety.record(k, "non_finite", str(error))
+            return self._hold()
+        t1 = time.perf_counter()
+        action = self.policy(obs)
+        t2 = time.perf_counter()
+        if not np.all(np.isfinite(action)):
+            bad = self.motor_names[int(np.flatnonzero(~np.isfinite(action))[0])]
+            self.safety.record(k, "non_finite", f"policy action for motor {bad} is not finite")
+            record["action"] = action
+            return self._hold()
+        clipped = self.actions.clip_action(action)
+        targets, _ = self.safety.clamp(k, self.actions.targets(clipped))
+        self.hand.send_targets(self.actions.as_dict(targets))
+        self.safety.accept(targets)
+        self.actions.commit(targets)
+        self.last_action = clipped
+        t3 = time.perf_counter()
+        timings.update(observe=t1 - t0, infer=t2 - t1, act=t3 - t2)
+        record.update(obs=obs, action=action, held=False)
+        return targets
+
+    # -- the run -----------------------------------------------------------------------------------------
+    def _write_header(self) -> None:
+        if self.logger is None:
+            return
+        self.logger.header({
+            "contract": self.contract.to_dict(), "loop": self.config.to_dict(), "safety": self.safety.config.to_dict(),
+            "control_period_s": self.period_s, "motor_names": list(self.motor_names),
+            "joint_names": list(hand.JOINT_NAMES), "fingertip_names": list(hand.FINGERTIP_BODY_NAMES),
+            "created_unix_s": time.time(), **self.header,
+        })  # fmt: skip
+
+    def _done(self) -> bool:
+        c = self.config
+        if c.max_steps is not None and self.step_index >= c.max_steps:
+            self.summary.stop_reason = "max_steps"
+            return True
+        if c.max_episodes is not None and len(self.summary.episodes) >= c.max_episodes:
+            self.summary.stop_reason = "episodes"
+            return True
+        return False
+
+    def run(self) -> RunSummary:
+        """Loop until max_steps / max_episodes / Ctrl-C, then ramp to the safe pose and stop the hand."""
+        self._write_header()
+        period = self.period_s
+        startup_steps = max(1, math.ceil(self.config.startup_timeout_s / period))
+        self._t_start = time.perf_counter()
+        deadline = self._t_start
+        last_start = None
+        try:
+            while not self._done():
+                start = time.perf_counter()
+                if last_start is not None:
+                    self.stats.add("period", start - last_start)
+                last_start = start
+                record = self.step()
+                if self.safety.last_safe_rad is None and self.step_index + 1 >= startup_steps:
+                    raise RuntimeError(
+                        f"no valid hand reading within {self.config.startup_timeout_s} s; nothing was commanded. "
+                        f"Last problems: {[e['detail'] for e in record['events']]}"
+                    )
+                t_log = time.perf_counter()
+                if self.logger is not None:
+                    self.logger.step(record)
+                t_sim = time.perf_counter()
+                self.hand.tick(period)
+                t_done = time.perf_counter()
+                self.stats.add("log", t_sim - t_log)
+                self.stats.add("sim", t_done - t_sim)
+                self._count_step(record)
+                deadline += period
+                if self.config.realtime:
+                    remaining = deadline - time.perf_counter()
+                    if remaining > 0:
+                        time.sleep(remaining)
+                    else:
+                        self.summary.deadline_misses += 1
+                        deadline = time.perf_counter()
+                elif t_done - start > period:
+                    self.summary.deadline_misses += 1
+        except KeyboardInterrupt:
+            self.summary.stop_reason = "operator_stop"
+            self.safety.record(self.step_index, "operator_stop", "Ctrl-C / SIGINT / SIGTERM: going to the safe pose")
+        except BaseException as error:
+            self.summary.stop_reason = f"error: {type(error).__name__}: {error}"
+            self.safety.record(self.step_index, "error", self.summary.stop_reason)
+            raise
+        finally:
+            go_to_safe_pose(self.hand, self.safety, self.step_index, period, self.config.realtime)
+            self._finish()
+        return self.summary
+
+    def _count_step(self, record: dict) -> None:
+        self.step_index += 1
+        self.summary.steps += 1
+        if record["held"]:
+            self.summary.held_steps += 1
+        else:
+            self.summary.policy_steps += 1
+
+    def _finish(self) -> None:
+        counts: dict[str, int] = {}
+        for event in self.safety.events:
+            counts[event.kind] = counts.get(event.kind, 0) + 1
+        self.summary.event_counts = counts
+        self.summary.current_consecutive = self.successes.consecutive
+        self.summary.latency = self.stats.summary()
+        if self.logger is not None:
+            self.logger.summary(self.summary.to_dict())
+            self.logger.close()

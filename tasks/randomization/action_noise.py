@@ -1,0 +1,70 @@
+"""Dactyl's action noise (arXiv 1808.00177): per motor, as a fraction of that motor's range,
+``a' = a * (1 + m) + b + n`` with multiplicative m ~ N(0, 1.5 %) and additive b ~ N(0, (1.5 % range)^2)
+drawn per episode, and n ~ N(0, (5 % range)^2) drawn every step.
+
+Pass ``low``/``high`` in the units of the action being noised (rad for joint targets, or -1/1 for a
+normalized action). Call the module once per control step (in the action term's ``process_actions``)
+and :meth:`ActionNoise.reset` for the envs being reset.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from isaaclab.utils import configclass
+
+from .distributions import resolve_env_ids
+from .mapping import adr_or_fixed
+from .noise import CorrelatedGaussianNoise
+
+
+@configclass
+class ActionNoiseCfg:
+    enabled: bool = True
+    uncorrelated_frac: float = 0.05
+    """Additive per-step std as a fraction of each motor's range."""
+    correlated_frac: float = 0.015
+    """Additive per-episode std as a fraction of each motor's range."""
+    multiplicative_frac: float = 0.015
+    """Std of the per-episode multiplicative factor (1 + m)."""
+    uncorrelated_adr_param: str | None = None
+    correlated_adr_param: str | None = None
+    multiplicative_adr_param: str | None = None
+    clip: bool = True
+    """Clip the noisy action to [low, high]."""
+
+
+class ActionNoise:
+    """Per-env action noise for N envs and M motors with ranges ``low``/``high`` [M]."""
+
+    def __init__(self, cfg: ActionNoiseCfg, num_envs: int, low, high, device="cpu",
+                 generator: torch.Generator | None = None):  # fmt: skip
+        self.cfg, self.num_envs, self.device, self.generator = cfg, num_envs, torch.device(device), generator
+        self.low = torch.as_tensor(low, dtype=torch.float32, device=self.device)
+        self.high = torch.as_tensor(high, dtype=torch.float32, device=self.device)
+        m = self.low.numel()
+        self.additive = CorrelatedGaussianNoise(
+            num_envs, (m,), cfg.correlated_frac, cfg.uncorrelated_frac, self.high - self.low, device, generator
+        )
+        self.mult_std = torch.full((num_envs,), float(cfg.multiplicative_frac), device=self.device)
+        self.mult = torch.ones((num_envs, m), device=self.device)
+
+    def reset(self, env_ids=None, adr=None) -> None:
+        """New episode for ``env_ids``: magnitudes (ADR if given and configured), new correlated noise."""
+        ids, c, n = resolve_env_ids(env_ids, self.num_envs, self.device), self.cfg, self.num_envs
+        self.additive.set_std(
+            ids,
+            adr_or_fixed(c.correlated_frac, c.correlated_adr_param, adr, ids, n, self.device),
+            adr_or_fixed(c.uncorrelated_frac, c.uncorrelated_adr_param, adr, ids, n, self.device),
+        )
+        self.additive.reset(ids)
+        self.mult_std[ids] = adr_or_fixed(c.multiplicative_frac, c.multiplicative_adr_param, adr, ids, n, self.device)
+        z = torch.randn((ids.numel(), self.low.numel()), device=self.device, generator=self.generator)
+        self.mult[ids] = 1.0 + z * self.mult_std[ids, None]
+
+    def __call__(self, actions: torch.Tensor) -> torch.Tensor:
+        """Noisy actions (N, M)."""
+        if not self.cfg.enabled:
+            return actions
+        out = self.additive(actions * self.mult)
+        return torch.clamp(out, self.low, self.high) if self.cfg.clip else out

@@ -1,0 +1,25 @@
+"""Event terms of the Dactyl task that Isaac Lab does not provide."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from isaaclab.envs import ManagerBasedEnv
+
+
+def silence_solver_iteration_warnings(env: ManagerBasedEnv, env_ids=None) -> None:
+    """Stop MuJoCo-Warp printing 'iterations limit reached' from inside its kernels.
+
+    With the CG solver capped at 20 iterations (chosen for CPU speed) the cap is often reached; the
+    device-side printf then floods the console on every step. Convergence is still available through
+    ``NewtonCfg(debug_mode=True)``, which logs the solver's iteration statistics.
+    """
+    try:
+        from isaaclab_newton.physics.mjwarp_manager import NewtonMJWarpManager
+    except ImportError:  # another physics backend
+        return
+    solver = getattr(NewtonMJWarpManager, "_solver", None)
+    model = getattr(solver, "mjw_model", None)
+    if model is not None:
+        model.opt.warn_overflow = False
