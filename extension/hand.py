@@ -23,7 +23,7 @@ QUAT_CONVENTION_MUJOCO = "wxyz"
 """MuJoCo (and the MuJoCo stand-in hand) stores quaternions as (w, x, y, z)."""
 
 # ---------------------------------------------------------------------------------------------------
-# Joints, in Newton's (MJWarp) depth-first order, which is the order Isaac Lab exposes on Newton.
+# Joints, in the MJCF's kinematic order (Isaac Lab on Newton orders them as NEWTON_JOINT_ORDER below).
 # ---------------------------------------------------------------------------------------------------
 JOINT_NAMES: tuple[str, ...] = (
     "rh_WRJ2", "rh_WRJ1",
@@ -33,7 +33,7 @@ JOINT_NAMES: tuple[str, ...] = (
     "rh_LFJ5", "rh_LFJ4", "rh_LFJ3", "rh_LFJ2", "rh_LFJ1",
     "rh_THJ5", "rh_THJ4", "rh_THJ3", "rh_THJ2", "rh_THJ1",
 )  # fmt: skip
-"""All 24 joints [rad], in Newton's depth-first order (PhysX orders breadth-first: map by name)."""
+"""All 24 joints [rad] in kinematic (MJCF) order; Isaac Lab on Newton uses NEWTON_JOINT_ORDER: map by name."""
 
 JOINT_MOTOR_NAMES: tuple[str, ...] = (
     "rh_WRJ2", "rh_WRJ1",
@@ -146,3 +146,16 @@ def joint_names_of_motor(motor: str) -> tuple[str, ...]:
 def motor_positions_from_joints(joint_pos: dict[str, float]) -> dict[str, float]:
     """Motor coordinates [rad] from joint angles [rad]: joint motors copy, tendons sum J1 + J2."""
     return {m: sum(joint_pos[j] for j in joint_names_of_motor(m)) for m in MOTOR_NAMES}
+
+
+NEWTON_JOINT_ORDER: tuple[str, ...] = (
+    "rh_WRJ2", "rh_WRJ1",
+    "rh_FFJ4", "rh_FFJ3", "rh_FFJ2", "rh_FFJ1",
+    "rh_LFJ5", "rh_LFJ4", "rh_LFJ3", "rh_LFJ2", "rh_LFJ1",
+    "rh_MFJ4", "rh_MFJ3", "rh_MFJ2", "rh_MFJ1",
+    "rh_RFJ4", "rh_RFJ3", "rh_RFJ2", "rh_RFJ1",
+    "rh_THJ5", "rh_THJ4", "rh_THJ3", "rh_THJ2", "rh_THJ1",
+)  # fmt: skip
+"""Joint order of the generated asset in Isaac Lab on Newton (depth-first over the USD prims, whose
+sibling fingers come alphabetically: ff, lf, mf, rf, th). Observations that list joints (the critic's
+joint_pos/joint_vel) use this order; anything crossing to hardware maps by name (tests assert it)."""

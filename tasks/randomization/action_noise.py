@@ -62,9 +62,10 @@ class ActionNoise:
         z = torch.randn((ids.numel(), self.low.numel()), device=self.device, generator=self.generator)
         self.mult[ids] = 1.0 + z * self.mult_std[ids, None]
 
-    def __call__(self, actions: torch.Tensor) -> torch.Tensor:
-        """Noisy actions (N, M)."""
+    def __call__(self, actions: torch.Tensor, env_ids=None) -> torch.Tensor:
+        """Noisy actions (n, M) for ``env_ids`` (all N envs if None)."""
         if not self.cfg.enabled:
             return actions
-        out = self.additive(actions * self.mult)
+        mult = self.mult if env_ids is None else self.mult[resolve_env_ids(env_ids, self.num_envs, self.device)]
+        out = self.additive(actions * mult, env_ids)
         return torch.clamp(out, self.low, self.high) if self.cfg.clip else out

@@ -58,7 +58,12 @@ class CorrelatedGaussianNoise:
         z = torch.randn((ids.numel(), *self.shape), device=self.device, generator=self.generator)
         self.bias[ids] = z * self._per_env(self.corr_std[ids]) * self.element_scale
 
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        """Noisy ``x`` of shape ``(N, *shape)``; draws fresh uncorrelated noise on every call."""
+    def __call__(self, x: torch.Tensor, env_ids=None) -> torch.Tensor:
+        """Noisy ``x`` of shape ``(n, *shape)`` for ``env_ids`` (all N envs if None); draws fresh
+        uncorrelated noise on every call."""
+        bias, std = self.bias, self.uncorr_std
+        if env_ids is not None:
+            ids = resolve_env_ids(env_ids, self.num_envs, self.device)
+            bias, std = bias[ids], std[ids]
         z = torch.randn(x.shape, device=x.device, dtype=x.dtype, generator=self.generator)
-        return x + self.bias + z * self._per_env(self.uncorr_std) * self.element_scale
+        return x + bias + z * self._per_env(std) * self.element_scale

@@ -35,8 +35,9 @@ class NoiseTermCfg:
 class MarkerDropoutCfg:
     """Fingertip marker dropout: a dropout starts with rate ``rate_per_s`` (Poisson, per-step probability
     1 - exp(-rate * dt)) while the markers are visible and lasts ``duration_s`` (rounded to whole control
-    steps), holding the last observed value. Onset rate is per second of *visible* time, so the
-    fraction of time dropped is r*D / (1 + r*D) (1/6 for 0.2/s and 1 s)."""
+    steps), holding the last observed value. Onsets are drawn only while not already dropped (a new one
+    may start on the step right after a dropout ends), so the rate is per second of *visible* time and
+    the fraction of time dropped is about r*D / (1 + r*D) (~0.17 for 0.2/s and 1 s)."""
 
     enabled: bool = True
     rate_per_s: float = 0.2
@@ -73,12 +74,15 @@ class MarkerDropout:
         self.held: torch.Tensor | None = None
         self.dropped = torch.zeros((num_envs, num_markers), dtype=torch.bool, device=self.device)
         """Which markers the last call held (read-only diagnostics)."""
+        self.started = torch.zeros((num_envs, num_markers), dtype=torch.bool, device=self.device)
+        """Which markers started a dropout on the last call (read-only diagnostics)."""
 
     def reset(self, env_ids=None) -> None:
         ids = resolve_env_ids(env_ids, self.num_envs, self.device)
         self.steps_left[ids] = 0
         self.has_last[ids] = False
         self.dropped[ids] = False
+        self.started[ids] = False
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         """``x`` (N, M, ...) -> x with dropped markers replaced by their last output."""
@@ -89,6 +93,7 @@ class MarkerDropout:
         cols = self.num_markers if self.cfg.per_fingertip else 1
         u = torch.rand((self.num_envs, cols), device=self.device, generator=self.generator)
         start = (u < self.step_prob).expand(-1, self.num_markers) & (self.steps_left == 0) & self.has_last[:, None]
+        self.started = start
         self.steps_left = torch.where(start, torch.full_like(self.steps_left, self.duration_steps), self.steps_left)
         self.dropped = self.steps_left > 0
         mask = self.dropped.view(*self.dropped.shape, *([1] * (x.dim() - 2)))

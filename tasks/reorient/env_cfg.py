@@ -97,9 +97,16 @@ class ObservationsCfg:
 
 @configclass
 class RewardsCfg:
+    """Per-step rewards in the paper's units. Isaac Lab multiplies every term by the step time, so
+    :meth:`DactylReorientEnvCfg.__post_init__` divides the weights by it: a reached goal pays +5."""
+
     orientation_progress = RewTerm(func=mdp.orientation_progress, weight=1.0, params={"command_name": GOAL})
     goal_bonus = RewTerm(func=mdp.goal_reached, weight=5.0, params={"command_name": GOAL})
     drop_penalty = RewTerm(func=mdp.is_terminated, weight=-20.0)
+
+
+PAPER_REWARD_WEIGHTS = {"orientation_progress": 1.0, "goal_bonus": 5.0, "drop_penalty": -20.0}
+"""Dactyl's reward (arXiv 1808.00177, sec. 4.3) per policy step: progress [rad], +5 per goal, -20 per drop."""
 
 
 @configclass
@@ -174,6 +181,13 @@ class DactylReorientEnvCfg(ManagerBasedRLEnvCfg):
     def __post_init__(self):
         self.sim.physics = newton_cpu_friendly_physics()
         self.sim.render_interval = self.decimation
+        self.reward_weights_per_step()
+
+    def reward_weights_per_step(self) -> None:
+        """Undo Isaac Lab's ``reward * step_dt`` so each term pays what the paper says per policy step."""
+        step_dt = self.sim.dt * self.decimation
+        for name, weight in PAPER_REWARD_WEIGHTS.items():
+            getattr(self.rewards, name).weight = weight / step_dt
 
 
 @configclass
@@ -186,6 +200,7 @@ class DactylReorient20HzEnvCfg(DactylReorientEnvCfg):
         super().__post_init__()
         self.sim.dt = 1.0 / 60.0
         self.sim.physics = newton_cpu_friendly_physics(num_substeps=4)
+        self.reward_weights_per_step()
 
 
 @configclass

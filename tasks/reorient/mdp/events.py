@@ -8,7 +8,7 @@ if TYPE_CHECKING:
     from isaaclab.envs import ManagerBasedEnv
 
 
-def silence_solver_iteration_warnings(env: ManagerBasedEnv, env_ids=None) -> None:
+def silence_solver_iteration_warnings(env: ManagerBasedEnv, env_ids) -> None:
     """Stop MuJoCo-Warp printing 'iterations limit reached' from inside its kernels.
 
     With the CG solver capped at 20 iterations (chosen for CPU speed) the cap is often reached; the

@@ -1,0 +1,47 @@
+"""Batched randomization for the Dactyl task: distributions, observation / action noise, unmodeled
+effects and Automatic Domain Randomization, pure torch, vectorised over environments on any device.
+
+Typical wiring on a reset of ``env_ids`` (order matters):
+``adr.update(env_ids, successes)`` -> ``adr.resample(env_ids)`` -> ``sample_physics(...)`` ->
+``obs_noise.reset(env_ids, adr)`` / ``action_noise.reset(env_ids, adr)`` / ``delay.reset(env_ids)`` / ...
+Per control step: ``action_noise`` -> ``delay`` -> (task smoothing) -> ``backlash`` on targets,
+``forces.step(mass)``, ``jitter.step()``; observations: ``obs_noise.apply_*`` once per step.
+"""
+
+from .action_noise import ActionNoise, ActionNoiseCfg
+from .adr import ADR, ADRCfg, ADRParamCfg
+from .distributions import (
+    DistributionCfg,
+    add_gaussian_noise,
+    make_generator,
+    per_step_probability,
+    resolve_env_ids,
+    sample,
+    sample_bernoulli,
+    sample_exponential,
+    sample_gaussian,
+    sample_log_uniform,
+    sample_uniform,
+    sample_unit_vectors,
+)
+from .mapping import (
+    PhysicsRandomizationCfg,
+    RandomizedValueCfg,
+    adr_or_fixed,
+    apply_operation,
+    sample_physics,
+    sample_value,
+)
+from .noise import CorrelatedGaussianNoise
+from .observation_noise import MarkerDropout, MarkerDropoutCfg, NoiseTermCfg, ObservationNoise, ObservationNoiseCfg
+from .presets import adr_action_noise_cfg, adr_observation_noise_cfg, adr_physics_cfg, dactyl_adr_cfg, dactyl_adr_params
+from .unmodeled import (
+    ActionDelay,
+    ActionDelayCfg,
+    Backlash,
+    BacklashCfg,
+    RandomForceCfg,
+    RandomObjectForce,
+    TimingJitter,
+    TimingJitterCfg,
+)

@@ -1,0 +1,84 @@
+"""The ADR preset: every physics randomization and noise magnitude driven by an ADR parameter.
+
+Nominal values are "no randomization" (scale 1 as log-scale 0, offsets and noise std 0). Hard limits and
+steps are our choices (not from a paper): a few times the fixed ranges of Dactyl's Table 1 and noise
+table, so ADR may go past the manual randomization but not without bound. Steps are ~1/20 to 1/40 of a
+limit; OpenAI's default 0.02 is kept for the scale parameters.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .action_noise import ActionNoiseCfg
+from .adr import ADRCfg, ADRParamCfg
+from .mapping import PhysicsRandomizationCfg
+from .observation_noise import ObservationNoiseCfg
+
+
+def _p(nominal, low, high, step=None) -> ADRParamCfg:
+    return ADRParamCfg(nominal=nominal, hard_limits=(low, high), step=step)
+
+
+def dactyl_adr_params() -> dict[str, ADRParamCfg]:
+    """ADR parameters of the preset, by name (units in the names; ``*_log`` parameters are ln(scale))."""
+    return {
+        # physics (value mode; *_log with adr_transform="exp")
+        "object_scale": _p(1.0, 0.8, 1.2, 0.01),
+        "mass_scale": _p(1.0, 0.2, 3.0),
+        "friction_scale": _p(1.0, 0.3, 2.0),
+        "joint_damping_scale_log": _p(0.0, math.log(0.1), math.log(10.0), 0.05),
+        "actuator_gain_scale_log": _p(0.0, math.log(0.5), math.log(2.0), 0.02),
+        # physics (std mode: lambda is the std of per-element Gaussian offsets)
+        "joint_limit_offset_std_rad": _p(0.0, 0.0, 0.3, 0.01),
+        "gravity_offset_std_mps2": _p(0.0, 0.0, 1.0, 0.02),
+        # observation noise std
+        "obs_fingertip_corr_std_m": _p(0.0, 0.0, 0.004, 0.0002),
+        "obs_fingertip_uncorr_std_m": _p(0.0, 0.0, 0.008, 0.0002),
+        "obs_object_pos_corr_std_m": _p(0.0, 0.0, 0.02, 0.0005),
+        "obs_object_pos_uncorr_std_m": _p(0.0, 0.0, 0.004, 0.0002),
+        "obs_object_rot_corr_std_rad": _p(0.0, 0.0, 0.4, 0.01),
+        "obs_object_rot_uncorr_std_rad": _p(0.0, 0.0, 0.4, 0.01),
+        # action noise, fractions of each motor's range
+        "action_uncorr_frac": _p(0.0, 0.0, 0.2, 0.005),
+        "action_corr_frac": _p(0.0, 0.0, 0.06, 0.002),
+        "action_mult_frac": _p(0.0, 0.0, 0.06, 0.002),
+    }
+
+
+def dactyl_adr_cfg(**kwargs) -> ADRCfg:
+    """ADRCfg holding :func:`dactyl_adr_params` (OpenAI's ADR settings unless overridden by ``kwargs``)."""
+    return ADRCfg(params=dactyl_adr_params(), **kwargs)
+
+
+def adr_physics_cfg() -> PhysicsRandomizationCfg:
+    """Physics randomization whose terms are driven by the preset's ADR parameters (fixed paper
+    distributions are kept as fallback when no ADR object is passed)."""
+    cfg = PhysicsRandomizationCfg()
+    cfg.object_scale.adr_param = "object_scale"
+    cfg.mass_scale.adr_param = "mass_scale"
+    cfg.friction_scale.adr_param = "friction_scale"
+    for name in ("joint_damping_scale", "actuator_gain_scale"):
+        term = getattr(cfg, name)
+        term.adr_param, term.adr_transform = f"{name}_log", "exp"
+    cfg.joint_limit_offset_rad.adr_param, cfg.joint_limit_offset_rad.adr_mode = "joint_limit_offset_std_rad", "std"
+    cfg.gravity_offset_mps2.adr_param, cfg.gravity_offset_mps2.adr_mode = "gravity_offset_std_mps2", "std"
+    return cfg
+
+
+def adr_observation_noise_cfg() -> ObservationNoiseCfg:
+    cfg = ObservationNoiseCfg()
+    for term, key, unit in (("fingertip_pos", "fingertip", "m"), ("object_pos", "object_pos", "m"),
+                            ("object_rot", "object_rot", "rad")):  # fmt: skip
+        t = getattr(cfg, term)
+        t.correlated_adr_param = f"obs_{key}_corr_std_{unit}"
+        t.uncorrelated_adr_param = f"obs_{key}_uncorr_std_{unit}"
+    return cfg
+
+
+def adr_action_noise_cfg() -> ActionNoiseCfg:
+    return ActionNoiseCfg(
+        uncorrelated_adr_param="action_uncorr_frac",
+        correlated_adr_param="action_corr_frac",
+        multiplicative_adr_param="action_mult_frac",
+    )

@@ -1,0 +1,31 @@
+"""Build real Isaac Lab environments of our task on Newton (CPU) for tests."""
+
+from __future__ import annotations
+
+import contextlib
+
+import gymnasium as gym
+
+
+def make_env(task: str = "Dactyl-Reorient-Cube-Shadow", num_envs: int = 4, seed: int = 0, presets=(), device="cpu", edit=None):
+    """A real ``ManagerBasedRLEnv`` on Newton; ``edit(cfg)`` may change the resolved config first."""
+    import dactyl_lab.tasks  # noqa: F401  (registers our task)
+    import isaaclab_tasks  # noqa: F401  (registers Isaac Lab's stock tasks)
+    from isaaclab_tasks.utils.hydra import resolve_presets
+    from isaaclab_tasks.utils.parse_cfg import load_cfg_from_registry
+
+    cfg = resolve_presets(load_cfg_from_registry(task, "env_cfg_entry_point"), selected=tuple(presets))
+    cfg.sim.device = device
+    cfg.scene.num_envs = num_envs
+    cfg.seed = seed
+    if edit is not None:
+        edit(cfg)
+    return gym.make(task, cfg=cfg)
+
+
+def close_env(env) -> None:
+    from isaaclab.sim import SimulationContext
+
+    with contextlib.suppress(Exception):
+        env.close()
+    SimulationContext.clear_instance()
