@@ -1,0 +1,199 @@
+"""ADR: boundary sampling, widening / narrowing with nominal and hard limits, queues, entropy, checkpoints."""
+
+import io
+import math
+
+import pytest
+import torch
+
+from dactyl_lab.tasks.randomization import ADR, ADRCfg, ADRParamCfg, make_generator
+
+
+def make_adr(n=64, seed=0, **kw):
+    params = kw.pop("params", None) or {
+        "mass_scale": ADRParamCfg(nominal=1.0, hard_limits=(0.9, 1.06)),
+        "friction_scale": ADRParamCfg(nominal=1.0, hard_limits=(0.5, 2.0), step=0.1),
+    }
+    kw.setdefault("queue_length", 8)
+    return ADR(ADRCfg(params=params, **kw), n, "cpu", make_generator(seed))
+
+
+def feed(adr, boundary, perf, episodes):
+    """Play ``episodes`` episodes on one boundary (2*param + side) with a fixed performance."""
+    done = 0
+    while done < episodes:
+        adr.resample()
+        ids = (adr.env_boundary == boundary).nonzero().flatten()[: episodes - done]
+        adr.update(ids, torch.full((ids.numel(),), float(perf)))
+        done += ids.numel()
+
+
+def test_starts_at_nominal_and_values_pin_boundaries():
+    adr = make_adr(n=2000)
+    assert torch.equal(adr.low, adr.nominal) and torch.equal(adr.high, adr.nominal)
+    adr.low[:] = torch.tensor([0.95, 0.8])
+    adr.high[:] = torch.tensor([1.05, 1.4])
+    v = adr.resample()
+    b = adr.env_boundary
+    assert float((b >= 0).float().mean()) == pytest.approx(0.5, abs=0.04)  # p_b = 0.5
+    for p in range(2):
+        lo, hi = float(adr.low[p]), float(adr.high[p])
+        col = v[:, p]
+        assert bool(((col >= lo - 1e-6) & (col <= hi + 1e-6)).all())
+        assert torch.allclose(col[b == 2 * p], torch.tensor(lo))  # low boundary pinned
+        assert torch.allclose(col[b == 2 * p + 1], torch.tensor(hi))
+    free = v[b < 0, 1]
+    assert float(free.std()) == pytest.approx(0.6 / math.sqrt(12), rel=0.1)  # uniform over [0.8, 1.4]
+    # every boundary gets picked
+    assert set(b[b >= 0].tolist()) == {0, 1, 2, 3}
+
+
+def test_widens_on_high_performance_and_respects_hard_limits():
+    adr = make_adr()
+    feed(adr, 1, 25.0, 8)  # mass high bound
+    assert float(adr.high[0]) == pytest.approx(1.02) and float(adr.low[0]) == 1.0
+    assert int(adr.fill[0, 1]) == 0  # queue cleared after the decision
+    feed(adr, 0, 25.0, 8)
+    assert float(adr.low[0]) == pytest.approx(0.98)
+    for _ in range(10):
+        feed(adr, 1, 25.0, 8)
+    assert float(adr.high[0]) == pytest.approx(1.06)  # hard limit, not 1.22
+    feed(adr, 3, 30.0, 8)
+    assert float(adr.high[1]) == pytest.approx(1.1)  # per-param step 0.1
+
+
+def test_narrows_on_low_performance_never_past_nominal():
+    adr = make_adr()
+    for _ in range(2):
+        feed(adr, 1, 25.0, 8)
+    assert float(adr.high[0]) == pytest.approx(1.04)
+    feed(adr, 1, 5.0, 8)
+    assert float(adr.high[0]) == pytest.approx(1.02)
+    for _ in range(3):
+        feed(adr, 1, 0.0, 8)
+    assert float(adr.high[0]) == pytest.approx(1.0)  # nominal, not below
+    feed(adr, 0, 0.0, 8)
+    assert float(adr.low[0]) == pytest.approx(1.0)
+
+
+def test_middle_performance_and_partial_queue_change_nothing():
+    adr = make_adr()
+    feed(adr, 1, 15.0, 8)  # between t_L = 10 and t_H = 20: queue cleared, bound kept
+    assert float(adr.high[0]) == 1.0 and int(adr.fill[0, 1]) == 0
+    feed(adr, 1, 100.0, 7)  # one short of a full queue
+    assert float(adr.high[0]) == 1.0 and int(adr.fill[0, 1]) == 7
+    feed(adr, 1, 100.0, 1)
+    assert float(adr.high[0]) == pytest.approx(1.02)
+
+
+def test_threshold_edges_inclusive():
+    adr = make_adr()
+    feed(adr, 1, 20.0, 8)  # mean == t_H widens
+    assert float(adr.high[0]) == pytest.approx(1.02)
+    feed(adr, 1, 10.0, 8)  # mean == t_L narrows
+    assert float(adr.high[0]) == pytest.approx(1.0)
+
+
+def test_non_boundary_envs_and_double_updates_are_ignored():
+    adr = make_adr(n=16)
+    adr.resample()
+    free = (adr.env_boundary < 0).nonzero().flatten()
+    adr.update(free, torch.full((free.numel(),), 100.0))
+    assert int(adr.fill.sum()) == 0
+    ev = (adr.env_boundary >= 0).nonzero().flatten()
+    adr.update(ev, torch.zeros(ev.numel()))
+    adr.update(ev, torch.zeros(ev.numel()))  # second report of the same episodes: no effect
+    assert int(adr.fill.sum()) == ev.numel()
+
+
+def test_results_for_a_bound_that_moved_are_dropped():
+    adr = make_adr(n=64)
+    adr.resample()
+    stale = (adr.env_boundary == 1).nonzero().flatten()
+    assert stale.numel() > 0
+    feed(adr, 1, 25.0, 8)  # moves the mass high bound while `stale` envs were still playing the old one
+    before = int(adr.fill[0, 1])
+    adr.env_boundary[stale] = 1  # their old assignment (feed() resampled them; restore it)
+    adr.env_version[stale] = 0
+    adr.update(stale, torch.full((stale.numel(),), 25.0))
+    assert int(adr.fill[0, 1]) == before
+
+
+def test_overflowing_updates_in_one_call():
+    adr = make_adr(n=256, boundary_fraction=1.0)  # every env evaluates a boundary
+    adr.resample()
+    adr.update(torch.arange(256), torch.full((256,), 25.0))  # ~64 per boundary, queue of 8
+    # each queue filled once at the old bound, the rest were stale for the moved bound and dropped
+    assert float(adr.high[0]) == pytest.approx(1.02) and float(adr.low[0]) == pytest.approx(0.98)
+    assert int(adr.fill.sum()) == 0
+
+
+def test_boundary_fraction_mode_is_a_fixed_subset():
+    adr = make_adr(n=1000, boundary_fraction=0.4)
+    adr.resample()
+    first = adr.env_boundary >= 0
+    assert int(first.sum()) == 400
+    adr.resample()
+    assert torch.equal(adr.env_boundary >= 0, first)
+
+
+def test_fixed_sides_never_evaluated_and_disabled():
+    params = {"noise_std": ADRParamCfg(nominal=0.0, hard_limits=(0.0, 1.0))}
+    adr = make_adr(n=500, params=params)
+    adr.resample()
+    assert set(adr.env_boundary[adr.env_boundary >= 0].tolist()) == {1}  # only the high side can move
+    off = make_adr(n=10, enabled=False)
+    off.low[:] = 0.5
+    v = off.resample()
+    assert torch.allclose(v, torch.ones(10, 2)) and bool((off.env_boundary < 0).all())
+    off.update(torch.arange(10), torch.full((10,), 100.0))
+    assert int(off.fill.sum()) == 0
+
+
+def test_entropy_and_log_dict():
+    adr = make_adr()
+    assert float(adr.entropy()) == 0.0
+    adr.low[:] = torch.tensor([0.9, 1.0])
+    adr.high[:] = torch.tensor([1.1, 1.0])
+    assert float(adr.entropy()) == pytest.approx(math.log(0.2))  # only params with width > 0
+    adr.high[1] = 1.5
+    assert float(adr.entropy()) == pytest.approx((math.log(0.2) + math.log(0.5)) / 2)
+    d = adr.log_dict()
+    assert d["ADR/mass_scale/low"] == pytest.approx(0.9) and d["ADR/friction_scale/high"] == pytest.approx(1.5)
+    assert d["ADR/entropy_npd"] == pytest.approx(float(adr.entropy()))
+    assert all(isinstance(v, float) for v in d.values())
+
+
+def test_state_dict_round_trip_through_torch_save():
+    adr = make_adr()
+    feed(adr, 1, 25.0, 8)
+    feed(adr, 2, 30.0, 8)
+    feed(adr, 0, 30.0, 5)  # partly filled queue
+    buf = io.BytesIO()
+    torch.save(adr.state_dict(), buf)
+    buf.seek(0)
+    state = torch.load(buf)  # weights_only default: plain tensors, lists and numbers only
+    fresh = make_adr(seed=123)
+    fresh.load_state_dict(state)
+    for k in ("low", "high", "queue", "fill", "version"):
+        assert torch.equal(getattr(fresh, k), getattr(adr, k)), k
+    # and they keep evolving identically
+    feed(adr, 0, 30.0, 3)
+    feed(fresh, 0, 30.0, 3)
+    assert torch.equal(fresh.low, adr.low) and float(adr.low[0]) == pytest.approx(0.98)
+    with pytest.raises(KeyError):
+        make_adr(params={"other": ADRParamCfg(nominal=0.0)}).load_state_dict(state)
+
+
+def test_load_clamps_into_current_limits():
+    adr = make_adr()
+    state = adr.state_dict()
+    state["high"] = torch.tensor([5.0, 5.0], dtype=torch.float64)
+    adr.load_state_dict(state)
+    assert adr.high.tolist() == pytest.approx([1.06, 2.0])
+
+
+def test_reproducible_sampling():
+    a, b = make_adr(seed=7), make_adr(seed=7)
+    a.low[:] = b.low[:] = 0.9
+    assert torch.equal(a.resample(), b.resample())

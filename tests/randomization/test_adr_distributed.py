@@ -1,0 +1,88 @@
+"""ADR on two real processes (gloo over localhost): ranks feed different results, bounds end identical."""
+
+import os
+import time
+
+import pytest
+import torch
+import torch.multiprocessing as mp
+
+MASS_HIGH, FRICTION_LOW = 1, 2
+
+
+def _cfg():
+    from dactyl_lab.tasks.randomization import ADRCfg, ADRParamCfg
+
+    return ADRCfg(
+        params={
+            "mass_scale": ADRParamCfg(nominal=1.0, hard_limits=(0.5, 1.5)),
+            "friction_scale": ADRParamCfg(nominal=1.0, hard_limits=(0.5, 2.0), step=0.1),
+        },
+        queue_length=8,
+    )
+
+
+def _stage(adr, boundary, perf, episodes):
+    done = 0
+    while done < episodes:
+        adr.resample()
+        ids = (adr.env_boundary == boundary).nonzero().flatten()[: episodes - done]
+        adr.update(ids, torch.full((ids.numel(),), float(perf)))
+        done += ids.numel()
+
+
+def _worker(rank, world, init_file, out_dir):
+    os.environ.setdefault("GLOO_SOCKET_IFNAME", "lo")
+    torch.set_num_threads(1)
+    import torch.distributed as dist
+
+    from dactyl_lab.tasks.randomization import ADR, make_generator
+
+    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world)
+    try:
+        adr = ADR(_cfg(), 32, "cpu", make_generator(100 + rank))  # each rank samples its own envs
+        # mass high bound: rank 0 plays 4 good episodes (30), rank 1 plays 4 mediocre ones (12).
+        # Alone neither queue (length 8) would be full; together mean 21 >= 20 widens.
+        _stage(adr, MASS_HIGH, 30.0 if rank == 0 else 12.0, 4)
+        # friction low bound: both ranks 6 good episodes: 12 results, the first 8 widen it, the rest are stale
+        _stage(adr, FRICTION_LOW, 25.0, 6)
+        staged = adr.num_pending
+        adr.sync()
+        # a second round where only rank 1 has results (rank 0 contributes nothing)
+        if rank == 1:
+            _stage(adr, MASS_HIGH, 40.0, 8)
+        adr.sync()
+        synced = adr.state_dict()
+        # broadcast_: a diverged rank gets rank 0's state back
+        if rank == 1:
+            adr.low[0] = 0.7
+        adr.broadcast_(src=0)
+        torch.save(
+            {"state": synced, "staged": staged, "low_after_broadcast": adr.low.clone(), "values": adr.values},
+            os.path.join(out_dir, f"rank{rank}.pt"),
+        )
+    finally:
+        dist.destroy_process_group()
+
+
+def test_two_ranks_end_with_identical_bounds(tmp_path):
+    init_file = tmp_path / "pg_init"
+    ctx = mp.spawn(_worker, args=(2, str(init_file), str(tmp_path)), nprocs=2, join=False)
+    deadline = time.monotonic() + 110
+    while not ctx.join(timeout=1):
+        if time.monotonic() > deadline:
+            for p in ctx.processes:
+                p.kill()
+            pytest.fail("distributed ADR workers did not finish")
+    r0 = torch.load(tmp_path / "rank0.pt")
+    r1 = torch.load(tmp_path / "rank1.pt")
+    assert r0["staged"] == r1["staged"] == 10  # results stay staged until sync()
+    for k in ("low", "high", "queue", "fill", "version"):
+        assert torch.equal(r0["state"][k], r1["state"][k]), k
+    s = r0["state"]
+    # round 1: combined mean 21 widened mass high once; round 2: rank 1's 8 x 40 widened it again
+    assert float(s["high"][0]) == pytest.approx(1.04)
+    assert float(s["low"][1]) == pytest.approx(0.9)  # friction low widened once, stale extras dropped
+    assert int(s["fill"].sum()) == 0
+    assert torch.equal(r0["low_after_broadcast"], r1["low_after_broadcast"])
+    assert not torch.equal(r0["values"], r1["values"])  # the ranks' envs sample differently
