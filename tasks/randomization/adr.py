@@ -162,7 +162,7 @@ class ADR:
                 evaluate = self._dedicated[ids]
             else:
                 evaluate = torch.rand(n, device=self.device, generator=self.generator) < self.cfg.boundary_prob
-            choice = torch.multinomial(self._boundary_weight.expand(n, 2 * P), 1, generator=self.generator)[:, 0]
+            choice = torch.multinomial(self._boundary_weight.expand(n, 2 * P).contiguous(), 1, generator=self.generator)[:, 0]
             b = torch.where(evaluate, choice, b)
             bc = b.clamp(min=0)
             pinned = torch.stack((self.low, self.high), -1).flatten()[bc]  # [n]
@@ -301,7 +301,8 @@ class ADR:
         self.queue[dst, :, :m] = get("queue")[..., :m].double()
         self.fill[dst] = get("fill").long().clamp(max=m)
         pending = state.get("pending")
-        if pending is not None and pending.shape[0]:
+        if pending is not None and pending.shape[0] and _distributed_rank() == 0:
+            # every rank loads the same checkpoint: only rank 0 re-stages its results, or sync would repeat them
             # staged rows refer to the checkpoint's parameter order: re-index them, drop unknown ones
             remap = torch.full((2 * len(names),), -1, dtype=torch.long)
             for i, n in enumerate(self.names):
@@ -324,6 +325,14 @@ class ADR:
             t = getattr(self, name).to(dev).contiguous()
             dist.broadcast(t, src=src, group=process_group)
             getattr(self, name).copy_(t.to(self.device))
+
+
+def _distributed_rank(group=None) -> int:
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(group)
+    return 0
 
 
 def _comm_device(group, fallback: torch.device) -> torch.device:

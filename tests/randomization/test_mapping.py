@@ -105,6 +105,15 @@ def test_adr_preset_names_exist_and_noise_magnitudes_follow_adr():
     assert torch.allclose(noise.mult_std, torch.full((64,), 0.015))
 
 
+def test_preset_cfgs_do_not_leak_into_defaults():
+    assert adr_physics_cfg().mass_scale.adr_param == "mass_scale"
+    assert PhysicsRandomizationCfg().mass_scale.adr_param is None
+    assert adr_observation_noise_cfg().object_rot.correlated_adr_param == "obs_object_rot_corr_std_rad"
+    from dactyl_lab.tasks.randomization import ObservationNoiseCfg
+
+    assert ObservationNoiseCfg().object_rot.correlated_adr_param is None
+
+
 def test_apply_operation_and_errors():
     d = torch.tensor([[2.0, 4.0]])
     assert torch.equal(apply_operation(d, torch.tensor([[0.5, 0.5]]), "scale"), torch.tensor([[1.0, 2.0]]))
