@@ -18,10 +18,14 @@ term                   size  units  meaning
 fingertip_pos            15  m      5 fingertips x xyz in the hand-base (env) frame, order
                                     ``hand.FINGERTIP_BODY_NAMES``; tip = body origin + R * offset
 object_pos                3  m      cube centre in the hand-base frame
-object_quat               4  xyzw   cube orientation in the hand-base frame
-goal_relative_quat        4  xyzw   ``quat_mul(object_quat, conj(goal_quat))``
-last_action              20  1      the previous (clipped) policy action, motor order
+object_quat               4  xyzw   cube orientation in the hand-base frame, w >= 0 (quat_unique)
+goal_relative_quat        4  xyzw   ``quat_mul(object_quat, conj(goal_quat))``, w >= 0
+last_action              20  1      the previous policy action as the env saw it, motor order
 =====================  ====  =====  ===========================================================
+
+"Hand-base/env frame": axes of the hand mount (``rh_hand_mount``, MJCF world of the rewritten hand),
+origin shifted so that the mount sits at ``PolicyContract.hand_base_pos_m`` (the task's env frame puts the
+mount at (0, 0, 0.5) m). Hardware reports positions in the mount frame; the runtime adds the shift.
 """
 
 from __future__ import annotations
@@ -46,6 +50,9 @@ ACTION_MODES = ("relative", "absolute")
 
 DEFAULT_CONTROL_PERIOD_S = 0.08
 """Dactyl's policy step [s] (10 MuJoCo steps of 8 ms)."""
+
+DACTYL_HAND_BASE_POS_M = (0.0, 0.0, 0.5)
+"""Where the Dactyl task places the hand mount in its env frame [m] (``dactyl_lab.assets.scene.HAND_BASE_POS_M``)."""
 
 DEFAULT_SUCCESS_THRESHOLD_RAD = 0.4
 """Orientation error below which a goal counts as reached [rad] (Dactyl paper)."""
@@ -85,6 +92,8 @@ class ObservationTerm:
     units: str
     description: str = ""
     noise: ObservationNoise = field(default_factory=ObservationNoise)
+    quat_unique: bool = False
+    """A quaternion term whose sign is fixed so that w >= 0 (Isaac Lab's ``quat_unique``)."""
 
 
 @dataclass
@@ -103,10 +112,16 @@ class RnnSpec:
 class ActionLayout:
     """How a policy action becomes 20 motor targets [rad].
 
-    relative: ``target_t = clip(target_{t-1} + scale * action, limits)`` (``offsets`` unused, must be 0);
-    absolute: ``target_t = clip(offset + scale * action, limits)``.
-    Then exponential smoothing: ``target_t = alpha * target_t + (1 - alpha) * target_{t-1}`` (alpha = 1: none).
-    ``clip`` (if set): the raw action is clipped to [-clip, clip] first, as the RL wrapper did in training.
+    With ``a = clip(action, -clip, clip)`` (the action term's clamp; none if ``clip`` is null):
+
+    * relative: ``target_t = clip(target_{t-1} + scale * a, limits)`` (``offsets`` unused, must be 0);
+    * absolute: ``target_t = clip(offset + scale * a, limits)``;
+    * smoothing: ``sent_t = alpha * sent_{t-1} + (1 - alpha) * target_t`` (alpha = weight of the previous
+      command, 0 = off; the task's ``RelativeMotorTargetActionCfg.smoothing``, paper 0.3).
+
+    Episode start: ``target = sent = the hand's motor positions clipped to limits`` (tendons: J1 + J2).
+    ``env_clip``: the RL wrapper's ``clip_actions`` (rl_games 1.0, rsl_rl none): the env, and so the
+    ``last_action`` observation, saw ``clip(action, -env_clip, env_clip)``.
     """
 
     motor_names: list[str]
@@ -117,8 +132,9 @@ class ActionLayout:
     """Per motor [rad] (absolute mode)."""
     limits: list[list[float]]
     """Per motor [lower, upper] target range [rad]."""
-    smoothing_alpha: float = 1.0
-    clip: float | None = None
+    smoothing_alpha: float = 0.0
+    clip: float | None = 1.0
+    env_clip: float | None = None
 
 
 @dataclass
@@ -135,6 +151,10 @@ class PolicyContract:
     output_name: str = "actions"
     control_period_s: float = DEFAULT_CONTROL_PERIOD_S
     success_threshold_rad: float = DEFAULT_SUCCESS_THRESHOLD_RAD
+    hand_base_pos_m: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
+    """Position of the hand mount in the observation (env) frame [m]; axes aligned with the mount."""
+    obs_clip: float | None = None
+    """The RL wrapper's ``clip_observations`` (rl_games 5.0): the policy saw ``clip(obs, -obs_clip, obs_clip)``."""
     quat_convention: str = hand.QUAT_CONVENTION_ISAACLAB
     joint_order_note: str = JOINT_ORDER_NOTE
     schema_version: int = SCHEMA_VERSION
@@ -184,6 +204,10 @@ class PolicyContract:
         for name, value in (("control_period_s", self.control_period_s), ("success_threshold_rad", self.success_threshold_rad)):
             if not (math.isfinite(value) and value > 0):
                 raise ContractError(f"{name} must be a positive number, got {value}")
+        if len(self.hand_base_pos_m) != 3 or not all(math.isfinite(v) for v in self.hand_base_pos_m):
+            raise ContractError(f"hand_base_pos_m must be 3 finite numbers [m], got {self.hand_base_pos_m}")
+        if self.obs_clip is not None and not self.obs_clip > 0:
+            raise ContractError(f"obs_clip must be positive or null, got {self.obs_clip}")
         return self
 
     def _validate_action(self) -> None:
@@ -201,10 +225,12 @@ class PolicyContract:
                 raise ContractError(f"action.limits of {motor}: lower {lower} > upper {upper} [rad]")
         if act.mode == "relative" and any(offset != 0.0 for offset in act.offsets):
             raise ContractError("action.offsets must be 0 in relative mode (the previous target is the offset)")
-        if not 0.0 < act.smoothing_alpha <= 1.0:
-            raise ContractError(f"action.smoothing_alpha must be in (0, 1], got {act.smoothing_alpha}")
-        if act.clip is not None and not act.clip > 0:
-            raise ContractError(f"action.clip must be positive or null, got {act.clip}")
+        if not 0.0 <= act.smoothing_alpha < 1.0:
+            raise ContractError(f"action.smoothing_alpha must be in [0, 1), got {act.smoothing_alpha}")
+        for key in ("clip", "env_clip"):
+            value = getattr(act, key)
+            if value is not None and not value > 0:
+                raise ContractError(f"action.{key} must be positive or null, got {value}")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -248,22 +274,27 @@ def dactyl_observation_terms(num_actions: int = len(hand.MOTOR_NAMES)) -> list[O
             ObservationNoise(0.001, 0.002),
         ),
         ObservationTerm("object_pos", 3, "m", "cube centre, hand-base/env frame", ObservationNoise(0.005, 0.001)),
-        ObservationTerm("object_quat", 4, "xyzw", "cube orientation, hand-base/env frame", ObservationNoise(0.1, 0.1)),
         ObservationTerm(
-            "goal_relative_quat", 4, "xyzw", "quat_mul(object_quat, conj(goal_quat)); noisy through object_quat"
+            "object_quat", 4, "xyzw", "cube orientation, hand-base/env frame, w >= 0", ObservationNoise(0.1, 0.1),
+            quat_unique=True,
         ),
-        ObservationTerm("last_action", num_actions, "1", "previous policy action (after clip), motor order"),
+        ObservationTerm(
+            "goal_relative_quat", 4, "xyzw", "quat_mul(object_quat, conj(goal_quat)), w >= 0; noisy through object_quat",
+            quat_unique=True,
+        ),
+        ObservationTerm("last_action", num_actions, "1", "previous policy action as the env saw it, motor order"),
     ]  # fmt: skip
 
 
 def make_action_layout(
     mode: str = "relative",
     scale_rad: float | dict[str, float] | None = None,
-    smoothing_alpha: float = 1.0,
+    smoothing_alpha: float = 0.3,
     clip: float | None = 1.0,
+    env_clip: float | None = None,
     motor_names: tuple[str, ...] = hand.MOTOR_NAMES,
 ) -> ActionLayout:
-    """Action layout over ``motor_names`` with the hand's motor limits.
+    """Action layout over ``motor_names`` with the hand's motor limits (defaults = the task's action term).
 
     relative: ``scale_rad`` [rad per unit action] (default 0.1); absolute: scale and offsets map [-1, 1]
     onto each motor's range unless ``scale_rad`` is given.
@@ -276,7 +307,7 @@ def make_action_layout(
         default = 0.1 if scale_rad is None else scale_rad
         scale = [float(default[m]) if isinstance(default, dict) else float(default) for m in motor_names]
         offsets = [0.0] * len(motor_names) if mode == "relative" else [(hi + lo) / 2.0 for lo, hi in limits]
-    return ActionLayout(list(motor_names), mode, scale, offsets, limits, smoothing_alpha, clip)
+    return ActionLayout(list(motor_names), mode, scale, offsets, limits, smoothing_alpha, clip, env_clip)
 
 
 def make_dactyl_contract(
@@ -287,6 +318,7 @@ def make_dactyl_contract(
     num_layers: int = 1,
     action: ActionLayout | None = None,
     control_period_s: float = DEFAULT_CONTROL_PERIOD_S,
+    hand_base_pos_m: tuple[float, float, float] = DACTYL_HAND_BASE_POS_M,
     **kwargs: Any,
 ) -> PolicyContract:
     """The contract of a Dactyl policy (observation :func:`dactyl_observation_terms`, 20 motors)."""
@@ -299,6 +331,7 @@ def make_dactyl_contract(
         recurrent=recurrent,
         rnn=RnnSpec(num_layers=num_layers, hidden_size=hidden_size) if recurrent else None,
         control_period_s=control_period_s,
+        hand_base_pos_m=list(hand_base_pos_m),
         **kwargs,
     )
     return contract.validate()

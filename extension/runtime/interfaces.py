@@ -2,7 +2,8 @@
 
 Everything is keyed BY NAME: joints by ``dactyl_lab.hand.JOINT_NAMES``, motors by ``hand.MOTOR_NAMES``,
 fingertips by ``hand.FINGERTIP_BODY_NAMES``. Units: joint angles and targets [rad], positions [m],
-times [s]. Positions are in the hand-base (env) frame the policy was trained in.
+times [s]. Positions are in the hand-mount frame (``rh_hand_mount``, the rewritten MJCF's world frame);
+the observation builder shifts them into the policy's env frame by ``contract.hand_base_pos_m``.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ class ObjectPose:
     """One tracker measurement of the cube."""
 
     pos_m: np.ndarray
-    """Cube centre (3,) [m], hand-base frame."""
+    """Cube centre (3,) [m], hand-mount frame."""
     quat_xyzw: np.ndarray
-    """Cube orientation (4,), (x, y, z, w)."""
+    """Cube orientation (4,), (x, y, z, w), hand-mount frame."""
     stamp_s: float
     """When it was measured [s], on the clock of :meth:`PoseSource.now_s`."""
 
@@ -42,7 +43,7 @@ class HandInterface(ABC):
 
     @abstractmethod
     def read_fingertip_positions(self) -> dict[str, np.ndarray]:
-        """Tip point (3,) [m] of every fingertip, keyed by ``hand.FINGERTIP_BODY_NAMES``, hand-base frame."""
+        """Tip point (3,) [m] of every fingertip, keyed by ``hand.FINGERTIP_BODY_NAMES``, hand-mount frame."""
 
     @abstractmethod
     def send_targets(self, targets_rad: dict[str, float]) -> None:

@@ -42,10 +42,10 @@ class LoopConfig:
     goal_timeout_s: float = 80.0
     """Episode ends if a goal is not reached within this time [s] (80 s on the real hand in the paper)."""
     max_consecutive_successes: int = 50
-    fall_distance_m: float = 0.24
-    """Episode ends (drop) when the cube is farther than this from ``object_home_m`` [m]."""
-    object_home_m: tuple[float, float, float] = (0.0, -0.38, 0.05)
-    """Where the cube rests on the palm in the hand-base frame [m] (the rewritten MJCF's layout)."""
+    fall_distance_m: float = 0.12
+    """Episode ends (drop) when the cube is farther than this from ``object_home_m`` [m] (the task's 0.12)."""
+    object_home_m: tuple[float, float, float] = (0.0, -0.38, 0.06)
+    """The cube's goal position above the palm in the hand-mount frame [m] (the task's cube spawn point)."""
     seed: int = 0
     """Seed of the goal sampler."""
     startup_timeout_s: float = 5.0
@@ -85,6 +85,7 @@ class ControlLoop:
         goal_sampler: GoalSampler | None = None,
         logger: RunLogger | None = None,
         header: dict | None = None,
+        keep_records: bool = False,
     ):
         """Checks the contract against the hand and runtime first: a mismatch raises before anything moves."""
         self.config = config or LoopConfig()
@@ -92,11 +93,14 @@ class ControlLoop:
         check_against_hand(contract, hand_if.motor_names, self.period_s)
         if hand_if.control_period_s is not None and not math.isclose(hand_if.control_period_s, self.period_s, abs_tol=1e-6):
             raise ContractMismatchError(
-                f"the hand backend runs at {hand_if.control_period_s:g} s per control step but the runtime at "
-                f"{self.period_s:g} s; configure the backend for {self.period_s:g} s"
+                f"control period differs: the policy was trained at {contract.control_period_s:g} s per step but the "
+                f"{type(hand_if).__name__} runs at {hand_if.control_period_s:g} s per step; configure the hand for "
+                f"{self.period_s:g} s (stand-in: --physics-dt x substeps) or re-export a policy trained at "
+                f"{hand_if.control_period_s:g} s"
             )
         self.contract, self.policy, self.hand, self.pose_source = contract, policy, hand_if, pose_source
         self.motor_names = tuple(contract.action.motor_names)
+        self.hand_base_pos_m = np.asarray(contract.hand_base_pos_m, dtype=np.float64)
         self.observations = ObservationBuilder(contract)
         self.actions = ActionProcessor(contract.action)
         self.safety = SafetyMonitor(safety_config or SafetyConfig(), self.motor_names, contract.action.limits)
@@ -110,6 +114,8 @@ class ControlLoop:
         )
         self.logger = logger
         self.header = header or {}
+        self.records: list[dict] | None = [] if keep_records else None
+        """Every step's record, when ``keep_records`` (replay comparison, tests)."""
         self.stats = LatencyStats()
         self.summary = RunSummary(control_period_s=self.period_s)
         self.step_index = 0
@@ -204,7 +210,7 @@ class ControlLoop:
     def _policy_step(self, k, tips, pose, record, timings) -> np.ndarray:
         record["orientation_error_rad"] = self._last_error
         t0 = time.perf_counter()
-        inputs = StepInputs(tips, pose, self.goal_xyzw, self.last_action, self.motor_names)
+        inputs = StepInputs(tips, pose, self.goal_xyzw, self.last_action, self.motor_names, self.hand_base_pos_m)
         try:
             obs = self.observations.build(inputs)
         except NonFiniteInputError as error:
@@ -218,12 +224,12 @@ class ControlLoop:
             self.safety.record(k, "non_finite", f"policy action for motor {bad} is not finite")
             record["action"] = action
             return self._hold()
-        clipped = self.actions.clip_action(action)
-        targets, _ = self.safety.clamp(k, self.actions.targets(clipped))
+        env_action = self.actions.env_action(action)
+        targets, _ = self.safety.clamp(k, self.actions.targets(env_action))
         self.hand.send_targets(self.actions.as_dict(targets))
         self.safety.accept(targets)
         self.actions.commit(targets)
-        self.last_action = clipped
+        self.last_action = env_action
         t3 = time.perf_counter()
         timings.update(observe=t1 - t0, infer=t2 - t1, act=t3 - t2)
         record.update(obs=obs, action=action, held=False)
@@ -273,6 +279,8 @@ class ControlLoop:
                 t_log = time.perf_counter()
                 if self.logger is not None:
                     self.logger.step(record)
+                if self.records is not None:
+                    self.records.append(record)
                 t_sim = time.perf_counter()
                 self.hand.tick(period)
                 t_done = time.perf_counter()

@@ -2,6 +2,9 @@
 
 Each known term has a provider that turns the step's inputs into a vector plus a label per element;
 adding a term to the contract that the runtime cannot provide is an error at start-up, not mid-run.
+Positions from the hand and tracker (hand-mount frame [m]) are shifted by the contract's
+``hand_base_pos_m`` into the env frame the policy was trained in; quaternion terms flagged ``quat_unique``
+get w >= 0; the whole vector is clipped to ``obs_clip`` if the RL wrapper did that in training.
 """
 
 from __future__ import annotations
@@ -34,18 +37,21 @@ class StepInputs:
     goal_quat_xyzw: np.ndarray
     last_action: np.ndarray
     motor_names: tuple[str, ...]
+    hand_base_pos_m: np.ndarray
 
 
 _XYZ, _XYZW = ("x", "y", "z"), ("x", "y", "z", "w")
 
 
 def _fingertips(inputs: StepInputs):
-    values = np.concatenate([np.asarray(inputs.fingertip_pos_m[b], dtype=np.float64) for b in hand.FINGERTIP_BODY_NAMES])
+    values = np.concatenate([
+        np.asarray(inputs.fingertip_pos_m[b], dtype=np.float64) + inputs.hand_base_pos_m for b in hand.FINGERTIP_BODY_NAMES
+    ])  # fmt: skip
     return values, [f"fingertip_pos[{b}].{a}" for b in hand.FINGERTIP_BODY_NAMES for a in _XYZ]
 
 
 def _object_pos(inputs: StepInputs):
-    return np.asarray(inputs.pose.pos_m, dtype=np.float64), [f"object_pos.{a}" for a in _XYZ]
+    return np.asarray(inputs.pose.pos_m, dtype=np.float64) + inputs.hand_base_pos_m, [f"object_pos.{a}" for a in _XYZ]
 
 
 def _object_quat(inputs: StepInputs):
@@ -96,7 +102,7 @@ class ObservationBuilder:
                     f"observation term {term.name!r} has size {term.size} in the contract, the runtime builds "
                     f"{size_of(contract)}"
                 )
-            self.terms.append((term.name, provider))
+            self.terms.append((term.name, provider, term.quat_unique))
         self.labels: list[str] = []
 
     @property
@@ -106,10 +112,15 @@ class ObservationBuilder:
     def build(self, inputs: StepInputs) -> np.ndarray:
         """The observation (size,) float64; raises :class:`NonFiniteInputError` naming a bad input."""
         parts, labels = [], []
-        for name, provider in self.terms:
+        for name, provider, quat_unique in self.terms:
             values, term_labels = provider(inputs)
             _check(name, values, term_labels)
+            if quat_unique and values[3] < 0.0:
+                values = -values
             parts.append(values)
             labels.extend(term_labels)
         self.labels = labels
-        return np.concatenate(parts)
+        obs = np.concatenate(parts)
+        if self.contract.obs_clip is not None:
+            obs = np.clip(obs, -self.contract.obs_clip, self.contract.obs_clip)
+        return obs
