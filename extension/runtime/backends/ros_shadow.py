@@ -1,0 +1,156 @@
+"""Shadow Dexterous Hand through its ROS 1 driver (sr_hand_robot), and an object pose from a ROS topic.
+
+* commands: one std_msgs/Float64 per motor on ``/sh_rh_<motor lowercase>_position_controller/command`` [rad]
+  (tendon motors rh_FFJ0..rh_LFJ0 command J0 = J1 + J2);
+* joint angles: ``/joint_states`` (sensor_msgs/JointState) mapped by name (its order is the driver's);
+* fingertips: forward kinematics of the rewritten MJCF from the joint angles (:mod:`..kinematics`);
+* soft stop: ``max_force_factor`` (std_msgs/Float64 in [0, 1]) on every controller, set to
+  ``max_force_factor`` at start and to ``stop_force_factor`` in :meth:`RosShadowHand.safe_stop`;
+* object pose: geometry_msgs/PoseStamped in the hand-mount frame rh_hand_mount (x, y, z, w quaternion as ROS stores it),
+  stamped at measurement time; messages in another ``frame_id`` than expected are dropped (so the pose
+  goes stale and the watchdog holds).
+
+``rospy`` is imported only here, when this backend is chosen; the node is started with
+``disable_signals=True`` so Ctrl-C reaches the runtime, which then moves the hand to the safe pose.
+"""
+
+from __future__ import annotations
+
+import threading
+from types import SimpleNamespace
+
+import numpy as np
+
+from dactyl_lab import hand
+from dactyl_lab.runtime.backends.ros_names import (
+    check_max_force_factor,
+    command_topic,
+    joint_positions_from_joint_state,
+    max_force_topic,
+)
+from dactyl_lab.runtime.interfaces import HandInterface, ObjectPose, PoseSource
+from dactyl_lab.runtime.kinematics import FingertipKinematics
+
+
+def import_ros() -> SimpleNamespace:
+    """rospy and the message types, or a clear error saying how to get them."""
+    try:
+        import rospy
+        from geometry_msgs.msg import PoseStamped
+        from sensor_msgs.msg import JointState
+        from std_msgs.msg import Float64
+    except ImportError as error:
+        raise RuntimeError(
+            "the 'ros' hand backend needs ROS 1 (rospy, std_msgs, sensor_msgs, geometry_msgs), which is not "
+            f"importable here ({error}). Run on the Shadow hand's ROS computer after "
+            "`source /opt/ros/noetic/setup.bash`, or use --hand mujoco / --hand replay."
+        ) from error
+    return SimpleNamespace(rospy=rospy, PoseStamped=PoseStamped, JointState=JointState, Float64=Float64)
+
+
+def init_node(ros: SimpleNamespace, node_name: str) -> None:
+    if not ros.rospy.core.is_initialized():
+        ros.rospy.init_node(node_name, anonymous=False, disable_signals=True)
+
+
+class RosShadowHand(HandInterface):
+    def __init__(
+        self,
+        fingertips: FingertipKinematics,
+        joint_states_topic: str = "/joint_states",
+        controller_prefix: str = "sh_",
+        max_force_factor: float = 1.0,
+        stop_force_factor: float = 0.3,
+        node_name: str = "dactyl_lab_runtime",
+        prompt_between_episodes: bool = True,
+    ):
+        self.ros = ros = import_ros()
+        init_node(ros, node_name)
+        self.fingertips = fingertips
+        self.stop_force_factor = check_max_force_factor(stop_force_factor)
+        self.prompt_between_episodes = prompt_between_episodes
+        self._lock = threading.Lock()
+        self._joints: dict[str, float] | None = None
+        self._last_read: dict[str, float] = {}
+        self.mapping_error: str | None = None
+        pub = ros.rospy.Publisher
+        self.command_pubs = {m: pub(command_topic(m, controller_prefix), ros.Float64, queue_size=1) for m in hand.MOTOR_NAMES}
+        self.force_pubs = {
+            m: pub(max_force_topic(m, controller_prefix), ros.Float64, queue_size=1, latch=True) for m in hand.MOTOR_NAMES
+        }
+        self.subscriber = ros.rospy.Subscriber(joint_states_topic, ros.JointState, self._on_joint_state, queue_size=1)
+        self._publish_force(check_max_force_factor(max_force_factor))
+
+    @property
+    def motor_names(self) -> tuple[str, ...]:
+        return hand.MOTOR_NAMES
+
+    def _on_joint_state(self, msg) -> None:
+        try:
+            joints = joint_positions_from_joint_state(msg.name, msg.position)
+        except (KeyError, ValueError) as error:
+            self.mapping_error = str(error)
+            return
+        with self._lock:
+            self._joints = joints
+
+    def _publish_force(self, factor: float) -> None:
+        for publisher in self.force_pubs.values():
+            publisher.publish(self.ros.Float64(factor))
+
+    def read_joint_positions(self) -> dict[str, float]:
+        """Latest /joint_states by name; empty until the first complete message (the watchdog holds)."""
+        with self._lock:
+            self._last_read = dict(self._joints) if self._joints is not None else {}
+        return dict(self._last_read)
+
+    def read_fingertip_positions(self) -> dict[str, np.ndarray]:
+        return self.fingertips(self._last_read)
+
+    def send_targets(self, targets_rad: dict[str, float]) -> None:
+        for motor, value in targets_rad.items():
+            self.command_pubs[motor].publish(self.ros.Float64(float(value)))
+
+    def safe_stop(self) -> None:
+        try:
+            self._publish_force(self.stop_force_factor)
+        except Exception:  # noqa: BLE001 - never raise from a stop
+            pass
+
+    def reset_episode(self) -> None:
+        if self.prompt_between_episodes:
+            input("episode over: put the cube back on the palm and press Enter ")
+
+    def close(self) -> None:
+        self.subscriber.unregister()
+
+
+class RosPoseSource(PoseSource):
+    def __init__(self, topic: str = "/dactyl/object_pose", frame_id: str | None = None, node_name: str = "dactyl_lab_runtime"):
+        self.ros = ros = import_ros()
+        init_node(ros, node_name)
+        self.frame_id = frame_id
+        self.dropped_wrong_frame = 0
+        self._pose: ObjectPose | None = None
+        self._lock = threading.Lock()
+        self.subscriber = ros.rospy.Subscriber(topic, ros.PoseStamped, self._on_pose, queue_size=1)
+
+    def _on_pose(self, msg) -> None:
+        if self.frame_id and msg.header.frame_id != self.frame_id:
+            self.dropped_wrong_frame += 1
+            return
+        stamp = msg.header.stamp.to_sec() or self.ros.rospy.get_time()  # unstamped: arrival time
+        p, q = msg.pose.position, msg.pose.orientation
+        pose = ObjectPose(np.array([p.x, p.y, p.z]), np.array([q.x, q.y, q.z, q.w]), float(stamp))
+        with self._lock:
+            self._pose = pose
+
+    def read_pose(self) -> ObjectPose | None:
+        with self._lock:
+            return self._pose
+
+    def now_s(self) -> float:
+        return float(self.ros.rospy.get_time())
+
+    def close(self) -> None:
+        self.subscriber.unregister()

@@ -1,0 +1,274 @@
+"""``dactyl-lab-runtime``: run an exported Dactyl policy on a Shadow hand (real, stand-in, or replayed).
+
+Exit codes: 0 finished, 1 error or replay mismatch, 2 contract/configuration mismatch (nothing moved),
+130 stopped by the operator (Ctrl-C / SIGTERM; the hand went to the safe pose first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import time
+from pathlib import Path
+
+from dactyl_lab import hand
+from dactyl_lab.contract import ContractError, check_against_hand, read_contract
+from dactyl_lab.runtime.log import RunLog, RunLogger
+from dactyl_lab.runtime.loop import ControlLoop, LoopConfig
+from dactyl_lab.runtime.policy import OnnxPolicy
+from dactyl_lab.runtime.safety import SafetyConfig
+from dactyl_lab.runtime.stats import format_latency_table
+
+EPILOG = """\
+examples:
+  # stand-in hand in plain MuJoCo, as fast as possible, 500 steps, log to run.jsonl
+  dactyl-lab-runtime --policy policy.onnx --hand mujoco --realtime off --steps 500 --log run.jsonl
+  # the real hand (ROS 1 Shadow driver running; object pose on /dactyl/object_pose)
+  dactyl-lab-runtime --policy policy.onnx --hand ros --pose-topic /phasespace/cube_pose --episodes 1
+  # replay a log through the same policy and check that the actions are reproduced
+  dactyl-lab-runtime --policy policy.onnx --hand replay --replay-log run.jsonl --no-log
+
+log format: JSON-lines (header, one record per control step, summary); see dactyl_lab.runtime.log.
+"""
+
+
+def _on_off(text: str) -> bool:
+    if text.lower() in ("on", "true", "1", "yes"):
+        return True
+    if text.lower() in ("off", "false", "0", "no"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected on or off, got {text!r}")
+
+
+def _nan_joint(text: str) -> tuple[str, int, int]:
+    try:
+        name, start, count = text.split(":")
+        if name not in hand.JOINT_NAMES:
+            raise ValueError(f"unknown joint {name}")
+        return name, int(start), int(count)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"expected JOINT:STEP:COUNT with a Shadow joint name ({error})") from error
+
+
+def _dropout(text: str) -> tuple[int, int]:
+    try:
+        start, count = text.split(":")
+        return int(start), int(count)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"expected STEP:COUNT, got {text!r}") from error
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dactyl-lab-runtime",
+        description="Run an exported Dactyl policy (ONNX + embedded dactyl_lab.contract) on a Shadow hand at a fixed "
+        "control rate, with a safety layer (limits, rate limit, stale-pose/NaN watchdog, safe stop on Ctrl-C), "
+        "latency statistics and a replayable step log. Needs only numpy, onnxruntime and mujoco.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    g = parser.add_argument_group("policy and run")
+    g.add_argument("--policy", required=True, type=Path, help="exported policy .onnx carrying a dactyl_lab.contract")
+    g.add_argument("--hand", required=True, choices=("mujoco", "ros", "replay"),
+                   help="mujoco: plain-MuJoCo stand-in hand + simulated tracker; ros: the real Shadow hand via its "
+                   "ROS 1 driver; replay: feed a recorded log back through the policy and compare actions")
+    g.add_argument("--realtime", type=_on_off, default=True, metavar="{on,off}",
+                   help="on (default): sleep until each control deadline; off: run as fast as possible (stand-in "
+                   "and tests only; refused for --hand ros; replay always runs off)")
+    g.add_argument("--control-period", type=float, default=None, metavar="S",
+                   help="control period [s]; default: the contract's (0.08). A different value is refused: the "
+                   "policy only works at the period it was trained at")
+    g.add_argument("--steps", type=int, default=None, help="stop after this many control steps (default: no limit)")
+    g.add_argument("--episodes", type=int, default=None,
+                   help="stop after this many episodes (default: no limit for mujoco, 1 for ros)")
+    g.add_argument("--seed", type=int, default=0, help="seed of the goal sampler and of the stand-in's noise")
+    g.add_argument("--threads", type=int, default=1, help="ONNX Runtime intra-op threads (default 1)")
+    g.add_argument("--log", type=Path, default=None,
+                   help="step log (JSON-lines) path; default dactyl_runtime_<date>_<time>.jsonl in the current folder")
+    g.add_argument("--no-log", action="store_true", help="do not write a step log")
+    g.add_argument("--summary-json", type=Path, default=None, help="also write the run summary to this JSON file")
+
+    g = parser.add_argument_group("episodes and success (Dactyl paper defaults)")
+    g.add_argument("--goal-timeout", type=float, default=80.0, metavar="S",
+                   help="an episode ends when a goal is not reached within this time [s] (default 80)")
+    g.add_argument("--max-successes", type=int, default=50, help="episode ends after this many consecutive successes")
+    g.add_argument("--fall-distance", type=float, default=0.12, metavar="M",
+                   help="episode ends (drop) when the cube is farther than this from --object-home [m] (default "
+                   "0.12, as in training)")
+    g.add_argument("--object-home", type=float, nargs=3, default=(0.0, -0.38, 0.06), metavar=("X", "Y", "Z"),
+                   help="the cube's goal position above the palm, hand-mount frame [m] (default: the task's spawn "
+                   "point 0 -0.38 0.06)")
+
+    g = parser.add_argument_group("safety")
+    g.add_argument("--max-step", type=float, default=0.2, metavar="RAD",
+                   help="largest change of any motor target per control step [rad] (default 0.2)")
+    g.add_argument("--pose-stale", type=float, default=0.25, metavar="S",
+                   help="hold the last safe targets when the object pose is older than this [s] (default 0.25)")
+    g.add_argument("--safe-pose", choices=("current", "neutral"), default="current",
+                   help="where to go on Ctrl-C / end of run: current = hold the hand where it is (clipped to limits), "
+                   "neutral = ramp to an open flat hand (0 rad clipped to limits, or --neutral-pose)")
+    g.add_argument("--neutral-pose", type=Path, default=None,
+                   help="JSON file {motor name: target rad} overriding the neutral pose")
+    g.add_argument("--safe-move-steps", type=int, default=25,
+                   help="most control steps spent ramping to the safe pose (default 25)")
+
+    g = parser.add_argument_group("mujoco stand-in")
+    g.add_argument("--physics-dt", type=float, default=0.008, metavar="S",
+                   help="MuJoCo timestep [s] (default 0.008; substeps = control period / physics dt)")
+    g.add_argument("--tracker-latency", type=int, default=1, metavar="STEPS",
+                   help="the simulated tracker reports the pose measured this many control steps ago (default 1)")
+    g.add_argument("--pos-noise", type=float, nargs=2, default=(0.005, 0.001), metavar=("CORR", "UNCORR"),
+                   help="object position noise std [m]: correlated per episode, uncorrelated per step (5 mm, 1 mm)")
+    g.add_argument("--rot-noise", type=float, nargs=2, default=(0.1, 0.1), metavar=("CORR", "UNCORR"),
+                   help="object orientation noise std [rad] about random axes: correlated, uncorrelated (0.1, 0.1)")
+    g.add_argument("--fingertip-noise", type=float, nargs=2, default=(0.0, 0.0), metavar=("CORR", "UNCORR"),
+                   help="fingertip position noise std [m] (default none; the paper trained with 1 mm, 2 mm)")
+    g.add_argument("--inject-nan-joint", type=_nan_joint, action="append", default=[], metavar="JOINT:STEP:COUNT",
+                   help="fault drill: JOINT reads NaN for COUNT control steps from STEP (repeatable)")
+    g.add_argument("--inject-stale-pose", type=_dropout, action="append", default=[], metavar="STEP:COUNT",
+                   help="fault drill: the tracker measures nothing for COUNT control steps from STEP (repeatable)")
+
+    g = parser.add_argument_group("ros (Shadow Hand ROS 1 driver)")
+    g.add_argument("--pose-topic", default="/dactyl/object_pose",
+                   help="geometry_msgs/PoseStamped of the cube in the hand-mount frame rh_hand_mount (default /dactyl/object_pose)")
+    g.add_argument("--pose-frame", default=None,
+                   help="expected header.frame_id of the pose messages; others are dropped (default: accept any)")
+    g.add_argument("--joint-states-topic", default="/joint_states", help="sensor_msgs/JointState topic (by name)")
+    g.add_argument("--controller-prefix", default="sh_",
+                   help="controller name prefix: <prefix><motor lowercase>_position_controller (default sh_)")
+    g.add_argument("--max-force-factor", type=float, default=1.0,
+                   help="max_force_factor [0..1] published to every position controller at start (default 1.0)")
+    g.add_argument("--stop-force-factor", type=float, default=0.3,
+                   help="max_force_factor [0..1] published after the safe pose (soft stop; default 0.3)")
+    g.add_argument("--hand-mjcf", type=Path, default=None,
+                   help="rewritten hand MJCF for fingertip forward kinematics (default: build it from "
+                   "gymnasium-robotics; write one with dactyl_lab.assets.shadow_mjcf.write_hand_mjcf)")
+    g.add_argument("--no-prompt", action="store_true", help="do not wait for Enter between episodes")
+
+    g = parser.add_argument_group("replay")
+    g.add_argument("--replay-log", type=Path, default=None, help="the log to replay (--hand replay)")
+    g.add_argument("--replay-tolerance", type=float, default=1e-5,
+                   help="largest allowed |action difference| between the log and the replay (default 1e-5)")
+    return parser
+
+
+def _make_backend(args, contract, period_s):
+    """(hand, pose source, goal sampler or None, loop config override or None, safety override, header info)."""
+    if args.hand == "mujoco":
+        from dactyl_lab.runtime.backends.mujoco_standin import Faults, MujocoStandInHand, SimulatedTracker
+
+        substeps = max(1, round(period_s / args.physics_dt))
+        standin = MujocoStandInHand(
+            physics_dt_s=args.physics_dt, substeps=substeps, seed=args.seed, fingertip_noise_m=tuple(args.fingertip_noise),
+            faults=Faults(nan_joints=list(args.inject_nan_joint), pose_dropouts=list(args.inject_stale_pose)),
+        )  # fmt: skip
+        tracker = SimulatedTracker(standin, args.tracker_latency, tuple(args.pos_noise), tuple(args.rot_noise), args.seed + 1)
+        info = {"physics_dt_s": args.physics_dt, "substeps": substeps, "tracker_latency_steps": args.tracker_latency,
+                "pos_noise_m": args.pos_noise, "rot_noise_rad": args.rot_noise}  # fmt: skip
+        return standin, tracker, None, None, None, info
+    if args.hand == "ros":
+        from dactyl_lab.runtime.backends.ros_shadow import RosPoseSource, RosShadowHand
+        from dactyl_lab.runtime.kinematics import FingertipKinematics
+
+        check_against_hand(contract, hand.MOTOR_NAMES, period_s)  # before connecting to anything
+        ros_hand = RosShadowHand(
+            FingertipKinematics(mjcf_path=args.hand_mjcf), args.joint_states_topic, args.controller_prefix,
+            args.max_force_factor, args.stop_force_factor, prompt_between_episodes=not args.no_prompt,
+        )  # fmt: skip
+        pose = RosPoseSource(args.pose_topic, args.pose_frame)
+        return ros_hand, pose, None, None, None, {"pose_topic": args.pose_topic, "joint_states": args.joint_states_topic}
+    from dactyl_lab.runtime.backends.replay import ReplayGoalSampler, ReplayHand, ReplayPoseSource, replay_configs
+
+    if args.replay_log is None:
+        raise SystemExit("--hand replay needs --replay-log LOG.jsonl")
+    log = RunLog(args.replay_log)
+    if log.header.get("contract") != contract.to_dict():
+        print("warning: the policy's contract differs from the one in the log", file=sys.stderr)
+    replay_hand = ReplayHand(log)
+    loop_config, safety_config = replay_configs(log)
+    return replay_hand, ReplayPoseSource(replay_hand), ReplayGoalSampler(log), loop_config, safety_config, {
+        "replay_of": str(args.replay_log)
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.hand == "ros" and not args.realtime:
+        print("error: --realtime off is refused for the real hand", file=sys.stderr)
+        return 2
+    try:
+        contract = read_contract(args.policy)
+        period_s = args.control_period if args.control_period is not None else contract.control_period_s
+        check_against_hand(contract, contract.action.motor_names, period_s)  # the period, before building anything
+        policy = OnnxPolicy(args.policy, contract, threads=args.threads)
+        hand_if, pose_source, goals, loop_config, safety_config, info = _make_backend(args, contract, period_s)
+    except ContractError as error:
+        print(f"contract mismatch, nothing was moved: {error}", file=sys.stderr)
+        return 2
+
+    neutral = json.loads(args.neutral_pose.read_text()) if args.neutral_pose else {}
+    safety_config = safety_config or SafetyConfig(args.max_step, args.pose_stale, args.safe_pose, neutral, args.safe_move_steps)
+    episodes = args.episodes if args.episodes is not None else (1 if args.hand == "ros" else None)
+    loop_config = loop_config or LoopConfig(
+        control_period_s=period_s, realtime=args.realtime, max_steps=args.steps, max_episodes=episodes,
+        goal_timeout_s=args.goal_timeout, max_consecutive_successes=args.max_successes,
+        fall_distance_m=args.fall_distance, object_home_m=tuple(args.object_home), seed=args.seed,
+    )  # fmt: skip
+    log_path = None if args.no_log else (args.log or Path(time.strftime("dactyl_runtime_%Y%m%d_%H%M%S.jsonl")))
+    logger = RunLogger(log_path) if log_path else None
+    header = {"backend": args.hand, "backend_options": info, "policy_path": str(args.policy), "argv": sys.argv[1:]}
+    try:
+        loop = ControlLoop(
+            contract, policy, hand_if, pose_source, safety_config, loop_config, goals, logger, header,
+            keep_records=args.hand == "replay",
+        )
+    except ContractError as error:
+        if logger:
+            logger.close()
+        print(f"contract mismatch, nothing was moved: {error}", file=sys.stderr)
+        return 2
+
+    def _sigterm(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, _sigterm)
+    try:
+        summary = loop.run()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        hand_if.close()
+        pose_source.close()
+
+    _print_summary(summary, log_path)
+    if args.summary_json:
+        args.summary_json.write_text(json.dumps(summary.to_dict(), indent=2))
+    if args.hand == "replay":
+        return _report_replay(args, loop, hand_if)
+    return 130 if summary.stop_reason == "operator_stop" else 0
+
+
+def _print_summary(summary, log_path) -> None:
+    print(f"stop: {summary.stop_reason}; steps {summary.steps} (policy {summary.policy_steps}, held {summary.held_steps}); "
+          f"deadline misses {summary.deadline_misses}")  # fmt: skip
+    print(f"consecutive successes per episode: {summary.episodes} (current episode: {summary.current_consecutive})")
+    print(f"safety events: {summary.event_counts or 'none'}")
+    print(format_latency_table(summary.latency, summary.control_period_s))
+    if log_path:
+        print(f"log: {log_path}")
+
+
+def _report_replay(args, loop, replay_hand) -> int:
+    from dactyl_lab.runtime.backends.replay import compare_actions
+
+    result = compare_actions(replay_hand.log, loop.records)
+    print(f"replay: {json.dumps(result)}")
+    ok = not result["held_mismatch_steps"] and result["max_abs_diff"] <= args.replay_tolerance
+    ok = ok and result["replayed_steps"] == result["recorded_steps"]
+    print("replay reproduces the recorded actions" if ok else "REPLAY MISMATCH: the policy does not reproduce the log")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
