@@ -1,0 +1,143 @@
+"""The policy contract: JSON round trip, ONNX metadata (with and without the onnx package), hand checks."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import runtime_policies as rp
+from dactyl_lab import hand
+from dactyl_lab.contract import (
+    DACTYL_HAND_BASE_POS_M,
+    METADATA_KEY,
+    ContractError,
+    ContractMismatchError,
+    PolicyContract,
+    check_against_hand,
+    read_contract,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_json_round_trip_keeps_every_field():
+    contract = rp.lstm_contract(hidden_size=48)
+    back = PolicyContract.from_json(contract.to_json())
+    assert back == contract
+    data = json.loads(contract.to_json())
+    assert [t["name"] for t in data["observation"]] == [
+        "fingertip_pos", "object_pos", "object_quat", "goal_relative_quat", "last_action"
+    ]  # fmt: skip
+    assert [t["size"] for t in data["observation"]] == [15, 3, 4, 4, 20]
+    assert data["rnn"]["state_inputs"] == ["h_in", "c_in"] and data["rnn"]["state_outputs"] == ["h_out", "c_out"]
+    assert data["action"]["motor_names"] == list(hand.MOTOR_NAMES)
+    assert data["control_period_s"] == 0.08 and data["success_threshold_rad"] == 0.4
+    assert data["quat_convention"] == "xyzw" and data["input_name"] == "obs" and data["output_name"] == "actions"
+    assert back.observation_size == 46
+
+
+def test_malformed_contracts_are_rejected_with_the_reason():
+    good = json.loads(rp.ff_contract().to_json())
+    with pytest.raises(ContractError, match="backend"):
+        PolicyContract.from_dict({**good, "backend": "sb3"})
+    with pytest.raises(ContractError, match="recurrent"):
+        PolicyContract.from_dict({**good, "recurrent": True})
+    with pytest.raises(ContractError, match="action.scale has 19 entries for 20 motors"):
+        PolicyContract.from_dict({**good, "action": {**good["action"], "scale": good["action"]["scale"][:19]}})
+    with pytest.raises(ContractError, match="schema_version"):
+        PolicyContract.from_dict({**good, "schema_version": 99})
+    with pytest.raises(ContractError, match="malformed"):
+        PolicyContract.from_dict({**good, "unknown_field": 1})
+    with pytest.raises(ContractError, match="quat_convention"):
+        PolicyContract.from_dict({**good, "quat_convention": "wxyz"})
+
+
+def test_read_contract_from_onnx_metadata(ff_policy):
+    path, contract, _ = ff_policy
+    assert read_contract(path) == contract
+
+
+def test_read_contract_without_the_onnx_package(ff_policy):
+    """The robot computer has onnxruntime only: reading falls back to the session's custom metadata."""
+    path, contract, _ = ff_policy
+    code = (
+        "import sys; sys.modules['onnx'] = None\n"
+        "from dactyl_lab.contract import read_contract\n"
+        f"c = read_contract({str(path)!r})\n"
+        "print(c.to_json())\n"
+        "print('onnx' in sys.modules and sys.modules['onnx'] is not None)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True).stdout
+    lines = out.strip().splitlines()
+    assert PolicyContract.from_json(lines[-2]) == contract
+    assert lines[-1] == "False"
+
+
+def test_onnx_without_contract_gives_a_clear_error(tmp_path, ff_policy):
+    import onnx
+
+    path, _, _ = ff_policy
+    model = onnx.load(str(path))
+    del model.metadata_props[:]
+    bare = tmp_path / "bare.onnx"
+    onnx.save(model, str(bare))
+    with pytest.raises(ContractError, match=re.escape(METADATA_KEY)):
+        read_contract(bare)
+
+
+def test_check_against_hand_accepts_any_order_of_the_same_motors():
+    contract = rp.ff_contract()
+    check_against_hand(contract, tuple(reversed(hand.MOTOR_NAMES)), 0.08)
+
+
+def test_check_against_hand_names_the_wrong_motor():
+    contract = rp.ff_contract()
+    motors = [m if m != "rh_THJ5" else "rh_THJ6" for m in hand.MOTOR_NAMES]
+    with pytest.raises(ContractMismatchError, match=r"motor names differ.*rh_THJ5.*rh_THJ6.*re-export"):
+        check_against_hand(contract, motors, 0.08)
+
+
+def test_check_against_hand_names_the_count():
+    contract = rp.ff_contract()
+    with pytest.raises(ContractMismatchError, match=r"motor count differs: the policy drives 20 motors, the hand has 16"):
+        check_against_hand(contract, hand.JOINT_MOTOR_NAMES, 0.08)
+
+
+def test_check_against_hand_names_the_period_and_the_flag():
+    contract = rp.ff_contract()
+    with pytest.raises(ContractMismatchError, match=r"trained at 0.08 s.*set to 0.05 s.*--control-period 0.08"):
+        check_against_hand(contract, hand.MOTOR_NAMES, 0.05)
+
+
+def test_hand_base_position_matches_the_task_scene():
+    """The contract's default env-frame offset is the scene's HAND_BASE_POS_M (read from source: no Isaac Lab here)."""
+    source = (REPO / "assets" / "scene.py").read_text()
+    match = re.search(r"HAND_BASE_POS_M\s*=\s*\(([^)]*)\)", source)
+    assert match, "assets/scene.py no longer defines HAND_BASE_POS_M"
+    assert tuple(float(v) for v in match.group(1).split(",")) == DACTYL_HAND_BASE_POS_M
+    assert rp.ff_contract().hand_base_pos_m == list(DACTYL_HAND_BASE_POS_M)
+
+
+def test_default_action_layout_matches_the_task_action_term():
+    """Scale 0.1 rad, smoothing 0.3 and clamp [-1, 1] are the task's RelativeMotorTargetActionCfg defaults."""
+    source = (REPO / "tasks" / "reorient" / "mdp" / "actions.py").read_text()
+    scale = float(re.search(r"scale_rad: float = ([0-9.]+)", source).group(1))
+    smoothing = float(re.search(r"smoothing: float = ([0-9.]+)", source).group(1))
+    action = rp.ff_contract().action
+    assert action.mode == "relative" and set(action.scale) == {scale} and action.smoothing_alpha == smoothing
+    assert action.clip == 1.0 and "clamp(-1.0, 1.0)" in source
+    assert [tuple(lim) for lim in action.limits] == [hand.MOTOR_LIMITS_RAD[m] for m in hand.MOTOR_NAMES]
+
+
+def test_contract_dataclass_fields_cover_the_spec():
+    names = {f.name for f in dataclasses.fields(PolicyContract)}
+    assert {
+        "schema_version", "package_version", "task_id", "backend", "recurrent", "rnn", "input_name", "output_name",
+        "observation", "action", "control_period_s", "success_threshold_rad", "quat_convention", "joint_order_note",
+    } <= names  # fmt: skip

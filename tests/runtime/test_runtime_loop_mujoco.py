@@ -1,0 +1,217 @@
+"""The control loop closed on the MuJoCo stand-in (real ONNX Runtime, real MuJoCo): runs, faults, stops."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+import runtime_policies as rp
+from dactyl_lab import hand
+from dactyl_lab.contract import ContractMismatchError, make_action_layout
+from dactyl_lab.runtime.backends.mujoco_standin import Faults, MujocoStandInHand, SimulatedTracker
+from dactyl_lab.runtime.log import RunLog, RunLogger
+from dactyl_lab.runtime.loop import ControlLoop, LoopConfig
+from dactyl_lab.runtime.policy import OnnxPolicy
+from dactyl_lab.runtime.safety import SafetyConfig
+
+LOW = np.array([hand.MOTOR_LIMITS_RAD[m][0] for m in hand.MOTOR_NAMES])
+HIGH = np.array([hand.MOTOR_LIMITS_RAD[m][1] for m in hand.MOTOR_NAMES])
+
+
+def _run(policy_path, standin=None, steps=300, safety=None, tracker_kwargs=None, log_path=None, goals=None, **loop_kwargs):
+    standin = standin or MujocoStandInHand(seed=0)
+    tracker = SimulatedTracker(standin, seed=1, **(tracker_kwargs or {}))
+    policy = OnnxPolicy(policy_path)
+    config = LoopConfig(realtime=False, max_steps=steps, **loop_kwargs)
+    logger = RunLogger(log_path) if log_path else None
+    loop = ControlLoop(policy.contract, policy, standin, tracker, safety or SafetyConfig(), config, goals, logger,
+                       keep_records=True)  # fmt: skip
+    summary = loop.run()
+    return loop, summary, standin
+
+
+def _sent(standin):
+    return np.array([[t[m] for m in hand.MOTOR_NAMES] for t in standin.sent_targets])
+
+
+@pytest.mark.parametrize("which", ["ff", "lstm"])
+def test_loop_closes_for_hundreds_of_steps(which, ff_policy, lstm_policy):
+    path = (ff_policy if which == "ff" else lstm_policy)[0]
+    loop, summary, standin = _run(path, steps=300)
+    assert summary.steps == 300 and summary.stop_reason == "max_steps"
+    assert summary.policy_steps >= 280  # only episode ends (drops) hold
+    assert standin.commands_sent >= 300 and standin.stopped
+    assert standin.data.time == pytest.approx(300 * 0.08, abs=1e-6)  # 10 physics steps of 8 ms per control step
+    sent = _sent(standin)
+    assert np.all(np.isfinite(sent)) and np.all(sent >= LOW - 1e-12) and np.all(sent <= HIGH + 1e-12)
+    assert np.ptp(sent, axis=0).max() > 0.05  # the policy really moves the hand
+    # the commanded targets reached the simulated motors, by actuator name
+    for name in ("rh_WRJ2", "rh_FFJ0", "rh_THJ1"):
+        assert standin.data.ctrl[standin.actuator_id[name]] == pytest.approx(standin.sent_targets[-1][name])
+    for stage in ("read", "observe", "infer", "act", "total"):
+        assert summary.latency[stage]["p99_ms"] < 80.0
+    assert summary.deadline_misses == 0
+
+
+def test_observations_are_built_from_the_standin_by_name(ff_policy):
+    loop, summary, standin = _run(ff_policy[0], steps=3, tracker_kwargs={"latency_steps": 0, "pos_noise_m": (0, 0),
+                                                                          "rot_noise_rad": (0, 0)})  # fmt: skip
+    record = next(r for r in loop.records if r["obs"] is not None)
+    obs = np.asarray(record["obs"])
+    base = np.array([0.0, 0.0, 0.5])
+    # the fingertip of the little finger is the rh_lftip site, shifted into the env frame
+    np.testing.assert_allclose(obs[9:12], np.asarray(record["fingertip_pos_m"]["rh_lfdistal"]) + base)
+    # the object's quaternion is MuJoCo's (w, x, y, z) reordered to (x, y, z, w), w >= 0
+    q = np.asarray(record["pose"]["quat_xyzw"])
+    np.testing.assert_allclose(obs[18:22], q if q[3] >= 0 else -q)
+    assert abs(np.linalg.norm(q) - 1.0) < 1e-9
+
+
+def test_stale_pose_holds_the_last_safe_targets_and_logs_it(ff_policy, tmp_path):
+    standin = MujocoStandInHand(seed=0, faults=Faults(pose_dropouts=[(40, 10)]))
+    log_path = tmp_path / "stale.jsonl"
+    loop, summary, standin = _run(ff_policy[0], standin, steps=80, safety=SafetyConfig(pose_stale_s=0.25), log_path=log_path)
+    records = loop.records
+    stale = [r["step"] for r in records if any(e["kind"] == "stale_pose" for e in r["events"])]
+    # the tracker's last pose is from step 39 (1 step latency); it is older than 0.25 s from step 43 on,
+    # and fresh again at step 51 (the first new measurement, made at step 50, arrives one step late)
+    assert stale == list(range(43, 51))
+    for k in stale:
+        assert records[k]["held"] and records[k]["obs"] is None
+        assert records[k]["targets_rad"] == records[42]["targets_rad"]  # the last safe targets, unchanged
+    assert not records[51]["held"]
+    assert summary.event_counts["stale_pose"] == 8
+    logged = RunLog(log_path)
+    assert [s["step"] for s in logged.steps if any(e["kind"] == "stale_pose" for e in s["events"])] == stale
+
+
+def test_nan_joint_reading_holds_and_names_the_joint(ff_policy):
+    standin = MujocoStandInHand(seed=0, faults=Faults(nan_joints=[("rh_MFJ2", 30, 3)]))
+    loop, summary, standin = _run(ff_policy[0], standin, steps=60)
+    records = loop.records
+    for k in (30, 31, 32):
+        events = records[k]["events"]
+        assert records[k]["held"] and records[k]["targets_rad"] == records[29]["targets_rad"]
+        assert any(e["kind"] == "non_finite" and "rh_MFJ2" in e["detail"] for e in events), events
+    assert not records[33]["held"]
+    assert summary.event_counts["non_finite"] == 3
+
+
+def test_out_of_range_actions_are_clamped_to_limits_and_max_step(tmp_path):
+    """A policy emitting actions of +-1000, no action clamp, and a contract whose limits are 1 rad wider than the
+    hand's: the safety layer must still keep every command within the hand's limits and the rate limit."""
+    layout = make_action_layout(clip=None, smoothing_alpha=0.3)
+    layout.limits = [[lo - 1.0, hi + 1.0] for lo, hi in layout.limits]
+    contract = dataclasses.replace(rp.ff_contract(), action=layout)
+    path = tmp_path / "wild.onnx"
+    rp.write_ff_policy(path, contract, gain=3000.0, tanh=False)
+    max_step = 0.15
+    loop, summary, standin = _run(path, steps=40, safety=SafetyConfig(max_step_rad=max_step))
+    actions = np.array([r["action"] for r in loop.records if r["action"] is not None])
+    assert np.abs(actions).max() > 100.0
+    sent = _sent(standin)
+    assert np.all(sent >= LOW - 1e-12) and np.all(sent <= HIGH + 1e-12)
+    assert np.abs(np.diff(sent, axis=0)).max() <= max_step + 1e-12
+    assert np.isclose(np.abs(np.diff(sent, axis=0)).max(), max_step)  # the rate limit was reached, not avoided
+    assert summary.event_counts["clamp_limits"] > 0 and summary.event_counts["clamp_step"] > 0
+    assert np.any(np.isclose(sent, LOW) | np.isclose(sent, HIGH))  # and the limits were reached
+
+
+@pytest.mark.parametrize("what", ["names", "count", "period"])
+def test_contract_mismatch_is_refused_before_anything_moves(what, tmp_path):
+    contract = rp.ff_contract()
+    if what == "names":
+        layout = make_action_layout()
+        layout.motor_names = [m if m != "rh_LFJ5" else "lh_LFJ5" for m in layout.motor_names]
+        contract = dataclasses.replace(contract, action=layout)
+        message = r"motor names differ.*lh_LFJ5"
+    elif what == "count":
+        motors = hand.MOTOR_NAMES[:-1]
+        contract = dataclasses.replace(rp.ff_contract(), action=make_action_layout(motor_names=motors))
+        contract = dataclasses.replace(contract, observation=[
+            dataclasses.replace(t, size=19) if t.name == "last_action" else t for t in contract.observation
+        ])  # fmt: skip
+        message = r"motor count differs: the policy drives 19 motors, the hand has 20"
+    else:
+        contract = dataclasses.replace(contract, control_period_s=0.05)
+        message = r"control period differs: the policy was trained at 0.05 s per step but the MujocoStandInHand runs at 0.08 s"
+    path = tmp_path / f"{what}.onnx"
+    rp.write_ff_policy(path, contract)
+    standin = MujocoStandInHand(seed=0)
+    qpos, ctrl = standin.data.qpos.copy(), standin.data.ctrl.copy()
+    tracker = SimulatedTracker(standin)
+    policy = OnnxPolicy(path)
+    with pytest.raises(ContractMismatchError, match=message):
+        ControlLoop(policy.contract, policy, standin, tracker, config=LoopConfig(realtime=False, max_steps=5))
+    assert standin.commands_sent == 0
+    np.testing.assert_array_equal(standin.data.qpos, qpos)
+    np.testing.assert_array_equal(standin.data.ctrl, ctrl)
+
+
+class _InterruptingHand(MujocoStandInHand):
+    """Ctrl-C arrives while reading the hand at a given control step."""
+
+    def __init__(self, interrupt_at: int, **kwargs):
+        super().__init__(**kwargs)
+        self.interrupt_at = interrupt_at
+
+    def read_joint_positions(self):
+        if self.control_step == self.interrupt_at and not self.stopped:
+            self.interrupt_at = -1
+            raise KeyboardInterrupt
+        return super().read_joint_positions()
+
+
+def test_ctrl_c_holds_the_current_pose_and_stops(ff_policy):
+    standin = _InterruptingHand(25, seed=0)
+    loop, summary, standin = _run(ff_policy[0], standin, steps=200)
+    assert summary.stop_reason == "operator_stop" and summary.steps == 25
+    assert summary.event_counts["operator_stop"] == 1 and standin.stopped
+    joints = standin.read_joint_positions()
+    # safe pose 'current': the last command is where the hand was when stopped (rate-limited from the last target)
+    final = _sent(standin)[-1]
+    current = np.clip([sum(joints[j] for j in hand.joint_names_of_motor(m)) for m in hand.MOTOR_NAMES], LOW, HIGH)
+    assert np.abs(final - current).max() < 0.05
+
+
+def test_ctrl_c_with_neutral_safe_pose_ramps_at_the_rate_limit(ff_policy):
+    standin = _InterruptingHand(25, seed=0)
+    safety = SafetyConfig(safe_pose="neutral", max_step_rad=0.05, safe_move_steps=60)
+    loop, summary, standin = _run(ff_policy[0], standin, steps=200, safety=safety)
+    sent = _sent(standin)
+    ramp = sent[25:]
+    assert len(ramp) > 3  # it took several steps, not a jump
+    assert np.abs(np.diff(sent, axis=0)).max() <= 0.05 + 1e-12
+    np.testing.assert_allclose(ramp[-1], np.clip(np.zeros(20), LOW, HIGH), atol=1e-12)
+    assert standin.stopped
+
+
+def test_success_counting_draws_new_goals_and_ends_after_the_cap(ff_policy):
+    """A goal equal to the cube's current orientation is reached at once: each step is one more success."""
+    standin = MujocoStandInHand(seed=0)
+
+    class CurrentOrientation:
+        def sample(self, step):
+            return standin.object_pose_true()[1]
+
+    loop, summary, standin = _run(
+        ff_policy[0], standin, steps=30, goals=CurrentOrientation(), max_consecutive_successes=5,
+        tracker_kwargs={"latency_steps": 0, "pos_noise_m": (0, 0), "rot_noise_rad": (0, 0)},
+    )  # fmt: skip
+    ends = [r for r in loop.records if r["phase"] == "episode_end"]
+    assert ends and ends[0]["episode_outcome"] == "max_successes"
+    assert summary.episodes[:2] == [5, 5]
+
+
+def test_success_counter_outcomes():
+    from dactyl_lab.runtime.goals import SuccessCounter
+
+    counter = SuccessCounter(0.4, max_consecutive=3, timeout_steps=4, fall_distance_m=0.12, home_m=(0, -0.38, 0.06))
+    home = np.array([0.0, -0.38, 0.06])
+    assert counter.update(0.5, home) is None
+    assert counter.update(0.39, home) == "success" and counter.consecutive == 1
+    assert [counter.update(0.5, home) for _ in range(4)] == [None, None, None, "timeout"]
+    assert counter.end_episode() == 1 and counter.consecutive == 0
+    assert counter.update(0.1, home + [0, 0, 0.13]) == "drop"
