@@ -162,7 +162,8 @@ class ADR:
                 evaluate = self._dedicated[ids]
             else:
                 evaluate = torch.rand(n, device=self.device, generator=self.generator) < self.cfg.boundary_prob
-            choice = torch.multinomial(self._boundary_weight.expand(n, 2 * P).contiguous(), 1, generator=self.generator)[:, 0]
+            weights = self._boundary_weight.expand(n, 2 * P).contiguous()
+            choice = torch.multinomial(weights, 1, generator=self.generator)[:, 0]
             b = torch.where(evaluate, choice, b)
             bc = b.clamp(min=0)
             pinned = torch.stack((self.low, self.high), -1).flatten()[bc]  # [n]
@@ -263,7 +264,8 @@ class ADR:
             out[f"{prefix}/{name}/low"] = low[i]
             out[f"{prefix}/{name}/high"] = high[i]
         out[f"{prefix}/entropy_npd"] = float(self.entropy())
-        out[f"{prefix}/boundary_env_fraction"] = float((self.env_boundary >= 0).double().mean()) if self.num_envs else 0.0
+        evaluating = (self.env_boundary >= 0).double()
+        out[f"{prefix}/boundary_env_fraction"] = float(evaluating.mean()) if self.num_envs else 0.0
         return out
 
     # ------------------------------------------------------------------ checkpoints and ranks

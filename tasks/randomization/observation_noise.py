@@ -141,7 +141,9 @@ class ObservationNoise:
             )
             noise.reset(ids)
         r = c.object_rot
-        self.rot_corr_std[ids] = adr_or_fixed(r.correlated_std, r.correlated_adr_param, adr, ids, self.num_envs, self.device)
+        self.rot_corr_std[ids] = adr_or_fixed(
+            r.correlated_std, r.correlated_adr_param, adr, ids, self.num_envs, self.device
+        )
         self.rot_uncorr_std[ids] = adr_or_fixed(
             r.uncorrelated_std, r.uncorrelated_adr_param, adr, ids, self.num_envs, self.device
         )

@@ -30,7 +30,8 @@ def test_paper_table_1_fixed_distributions():
     v = sample_physics(PhysicsRandomizationCfg(), None, N, SHAPES, generator=make_generator(0))
     assert v["gravity_offset_mps2"].shape == (N, 3) and v["mass_scale"].shape == (N, 7)
     assert v["object_scale"].shape == (N,)
-    for name, (lo, hi) in {"object_scale": (0.95, 1.05), "mass_scale": (0.5, 1.5), "friction_scale": (0.7, 1.3)}.items():
+    uniform = {"object_scale": (0.95, 1.05), "mass_scale": (0.5, 1.5), "friction_scale": (0.7, 1.3)}
+    for name, (lo, hi) in uniform.items():
         x = v[name].flatten().numpy()
         assert x.min() >= lo and x.max() <= hi
         assert stats.kstest(x, stats.uniform(loc=lo, scale=hi - lo).cdf).pvalue > 1e-3, name
