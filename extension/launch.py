@@ -1,0 +1,81 @@
+"""Shared front door of scripts/train.py and scripts/play.py: validate the request, then hand it to
+Isaac Lab 3's unified RL entrypoints (``isaaclab_rl.entrypoints``) with our tasks registered.
+
+Isaac Lab's stock agent configs hard-code ``cuda:0``; here the agent always runs on the device of the
+environment (``--device``, default: ``cuda:0`` when CUDA is available, else ``cpu``).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+BACKENDS = ("rsl_rl", "rl_games")
+VARIANTS = ("ff", "lstm")
+
+
+class UsageError(SystemExit):
+    """A bad request, reported with what is wrong and how to fix it (exit code 2)."""
+
+    def __init__(self, message: str):
+        print(f"error: {message}")
+        super().__init__(2)
+
+
+def default_device() -> str:
+    import torch
+
+    return "cuda:0" if torch.cuda.is_available() else "cpu"
+
+
+def agent_entry_point(backend: str, variant: str) -> str:
+    """Registry key of the agent config: ``rsl_rl_cfg_entry_point``, ``rl_games_lstm_cfg_entry_point`` ..."""
+    return f"{backend}_cfg_entry_point" if variant == "ff" else f"{backend}_{variant}_cfg_entry_point"
+
+
+def check_task(task: str) -> None:
+    """Fail with the list of our task ids when ``task`` is not registered."""
+    import gymnasium as gym
+
+    import dactyl_lab.tasks as tasks
+
+    if task in gym.registry:
+        return
+    known = ", ".join(tasks.TASK_IDS)
+    raise UsageError(f"unknown task {task!r}. dactyl-lab registers: {known} (Isaac Lab's own ids work too).")
+
+
+def check_backend(backend: str, variant: str) -> None:
+    if backend not in BACKENDS:
+        raise UsageError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    if variant not in VARIANTS:
+        raise UsageError(f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}")
+
+
+def agent_device_overrides(backend: str, device: str) -> list[str]:
+    """Hydra overrides that put the agent on the environment's device."""
+    if backend == "rsl_rl":
+        return [f"agent.device={device}"]
+    return [f"agent.params.config.device={device}", f"agent.params.config.device_name={device}"]
+
+
+RL_GAMES_HORIZON = 16
+"""``horizon_length`` of our rl-games yamls (steps per env per iteration)."""
+
+
+def rl_games_minibatch_overrides(num_envs: int | None, num_minibatches: int = 4) -> list[str]:
+    """rl-games needs ``num_envs * horizon`` divisible by the minibatch size: derive it from num_envs."""
+    if num_envs is None:
+        return []
+    size = max(1, num_envs * RL_GAMES_HORIZON // num_minibatches)
+    return [f"agent.params.config.minibatch_size={size}", f"agent.params.config.central_value_config.minibatch_size={size}"]
+
+
+def add_common_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--task", default="Dactyl-Reorient-Cube-Shadow", help="registered task id (default: %(default)s)")
+    parser.add_argument("--backend", default="rsl_rl", help="RL library: rsl_rl or rl_games (default: %(default)s)")
+    parser.add_argument("--variant", default="ff", help="policy: ff (feed-forward) or lstm (default: %(default)s)")
+    parser.add_argument("--num_envs", type=int, default=None, help="number of parallel environments (default: the task's)")
+    parser.add_argument("--seed", type=int, default=None, help="environment and agent seed")
+    parser.add_argument(
+        "--device", default=None, help="simulation and agent device, e.g. cpu or cuda:0 (default: cuda:0 if available)"
+    )

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Set up a fresh machine for dactyl-lab: a Python 3.12 venv (Isaac Lab 3.0.0 requires 3.12) with the
+# training and test extras, then the offline Shadow hand asset. Idempotent: a second run only checks.
+#   VENV=/path/to/venv  (default: .venv in the repository)
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+venv="${VENV:-$repo/.venv}"
+
+find_python312() {
+  for candidate in python3.12 "$HOME/.pyenv/versions/3.12"*/bin/python3.12 /usr/bin/python3.12 /usr/local/bin/python3.12; do
+    if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null; then
+      command -v "$candidate"; return 0
+    fi
+  done
+  echo "error: Python 3.12 not found (Isaac Lab 3.0.0 requires it). Install it (e.g. 'pyenv install 3.12') and retry." >&2
+  return 1
+}
+
+if [ ! -x "$venv/bin/python" ]; then
+  py="$(find_python312)"
+  echo "[setup] creating $venv with $py"
+  "$py" -m venv "$venv"
+fi
+stamp="$venv/.dactyl-lab-installed"
+if [ ! -f "$stamp" ] || [ "$repo/pyproject.toml" -nt "$stamp" ]; then
+  echo "[setup] installing dactyl-lab[train,test] (first time: Isaac Lab 3 + CUDA torch, several GB, a few minutes)"
+  "$venv/bin/python" -m pip install --progress-bar off -q --upgrade pip
+  "$venv/bin/python" -m pip install --progress-bar off -e "$repo[train,test]"
+  touch "$stamp"
+fi
+echo "[setup] building the offline Shadow hand asset (cached by input hash)"
+"$venv/bin/dactyl-lab" assets build
