@@ -207,6 +207,9 @@ def main(argv: list[str] | None = None) -> int:
     except ContractError as error:
         print(f"contract mismatch, nothing was moved: {error}", file=sys.stderr)
         return 2
+    except (RuntimeError, FileNotFoundError, ValueError) as error:
+        print(f"error, nothing was moved: {error}", file=sys.stderr)
+        return 1
 
     neutral = json.loads(args.neutral_pose.read_text()) if args.neutral_pose else {}
     safety_config = safety_config or SafetyConfig(args.max_step, args.pose_stale, args.safe_pose, neutral, args.safe_move_steps)
