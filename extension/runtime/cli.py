@@ -106,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="largest change of any motor target per control step [rad] (default 0.2)")
     g.add_argument("--pose-stale", type=float, default=0.25, metavar="S",
                    help="hold the last safe targets when the object pose is older than this [s] (default 0.25)")
+    g.add_argument("--joints-stale", type=float, default=0.1, metavar="S",
+                   help="hold the last safe targets when the joint reading is older than this [s] (default 0.1; "
+                   "only the ros backend reads joints asynchronously)")
     g.add_argument("--safe-pose", choices=("current", "neutral"), default="current",
                    help="where to go on Ctrl-C / end of run: current = hold the hand where it is (clipped to limits), "
                    "neutral = ramp to an open flat hand (0 rad clipped to limits, or --neutral-pose)")
@@ -212,7 +215,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     neutral = json.loads(args.neutral_pose.read_text()) if args.neutral_pose else {}
-    safety_config = safety_config or SafetyConfig(args.max_step, args.pose_stale, args.safe_pose, neutral, args.safe_move_steps)
+    safety_config = safety_config or SafetyConfig(
+        args.max_step, args.pose_stale, args.joints_stale, args.safe_pose, neutral, args.safe_move_steps
+    )
     episodes = args.episodes if args.episodes is not None else (1 if args.hand == "ros" else None)
     loop_config = loop_config or LoopConfig(
         control_period_s=period_s, realtime=args.realtime, max_steps=args.steps, max_episodes=episodes,

@@ -53,6 +53,10 @@ class HandInterface(ABC):
     def safe_stop(self) -> None:
         """Final stop after the safe pose was commanded (e.g. reduce motor force); must not raise."""
 
+    def joint_reading_age_s(self) -> float:
+        """Age of the latest joint reading [s] (0 for hands read synchronously); the watchdog holds when stale."""
+        return 0.0
+
     def tick(self, dt_s: float) -> None:
         """Let ``dt_s`` [s] of the world pass: a simulated hand steps its physics, a real hand does nothing."""
 

@@ -132,6 +132,7 @@ class ControlLoop:
         k = self.step_index
         t0 = time.perf_counter()
         joints = self.hand.read_joint_positions()
+        joint_age_s = self.hand.joint_reading_age_s()
         tips = self.hand.read_fingertip_positions()
         pose = self.pose_source.read_pose()
         now_s = self.pose_source.now_s()
@@ -140,11 +141,11 @@ class ControlLoop:
             "step": k, "episode": self.episode, "t_s": t0 - self._t_start, "phase": "run",
             "joint_pos_rad": dict(joints), "fingertip_pos_m": {b: np.asarray(v) for b, v in tips.items()},
             "pose": None if pose is None else {"pos_m": pose.pos_m, "quat_xyzw": pose.quat_xyzw, "stamp_s": pose.stamp_s},
-            "now_s": now_s, "obs": None, "action": None, "held": True, "orientation_error_rad": None,
+            "now_s": now_s, "joint_age_s": joint_age_s, "obs": None, "action": None, "held": True, "orientation_error_rad": None,
         }  # fmt: skip
         timings = {"read": t_read - t0}
         n_events = len(self.safety.events)
-        holding = self.safety.check_readings(k, joints, tips, pose, now_s)
+        holding = self.safety.check_readings(k, joints, tips, pose, now_s, joint_age_s)
         joints_ok = motor_positions_or_none(joints, self.motor_names) is not None
 
         if self._episode_pending and joints_ok:

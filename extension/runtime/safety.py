@@ -1,8 +1,9 @@
 """Safety layer between the policy and the motors.
 
 * clamp every target to its limits [rad] and to a maximum change per control step [rad];
-* watchdog: a missing/stale object pose (age > ``pose_stale_s`` [s]) or any non-finite reading holds the
-  last safe targets and records a :class:`SafetyEvent`;
+* watchdog: a missing/stale object pose (age > ``pose_stale_s`` [s]), a stale joint reading (age >
+  ``joints_stale_s`` [s]) or any missing/non-finite reading holds the last safe targets and records a
+  :class:`SafetyEvent`;
 * operator stop (Ctrl-C / SIGINT / SIGTERM) and the end of a run: ramp to a safe pose (the hand's current
   pose clipped to the limits, or a neutral pose) at the same rate limit, then ``hand.safe_stop()``.
 """
@@ -25,6 +26,8 @@ class SafetyConfig:
     """Largest change of any motor target in one control step [rad] (0.2 rad / 80 ms = 2.5 rad/s)."""
     pose_stale_s: float = 0.25
     """Hold when the object pose is older than this [s] (about 3 control steps at 80 ms)."""
+    joints_stale_s: float = 0.1
+    """Hold when the hand's joint reading is older than this [s] (the Shadow driver publishes at ~100 Hz)."""
     safe_pose: str = "current"
     """'current': hold the hand where it is (clipped to limits); 'neutral': ramp to ``neutral_pose_rad``."""
     neutral_pose_rad: dict[str, float] = field(default_factory=dict)
@@ -40,10 +43,9 @@ class SafetyConfig:
 class SafetyEvent:
     step: int
     kind: str
-    """no_pose | stale_pose | non_finite | missing_reading | clamp_limits | clamp_step | error | operator_stop."""
+    """Holding: no_pose | stale_pose | stale_joints | non_finite | missing_reading | error.
+    Informational: clamp_limits | clamp_step | operator_stop."""
     detail: str
-
-    HOLDING_KINDS = frozenset({"no_pose", "stale_pose", "non_finite", "missing_reading", "error"})
 
     def to_dict(self) -> dict:
         return {"step": self.step, "kind": self.kind, "detail": self.detail}
@@ -81,9 +83,15 @@ class SafetyMonitor:
         fingertip_pos_m: dict[str, np.ndarray],
         pose: ObjectPose | None,
         now_s: float,
+        joint_age_s: float = 0.0,
     ) -> list[SafetyEvent]:
-        """Events that must make the loop hold the last safe targets (empty list: all good)."""
+        """Events that must make the loop hold the last safe targets (empty list: all good).
+
+        ``now_s`` is the pose source's clock [s]; ``joint_age_s`` the age of the joint reading [s]."""
         events = []
+        if not joint_age_s <= self.config.joints_stale_s:
+            events.append(self.record(step, "stale_joints", f"joint reading is {joint_age_s:.3f} s old (limit "
+                                      f"{self.config.joints_stale_s} s)"))  # fmt: skip
         for name in hand.JOINT_NAMES:
             if name not in joint_pos_rad:
                 events.append(self.record(step, "missing_reading", f"joint {name} missing from the hand's readings"))

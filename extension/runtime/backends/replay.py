@@ -39,6 +39,9 @@ class ReplayHand(HandInterface):
     def read_fingertip_positions(self) -> dict[str, np.ndarray]:
         return {body: np.asarray(value, dtype=np.float64) for body, value in self.current["fingertip_pos_m"].items()}
 
+    def joint_reading_age_s(self) -> float:
+        return float(self.current.get("joint_age_s", 0.0))
+
     def send_targets(self, targets_rad: dict[str, float]) -> None:
         self.sent_targets.append(dict(targets_rad))
 

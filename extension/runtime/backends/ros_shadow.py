@@ -2,7 +2,8 @@
 
 * commands: one std_msgs/Float64 per motor on ``/sh_rh_<motor lowercase>_position_controller/command`` [rad]
   (tendon motors rh_FFJ0..rh_LFJ0 command J0 = J1 + J2);
-* joint angles: ``/joint_states`` (sensor_msgs/JointState) mapped by name (its order is the driver's);
+* joint angles: ``/joint_states`` (sensor_msgs/JointState) mapped by name (its order is the driver's); their
+  age (time since the last message) feeds the watchdog;
 * fingertips: forward kinematics of the rewritten MJCF from the joint angles (:mod:`..kinematics`);
 * soft stop: ``max_force_factor`` (std_msgs/Float64 in [0, 1]) on every controller, set to
   ``max_force_factor`` at start and to ``stop_force_factor`` in :meth:`RosShadowHand.safe_stop`;
@@ -71,6 +72,7 @@ class RosShadowHand(HandInterface):
         self.prompt_between_episodes = prompt_between_episodes
         self._lock = threading.Lock()
         self._joints: dict[str, float] | None = None
+        self._joints_received_s = float("-inf")
         self._last_read: dict[str, float] = {}
         self.mapping_error: str | None = None
         pub = ros.rospy.Publisher
@@ -93,6 +95,7 @@ class RosShadowHand(HandInterface):
             return
         with self._lock:
             self._joints = joints
+            self._joints_received_s = self.ros.rospy.get_time()
 
     def _publish_force(self, factor: float) -> None:
         for publisher in self.force_pubs.values():
@@ -103,6 +106,10 @@ class RosShadowHand(HandInterface):
         with self._lock:
             self._last_read = dict(self._joints) if self._joints is not None else {}
         return dict(self._last_read)
+
+    def joint_reading_age_s(self) -> float:
+        """Time since the last complete /joint_states arrived [s] (inf before the first)."""
+        return self.ros.rospy.get_time() - self._joints_received_s
 
     def read_fingertip_positions(self) -> dict[str, np.ndarray]:
         return self.fingertips(self._last_read)
