@@ -136,7 +136,8 @@ def main() -> None:
                 print(f"{name:<16} {engine:<12} {p50:>8.3f} {p99:>8.3f}")
 
         lstm_path = nets["LSTM 1024->512"][0]
-        for label, steps, realtime in (("fast (no sleep)", args.fast_steps, False), ("real time", args.realtime_steps, True)):
+        runs = (("fast (no sleep)", args.fast_steps, False), ("real time", args.realtime_steps, True))
+        for label, steps, realtime in runs:
             if steps <= 0:
                 continue
             summary = run_loop(lstm_path, steps, realtime)

@@ -201,7 +201,8 @@ class PolicyContract:
             if term.size <= 0:
                 raise ContractError(f"observation term {term.name!r} has size {term.size}")
         self._validate_action()
-        for name, value in (("control_period_s", self.control_period_s), ("success_threshold_rad", self.success_threshold_rad)):
+        for name in ("control_period_s", "success_threshold_rad"):
+            value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):
                 raise ContractError(f"{name} must be a positive number, got {value}")
         if len(self.hand_base_pos_m) != 3 or not all(math.isfinite(v) for v in self.hand_base_pos_m):
@@ -279,7 +280,8 @@ def dactyl_observation_terms(num_actions: int = len(hand.MOTOR_NAMES)) -> list[O
             quat_unique=True,
         ),
         ObservationTerm(
-            "goal_relative_quat", 4, "xyzw", "quat_mul(object_quat, conj(goal_quat)), w >= 0; noisy through object_quat",
+            "goal_relative_quat", 4, "xyzw",
+            "quat_mul(object_quat, conj(goal_quat)), w >= 0; noisy through object_quat",
             quat_unique=True,
         ),
         ObservationTerm("last_action", num_actions, "1", "previous policy action as the env saw it, motor order"),

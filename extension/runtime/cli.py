@@ -135,7 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     g = parser.add_argument_group("ros (Shadow Hand ROS 1 driver)")
     g.add_argument("--pose-topic", default="/dactyl/object_pose",
-                   help="geometry_msgs/PoseStamped of the cube in the hand-mount frame rh_hand_mount (default /dactyl/object_pose)")
+                   help="geometry_msgs/PoseStamped of the cube in the hand-mount frame rh_hand_mount "
+                   "(default /dactyl/object_pose)")
     g.add_argument("--pose-frame", default=None,
                    help="expected header.frame_id of the pose messages; others are dropped (default: accept any)")
     g.add_argument("--joint-states-topic", default="/joint_states", help="sensor_msgs/JointState topic (by name)")
@@ -164,10 +165,13 @@ def _make_backend(args, contract, period_s):
 
         substeps = max(1, round(period_s / args.physics_dt))
         standin = MujocoStandInHand(
-            physics_dt_s=args.physics_dt, substeps=substeps, seed=args.seed, fingertip_noise_m=tuple(args.fingertip_noise),
+            physics_dt_s=args.physics_dt, substeps=substeps, seed=args.seed,
+            fingertip_noise_m=tuple(args.fingertip_noise),
             faults=Faults(nan_joints=list(args.inject_nan_joint), pose_dropouts=list(args.inject_stale_pose)),
         )  # fmt: skip
-        tracker = SimulatedTracker(standin, args.tracker_latency, tuple(args.pos_noise), tuple(args.rot_noise), args.seed + 1)
+        tracker = SimulatedTracker(
+            standin, args.tracker_latency, tuple(args.pos_noise), tuple(args.rot_noise), args.seed + 1
+        )
         info = {"physics_dt_s": args.physics_dt, "substeps": substeps, "tracker_latency_steps": args.tracker_latency,
                 "pos_noise_m": args.pos_noise, "rot_noise_rad": args.rot_noise}  # fmt: skip
         return standin, tracker, None, None, None, info
@@ -181,7 +185,8 @@ def _make_backend(args, contract, period_s):
             args.max_force_factor, args.stop_force_factor, prompt_between_episodes=not args.no_prompt,
         )  # fmt: skip
         pose = RosPoseSource(args.pose_topic, args.pose_frame)
-        return ros_hand, pose, None, None, None, {"pose_topic": args.pose_topic, "joint_states": args.joint_states_topic}
+        info = {"pose_topic": args.pose_topic, "joint_states": args.joint_states_topic}
+        return ros_hand, pose, None, None, None, info
     from dactyl_lab.runtime.backends.replay import ReplayGoalSampler, ReplayHand, ReplayPoseSource, replay_configs
 
     if args.replay_log is None:
@@ -258,8 +263,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _print_summary(summary, log_path) -> None:
-    print(f"stop: {summary.stop_reason}; steps {summary.steps} (policy {summary.policy_steps}, held {summary.held_steps}); "
-          f"deadline misses {summary.deadline_misses}")  # fmt: skip
+    print(f"stop: {summary.stop_reason}; steps {summary.steps} (policy {summary.policy_steps}, "
+          f"held {summary.held_steps}); deadline misses {summary.deadline_misses}")  # fmt: skip
     print(f"consecutive successes per episode: {summary.episodes} (current episode: {summary.current_consecutive})")
     print(f"safety events: {summary.event_counts or 'none'}")
     print(format_latency_table(summary.latency, summary.control_period_s))

@@ -6,7 +6,8 @@ Layout (``format`` = :data:`LOG_FORMAT`, ``version`` = :data:`LOG_VERSION`):
   motor / joint / fingertip names, wall-clock start time;
 * one ``{"kind": "step", ...}`` per control step:
   ``step``, ``episode``, ``t_s`` (since start), ``joint_pos_rad`` {joint: rad}, ``fingertip_pos_m``
-  {body: [x, y, z]}, ``pose`` {``pos_m``, ``quat_xyzw``, ``stamp_s``} or null, ``now_s`` (tracker clock), ``joint_age_s``,
+  {body: [x, y, z]}, ``pose`` {``pos_m``, ``quat_xyzw``, ``stamp_s``} or null, ``now_s`` (tracker clock),
+  ``joint_age_s``,
   ``goal_quat_xyzw``, ``obs`` (list or null when holding), ``action`` (raw policy output or null),
   ``targets_rad`` {motor: rad} (what was sent), ``held`` (bool), ``phase`` (``run`` | ``episode_end``),
   ``orientation_error_rad``, ``consecutive_successes``, ``timings_ms`` {read, observe, infer, act, total},
@@ -101,7 +102,8 @@ class RunLog:
         if self.header.get("format") != LOG_FORMAT:
             raise ValueError(f"{self.path} is not a dactyl-lab runtime log (no '{LOG_FORMAT}' header)")
         if self.header.get("version") != LOG_VERSION:
-            raise ValueError(f"{self.path}: log version {self.header.get('version')} (this runtime reads {LOG_VERSION})")
+            version = self.header.get("version")
+            raise ValueError(f"{self.path}: log version {version} (this runtime reads {LOG_VERSION})")
 
     def actions(self) -> list[np.ndarray | None]:
         return [None if s["action"] is None else np.asarray(s["action"]) for s in self.steps]

@@ -91,7 +91,8 @@ class ControlLoop:
         self.config = config or LoopConfig()
         self.period_s = self.config.control_period_s or contract.control_period_s
         check_against_hand(contract, hand_if.motor_names, self.period_s)
-        if hand_if.control_period_s is not None and not math.isclose(hand_if.control_period_s, self.period_s, abs_tol=1e-6):
+        hand_period_s = hand_if.control_period_s
+        if hand_period_s is not None and not math.isclose(hand_period_s, self.period_s, abs_tol=1e-6):
             raise ContractMismatchError(
                 f"control period differs: the policy was trained at {contract.control_period_s:g} s per step but the "
                 f"{type(hand_if).__name__} runs at {hand_if.control_period_s:g} s per step; configure the hand for "
@@ -140,8 +141,11 @@ class ControlLoop:
         record = {
             "step": k, "episode": self.episode, "t_s": t0 - self._t_start, "phase": "run",
             "joint_pos_rad": dict(joints), "fingertip_pos_m": {b: np.asarray(v) for b, v in tips.items()},
-            "pose": None if pose is None else {"pos_m": pose.pos_m, "quat_xyzw": pose.quat_xyzw, "stamp_s": pose.stamp_s},
-            "now_s": now_s, "joint_age_s": joint_age_s, "obs": None, "action": None, "held": True, "orientation_error_rad": None,
+            "pose": None if pose is None else {
+                "pos_m": pose.pos_m, "quat_xyzw": pose.quat_xyzw, "stamp_s": pose.stamp_s
+            },
+            "now_s": now_s, "joint_age_s": joint_age_s, "obs": None, "action": None, "held": True,
+            "orientation_error_rad": None,
         }  # fmt: skip
         timings = {"read": t_read - t0}
         n_events = len(self.safety.events)

@@ -21,7 +21,9 @@ from dactyl_lab.runtime.quat import quat_conj, quat_mul
 
 
 class NonFiniteInputError(ValueError):
-    """An input of the observation is NaN or infinite; ``input_name`` names it (e.g. ``fingertip_pos[rh_ffdistal].z``)."""
+    """An input of the observation is NaN or infinite.
+
+    ``input_name`` names it, e.g. ``fingertip_pos[rh_ffdistal].z`` or ``goal_quat.w``."""
 
     def __init__(self, input_name: str, value: float):
         self.input_name = input_name
@@ -44,9 +46,8 @@ _XYZ, _XYZW = ("x", "y", "z"), ("x", "y", "z", "w")
 
 
 def _fingertips(inputs: StepInputs):
-    values = np.concatenate([
-        np.asarray(inputs.fingertip_pos_m[b], dtype=np.float64) + inputs.hand_base_pos_m for b in hand.FINGERTIP_BODY_NAMES
-    ])  # fmt: skip
+    tips = [np.asarray(inputs.fingertip_pos_m[b], dtype=np.float64) for b in hand.FINGERTIP_BODY_NAMES]
+    values = np.concatenate([tip + inputs.hand_base_pos_m for tip in tips])
     return values, [f"fingertip_pos[{b}].{a}" for b in hand.FINGERTIP_BODY_NAMES for a in _XYZ]
 
 

@@ -59,7 +59,8 @@ def random_quat(rng: np.random.Generator) -> np.ndarray:
     """Uniformly distributed random orientation (Shoemake), (x, y, z, w)."""
     u1, u2, u3 = rng.random(3)
     a, b = np.sqrt(1.0 - u1), np.sqrt(u1)
-    return np.array([a * np.sin(2 * np.pi * u2), a * np.cos(2 * np.pi * u2), b * np.sin(2 * np.pi * u3), b * np.cos(2 * np.pi * u3)])
+    t2, t3 = 2.0 * np.pi * u2, 2.0 * np.pi * u3
+    return np.array([a * np.sin(t2), a * np.cos(t2), b * np.sin(t3), b * np.cos(t3)])
 
 
 def random_small_rotation(rng: np.random.Generator, std_rad: float) -> np.ndarray:

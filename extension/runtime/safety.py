@@ -111,7 +111,8 @@ class SafetyMonitor:
             age_s = now_s - pose.stamp_s
             if not age_s <= self.config.pose_stale_s:
                 events.append(
-                    self.record(step, "stale_pose", f"object pose is {age_s:.3f} s old (limit {self.config.pose_stale_s} s)")
+                    self.record(step, "stale_pose", f"object pose is {age_s:.3f} s old "
+                                f"(limit {self.config.pose_stale_s} s)")
                 )
         return events
 

@@ -15,7 +15,8 @@ def ff_contract(**kwargs) -> PolicyContract:
 
 
 def lstm_contract(hidden_size: int = 32, **kwargs) -> PolicyContract:
-    return make_dactyl_contract("Dactyl-Reorient-Cube-Shadow-LSTM-v0", recurrent=True, hidden_size=hidden_size, **kwargs)
+    task = "Dactyl-Reorient-Cube-Shadow-LSTM-v0"
+    return make_dactyl_contract(task, recurrent=True, hidden_size=hidden_size, **kwargs)
 
 
 def ff_weights(obs_dim: int, act_dim: int, hidden: int = 64, seed: int = 0, gain: float = 1.0):

@@ -53,10 +53,11 @@ rcs = [cli.main(['--policy', {str(ff_policy[0])!r}, '--hand', 'mujoco', '--realt
                  '--log', {str(tmp_path / 'ff.jsonl')!r}]),
        cli.main(['--policy', {str(lstm_policy[0])!r}, '--hand', 'mujoco', '--realtime', 'off', '--steps', '40',
                  '--log', {str(tmp_path / 'lstm.jsonl')!r}]),
-       cli.main(['--policy', {str(lstm_policy[0])!r}, '--hand', 'replay', '--replay-log', {str(tmp_path / 'lstm.jsonl')!r},
-                 '--no-log'])]
+       cli.main(['--policy', {str(lstm_policy[0])!r}, '--hand', 'replay',
+                 '--replay-log', {str(tmp_path / 'lstm.jsonl')!r}, '--no-log'])]
 bad = sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'isaaclab', 'isaacsim', 'warp', 'newton'))
-print('RESULT ' + json.dumps({{'rcs': rcs, 'bad': bad, 'ort': 'onnxruntime' in sys.modules, 'mujoco': 'mujoco' in sys.modules}}))
+loaded = {{'ort': 'onnxruntime' in sys.modules, 'mujoco': 'mujoco' in sys.modules}}
+print('RESULT ' + json.dumps({{'rcs': rcs, 'bad': bad, **loaded}}))
 """
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr

@@ -105,7 +105,8 @@ def test_check_against_hand_names_the_wrong_motor():
 
 def test_check_against_hand_names_the_count():
     contract = rp.ff_contract()
-    with pytest.raises(ContractMismatchError, match=r"motor count differs: the policy drives 20 motors, the hand has 16"):
+    message = r"motor count differs: the policy drives 20 motors, the hand has 16"
+    with pytest.raises(ContractMismatchError, match=message):
         check_against_hand(contract, hand.JOINT_MOTOR_NAMES, 0.08)
 
 

@@ -20,7 +20,9 @@ LOW = np.array([hand.MOTOR_LIMITS_RAD[m][0] for m in hand.MOTOR_NAMES])
 HIGH = np.array([hand.MOTOR_LIMITS_RAD[m][1] for m in hand.MOTOR_NAMES])
 
 
-def _run(policy_path, standin=None, steps=300, safety=None, tracker_kwargs=None, log_path=None, goals=None, **loop_kwargs):
+def _run(
+    policy_path, standin=None, steps=300, safety=None, tracker_kwargs=None, log_path=None, goals=None, **loop_kwargs
+):
     standin = standin or MujocoStandInHand(seed=0)
     tracker = SimulatedTracker(standin, seed=1, **(tracker_kwargs or {}))
     policy = OnnxPolicy(policy_path)
@@ -72,7 +74,8 @@ def test_observations_are_built_from_the_standin_by_name(ff_policy):
 def test_stale_pose_holds_the_last_safe_targets_and_logs_it(ff_policy, tmp_path):
     standin = MujocoStandInHand(seed=0, faults=Faults(pose_dropouts=[(40, 10)]))
     log_path = tmp_path / "stale.jsonl"
-    loop, summary, standin = _run(ff_policy[0], standin, steps=80, safety=SafetyConfig(pose_stale_s=0.25), log_path=log_path)
+    safety = SafetyConfig(pose_stale_s=0.25)
+    loop, summary, standin = _run(ff_policy[0], standin, steps=80, safety=safety, log_path=log_path)
     records = loop.records
     stale = [r["step"] for r in records if any(e["kind"] == "stale_pose" for e in r["events"])]
     # the tracker's last pose is from step 39 (1 step latency); it is older than 0.25 s from step 43 on,
@@ -136,7 +139,8 @@ def test_contract_mismatch_is_refused_before_anything_moves(what, tmp_path):
         message = r"motor count differs: the policy drives 19 motors, the hand has 20"
     else:
         contract = dataclasses.replace(contract, control_period_s=0.05)
-        message = r"control period differs: the policy was trained at 0.05 s per step but the MujocoStandInHand runs at 0.08 s"
+        message = r"control period differs: the policy was trained at 0.05 s per step but the "
+        message += r"MujocoStandInHand runs at 0.08 s"
     path = tmp_path / f"{what}.onnx"
     rp.write_ff_policy(path, contract)
     standin = MujocoStandInHand(seed=0)

@@ -75,7 +75,8 @@ def test_obs_clip_applies_to_the_whole_vector():
 def test_unknown_or_missized_terms_are_refused_at_start():
     contract = rp.ff_contract()
     with pytest.raises(ContractMismatchError, match="object_linvel"):
-        ObservationBuilder(dataclasses.replace(contract, observation=[*contract.observation, ObservationTerm("object_linvel", 3, "m/s")]))
+        extra = ObservationTerm("object_linvel", 3, "m/s")
+        ObservationBuilder(dataclasses.replace(contract, observation=[*contract.observation, extra]))
     bad = [dataclasses.replace(t, size=12) if t.name == "fingertip_pos" else t for t in contract.observation]
     with pytest.raises(ContractMismatchError, match="fingertip_pos.*size 12"):
         ObservationBuilder(dataclasses.replace(contract, observation=bad))

@@ -66,14 +66,15 @@ def test_replay_detects_a_different_policy(lstm_policy, tmp_path):
 def test_replay_cli_reports_success_and_mismatch(ff_policy, tmp_path, capsys):
     path = ff_policy[0]
     _record(path, tmp_path / "run.jsonl", steps=60)
-    assert cli.main(["--policy", str(path), "--hand", "replay", "--replay-log", str(tmp_path / "run.jsonl"), "--no-log"]) == 0
+    replay_args = ["--hand", "replay", "--replay-log", str(tmp_path / "run.jsonl"), "--no-log"]
+    assert cli.main(["--policy", str(path), *replay_args]) == 0
     out = capsys.readouterr().out
     assert "replay reproduces the recorded actions" in out
     result = json.loads(out.split("replay: ", 1)[1].splitlines()[0])
     assert result["max_abs_diff"] == 0.0 and result["replayed_steps"] == 60
     other = tmp_path / "other.onnx"
     rp.write_ff_policy(other, ff_policy[1], seed=5)
-    assert cli.main(["--policy", str(other), "--hand", "replay", "--replay-log", str(tmp_path / "run.jsonl"), "--no-log"]) == 1
+    assert cli.main(["--policy", str(other), *replay_args]) == 1
     assert "REPLAY MISMATCH" in capsys.readouterr().out
 
 

@@ -107,7 +107,8 @@ def test_hand_topics_joint_states_and_soft_stop(ros, kinematics):
     assert ros.init_args == ("dactyl_lab_runtime", True)  # Ctrl-C stays with the runtime
     command_topics = {t for t in ros.publishers if t.endswith("/command")}
     assert len(command_topics) == 20 and "/sh_rh_ffj0_position_controller/command" in command_topics
-    assert "/sh_rh_wrj2_position_controller/command" in command_topics and ros.publishers[next(iter(command_topics))] is Float64
+    assert "/sh_rh_wrj2_position_controller/command" in command_topics
+    assert all(ros.publishers[t] is Float64 for t in command_topics)
     force_topics = [f"/sh_{m.lower()}_position_controller/max_force_factor" for m in hand.MOTOR_NAMES]
     assert all(ros.published[t] == [0.8] for t in force_topics) and set(force_topics) <= ros.latched
     assert ros_hand.read_joint_positions() == {} and ros_hand.joint_reading_age_s() == float("inf")
@@ -167,7 +168,8 @@ def test_closed_loop_through_the_ros_code_path_and_stale_joint_states(ros, kinem
                     self.joints[motor] = sent[-1]
             if self.publishing:
                 ros.subscribers["/joint_states"](_joint_state(self.joints))
-            ros.subscribers["/dactyl/object_pose"](PoseStamped((0, -0.38, 0.06), (0, 0, 0, 1), ros.time_s, "rh_hand_mount"))
+            cube = PoseStamped((0, -0.38, 0.06), (0, 0, 0, 1), ros.time_s, "rh_hand_mount")
+            ros.subscribers["/dactyl/object_pose"](cube)
 
     ros_hand = ToyDriverHand(kinematics, prompt_between_episodes=False)
     pose = RosPoseSource()

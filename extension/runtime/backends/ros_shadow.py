@@ -76,9 +76,10 @@ class RosShadowHand(HandInterface):
         self._last_read: dict[str, float] = {}
         self.mapping_error: str | None = None
         pub = ros.rospy.Publisher
-        self.command_pubs = {m: pub(command_topic(m, controller_prefix), ros.Float64, queue_size=1) for m in hand.MOTOR_NAMES}
+        motors = hand.MOTOR_NAMES
+        self.command_pubs = {m: pub(command_topic(m, controller_prefix), ros.Float64, queue_size=1) for m in motors}
         self.force_pubs = {
-            m: pub(max_force_topic(m, controller_prefix), ros.Float64, queue_size=1, latch=True) for m in hand.MOTOR_NAMES
+            m: pub(max_force_topic(m, controller_prefix), ros.Float64, queue_size=1, latch=True) for m in motors
         }
         self.subscriber = ros.rospy.Subscriber(joint_states_topic, ros.JointState, self._on_joint_state, queue_size=1)
         self._publish_force(check_max_force_factor(max_force_factor))
@@ -133,7 +134,9 @@ class RosShadowHand(HandInterface):
 
 
 class RosPoseSource(PoseSource):
-    def __init__(self, topic: str = "/dactyl/object_pose", frame_id: str | None = None, node_name: str = "dactyl_lab_runtime"):
+    def __init__(
+        self, topic: str = "/dactyl/object_pose", frame_id: str | None = None, node_name: str = "dactyl_lab_runtime"
+    ):
         self.ros = ros = import_ros()
         init_node(ros, node_name)
         self.frame_id = frame_id
