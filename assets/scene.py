@@ -95,3 +95,17 @@ def goal_marker_cfg(edge_m: float = shadow_mjcf.CUBE_EDGE_M) -> VisualizationMar
             )
         },
     )
+
+
+def use_in_stock_shadow_task(cfg) -> None:
+    """Point Isaac Lab's stock ``Isaac-Reorient-Cube-Shadow`` config at our local assets (no cloud host).
+
+    Swaps the robot USD for the generated hand, the DexCube for :func:`cube_cfg`, drops the grid
+    ground plane and draws the goal as a plain cube. Everything else stays stock.
+    """
+    cfg.scene.robot.spawn.usd_path = str(hand_asset().usd_path)
+    cfg.scene.robot.spawn.variants = None
+    cfg.scene.object.spawn = cube_cfg().spawn
+    cfg.scene.ground = None
+    cfg.commands.object_pose.debug_vis = False
+    cfg.commands.object_pose.goal_pose_visualizer_cfg.markers = {"goal": sim_utils.CuboidCfg(size=(0.05,) * 3)}

@@ -17,21 +17,10 @@ from pathlib import Path
 
 import torch
 
+from dactyl_lab.assets import scene
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from envs import close_env, make_env  # noqa: E402
-
-
-def stock_on_our_asset(cfg):
-    import isaaclab.sim as sim_utils
-
-    from dactyl_lab.assets import scene
-
-    cfg.scene.robot.spawn.usd_path = scene.shadow_hand_cfg().spawn.usd_path
-    cfg.scene.robot.spawn.variants = None
-    cfg.scene.object.spawn = scene.cube_cfg().spawn
-    cfg.scene.ground = None
-    cfg.commands.object_pose.debug_vis = False
-    cfg.commands.object_pose.goal_pose_visualizer_cfg.markers = {"goal": sim_utils.CuboidCfg(size=(0.05,) * 3)}
 
 
 def measure(task: str, num_envs: int, steps: int, warmup: int, device: str, **kwargs) -> tuple[float, float]:
@@ -66,7 +55,7 @@ def main() -> None:
         ours = measure("Dactyl-Reorient-Cube-Shadow", n, args.steps, args.warmup, args.device)
         stock = measure(
             "Isaac-Reorient-Cube-Shadow", n, args.steps, args.warmup, args.device,
-            presets=("newton_mjwarp",), edit=stock_on_our_asset,
+            presets=("newton_mjwarp",), edit=scene.use_in_stock_shadow_task,
         )
         rows.append((n, ours, stock))
     print(f"\n{'envs':>6} | {'ours env-steps/s':>16} | {'stock env-steps/s':>17} | {'ratio':>6} | "

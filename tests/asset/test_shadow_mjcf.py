@@ -57,6 +57,16 @@ def _tips_in_palm_frame(model, data, site_names):
     return np.array([rot.T @ (data.site(s).xpos - palm.xpos) for s in site_names])
 
 
+def _tip_shift(model, joint: str, site: str, delta_rad: float) -> np.ndarray:
+    """Displacement of ``site`` in the palm frame [m] when ``joint`` moves by ``delta_rad`` from zero."""
+    data = mujoco.MjData(model)
+    mujoco.mj_kinematics(model, data)
+    before = _tips_in_palm_frame(model, data, [site])[0]
+    data.qpos[model.joint(joint).qposadr[0]] += delta_rad
+    mujoco.mj_kinematics(model, data)
+    return _tips_in_palm_frame(model, data, [site])[0] - before
+
+
 def test_every_joint_moves_the_fingertips_like_the_openai_model_up_to_the_documented_flips(model):
     """Kinematics equal gymnasium-robotics' model with q_openai = -q for FFJ4, MFJ4, THJ2, THJ1 only."""
     source = mujoco.MjModel.from_xml_path(str(shadow_mjcf.gymnasium_hand_dir() / "manipulate_block.xml"))
@@ -84,27 +94,15 @@ def test_every_joint_moves_the_fingertips_like_the_openai_model_up_to_the_docume
 @pytest.mark.parametrize("index", [1, 2, 3])
 def test_positive_flexion_moves_the_fingertip_toward_the_palm(model, finger, index):
     """Shadow's convention: J1..J3 > 0 flex the finger; the palm faces -y in the palm frame."""
-    data = mujoco.MjData(model)
-    site = f"rh_{finger}tip"
-    mujoco.mj_kinematics(model, data)
-    before = _tips_in_palm_frame(model, data, [site])[0]
-    data.qpos[model.joint(f"rh_{finger.upper()}J{index}").qposadr[0]] += 0.3
-    mujoco.mj_kinematics(model, data)
-    after = _tips_in_palm_frame(model, data, [site])[0]
-    assert after[1] - before[1] < -0.005  # toward the palm side
+    shift = _tip_shift(model, f"rh_{finger.upper()}J{index}", f"rh_{finger}tip", 0.3)
+    assert shift[1] < -0.005  # toward the palm side
 
 
 @pytest.mark.parametrize("finger,direction", [("ff", -1), ("mf", -1), ("rf", +1), ("lf", +1)])
 def test_positive_j4_turns_each_finger_the_documented_way(model, finger, direction):
     """Real hand (mujoco_menagerie axes): FFJ4/MFJ4 > 0 swing toward the little finger (-x), RFJ4/LFJ4 toward the thumb (+x)."""
-    data = mujoco.MjData(model)
-    site = f"rh_{finger}tip"
-    mujoco.mj_kinematics(model, data)
-    before = _tips_in_palm_frame(model, data, [site])[0]
-    data.qpos[model.joint(f"rh_{finger.upper()}J4").qposadr[0]] += 0.2
-    mujoco.mj_kinematics(model, data)
-    after = _tips_in_palm_frame(model, data, [site])[0]
-    assert direction * (after[0] - before[0]) > 0.005
+    shift = _tip_shift(model, f"rh_{finger.upper()}J4", f"rh_{finger}tip", 0.2)
+    assert direction * shift[0] > 0.005
 
 
 @pytest.mark.parametrize(
@@ -118,13 +116,7 @@ def test_positive_j4_turns_each_finger_the_documented_way(model, finger, directi
 )
 def test_thumb_and_metacarpal_turn_the_documented_way(model, joint, site, axis, direction):
     """From the zero pose (thumb in the palm plane), positive angles move the tips as on the real hand."""
-    data = mujoco.MjData(model)
-    mujoco.mj_kinematics(model, data)
-    before = _tips_in_palm_frame(model, data, [site])[0]
-    data.qpos[model.joint(joint).qposadr[0]] = 0.3
-    mujoco.mj_kinematics(model, data)
-    after = _tips_in_palm_frame(model, data, [site])[0]
-    assert direction * (after[axis] - before[axis]) > 0.004
+    assert direction * _tip_shift(model, joint, site, 0.3)[axis] > 0.004
 
 
 def test_the_cube_rests_on_the_palm_under_zero_targets(model):

@@ -34,17 +34,7 @@ def test_same_seed_gives_identical_observations_and_another_seed_does_not():
 
 
 def test_isaac_labs_stock_shadow_task_builds_and_steps_on_our_asset():
-    import isaaclab.sim as sim_utils
-
-    def point_at_our_assets(cfg):
-        cfg.scene.robot.spawn.usd_path = scene.shadow_hand_cfg().spawn.usd_path
-        cfg.scene.robot.spawn.variants = None
-        cfg.scene.object.spawn = scene.cube_cfg().spawn
-        cfg.scene.ground = None
-        cfg.commands.object_pose.debug_vis = False
-        cfg.commands.object_pose.goal_pose_visualizer_cfg.markers = {"goal": sim_utils.CuboidCfg(size=(0.05,) * 3)}
-
-    env = make_env("Isaac-Reorient-Cube-Shadow", num_envs=2, presets=("newton_mjwarp",), edit=point_at_our_assets)
+    env = make_env("Isaac-Reorient-Cube-Shadow", num_envs=2, presets=("newton_mjwarp",), edit=scene.use_in_stock_shadow_task)
     try:
         robot = env.unwrapped.scene["robot"]
         assert sorted(robot.joint_names) == sorted(hand.JOINT_NAMES)
