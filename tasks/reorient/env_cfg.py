@@ -6,6 +6,11 @@ Timing (paper, sec. 4): one policy step = 80 ms = 10 physics steps of 8 ms (Newt
 Observations (paper, Table 2): ``policy`` holds what the real hand can sense (fingertip tip points,
 cube position and orientation from the tracker, goal relative to the cube, last action); ``critic``
 adds the privileged simulator state (joint positions and velocities, cube velocities, goal).
+
+``presets=randomized`` turns on Dactyl's domain randomization (paper, sec. 4.2 / Table 1): observation
+noise and marker dropout on the ``policy`` group only, action noise and a one-step delay on random
+actuators, random forces on the cube, and per-episode physics (masses, friction, actuator gains, joint
+limits, gravity per Newton world). The default task is not randomized.
 """
 
 from __future__ import annotations
@@ -137,6 +142,94 @@ class EventsCfg:
     )
 
 
+@configclass
+class RandomizedPolicyObsCfg(PolicyObsCfg):
+    """The policy's inputs as the real hand would see them: noisy markers and tracker (paper, sec. 4.2)."""
+
+    fingertip_pos = ObsTerm(func=mdp.noisy_fingertip_positions, params={"asset_cfg": FINGERTIPS})
+    object_pos = ObsTerm(func=mdp.noisy_object_position)
+    object_quat = ObsTerm(func=mdp.noisy_object_orientation)
+    goal_relative_quat = ObsTerm(func=mdp.noisy_goal_relative_orientation, params={"command_name": GOAL})
+
+
+@configclass
+class RandomizedObservationsCfg(ObservationsCfg):
+    policy: RandomizedPolicyObsCfg = RandomizedPolicyObsCfg()
+    critic: CriticObsCfg = CriticObsCfg()
+
+
+HAND_MOTOR_JOINTS = SceneEntityCfg("robot", joint_names=list(hand.JOINT_MOTOR_NAMES), preserve_order=True)
+
+
+@configclass
+class RandomizedEventsCfg(EventsCfg):
+    """Dactyl's per-episode physics randomization (arXiv 1808.00177, Table 1) with Isaac Lab's event terms,
+    plus the resets and the per-step object force of :mod:`.mdp.randomization_terms`.
+
+    Not randomized here: the object size (a USD change before the scene is cloned) and the tendon motors'
+    gains (authored in the asset's MuJoCo actuators, not exposed as Isaac Lab tendon gains). Joint damping
+    is the damping of the position servos (Isaac Lab's implicit actuator ``damping``)."""
+
+    object_mass = EventTerm(
+        func=mdp.randomize_rigid_body_mass,
+        mode="reset",
+        params={"asset_cfg": SceneEntityCfg("object"), "mass_distribution_params": (0.5, 1.5), "operation": "scale"},
+    )
+    hand_mass = EventTerm(
+        func=mdp.randomize_rigid_body_mass,
+        mode="reset",
+        params={"asset_cfg": SceneEntityCfg("robot"), "mass_distribution_params": (0.5, 1.5), "operation": "scale"},
+    )
+    # every shape's friction is 1.0 by default and Newton samples absolute values: this is a 0.7 ... 1.3 scale
+    object_friction = EventTerm(
+        func=mdp.randomize_rigid_body_material,
+        mode="reset",
+        params={
+            "asset_cfg": SceneEntityCfg("object"),
+            "static_friction_range": (0.7, 1.3),
+            "dynamic_friction_range": (0.7, 1.3),
+            "restitution_range": (0.0, 0.0),
+            "num_buckets": 250,
+        },
+    )
+    hand_friction = EventTerm(
+        func=mdp.randomize_rigid_body_material,
+        mode="reset",
+        params={
+            "asset_cfg": SceneEntityCfg("robot"),
+            "static_friction_range": (0.7, 1.3),
+            "dynamic_friction_range": (0.7, 1.3),
+            "restitution_range": (0.0, 0.0),
+            "num_buckets": 250,
+        },
+    )
+    actuator_gains = EventTerm(
+        func=mdp.randomize_actuator_gains,
+        mode="reset",
+        params={
+            "asset_cfg": HAND_MOTOR_JOINTS,
+            "stiffness_distribution_params": (0.75, 1.5),
+            "damping_distribution_params": (0.3, 3.0),
+            "operation": "scale",
+            "distribution": "log_uniform",
+        },
+    )
+    joint_limits = EventTerm(func=mdp.randomize_joint_limits, mode="reset", params={"std_rad": 0.15})
+    gravity = EventTerm(
+        func=mdp.randomize_physics_scene_gravity,
+        mode="reset",
+        params={
+            "gravity_distribution_params": ([0.0, 0.0, -9.81], [0.4, 0.4, 0.4]),  # (mean, std) [m/s^2]
+            "operation": "abs",
+            "distribution": "gaussian",
+        },
+    )
+    randomization = EventTerm(func=mdp.reset_randomization, mode="reset")
+    object_force = EventTerm(
+        func=mdp.apply_random_object_force, mode="interval", interval_range_s=(0.04, 0.04), is_global_time=True
+    )
+
+
 def newton_cpu_friendly_physics(num_substeps: int = 2) -> NewtonCfg:
     """MuJoCo-Warp with the CG solver and pyramidal friction cones.
 
@@ -204,8 +297,26 @@ class DactylReorient20HzEnvCfg(DactylReorientEnvCfg):
 
 
 @configclass
+class DactylReorientRandomizedEnvCfg(DactylReorientEnvCfg):
+    """Every Dactyl randomization on, with the paper's fixed distributions (no ADR)."""
+
+    observations: RandomizedObservationsCfg = RandomizedObservationsCfg()
+    events: RandomizedEventsCfg = RandomizedEventsCfg()
+    randomization: mdp.DactylRandomizationCfg = mdp.DactylRandomizationCfg()
+
+    def __post_init__(self):
+        super().__post_init__()
+        step_dt = self.sim.dt * self.decimation
+        # fire every control step: half a step is robust to the float sum of step times
+        self.events.object_force.interval_range_s = (0.5 * step_dt, 0.5 * step_dt)
+        self.events.gravity.params["gravity_distribution_params"] = (list(self.sim.gravity), [0.4, 0.4, 0.4])
+
+
+@configclass
 class DactylReorientEnvPresetCfg(PresetCfg):
-    """``presets=hz20`` selects the 20 Hz timing of Isaac Gym's ShadowHandOpenAI."""
+    """``presets=hz20`` selects the 20 Hz timing of Isaac Gym's ShadowHandOpenAI; ``presets=randomized``
+    turns Dactyl's domain randomization on."""
 
     default = DactylReorientEnvCfg()
     hz20 = DactylReorient20HzEnvCfg()
+    randomized = DactylReorientRandomizedEnvCfg()

@@ -6,6 +6,18 @@ from isaaclab_tasks.core.reorient.mdp import reset_reorient_hand  # noqa: F401
 from .actions import RelativeMotorTargetAction, RelativeMotorTargetActionCfg  # noqa: F401
 from .events import silence_solver_iteration_warnings  # noqa: F401
 from .commands import GoalOrientationCommand, GoalOrientationCommandCfg  # noqa: F401
+from .randomization_terms import (  # noqa: F401
+    DactylRandomizationCfg,
+    RandomizationState,
+    apply_random_object_force,
+    noisy_fingertip_positions,
+    noisy_goal_relative_orientation,
+    noisy_object_orientation,
+    noisy_object_position,
+    randomization_state,
+    randomize_joint_limits,
+    reset_randomization,
+)
 from .observations import *  # noqa: F401,F403
 from .rewards import *  # noqa: F401,F403
 from .terminations import *  # noqa: F401,F403

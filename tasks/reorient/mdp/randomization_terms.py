@@ -1,0 +1,196 @@
+"""Manager terms that wire :mod:`dactyl_lab.tasks.randomization` into the reorientation task.
+
+One :class:`RandomizationState` per env holds the stateful modules (observation noise, action noise,
+one-step action delay, random object force). It is built lazily from ``env.cfg.randomization``
+(:class:`DactylRandomizationCfg`) by the first term that needs it, so the order in which Isaac Lab builds
+its managers does not matter. The terms:
+
+* observations: ``noisy_*`` functions for the ``policy`` group only (the critic keeps the clean ones);
+  the goal-relative orientation is computed from the *noisy* cube orientation, as on the real hand;
+* actions: :meth:`RandomizationState.process_actions` is installed as the action term's ``_action_noise``
+  hook: ``action noise -> one-step per-actuator delay`` on the normalized action in [-1, 1];
+* events: :func:`reset_randomization` (mode ``reset``) draws the per-episode noise biases, delayed
+  actuators and force probabilities; :func:`apply_random_object_force` (mode ``interval``, every control
+  step) writes the random force on the cube's centre of mass through its permanent wrench composer;
+  :class:`randomize_joint_limits` adds Gaussian offsets to the joint limits without ever crossing them.
+
+Physics randomization otherwise uses Isaac Lab's own event terms (see ``env_cfg.RandomizedEventsCfg``).
+
+Observation noise is drawn every time the observation manager computes the policy group: once per step,
+plus once more on steps where ``compute_final_obs`` or a recorder asks for an extra computation.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import torch
+
+import isaaclab.utils.math as math_utils
+from isaaclab.managers import EventTermCfg, ManagerTermBase, SceneEntityCfg
+from isaaclab.utils import configclass
+
+from dactyl_lab import hand
+from dactyl_lab.tasks.randomization import (
+    ActionDelay,
+    ActionDelayCfg,
+    ActionNoise,
+    ActionNoiseCfg,
+    ObservationNoise,
+    ObservationNoiseCfg,
+    RandomForceCfg,
+    RandomObjectForce,
+    make_generator,
+    resolve_env_ids,
+    sample_gaussian,
+)
+
+from .observations import fingertip_positions, object_orientation, object_position
+
+if TYPE_CHECKING:
+    from isaaclab.assets import Articulation, RigidObject
+    from isaaclab.envs import ManagerBasedEnv, ManagerBasedRLEnv
+
+    from .actions import RelativeMotorTargetAction
+    from .commands import GoalOrientationCommand
+
+
+@configclass
+class DactylRandomizationCfg:
+    """The stateful (non-physics) randomizations of the task; paper values by default."""
+
+    observation_noise: ObservationNoiseCfg = ObservationNoiseCfg()
+    action_noise: ActionNoiseCfg = ActionNoiseCfg()
+    """Applied to the normalized action in [-1, 1] (ranges are fractions of that range)."""
+    action_delay: ActionDelayCfg = ActionDelayCfg()
+    object_force: RandomForceCfg = RandomForceCfg()
+    action_term: str = "motors"
+    object_name: str = "object"
+    seed_offset: int = 1_000_003
+    """The modules draw from a private generator seeded with ``env.cfg.seed + seed_offset`` (global RNG if
+    the env has no seed)."""
+
+
+class RandomizationState:
+    """Per-env randomization state of one environment (all N envs, on the env device)."""
+
+    def __init__(self, cfg: DactylRandomizationCfg, env: ManagerBasedEnv):
+        self.cfg, self.num_envs, self.device = cfg, env.num_envs, env.device
+        seed = None if env.cfg.seed is None else int(env.cfg.seed) + cfg.seed_offset
+        self.generator = make_generator(seed, env.device)
+        n, m, dt = env.num_envs, len(hand.MOTOR_NAMES), env.step_dt
+        self.obs_noise = ObservationNoise(cfg.observation_noise, n, dt, len(hand.FINGERTIP_BODY_NAMES), env.device,
+                                          self.generator)  # fmt: skip
+        self.action_noise = ActionNoise(cfg.action_noise, n, -torch.ones(m), torch.ones(m), env.device, self.generator)
+        self.delay = ActionDelay(cfg.action_delay, n, m, env.device, self.generator)
+        self.forces = RandomObjectForce(cfg.object_force, n, dt, env.device, self.generator)
+        self.noisy_object_quat: torch.Tensor | None = None
+        """The cube orientation the policy saw on its last observation (xyzw), shared with the goal term."""
+        self.effective_actions = torch.zeros((n, m), device=env.device)
+        """The last action after noise and delay (what moved the targets), for diagnostics."""
+        term: RelativeMotorTargetAction = env.action_manager.get_term(cfg.action_term)
+        term._action_noise = self.process_actions
+
+    def process_actions(self, actions: torch.Tensor, env_ids=None) -> torch.Tensor:
+        """Action noise, then the one-step delay on this episode's delayed actuators (all N envs)."""
+        out = self.delay(self.action_noise(actions))
+        self.effective_actions[:] = out
+        return out
+
+    def reset(self, env_ids=None) -> None:
+        ids = resolve_env_ids(env_ids, self.num_envs, self.device)
+        self.obs_noise.reset(ids)
+        self.action_noise.reset(ids)
+        self.delay.reset(ids)
+        self.forces.reset(ids)
+
+
+def randomization_state(env: ManagerBasedEnv) -> RandomizationState:
+    """The env's :class:`RandomizationState`, built on first use from ``env.cfg.randomization``."""
+    state = getattr(env, "_dactyl_randomization", None)
+    if state is None:
+        cfg = getattr(env.cfg, "randomization", None)
+        if cfg is None:
+            raise ValueError("randomization terms need `randomization: DactylRandomizationCfg` on the env config")
+        state = RandomizationState(cfg, env)
+        env._dactyl_randomization = state
+    return state
+
+
+# --------------------------------------------------------------------------------------------- observations
+def noisy_fingertip_positions(env: ManagerBasedRLEnv, asset_cfg: SceneEntityCfg) -> torch.Tensor:
+    """:func:`fingertip_positions` with correlated + uncorrelated noise and marker dropout [m]."""
+    return randomization_state(env).obs_noise.apply_fingertip_pos(fingertip_positions(env, asset_cfg))
+
+
+def noisy_object_position(env: ManagerBasedRLEnv, asset_cfg: SceneEntityCfg = SceneEntityCfg("object")) -> torch.Tensor:
+    """:func:`object_position` with correlated + uncorrelated noise [m]."""
+    return randomization_state(env).obs_noise.apply_object_pos(object_position(env, asset_cfg))
+
+
+def noisy_object_orientation(env: ManagerBasedRLEnv, asset_cfg: SceneEntityCfg = SceneEntityCfg("object")) -> torch.Tensor:
+    """:func:`object_orientation` rotated by a per-episode and a per-step random rotation (xyzw, w >= 0).
+    Remembered for :func:`noisy_goal_relative_orientation` (list this term before that one)."""
+    state = randomization_state(env)
+    quat = math_utils.quat_unique(state.obs_noise.apply_object_quat(object_orientation(env, asset_cfg)))
+    state.noisy_object_quat = quat
+    return quat
+
+
+def noisy_goal_relative_orientation(env: ManagerBasedRLEnv, command_name: str) -> torch.Tensor:
+    """``q_object_observed * conj(q_goal)`` from the noisy orientation of this step's ``object_quat`` term."""
+    command: GoalOrientationCommand = env.command_manager.get_term(command_name)
+    quat = randomization_state(env).noisy_object_quat
+    if quat is None:
+        quat = command.object.data.root_quat_w.torch
+    rel = math_utils.quat_mul(quat, math_utils.quat_conjugate(command.quat_command_w))
+    return math_utils.quat_unique(rel)
+
+
+# --------------------------------------------------------------------------------------------- events
+def reset_randomization(env: ManagerBasedEnv, env_ids: torch.Tensor | None) -> None:
+    """New episode for ``env_ids``: observation-noise biases, dropout, action-noise biases and factors,
+    delayed actuators, object-force probability (and a zero force)."""
+    randomization_state(env).reset(env_ids)
+
+
+def apply_random_object_force(env: ManagerBasedEnv, env_ids: torch.Tensor | None) -> None:
+    """Advance the random force one control step and hold it on the cube's centre of mass (world frame)
+    for the next control step. Run as an ``interval`` event firing every step (``is_global_time``)."""
+    state = randomization_state(env)
+    cube: RigidObject = env.scene[state.cfg.object_name]
+    mass = cube.data.body_mass.torch.sum(dim=-1)  # (N,) [kg], the randomized mass
+    force = state.forces.step(mass)
+    cube.permanent_wrench_composer.set_forces_and_torques_index(
+        forces=force[:, None, :], torques=torch.zeros_like(force)[:, None, :], is_global=True
+    )
+
+
+class randomize_joint_limits(ManagerTermBase):
+    """Add ``N(0, std^2)`` to each joint's lower and upper limit (Dactyl: std 0.15 rad), from the defaults.
+
+    Isaac Lab's ``randomize_joint_parameters`` raises when independent offsets cross the limits (likely for
+    the Shadow hand's narrow joints at this std); here a crossed or too narrow pair is set to
+    ``min_range_rad`` around its midpoint. The joints of the reset envs are clamped into their new limits
+    (position and target), so the episode does not start against a limit constraint.
+    """
+
+    def __init__(self, cfg: EventTermCfg, env: ManagerBasedEnv):
+        super().__init__(cfg, env)
+        self.asset_cfg: SceneEntityCfg = cfg.params["asset_cfg"]
+        self.asset: Articulation = env.scene[self.asset_cfg.name]
+        self.default_limits = self.asset.data.joint_pos_limits.torch.clone()
+
+    def __call__(self, env: ManagerBasedEnv, env_ids: torch.Tensor | None, std_rad: float,
+                 asset_cfg: SceneEntityCfg = SceneEntityCfg("robot"), min_range_rad: float = 0.05):  # fmt: skip
+        ids = resolve_env_ids(env_ids, env.num_envs, env.device)
+        limits = self.default_limits[ids]
+        limits = limits + sample_gaussian(0.0, std_rad, limits.shape, env.device)
+        mid = limits.mean(dim=-1, keepdim=True)
+        narrow = (limits[..., 1] - limits[..., 0] < min_range_rad)[..., None]
+        half = torch.tensor([-0.5, 0.5], device=env.device) * min_range_rad
+        limits = torch.where(narrow, mid + half, limits)
+        self.asset.write_joint_position_limit_to_sim_index(limits=limits, env_ids=ids, warn_limit_violation=False)
+        pos = torch.clamp(self.asset.data.joint_pos.torch[ids], limits[..., 0], limits[..., 1])
+        self.asset.write_joint_position_to_sim_index(position=pos, env_ids=ids)
+        self.asset.set_joint_position_target_index(target=pos, env_ids=ids)

@@ -1,0 +1,209 @@
+"""``presets=randomized`` on the real Isaac Lab env (Newton, CPU, 4 envs): the noise reaches the policy
+group only, the delay delays, resets redraw per-episode values, the physics randomization reaches the
+MuJoCo-Warp model and the random force pushes the cube."""
+
+import pytest
+import torch
+import warp as wp
+
+import isaaclab.utils.math as math_utils
+from isaaclab.managers import SceneEntityCfg
+
+from dactyl_lab import hand
+from envs import close_env, make_env
+
+pytestmark = pytest.mark.sim
+NUM_ENVS = 4
+FT, OBJ, QUAT, REL = slice(0, 15), slice(15, 18), slice(18, 22), slice(22, 26)  # same layout in both groups
+
+
+@pytest.fixture(scope="module")
+def env():
+    env = make_env(num_envs=NUM_ENVS, seed=5, presets=("randomized",))
+    env.reset()
+    yield env
+    close_env(env)
+
+
+def zeros(env):
+    return torch.zeros(NUM_ENVS, 20, device=env.unwrapped.device)
+
+
+def state(env):
+    from dactyl_lab.tasks.reorient import mdp
+
+    return mdp.randomization_state(env.unwrapped)
+
+
+def solver_model():
+    from isaaclab_newton.physics.mjwarp_manager import NewtonMJWarpManager
+
+    return NewtonMJWarpManager._solver.mjw_model
+
+
+def test_default_task_is_not_randomized_and_the_preset_is():
+    from dactyl_lab.tasks.reorient import env_cfg, mdp
+
+    default = env_cfg.DactylReorientEnvCfg()
+    assert not hasattr(default, "randomization")
+    assert set(default.events.to_dict()) == {"quiet_solver", "reset_object", "reset_hand"}
+    assert default.observations.policy.fingertip_pos.func is mdp.fingertip_positions
+    assert default.observations.policy.object_quat.func is mdp.object_orientation
+    randomized = env_cfg.DactylReorientEnvPresetCfg().randomized
+    assert isinstance(randomized, env_cfg.DactylReorientRandomizedEnvCfg)
+    assert randomized.observations.policy.fingertip_pos.func is mdp.noisy_fingertip_positions
+    assert randomized.observations.critic.fingertip_pos.func is mdp.fingertip_positions
+    assert randomized.events.object_force.interval_range_s[1] < randomized.sim.dt * randomized.decimation
+
+
+def test_noise_reaches_the_policy_group_and_never_the_critic(env):
+    u = env.unwrapped
+    fingertips = SceneEntityCfg("robot", body_names=list(hand.FINGERTIP_BODY_NAMES), preserve_order=True)
+    fingertips.resolve(u.scene)
+    from dactyl_lab.tasks.reorient import mdp
+
+    diffs = []
+    for _ in range(3):
+        obs, *_ = env.step(zeros(env))
+        policy, critic = obs["policy"], obs["critic"]
+        # the critic holds exactly the simulator's values
+        torch.testing.assert_close(critic[:, FT], mdp.fingertip_positions(u, fingertips), rtol=0, atol=1e-6)
+        torch.testing.assert_close(critic[:, OBJ], mdp.object_position(u), rtol=0, atol=1e-6)
+        torch.testing.assert_close(critic[:, QUAT], mdp.object_orientation(u), rtol=0, atol=1e-6)
+        # the policy's first 18 dims are the same quantities, noisy: mm-scale, not zero, not huge
+        d = policy[:, :18] - critic[:, :18]
+        assert (d[:, FT].abs().amax(dim=1) > 1e-4).all() and (d[:, OBJ].abs().amax(dim=1) > 1e-4).all(), d
+        assert (d[:, OBJ].norm(dim=-1) < 0.04).all() and (d[:, FT].abs() < 0.05).all()
+        # the orientation is rotated by a random angle (0.1 + 0.1 rad std), still a unit quaternion
+        angle = math_utils.quat_error_magnitude(policy[:, QUAT], critic[:, QUAT])
+        assert (angle > 1e-3).all() and (angle < 1.2).all(), angle
+        torch.testing.assert_close(policy[:, QUAT].norm(dim=-1), torch.ones(NUM_ENVS), rtol=0, atol=1e-5)
+        # the policy's goal-relative orientation is computed from the orientation it observed
+        goal = u.command_manager.get_term("object_pose").quat_command_w
+        rel = math_utils.quat_unique(math_utils.quat_mul(policy[:, QUAT], math_utils.quat_conjugate(goal)))
+        torch.testing.assert_close(policy[:, REL], rel, rtol=0, atol=1e-5)
+        assert not torch.allclose(policy[:, REL], critic[:, REL], atol=1e-4)
+        diffs.append(d[:, OBJ].clone())
+    # fresh per-step noise on top of the per-episode bias: the error changes from step to step
+    assert not torch.allclose(diffs[0], diffs[1], atol=1e-5)
+
+
+def test_delayed_actuators_move_one_step_late(env):
+    u = env.unwrapped
+    term = u.action_manager.get_term("motors")
+    st = state(env)
+    noise_cfg = st.action_noise.cfg
+    noise_cfg.enabled = False  # isolate the delay
+    try:
+        delayed = st.delay.delayed.clone()
+        assert delayed.any() and (~delayed).any()  # p = 0.5 over 4 x 20 actuators
+        start_len = u.episode_length_buf.clone()
+        env.step(zeros(env))  # the delay's previous action is now 0
+        t0 = term._target.clone()
+        mid = 0.5 * (term._low + term._high)
+        action = torch.where(t0 < mid, 1.0, -1.0)  # toward the middle of each range: no clipping
+        env.step(action)
+        t1 = term._target.clone()
+        env.step(zeros(env))
+        t2 = term._target.clone()
+        ok = u.episode_length_buf == start_len + 3  # envs that were not reset meanwhile
+        assert ok.sum() >= 2
+        scale = term.cfg.scale_rad
+        step1, step2 = (t1 - t0)[ok], (t2 - t1)[ok]
+        want = scale * action[ok]
+        d, nd = delayed[ok], ~delayed[ok]
+        torch.testing.assert_close(step1[nd], want[nd], rtol=0, atol=1e-5)  # on time
+        torch.testing.assert_close(step2[nd], torch.zeros_like(step2[nd]), rtol=0, atol=1e-5)
+        torch.testing.assert_close(step1[d], torch.zeros_like(step1[d]), rtol=0, atol=1e-5)  # one step late
+        torch.testing.assert_close(step2[d], want[d], rtol=0, atol=1e-5)
+    finally:
+        noise_cfg.enabled = True
+
+
+def test_action_noise_perturbs_the_applied_action(env):
+    st = state(env)
+    env.step(zeros(env))
+    env.step(zeros(env))  # zero in, zero out of the delay
+    eff = st.effective_actions
+    assert (eff.abs() > 1e-4).any(dim=1).all()
+    assert (eff.abs() < 1.0).all() and eff.std() < 0.5  # 5 % of the [-1, 1] range per step, plus biases
+
+
+def test_physics_randomization_reaches_the_solver(env):
+    u = env.unwrapped
+    cube, robot = u.scene["object"], u.scene["robot"]
+    model = solver_model()
+    # cube mass: scaled per env by U(0.5, 1.5) from its default, and that is what MuJoCo-Warp integrates
+    default_mass = u.event_manager.get_term_cfg("object_mass").func.default_mass.flatten()
+    mass = cube.data.body_mass.torch.flatten()
+    ratio = mass / default_mass
+    assert ((ratio > 0.5 - 1e-5) & (ratio < 1.5 + 1e-5)).all() and ratio.std() > 1e-3, ratio
+    assert not torch.allclose(ratio, torch.ones_like(ratio), atol=1e-3)
+    solver_mass = wp.to_torch(model.body_mass)  # (worlds, bodies)
+    assert any(torch.allclose(solver_mass[:, b], mass, atol=1e-6) for b in range(solver_mass.shape[1]))
+    # friction: one coefficient per shape, U(0.7, 1.3) around the default 1.0, different per env
+    mu = wp.to_torch(cube._root_view.get_attribute("shape_material_mu", u.sim.physics_manager.get_model())).flatten()
+    assert ((mu >= 0.7) & (mu <= 1.3)).all() and mu.std() > 1e-3, mu
+    # gravity per world: N(0, 0.4) per axis around (0, 0, -9.81)
+    gravity = wp.to_torch(model.opt.gravity)[:NUM_ENVS]
+    offset = gravity - torch.tensor([0.0, 0.0, -9.81])
+    assert (offset.abs() > 1e-5).all() and (offset.abs() < 2.5).all() and gravity.std(dim=0).min() > 1e-3
+    # position gains of the joint motors: logU(0.75, 1.5) x default, per env and joint
+    gains_cfg = u.event_manager.get_term_cfg("actuator_gains")
+    ids = gains_cfg.params["asset_cfg"].joint_ids
+    k_ratio = robot.data.joint_stiffness.torch[:, ids] / gains_cfg.func.default_joint_stiffness[:, ids]
+    assert ((k_ratio > 0.75 - 1e-4) & (k_ratio < 1.5 + 1e-4)).all() and k_ratio.std() > 1e-2
+    # joint limits: Gaussian offsets, never crossed
+    limits = robot.data.joint_pos_limits.torch
+    default_limits = u.event_manager.get_term_cfg("joint_limits").func.default_limits
+    assert (limits[..., 1] > limits[..., 0]).all()
+    assert (limits - default_limits).abs().mean() > 0.03  # ~0.12 expected for std 0.15
+
+
+def test_a_reset_redraws_the_episode_values_of_the_reset_env_only(env):
+    u = env.unwrapped
+    st = state(env)
+    cube = u.scene["object"]
+    bias, delayed = st.obs_noise.object_pos_noise.bias.clone(), st.delay.delayed.clone()
+    mass = cube.data.body_mass.torch.flatten().clone()
+    pose = cube.data.root_pose_w.torch.clone()
+    pose[0, 2] -= 0.3  # env 0 drops its cube
+    cube.write_root_pose_to_sim_index(root_pose=pose[:1], env_ids=torch.tensor([0], device=u.device))
+    _, _, terminated, truncated, _ = env.step(zeros(env))
+    assert terminated[0]
+    kept = ~(terminated | truncated)
+    assert kept[1:].any()
+    assert not torch.allclose(st.obs_noise.object_pos_noise.bias[0], bias[0])
+    assert cube.data.body_mass.torch.flatten()[0] != mass[0]
+    torch.testing.assert_close(st.obs_noise.object_pos_noise.bias[kept], bias[kept])
+    assert torch.equal(st.delay.delayed[kept], delayed[kept])
+    torch.testing.assert_close(cube.data.body_mass.torch.flatten()[kept], mass[kept])
+
+
+def test_random_force_is_drawn_and_pushes_the_cube_along_it(env):
+    u = env.unwrapped
+    st = state(env)
+    cube = u.scene["object"]
+    prob = st.forces.prob.clone()
+    try:
+        st.forces.prob[:] = 1.0  # every env draws a new force this step
+        env.step(zeros(env))
+        force = st.forces.force.clone()
+        mass = cube.data.body_mass.torch.flatten()
+        assert (force.norm(dim=-1) > 1e-4).all() and (force.norm(dim=-1) < 10.0 * mass).all()  # ~1 m/s^2 x mass
+        composed = cube.permanent_wrench_composer.out_force_b.torch[:, 0]
+        torch.testing.assert_close(composed.norm(dim=-1), force.norm(dim=-1), rtol=1e-4, atol=1e-6)
+        # a strong push away from the palm (3 g, upper hemisphere) that contacts cannot hide; prob 0: it decays
+        st.forces.prob[:] = 0.0
+        direction = torch.tensor([[0.0, 0.0, 1.0], [1.0, 0.0, 1.0], [0.0, -1.0, 1.0], [-1.0, 1.0, 2.0]])
+        direction = direction / direction.norm(dim=-1, keepdim=True)
+        st.forces.force[:] = 30.0 * mass[:, None] * direction
+        env.step(zeros(env))  # the event writes the (decayed) force for the next step
+        v0 = cube.data.root_lin_vel_w.torch.clone()
+        env.step(zeros(env))
+        dv = cube.data.root_lin_vel_w.torch - v0 - torch.tensor([0.0, 0.0, -9.81]) * u.step_dt  # minus gravity
+        cos = torch.nn.functional.cosine_similarity(dv, direction, dim=-1)
+        assert (cos > 0.8).all(), (cos, dv)
+        assert (dv.norm(dim=-1) > 1.0).all(), dv  # ~30 m/s^2 x 0.08 s = 2.4 m/s
+    finally:
+        st.forces.prob[:] = prob
