@@ -42,3 +42,12 @@ def test_the_isaaclab_cli_discovers_our_task_through_the_entry_point():
 
     groups = importlib.metadata.entry_points(group="isaaclab.tasks")
     assert any(ep.value == "dactyl_lab.tasks" for ep in groups)
+
+
+def test_isaaclab_list_envs_shows_our_task():
+    import shutil
+
+    cli = shutil.which("isaaclab") or str(Path(sys.executable).with_name("isaaclab"))
+    out = subprocess.run([cli, "list_envs"], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "Dactyl-Reorient-Cube-Shadow" in out.stdout
