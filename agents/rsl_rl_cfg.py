@@ -7,6 +7,8 @@ their inputs with running statistics (exported with the policy). ``device`` is o
 scripts/train.py with the environment's device.
 """
 
+import torch
+
 from isaaclab.utils import configclass
 from isaaclab_rl.rsl_rl import RslRlMLPModelCfg, RslRlOnPolicyRunnerCfg, RslRlPpoAlgorithmCfg, RslRlRNNModelCfg
 
@@ -17,7 +19,9 @@ class DactylFFPPORunnerCfg(RslRlOnPolicyRunnerCfg):
     max_iterations = 5000
     save_interval = 50
     experiment_name = "dactyl_reorient_ff"
-    device = "cpu"
+    # Isaac Lab's simulation default: cuda:0 where CUDA exists, else the CPU. scripts/train.py overrides it
+    # with the environment's actual device (--device), so agent and environment never disagree.
+    device = "cuda:0" if torch.cuda.is_available() else "cpu"
     obs_groups = {"actor": ["policy"], "critic": ["critic"]}
     actor = RslRlMLPModelCfg(
         hidden_dims=[512, 512, 256],
