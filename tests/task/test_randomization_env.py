@@ -120,6 +120,36 @@ def test_delayed_actuators_move_one_step_late(env):
         noise_cfg.enabled = True
 
 
+def test_backlash_holds_the_motor_targets_inside_the_play_band(env):
+    u = env.unwrapped
+    term, robot, st = u.action_manager.get_term("motors"), u.scene["robot"], state(env)
+    noise_cfg, delay_cfg, width = st.action_noise.cfg, st.delay.cfg, st.backlash.width.clone()
+    noise_cfg.enabled = delay_cfg.enabled = False  # isolate the backlash
+    try:
+        st.backlash.width[:] = 0.1  # [rad], wider than the paper-free default range, to see it clearly
+        start_len = u.episode_length_buf.clone()
+        mid = 0.5 * (term._low + term._high)
+        toward_mid = torch.where(term._target < mid, 1.0, -1.0)
+        held = []
+        for action in (toward_mid, -toward_mid):  # forward, then a reversal
+            prev = term.processed_actions.clone()
+            env.step(action)
+            command, applied = term._smoothed, term.processed_actions
+            expected = torch.minimum(torch.maximum(prev, command - 0.05), command + 0.05)
+            ok = u.episode_length_buf == start_len + len(held) + 1
+            assert ok.sum() >= 2
+            torch.testing.assert_close(applied[ok], expected[ok], rtol=0, atol=1e-6)
+            assert ((applied - command)[ok].abs() > 0.01).any()  # the play is visible
+            # what the simulator is asked to track is the backlash output, not the smoothed command
+            joint_targets = robot.data.joint_pos_target.torch[:, term._joint_ids]
+            torch.testing.assert_close(joint_targets[ok], applied[ok, : len(hand.JOINT_MOTOR_NAMES)], rtol=0, atol=1e-6)
+            held.append(((applied - prev)[ok].abs() < 1e-6).float().mean())
+        assert held[0] < 0.2 and held[1] > 0.5, held  # forward the targets follow, on reversal most stay put
+    finally:
+        noise_cfg.enabled = delay_cfg.enabled = True
+        st.backlash.width[:] = width
+
+
 def test_action_noise_perturbs_the_applied_action(env):
     st = state(env)
     env.step(zeros(env))

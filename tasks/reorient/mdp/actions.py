@@ -27,6 +27,8 @@ class RelativeMotorTargetAction(ActionTerm):
     """``target_t = clip(target_{t-1} + scale * a_t, limits)``, then ``s * smoothed + (1 - s) * target``.
 
     Action order = :data:`dactyl_lab.hand.MOTOR_NAMES` (16 joint motors, then 4 tendon motors).
+    Randomization hooks (None by default): ``_action_noise`` on the action, ``_target_hook`` (backlash) on the
+    smoothed targets; :attr:`processed_actions` is what the motors receive.
     """
 
     cfg: RelativeMotorTargetActionCfg
@@ -47,6 +49,8 @@ class RelativeMotorTargetAction(ActionTerm):
         self._target = torch.zeros_like(self._raw)  # unsmoothed target [rad]
         self._smoothed = torch.zeros_like(self._raw)  # what the motors receive [rad]
         self._action_noise = None  # optional callable(actions, env_ids=None) -> actions, set by randomization
+        self._target_hook = None  # optional callable(targets_rad) -> targets_rad (e.g. backlash), set by randomization
+        self._applied = self._smoothed  # what the motors receive [rad]: the smoothed targets unless hooked
 
     @property
     def action_dim(self) -> int:
@@ -58,7 +62,7 @@ class RelativeMotorTargetAction(ActionTerm):
 
     @property
     def processed_actions(self) -> torch.Tensor:
-        return self._smoothed
+        return self._applied
 
     def motor_positions(self, env_ids: Sequence[int] | slice = slice(None)) -> torch.Tensor:
         """Current motor coordinates [rad]: joint motors read their joint, tendons sum J1 + J2."""
@@ -74,11 +78,13 @@ class RelativeMotorTargetAction(ActionTerm):
         self._target[:] = torch.clamp(self._target + step, self._low, self._high)
         s = self.cfg.smoothing
         self._smoothed[:] = s * self._smoothed + (1.0 - s) * self._target
+        if self._target_hook is not None:
+            self._applied = self._target_hook(self._smoothed)
 
     def apply_actions(self):
         n = len(hand.JOINT_MOTOR_NAMES)
-        self._asset.set_joint_position_target_index(target=self._smoothed[:, :n], joint_ids=self._joint_ids)
-        self._asset.set_fixed_tendon_position_target_index(target=self._smoothed[:, n:], fixed_tendon_ids=self._tendon_ids)
+        self._asset.set_joint_position_target_index(target=self._applied[:, :n], joint_ids=self._joint_ids)
+        self._asset.set_fixed_tendon_position_target_index(target=self._applied[:, n:], fixed_tendon_ids=self._tendon_ids)
 
     def reset(self, env_ids: Sequence[int] | None = None) -> None:
         ids = slice(None) if env_ids is None else env_ids
@@ -86,6 +92,7 @@ class RelativeMotorTargetAction(ActionTerm):
         current = torch.clamp(self.motor_positions(ids), self._low, self._high)
         self._target[ids] = current
         self._smoothed[ids] = current
+        self._applied[ids] = current
         self._raw[ids] = 0.0
 
 

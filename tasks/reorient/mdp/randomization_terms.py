@@ -8,7 +8,8 @@ its managers does not matter. The terms:
 * observations: ``noisy_*`` functions for the ``policy`` group only (the critic keeps the clean ones);
   the goal-relative orientation is computed from the *noisy* cube orientation, as on the real hand;
 * actions: :meth:`RandomizationState.process_actions` is installed as the action term's ``_action_noise``
-  hook: ``action noise -> one-step per-actuator delay`` on the normalized action in [-1, 1];
+  hook: ``action noise -> one-step per-actuator delay`` on the normalized action in [-1, 1]; backlash
+  is installed as its ``_target_hook`` on the smoothed motor targets [rad] the motors receive;
 * events: :func:`reset_randomization` (mode ``reset``) draws the per-episode noise biases, delayed
   actuators and force probabilities; :func:`apply_random_object_force` (mode ``interval``, every control
   step) writes the random force on the cube's centre of mass through its permanent wrench composer;
@@ -36,6 +37,8 @@ from dactyl_lab.tasks.randomization import (
     ActionDelayCfg,
     ActionNoise,
     ActionNoiseCfg,
+    Backlash,
+    BacklashCfg,
     ObservationNoise,
     ObservationNoiseCfg,
     RandomForceCfg,
@@ -63,6 +66,8 @@ class DactylRandomizationCfg:
     action_noise: ActionNoiseCfg = ActionNoiseCfg()
     """Applied to the normalized action in [-1, 1] (ranges are fractions of that range)."""
     action_delay: ActionDelayCfg = ActionDelayCfg()
+    backlash: BacklashCfg = BacklashCfg()
+    """On the motor targets [rad]; the paper names backlash without values, the width range is ours."""
     object_force: RandomForceCfg = RandomForceCfg()
     action_term: str = "motors"
     object_name: str = "object"
@@ -83,13 +88,15 @@ class RandomizationState:
                                           self.generator)  # fmt: skip
         self.action_noise = ActionNoise(cfg.action_noise, n, -torch.ones(m), torch.ones(m), env.device, self.generator)
         self.delay = ActionDelay(cfg.action_delay, n, m, env.device, self.generator)
+        self.backlash = Backlash(cfg.backlash, n, m, env.device, self.generator)
         self.forces = RandomObjectForce(cfg.object_force, n, dt, env.device, self.generator)
         self.noisy_object_quat: torch.Tensor | None = None
         """The cube orientation the policy saw on its last observation (xyzw), shared with the goal term."""
         self.effective_actions = torch.zeros((n, m), device=env.device)
         """The last action after noise and delay (what moved the targets), for diagnostics."""
-        term: RelativeMotorTargetAction = env.action_manager.get_term(cfg.action_term)
-        term._action_noise = self.process_actions
+        self.action_term: RelativeMotorTargetAction = env.action_manager.get_term(cfg.action_term)
+        self.action_term._action_noise = self.process_actions
+        self.action_term._target_hook = self.backlash
 
     def process_actions(self, actions: torch.Tensor, env_ids=None) -> torch.Tensor:
         """Action noise, then the one-step delay on this episode's delayed actuators (all N envs)."""
@@ -102,6 +109,10 @@ class RandomizationState:
         self.obs_noise.reset(ids)
         self.action_noise.reset(ids)
         self.delay.reset(ids)
+        # the hand was just reset: the backlash starts engaged at its motors' positions (the action term's
+        # own reset, which runs after the events, starts its targets there too)
+        term = self.action_term
+        self.backlash.reset(ids, torch.clamp(term.motor_positions(ids), term._low, term._high))
         self.forces.reset(ids)
 
 
@@ -150,7 +161,7 @@ def noisy_goal_relative_orientation(env: ManagerBasedRLEnv, command_name: str) -
 # --------------------------------------------------------------------------------------------- events
 def reset_randomization(env: ManagerBasedEnv, env_ids: torch.Tensor | None) -> None:
     """New episode for ``env_ids``: observation-noise biases, dropout, action-noise biases and factors,
-    delayed actuators, object-force probability (and a zero force)."""
+    delayed actuators, backlash widths, object-force probability (and a zero force)."""
     randomization_state(env).reset(env_ids)
 
 
