@@ -17,7 +17,7 @@ from isaaclab_rl.rsl_rl import RslRlMLPModelCfg, RslRlOnPolicyRunnerCfg, RslRlPp
 class DactylFFPPORunnerCfg(RslRlOnPolicyRunnerCfg):
     num_steps_per_env = 16
     max_iterations = 5000
-    save_interval = 50
+    save_interval = 25  # iterations; SIGTERM / Ctrl-C also save (dactyl_lab.training.rsl_rl_runner)
     experiment_name = "dactyl_reorient_ff"
     # Isaac Lab's simulation default: cuda:0 where CUDA exists, else the CPU. scripts/train.py overrides it
     # with the environment's actual device (--device), so agent and environment never disagree.

@@ -79,3 +79,13 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--device", default=None, help="simulation and agent device, e.g. cpu or cuda:0 (default: cuda:0 if available)"
     )
+
+
+def agent_defaults(task: str, backend: str, variant: str) -> tuple[str, int, int]:
+    """(experiment name, training iterations, seed) of the task's agent config for a backend and variant."""
+    from isaaclab_tasks.utils.parse_cfg import load_cfg_from_registry
+
+    cfg = load_cfg_from_registry(task, agent_entry_point(backend, variant))
+    if backend == "rsl_rl":
+        return cfg.experiment_name, cfg.max_iterations, cfg.seed
+    return cfg["params"]["config"]["name"], cfg["params"]["config"]["max_epochs"], cfg["params"]["seed"]

@@ -4,27 +4,51 @@
 Examples:
   python scripts/train.py --num_envs 64 --max_iterations 2                  # short CPU run
   python scripts/train.py --backend rl_games --variant lstm --device cuda:0
-  python scripts/train.py --checkpoint logs/rsl_rl/dactyl_reorient_ff/<run>/model_50.pt   # resume
+  python scripts/train.py --resume                                          # continue the newest run
+  python scripts/train.py --checkpoint logs/rsl_rl/dactyl_reorient_ff/<run>   # continue that run
   python scripts/train.py presets=hz20                                      # Isaac Lab preset / Hydra override
+  torchrun --nproc_per_node=2 scripts/train.py --distributed --num_envs 64  # one process per GPU (or CPU: gloo)
 
 Logs and checkpoints go to ./logs/<backend>/<experiment>/<timestamp>/ with TensorBoard event files.
+Resuming (--resume or --checkpoint) restores the model, its normalizers, the optimizer and the iteration,
+and keeps writing checkpoints and TensorBoard events into the same run folder; --max_iterations is then
+the run's total, so re-running the command of a killed run finishes it. SIGTERM or Ctrl-C stop RSL-RL
+training after the current iteration with a checkpoint.
+
+--distributed (under torchrun): rank r runs on cuda:LOCAL_RANK with NCCL, or on the CPU with gloo when
+there is no CUDA (or with --device cpu; RSL-RL only), with seed + r; gradients are averaged over the
+ranks; rank 0 alone writes logs and checkpoints (the others keep their settings in <run>/rank_<r>/).
+
 Anything not listed below is passed on to Isaac Lab (Hydra overrides such as env.scene.num_envs=32).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from datetime import datetime
 
 from dactyl_lab import launch
+from dactyl_lab.training import checkpoints, distributed
 
 
 def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     launch.add_common_args(parser)
-    parser.add_argument("--max_iterations", type=int, default=None, help="training iterations (default: the agent's)")
-    parser.add_argument("--checkpoint", default=None, help="checkpoint file or run folder to resume from")
-    parser.add_argument("--distributed", action="store_true", help="one process per device under torchrun")
+    parser.add_argument(
+        "--max_iterations", type=int, default=None,
+        help="training iterations (default: the agent's); when resuming, the total the run should reach",
+    )
+    parser.add_argument(
+        "--checkpoint", default=None, help="resume from this checkpoint file, or the latest checkpoint of this run folder"
+    )
+    parser.add_argument(
+        "--resume", action="store_true", help="resume the newest run of this experiment under ./logs from its last checkpoint"
+    )
+    parser.add_argument(
+        "--distributed", action="store_true", help="one process per rank under torchrun (NCCL on CUDA, gloo on the CPU)"
+    )
     return parser.parse_known_args(argv)
 
 
@@ -32,13 +56,52 @@ def main(argv: list[str] | None = None) -> int:
     args, passthrough = parse(sys.argv[1:] if argv is None else argv)
     launch.check_backend(args.backend, args.variant)
     launch.check_task(args.task)
-    device = args.device or launch.default_device()
+    rank = distributed.from_env() if args.distributed else distributed.Rank()
+    device = distributed.device_for(rank, args.device) if args.distributed else args.device or launch.default_device()
+    cpu_ranks = args.distributed and device == "cpu"
+    if cpu_ranks and args.backend != "rsl_rl":
+        raise launch.UsageError("--distributed on the CPU (gloo) needs --backend rsl_rl: rl-games hard-codes NCCL")
+    experiment, default_iterations, default_seed = launch.agent_defaults(args.task, args.backend, args.variant)
+    iterations, checkpoint, run_name = args.max_iterations, None, None
+
+    if args.resume or args.checkpoint:
+        root = checkpoints.log_root(args.backend, experiment)
+        try:
+            checkpoint = checkpoints.resolve(args.checkpoint, args.backend) if args.checkpoint else None
+        except FileNotFoundError as error:
+            raise launch.UsageError(f"--checkpoint: {error}") from None
+        checkpoint = checkpoint or checkpoints.latest_in_experiment(root, args.backend)
+        if checkpoint is None:
+            raise launch.UsageError(f"--resume: no checkpoint under {root}; train first (without --resume)")
+        done, total = checkpoints.completed_iterations(checkpoint, args.backend), iterations or default_iterations
+        if done >= total:
+            print(f"[INFO] {checkpoint} has completed {done} of {total} iterations: nothing to do.")
+            return 0
+        # RSL-RL trains --max_iterations more; rl-games trains up to max_epochs
+        iterations = total - done if args.backend == "rsl_rl" else total
+        run_name = str(checkpoints.run_dir(checkpoint, args.backend))  # absolute: Isaac Lab logs right there
+        print(f"[INFO] Resuming {checkpoint}: iteration {done} of {total}, logging into {run_name}")
+
+    if args.distributed:
+        run_name = distributed.shared_value(rank, "run_name", lambda: run_name or timestamp())
+    seed = args.seed
+    if cpu_ranks:
+        # Isaac Lab's --distributed is CUDA-only: each rank runs as a single process here and
+        # DactylOnPolicyRunner joins the ranks over gloo. Do what Isaac Lab does per rank.
+        seed = (default_seed if seed is None else seed) + rank.rank
+        if not rank.is_main:
+            run_name = os.path.join(run_name, f"rank_{rank.rank}")
+
     forwarded = ["--rl_library", args.backend, "--task", args.task, "--device", device]
     forwarded += ["--agent", launch.agent_entry_point(args.backend, args.variant)]
-    for flag in ("num_envs", "seed", "max_iterations", "checkpoint"):
-        if getattr(args, flag) is not None:
-            forwarded += [f"--{flag}", str(getattr(args, flag))]
-    if args.distributed:
+    for flag, value in (("num_envs", args.num_envs), ("seed", seed), ("max_iterations", iterations)):
+        if value is not None:
+            forwarded += [f"--{flag}", str(value)]
+    if checkpoint is not None:
+        forwarded += ["--checkpoint", str(checkpoint)]
+    if run_name is not None:
+        forwarded += ["--run_timestamp", run_name]
+    if args.distributed and not cpu_ranks:
         forwarded.append("--distributed")
     forwarded += passthrough + launch.agent_device_overrides(args.backend, device)
     if args.backend == "rl_games":
@@ -46,7 +109,15 @@ def main(argv: list[str] | None = None) -> int:
 
     from isaaclab_rl.entrypoints import run_train_cli
 
+    if args.backend == "rsl_rl":
+        from dactyl_lab.training import rsl_rl_runner
+
+        rsl_rl_runner.install()
     return run_train_cli(forwarded)
+
+
+def timestamp() -> str:
+    return datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
 
 
 if __name__ == "__main__":

@@ -13,11 +13,18 @@ def run(script: str, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(SCRIPTS / script), *args], capture_output=True, text=True, timeout=300)
 
 
-@pytest.mark.parametrize("script", ["train.py", "play.py"])
+EXTRA_FLAGS = {
+    "train.py": ("--max_iterations", "--resume", "--distributed"),
+    "play.py": ("--steps",),
+    "evaluate.py": ("--num_trials", "--max_successes", "--goal_timeout_s", "--randomization", "--presets", "--output"),
+}
+
+
+@pytest.mark.parametrize("script", ["train.py", "play.py", "evaluate.py"])
 def test_help_explains_every_flag(script):
     out = run(script, "--help")
     assert out.returncode == 0, out.stderr
-    for flag in ("--task", "--backend", "--variant", "--num_envs", "--seed", "--device", "--checkpoint"):
+    for flag in ("--task", "--backend", "--variant", "--num_envs", "--seed", "--device", "--checkpoint", *EXTRA_FLAGS[script]):
         assert flag in out.stdout
 
 
@@ -35,6 +42,19 @@ def test_unknown_backend_names_the_choices():
 def test_missing_checkpoint_is_a_clear_error(tmp_path):
     out = run("play.py", "--checkpoint", str(tmp_path / "model_9.pt"))
     assert out.returncode == 2 and "does not exist" in out.stdout and "scripts/train.py" in out.stdout
+
+
+def test_evaluate_missing_checkpoint_is_a_clear_error(tmp_path):
+    out = run("evaluate.py", "--checkpoint", str(tmp_path / "model_9.pt"))
+    assert out.returncode == 2 and "does not exist" in out.stdout and "scripts/train.py" in out.stdout
+
+
+def test_resume_without_a_run_is_a_clear_error(tmp_path):
+    out = subprocess.run(
+        [sys.executable, str(SCRIPTS / "train.py"), "--resume", "--device", "cpu"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )
+    assert out.returncode == 2 and "no checkpoint under" in out.stdout and "train first" in out.stdout
 
 
 def test_the_isaaclab_cli_discovers_our_task_through_the_entry_point():

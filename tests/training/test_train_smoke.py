@@ -1,24 +1,44 @@
-"""scripts/train.py trains the real task on the CPU and writes a checkpoint that loads."""
-
-import subprocess
-import sys
-from pathlib import Path
+"""scripts/train.py trains the real task on the CPU with every backend and variant, writes checkpoints that
+load, and logs what a Dactyl run is judged by to TensorBoard."""
 
 import pytest
 import torch
+from conftest import run_script
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 pytestmark = [pytest.mark.sim, pytest.mark.slow]
-SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
 
-def test_rsl_rl_feed_forward_trains_one_iteration(tmp_path):
-    out = subprocess.run(
-        [sys.executable, str(SCRIPTS / "train.py"), "--device", "cpu", "--num_envs", "8", "--max_iterations", "1", "--seed", "2"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=900,
-    )
-    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    checkpoints = sorted(tmp_path.glob("logs/rsl_rl/dactyl_reorient_ff/*/model_*.pt"))
+def test_rsl_rl_feed_forward_trains_two_iterations(ff_run):
+    run = next(ff_run.glob("logs/rsl_rl/dactyl_reorient_ff/*/"))
+    state = torch.load(run / "model_1.pt", map_location="cpu", weights_only=False)
+    assert state["iter"] == 1 and "optimizer_state_dict" in state
+    assert any("normalizer" in name for name in state["actor_state_dict"])  # the normalizer resumes too
+    tags = set()
+    for events in run.glob("events.out.tfevents.*"):
+        tags |= set(EventAccumulator(str(events)).Reload().Tags()["scalars"])
+    expected = {
+        "Episode_Reward/orientation_progress", "Episode_Reward/goal_bonus", "Episode_Reward/drop_penalty",
+        "Metrics/object_pose/consecutive_successes", "Metrics/consecutive_successes_max", "Train/mean_episode_length",
+    }
+    assert expected <= tags, sorted(tags)
+
+
+@pytest.mark.parametrize(
+    "backend, variant, pattern",
+    [
+        ("rsl_rl", "lstm", "logs/rsl_rl/dactyl_reorient_lstm/*/model_1.pt"),
+        ("rl_games", "ff", "logs/rl_games/dactyl_reorient_ff/*/nn/*.pth"),
+        ("rl_games", "lstm", "logs/rl_games/dactyl_reorient_lstm/*/nn/*.pth"),
+    ],
+)
+def test_other_variants_train_two_iterations(tmp_path, backend, variant, pattern):
+    args = ["--backend", backend, "--variant", variant, "--device", "cpu", "--num_envs", "4", "--max_iterations", "2"]
+    out = run_script(tmp_path, "train.py", *args, "--seed", "3")
+    checkpoints = sorted(tmp_path.glob(pattern))
     assert checkpoints, out.stdout[-2000:]
     state = torch.load(checkpoints[-1], map_location="cpu", weights_only=False)
-    assert "optimizer_state_dict" in state and state["iter"] >= 0
-    assert list(tmp_path.glob("logs/rsl_rl/dactyl_reorient_ff/*/events.out.tfevents.*"))
+    if backend == "rsl_rl":
+        assert state["iter"] == 1 and any("rnn" in name for name in state["actor_state_dict"])
+    else:
+        assert state["epoch"] == 2 and {"model", "optimizer"} <= set(state)

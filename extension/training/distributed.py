@@ -1,0 +1,67 @@
+"""Multi-process training under ``torchrun``: which rank this is, its device and its process-group backend.
+
+``torchrun --nproc_per_node=N scripts/train.py --distributed ...`` starts N copies of the script with
+``RANK``, ``LOCAL_RANK`` and ``WORLD_SIZE`` set. Each rank runs its own environments on its own device
+(``cuda:LOCAL_RANK``, or the CPU when there is no CUDA), and the ranks average their gradients.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+
+@dataclass(frozen=True)
+class Rank:
+    rank: int = 0
+    local_rank: int = 0
+    world_size: int = 1
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+
+def from_env() -> Rank:
+    """This process's rank as ``torchrun`` sets it (a single process when not under torchrun)."""
+    return Rank(int(os.getenv("RANK", "0")), int(os.getenv("LOCAL_RANK", "0")), int(os.getenv("WORLD_SIZE", "1")))
+
+
+def device_for(rank: Rank, requested: str | None = None) -> str:
+    """``cuda:LOCAL_RANK`` when CUDA exists and the CPU was not asked for, else ``cpu``."""
+    import torch
+
+    if (requested or "").startswith("cpu") or not torch.cuda.is_available():
+        return "cpu"
+    return f"cuda:{rank.local_rank}"
+
+
+def backend_for(device: str) -> str:
+    """Process-group backend for a device: NCCL between GPUs, gloo between CPU processes."""
+    return "nccl" if str(device).startswith("cuda") else "gloo"
+
+
+def shared_value(rank: Rank, key: str, make: Callable[[], str]) -> str:
+    """A string made by rank 0 and read by every rank (e.g. the run folder name all ranks log under).
+
+    Goes through the key-value store that torchrun's agent hosts for its workers (the one ``env://``
+    rendezvous uses), so it needs no process group: RL libraries that create their own group (rl-games
+    with NCCL) still can. Outside torchrun every rank makes its own value.
+    """
+    if rank.world_size == 1:
+        return make()
+    if os.getenv("TORCHELASTIC_USE_AGENT_STORE") != "True":
+        warnings.warn(f"not under torchrun: every rank chooses its own {key!r}", stacklevel=2)
+        return make()
+    import torch.distributed as dist
+
+    store = dist.TCPStore(
+        os.environ["MASTER_ADDR"], int(os.environ["MASTER_PORT"]), is_master=False, timeout=timedelta(minutes=10)
+    )
+    store = dist.PrefixStore(f"/dactyl_lab/attempt_{os.getenv('TORCHELASTIC_RESTART_COUNT', '0')}", store)
+    if rank.is_main:
+        store.set(key, make())
+    return store.get(key).decode()

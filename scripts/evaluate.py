@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Evaluate a trained checkpoint with the Dactyl paper's protocol (arXiv 1808.00177, sec. 6.3).
+
+Each trial is one episode from a fresh reset, counting the goals reached in a row. A trial ends when the
+cube is dropped, when a goal is not reached within the per-goal timeout (80 s, as on the real hand; the
+training task uses 8 s) or at 50 consecutive successes. The policy acts deterministically (mean action).
+Prints mean, median and max consecutive successes, and writes evaluation.json (settings, summary, every
+trial) and histogram.png.
+
+Examples:
+  python scripts/evaluate.py --checkpoint logs/rsl_rl/dactyl_reorient_ff/<run>/model_100.pt --num_trials 100
+  python scripts/evaluate.py --checkpoint <run folder> --randomization on          # latest checkpoint of the run
+  python scripts/evaluate.py --backend rl_games --variant lstm --checkpoint <run>/nn/dactyl_reorient_lstm.pth
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from dactyl_lab import launch
+from dactyl_lab.training import checkpoints, evaluation
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    launch.add_common_args(parser)
+    parser.set_defaults(seed=0)
+    parser.add_argument("--checkpoint", required=True, help="checkpoint file, or a run folder (its latest checkpoint)")
+    parser.add_argument("--num_trials", type=int, default=100, help="number of trials (episodes) (default: %(default)s)")
+    parser.add_argument(
+        "--max_successes", type=int, default=50, help="a trial stops at this many consecutive successes (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--goal_timeout_s", type=float, default=80.0,
+        help="a trial ends when a goal is not reached within this time [s] (default: %(default)s, the real hand's)",
+    )
+    parser.add_argument(
+        "--randomization", choices=("off", "on"), default="off",
+        help="off: the default task; on: the task's 'randomized' preset, Dactyl's randomizations (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--presets", nargs="*", default=[], help="further Isaac Lab env presets of the task, e.g. hz20 (default: none)"
+    )
+    parser.add_argument(
+        "--output", default=None,
+        help="report folder (default: <run folder>/evaluation/<checkpoint name>_randomization-<on|off>)",
+    )
+    args = parser.parse_args(argv)
+    args.num_envs = args.num_envs or min(args.num_trials, 16)
+    if min(args.num_trials, args.num_envs, args.max_successes) < 1 or args.goal_timeout_s <= 0:
+        raise launch.UsageError("--num_trials, --num_envs, --max_successes and --goal_timeout_s must be positive")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(sys.argv[1:] if argv is None else argv)
+    launch.check_backend(args.backend, args.variant)
+    launch.check_task(args.task)
+    try:
+        checkpoint = checkpoints.resolve(args.checkpoint, args.backend)
+    except FileNotFoundError as error:
+        raise launch.UsageError(f"--checkpoint: {error}; train first (scripts/train.py)") from None
+    presets = tuple(args.presets) + (("randomized",) if args.randomization == "on" else ())
+    device = args.device or launch.default_device()
+    output = Path(args.output) if args.output else (
+        checkpoints.run_dir(checkpoint, args.backend) / "evaluation" / f"{checkpoint.stem}_randomization-{args.randomization}"
+    )
+
+    import gymnasium as gym
+    from isaaclab_tasks.utils.parse_cfg import load_cfg_from_registry
+
+    env_cfg = evaluation.env_cfg(
+        args.task, presets, args.num_envs, device, args.seed, args.goal_timeout_s, args.max_successes
+    )
+    agent_cfg = load_cfg_from_registry(args.task, launch.agent_entry_point(args.backend, args.variant))
+    env = gym.make(args.task, cfg=env_cfg)
+    try:
+        make_policy = evaluation.rsl_rl_policy if args.backend == "rsl_rl" else evaluation.rl_games_policy
+        env, act, reset = make_policy(env, agent_cfg, str(checkpoint), device)
+        trials = evaluation.run_trials(env, act, reset, args.num_trials)
+    finally:
+        env.close()
+
+    summary = evaluation.summarize(trials)
+    settings = {
+        "checkpoint": str(checkpoint), "task": args.task, "backend": args.backend, "variant": args.variant,
+        "randomization": args.randomization, "presets": list(presets), "num_trials": args.num_trials,
+        "num_envs": args.num_envs, "max_successes": args.max_successes, "goal_timeout_s": args.goal_timeout_s,
+        "seed": args.seed, "device": device, "deterministic_policy": True,
+    }
+    report, histogram = evaluation.write_report(output, summary, settings, trials)
+    print(f"\nconsecutive successes over {summary['num_trials']} trials (cap {args.max_successes}, "
+          f"goal timeout {args.goal_timeout_s:g} s, randomization {args.randomization}):")
+    print(f"  mean {summary['mean']:.2f}   median {summary['median']:.1f}   max {summary['max']}   "
+          f"(std {summary['std']:.2f}, min {summary['min']})")
+    print(f"  ended by: {summary['ended_by']}")
+    print(f"report: {report}\nhistogram: {histogram}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

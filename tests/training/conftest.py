@@ -1,0 +1,27 @@
+"""Helpers of the training tests: run scripts/ as a user would, in a scratch working directory (logs go to ./logs)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
+
+
+def run_script(cwd: Path, script: str, *args: str, timeout: float = 900, env: dict | None = None):
+    out = subprocess.run(
+        [sys.executable, str(SCRIPTS / script), *args],
+        cwd=cwd, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})},
+    )
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    return out
+
+
+@pytest.fixture(scope="session")
+def ff_run(tmp_path_factory) -> Path:
+    """A working directory holding a 2-iteration RSL-RL feed-forward run (shared by the tests that need one)."""
+    cwd = tmp_path_factory.mktemp("ff_run")
+    run_script(cwd, "train.py", "--device", "cpu", "--num_envs", "8", "--max_iterations", "2", "--seed", "2")
+    return cwd
