@@ -9,8 +9,10 @@ adds the privileged simulator state (joint positions and velocities, cube veloci
 
 ``presets=randomized`` turns on Dactyl's domain randomization (paper, sec. 4.2 / Table 1): observation
 noise and marker dropout on the ``policy`` group only, action noise and a one-step delay on random
-actuators, random forces on the cube, and per-episode physics (masses, friction, actuator gains, joint
-limits, gravity per Newton world). The default task is not randomized.
+actuators, backlash, control-step timing jitter (as substep latency), random forces on the cube, and
+per-episode physics (object size, masses, friction, actuator gains, joint limits, gravity per Newton world).
+``presets=adr`` drives the physics and noise magnitudes by Automatic Domain Randomization instead of fixed
+ranges (docs/randomization.md). The default task is not randomized.
 """
 
 from __future__ import annotations
@@ -31,6 +33,13 @@ from isaaclab_tasks.utils import PresetCfg
 
 from dactyl_lab import hand
 from dactyl_lab.assets import scene as scene_assets
+from dactyl_lab.tasks.randomization import (
+    PhysicsRandomizationCfg,
+    adr_action_noise_cfg,
+    adr_observation_noise_cfg,
+    adr_physics_cfg,
+    dactyl_adr_cfg,
+)
 
 from . import mdp
 
@@ -166,9 +175,16 @@ class RandomizedEventsCfg(EventsCfg):
     """Dactyl's per-episode physics randomization (arXiv 1808.00177, Table 1) with Isaac Lab's event terms,
     plus the resets and the per-step object force of :mod:`.mdp.randomization_terms`.
 
-    Not randomized here: the object size (a USD change before the scene is cloned) and the tendon motors'
-    gains (authored in the asset's MuJoCo actuators, not exposed as Isaac Lab tendon gains). Joint damping
-    is the damping of the position servos (Isaac Lab's implicit actuator ``damping``)."""
+    The object size is our term (Isaac Lab's USD ``randomize_rigid_body_scale`` cannot run kit-less, see
+    :class:`.mdp.randomize_object_size`). Not randomized: the tendon motors' gains (authored in the asset's
+    MuJoCo actuators, not exposed as Isaac Lab tendon gains). Joint damping is the damping of the position
+    servos (Isaac Lab's implicit actuator ``damping``)."""
+
+    object_size = EventTerm(
+        func=mdp.randomize_object_size,
+        mode="reset",
+        params={"asset_cfg": SceneEntityCfg("object"), "value": PhysicsRandomizationCfg().object_scale, "max_scale": 1.05},
+    )
 
     object_mass = EventTerm(
         func=mdp.randomize_rigid_body_mass,
@@ -227,6 +243,64 @@ class RandomizedEventsCfg(EventsCfg):
     randomization = EventTerm(func=mdp.reset_randomization, mode="reset")
     object_force = EventTerm(
         func=mdp.apply_random_object_force, mode="interval", interval_range_s=(0.04, 0.04), is_global_time=True
+    )
+
+
+def _adr_physics():
+    return adr_physics_cfg()
+
+
+@configclass
+class ADREventsCfg(EventsCfg):
+    """``presets=adr``: every physics randomization driven by ADR (our ADR-aware terms, same sim writes as
+    Isaac Lab's), noise magnitudes from ADR in ``reset_randomization``; ADR sync and logging every step.
+    Order matters: ``adr`` (update with the finished episodes, resample) runs before the terms reading it."""
+
+    adr = EventTerm(func=mdp.adr_update_and_resample, mode="reset", params={"command_name": GOAL})
+    object_size = EventTerm(
+        func=mdp.randomize_object_size,
+        mode="reset",
+        params={"asset_cfg": SceneEntityCfg("object"), "value": _adr_physics().object_scale, "max_scale": 1.2},
+    )
+    object_mass = EventTerm(
+        func=mdp.randomize_mass_scale,
+        mode="reset",
+        params={"asset_cfg": SceneEntityCfg("object"), "value": _adr_physics().mass_scale},
+    )
+    hand_mass = EventTerm(
+        func=mdp.randomize_mass_scale,
+        mode="reset",
+        params={"asset_cfg": SceneEntityCfg("robot"), "value": _adr_physics().mass_scale},
+    )
+    object_friction = EventTerm(
+        func=mdp.randomize_friction_scale,
+        mode="reset",
+        params={"asset_cfg": SceneEntityCfg("object"), "value": _adr_physics().friction_scale},
+    )
+    hand_friction = EventTerm(
+        func=mdp.randomize_friction_scale,
+        mode="reset",
+        params={"asset_cfg": SceneEntityCfg("robot"), "value": _adr_physics().friction_scale},
+    )
+    actuator_gains = EventTerm(
+        func=mdp.randomize_gain_scale,
+        mode="reset",
+        params={
+            "asset_cfg": HAND_MOTOR_JOINTS,
+            "stiffness": _adr_physics().actuator_gain_scale,
+            "damping": _adr_physics().joint_damping_scale,
+        },
+    )
+    joint_limits = EventTerm(
+        func=mdp.randomize_joint_limits, mode="reset", params={"value": _adr_physics().joint_limit_offset_rad}
+    )
+    gravity = EventTerm(func=mdp.randomize_gravity_offset, mode="reset", params={"value": _adr_physics().gravity_offset_mps2})
+    randomization = EventTerm(func=mdp.reset_randomization, mode="reset")
+    object_force = EventTerm(
+        func=mdp.apply_random_object_force, mode="interval", interval_range_s=(0.04, 0.04), is_global_time=True
+    )
+    adr_sync = EventTerm(
+        func=mdp.adr_sync_and_log, mode="interval", interval_range_s=(0.04, 0.04), is_global_time=True
     )
 
 
@@ -313,10 +387,31 @@ class DactylReorientRandomizedEnvCfg(DactylReorientEnvCfg):
 
 
 @configclass
+class DactylReorientADREnvCfg(DactylReorientEnvCfg):
+    """Every randomization of ``randomized``, with the physics and noise magnitudes driven by ADR
+    (:func:`~dactyl_lab.tasks.randomization.dactyl_adr_cfg`; delay, backlash, forces and timing jitter keep
+    the paper's fixed distributions)."""
+
+    observations: RandomizedObservationsCfg = RandomizedObservationsCfg()
+    events: ADREventsCfg = ADREventsCfg()
+    randomization: mdp.DactylRandomizationCfg = mdp.DactylRandomizationCfg(
+        observation_noise=adr_observation_noise_cfg(), action_noise=adr_action_noise_cfg(), adr=dactyl_adr_cfg()
+    )
+
+    def __post_init__(self):
+        super().__post_init__()
+        step_dt = self.sim.dt * self.decimation
+        self.events.object_force.interval_range_s = (0.5 * step_dt, 0.5 * step_dt)
+        self.events.adr_sync.interval_range_s = (0.5 * step_dt, 0.5 * step_dt)
+        self.events.object_size.params["max_scale"] = mdp.adr_terms.size_hard_limit(self.randomization.adr)
+
+
+@configclass
 class DactylReorientEnvPresetCfg(PresetCfg):
     """``presets=hz20`` selects the 20 Hz timing of Isaac Gym's ShadowHandOpenAI; ``presets=randomized``
-    turns Dactyl's domain randomization on."""
+    turns Dactyl's domain randomization on; ``presets=adr`` drives it by Automatic Domain Randomization."""
 
     default = DactylReorientEnvCfg()
     hz20 = DactylReorient20HzEnvCfg()
     randomized = DactylReorientRandomizedEnvCfg()
+    adr = DactylReorientADREnvCfg()

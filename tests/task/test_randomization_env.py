@@ -183,6 +183,11 @@ def test_physics_randomization_reaches_the_solver(env):
     ids = gains_cfg.params["asset_cfg"].joint_ids
     k_ratio = robot.data.joint_stiffness.torch[:, ids] / gains_cfg.func.default_joint_stiffness[:, ids]
     assert ((k_ratio > 0.75 - 1e-4) & (k_ratio < 1.5 + 1e-4)).all() and k_ratio.std() > 1e-2
+    # object size: U(0.95, 1.05) x the 25 mm half edge, per env, in MuJoCo-Warp's per-world geom sizes
+    geom = int(u.event_manager.get_term_cfg("object_size").func._geoms[0])
+    half = wp.to_torch(model.geom_size)[:NUM_ENVS, geom]
+    assert ((half > 0.95 * 0.025 - 1e-7) & (half < 1.05 * 0.025 + 1e-7)).all() and half[:, 0].std() > 1e-5, half
+    torch.testing.assert_close(half, half[:, :1].expand(-1, 3))  # a cube stays a cube
     # joint limits: Gaussian offsets, never crossed
     limits = robot.data.joint_pos_limits.torch
     default_limits = u.event_manager.get_term_cfg("joint_limits").func.default_limits

@@ -18,6 +18,15 @@ from .randomization_terms import (  # noqa: F401
     randomize_joint_limits,
     reset_randomization,
 )
+from .adr_terms import (  # noqa: F401
+    adr_sync_and_log,
+    adr_update_and_resample,
+    randomize_friction_scale,
+    randomize_gain_scale,
+    randomize_gravity_offset,
+    randomize_mass_scale,
+    randomize_object_size,
+)
 from .observations import *  # noqa: F401,F403
 from .rewards import *  # noqa: F401,F403
 from .terminations import *  # noqa: F401,F403

@@ -28,7 +28,9 @@ class RelativeMotorTargetAction(ActionTerm):
 
     Action order = :data:`dactyl_lab.hand.MOTOR_NAMES` (16 joint motors, then 4 tendon motors).
     Randomization hooks (None by default): ``_action_noise`` on the action, ``_target_hook`` (backlash) on the
-    smoothed targets; :attr:`processed_actions` is what the motors receive.
+    smoothed targets; :attr:`processed_actions` is what the motors receive. ``_latency_hook`` (timing jitter),
+    called once per control step, returns per-env substep counts k (N,): for the first k of the ``decimation``
+    physics substeps of the step :meth:`apply_actions` keeps sending the previous step's targets.
     """
 
     cfg: RelativeMotorTargetActionCfg
@@ -51,6 +53,9 @@ class RelativeMotorTargetAction(ActionTerm):
         self._action_noise = None  # optional callable(actions, env_ids=None) -> actions, set by randomization
         self._target_hook = None  # optional callable(targets_rad) -> targets_rad (e.g. backlash), set by randomization
         self._applied = self._smoothed  # what the motors receive [rad]: the smoothed targets unless hooked
+        self._latency_hook = None  # optional callable() -> (N,) long substeps to hold the previous targets
+        self._previous = torch.zeros_like(self._raw)  # targets of the previous control step [rad] (latency only)
+        self._hold = None  # (N,) substeps left to send self._previous in this control step (latency only)
 
     @property
     def action_dim(self) -> int:
@@ -71,6 +76,9 @@ class RelativeMotorTargetAction(ActionTerm):
         return torch.cat((joint_pos[:, self._joint_ids_t], tendon_pos), dim=-1)
 
     def process_actions(self, actions: torch.Tensor):
+        if self._latency_hook is not None:
+            self._previous[:] = self._applied  # what the motors received during the last control step
+            self._hold = self._latency_hook().to(self.device, torch.long)
         self._raw[:] = actions
         if self._action_noise is not None:
             actions = self._action_noise(actions)
@@ -83,8 +91,12 @@ class RelativeMotorTargetAction(ActionTerm):
 
     def apply_actions(self):
         n = len(hand.JOINT_MOTOR_NAMES)
-        self._asset.set_joint_position_target_index(target=self._applied[:, :n], joint_ids=self._joint_ids)
-        self._asset.set_fixed_tendon_position_target_index(target=self._applied[:, n:], fixed_tendon_ids=self._tendon_ids)
+        targets = self._applied
+        if self._hold is not None:  # timing jitter: the new targets arrive k substeps late
+            targets = torch.where((self._hold > 0)[:, None], self._previous, self._applied)
+            self._hold = (self._hold - 1).clamp(min=0)
+        self._asset.set_joint_position_target_index(target=targets[:, :n], joint_ids=self._joint_ids)
+        self._asset.set_fixed_tendon_position_target_index(target=targets[:, n:], fixed_tendon_ids=self._tendon_ids)
 
     def reset(self, env_ids: Sequence[int] | None = None) -> None:
         ids = slice(None) if env_ids is None else env_ids
@@ -93,6 +105,9 @@ class RelativeMotorTargetAction(ActionTerm):
         self._target[ids] = current
         self._smoothed[ids] = current
         self._applied[ids] = current
+        self._previous[ids] = current
+        if self._hold is not None:
+            self._hold[ids] = 0
         self._raw[ids] = 0.0
 
 

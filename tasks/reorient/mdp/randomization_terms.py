@@ -33,6 +33,8 @@ from isaaclab.utils import configclass
 
 from dactyl_lab import hand
 from dactyl_lab.tasks.randomization import (
+    ADR,
+    ADRCfg,
     ActionDelay,
     ActionDelayCfg,
     ActionNoise,
@@ -42,10 +44,14 @@ from dactyl_lab.tasks.randomization import (
     ObservationNoise,
     ObservationNoiseCfg,
     RandomForceCfg,
+    RandomizedValueCfg,
     RandomObjectForce,
+    TimingJitter,
+    TimingJitterCfg,
     make_generator,
     resolve_env_ids,
     sample_gaussian,
+    sample_value,
 )
 
 from .observations import fingertip_positions, object_orientation, object_position
@@ -69,6 +75,13 @@ class DactylRandomizationCfg:
     backlash: BacklashCfg = BacklashCfg()
     """On the motor targets [rad]; the paper names backlash without values, the width range is ours."""
     object_force: RandomForceCfg = RandomForceCfg()
+    timing_jitter: TimingJitterCfg = TimingJitterCfg()
+    """Extra control-step time; on Newton applied as a per-env latency of whole physics substeps (the action
+    term keeps the previous targets for k substeps), see :mod:`dactyl_lab.tasks.randomization.unmodeled`."""
+    adr: ADRCfg | None = None
+    """ADR driving the magnitudes (``presets=adr``); None: the fixed distributions above."""
+    adr_sync_interval_steps: int = 16
+    """Env steps between two ``adr.sync()`` calls (one RSL-RL rollout); collective under torch.distributed."""
     action_term: str = "motors"
     object_name: str = "object"
     seed_offset: int = 1_000_003
@@ -90,6 +103,12 @@ class RandomizationState:
         self.delay = ActionDelay(cfg.action_delay, n, m, env.device, self.generator)
         self.backlash = Backlash(cfg.backlash, n, m, env.device, self.generator)
         self.forces = RandomObjectForce(cfg.object_force, n, dt, env.device, self.generator)
+        self.jitter = TimingJitter(cfg.timing_jitter, n, dt, env.device, self.generator)
+        self.physics_dt, self.decimation = float(env.physics_dt), int(env.cfg.decimation)
+        self.adr: ADR | None = None if cfg.adr is None else ADR(cfg.adr, n, env.device, self.generator)
+        env.adr = self.adr  # the training driver looks for ``env.unwrapped.adr``
+        self.adr_log: dict[str, float] = {}
+        """The last ``adr.log_dict()``, merged into ``env.extras['log']`` every step."""
         self.noisy_object_quat: torch.Tensor | None = None
         """The cube orientation the policy saw on its last observation (xyzw), shared with the goal term."""
         self.effective_actions = torch.zeros((n, m), device=env.device)
@@ -97,6 +116,13 @@ class RandomizationState:
         self.action_term: RelativeMotorTargetAction = env.action_manager.get_term(cfg.action_term)
         self.action_term._action_noise = self.process_actions
         self.action_term._target_hook = self.backlash
+        if cfg.timing_jitter.enabled:
+            self.action_term._latency_hook = self.latency_substeps
+
+    def latency_substeps(self) -> torch.Tensor:
+        """This control step's timing jitter as whole physics substeps (N,) to keep the previous targets."""
+        self.jitter.step()
+        return self.jitter.latency_substeps(self.physics_dt, self.decimation)
 
     def process_actions(self, actions: torch.Tensor, env_ids=None) -> torch.Tensor:
         """Action noise, then the one-step delay on this episode's delayed actuators (all N envs)."""
@@ -106,14 +132,15 @@ class RandomizationState:
 
     def reset(self, env_ids=None) -> None:
         ids = resolve_env_ids(env_ids, self.num_envs, self.device)
-        self.obs_noise.reset(ids)
-        self.action_noise.reset(ids)
+        self.obs_noise.reset(ids, adr=self.adr)
+        self.action_noise.reset(ids, adr=self.adr)
         self.delay.reset(ids)
         # the hand was just reset: the backlash starts engaged at its motors' positions (the action term's
         # own reset, which runs after the events, starts its targets there too)
         term = self.action_term
         self.backlash.reset(ids, torch.clamp(term.motor_positions(ids), term._low, term._high))
         self.forces.reset(ids)
+        self.jitter.reset(ids)
 
 
 def randomization_state(env: ManagerBasedEnv) -> RandomizationState:
@@ -179,6 +206,7 @@ def apply_random_object_force(env: ManagerBasedEnv, env_ids: torch.Tensor | None
 
 class randomize_joint_limits(ManagerTermBase):
     """Add ``N(0, std^2)`` to each joint's lower and upper limit (Dactyl: std 0.15 rad), from the defaults.
+    With ``value`` (``presets=adr``) the offsets come from :func:`sample_value` instead (the env's ADR std).
 
     Isaac Lab's ``randomize_joint_parameters`` raises when independent offsets cross the limits (likely for
     the Shadow hand's narrow joints at this std); here a crossed or too narrow pair is set to
@@ -192,11 +220,17 @@ class randomize_joint_limits(ManagerTermBase):
         self.asset: Articulation = env.scene[self.asset_cfg.name]
         self.default_limits = self.asset.data.joint_pos_limits.torch.clone()
 
-    def __call__(self, env: ManagerBasedEnv, env_ids: torch.Tensor | None, std_rad: float,
-                 asset_cfg: SceneEntityCfg = SceneEntityCfg("robot"), min_range_rad: float = 0.05):  # fmt: skip
+    def __call__(self, env: ManagerBasedEnv, env_ids: torch.Tensor | None, std_rad: float = 0.15,
+                 asset_cfg: SceneEntityCfg = SceneEntityCfg("robot"), min_range_rad: float = 0.05,
+                 value: RandomizedValueCfg | None = None):  # fmt: skip
         ids = resolve_env_ids(env_ids, env.num_envs, env.device)
         limits = self.default_limits[ids]
-        limits = limits + sample_gaussian(0.0, std_rad, limits.shape, env.device)
+        if value is None:
+            limits = limits + sample_gaussian(0.0, std_rad, limits.shape, env.device)
+        else:  # ADR preset: N(0, lambda^2) with the env's ADR std lambda (or value's fixed distribution)
+            state = randomization_state(env)
+            limits = limits + sample_value(value, ids, env.num_envs, tuple(limits.shape[1:]), state.adr, env.device,
+                                           state.generator).to(env.device)  # fmt: skip
         mid = limits.mean(dim=-1, keepdim=True)
         narrow = (limits[..., 1] - limits[..., 0] < min_range_rad)[..., None]
         half = torch.tensor([-0.5, 0.5], device=env.device) * min_range_rad

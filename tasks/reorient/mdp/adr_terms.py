@@ -1,0 +1,229 @@
+"""Event terms of ``presets=adr``: Automatic Domain Randomization driving every randomized magnitude.
+
+The ADR object lives in the env's :class:`~.randomization_terms.RandomizationState` (``state.adr``, also
+exposed as ``env.adr``), built from ``env.cfg.randomization.adr``. On a reset of ``env_ids`` the terms run
+in their config order:
+
+1. :func:`adr_update_and_resample` - the finished episodes' consecutive successes (the goal command's
+   ``goals_reached``, read here because reset events run *before* ``command_manager.reset`` zeroes it) feed
+   ``adr.update``; then ``adr.resample(env_ids)`` draws this episode's per-env values;
+2. the physics terms below, each writing ``default (op) value`` where the value comes from
+   :func:`~dactyl_lab.tasks.randomization.sample_value`: the env's ADR value when ADR drives the term,
+   else the term's fixed distribution (so the same terms also work without ADR);
+3. ``reset_randomization`` - noise magnitudes from ADR through the modules' ``reset(env_ids, adr=...)``.
+
+Every step :func:`adr_sync_and_log` (an ``interval`` event firing each control step) calls ``adr.sync()``
+every ``adr_sync_interval_steps`` env steps (collective with torch.distributed: every rank steps in
+lockstep, so every rank calls it on the same step; without a process group it only applies staged
+results) and merges ``adr.log_dict()`` into ``env.extras['log']`` for RSL-RL / rl-games' TensorBoard.
+
+Physics writes use the same setters / Newton model bindings as Isaac Lab's own event terms: masses and
+inertias (``set_masses_index`` / ``set_inertias_index``), per-shape friction (Newton ``shape_material_mu``),
+implicit-actuator gains (``write_joint_stiffness/damping_to_sim_index``), joint limits
+(:class:`~.randomization_terms.randomize_joint_limits`), per-world gravity (Newton ``model.gravity``), and
+the object size (Newton ``shape_scale``, which MuJoCo-Warp copies into its per-world ``geom_size``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import TYPE_CHECKING
+
+import torch
+import warp as wp
+
+from isaaclab.managers import EventTermCfg, ManagerTermBase, SceneEntityCfg
+
+from dactyl_lab.tasks.randomization import RandomizedValueCfg, resolve_env_ids, sample_value
+
+from .randomization_terms import randomization_state
+
+if TYPE_CHECKING:
+    from isaaclab.assets import Articulation, RigidObject
+    from isaaclab.envs import ManagerBasedEnv, ManagerBasedRLEnv
+
+
+def _value(env: ManagerBasedEnv, value: RandomizedValueCfg, ids: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:
+    """Per-env values (n, *shape) of ``value`` for ``ids``: ADR-driven when the env has ADR, else fixed."""
+    state = randomization_state(env)
+    return sample_value(value, ids, env.num_envs, shape, state.adr, env.device, state.generator).to(env.device)
+
+
+def _ids(env: ManagerBasedEnv, env_ids) -> torch.Tensor:
+    return resolve_env_ids(env_ids, env.num_envs, env.device)
+
+
+def _model_changed(env: ManagerBasedEnv, flag_name: str) -> None:
+    from newton import ModelFlags
+
+    env.sim.physics_manager.add_model_change(getattr(ModelFlags, flag_name))
+
+
+# --------------------------------------------------------------------------------------------- ADR bookkeeping
+def adr_update_and_resample(env: ManagerBasedRLEnv, env_ids: torch.Tensor | None, command_name: str = "object_pose"):
+    """Feed the finished episodes' consecutive successes to ADR, then resample ADR values for ``env_ids``.
+    List it before every ADR-driven reset term."""
+    state = randomization_state(env)
+    if state.adr is None:
+        return
+    ids = _ids(env, env_ids)
+    successes = env.command_manager.get_term(command_name).goals_reached[ids]
+    state.adr.update(ids, successes)
+    state.adr.resample(ids)
+    state.adr_log = state.adr.log_dict()
+
+
+def adr_sync_and_log(env: ManagerBasedEnv, env_ids: torch.Tensor | None) -> None:
+    """``adr.sync()`` every ``adr_sync_interval_steps`` env steps; ADR bounds and entropy into
+    ``env.extras['log']``. Run as an ``interval`` event firing every control step (``is_global_time``)."""
+    state = randomization_state(env)
+    if state.adr is None:
+        return
+    k = max(1, int(state.cfg.adr_sync_interval_steps))
+    if env.common_step_counter % k == 0 or not state.adr_log:
+        state.adr.sync()
+        state.adr_log = state.adr.log_dict()
+    env.extras.setdefault("log", {}).update(state.adr_log)
+
+
+# --------------------------------------------------------------------------------------------- physics
+class randomize_mass_scale(ManagerTermBase):
+    """Body masses = default x value (one ADR scale per env for every body of the asset, or i.i.d. per body
+    from the fixed distribution); inertias scaled by the same ratio."""
+
+    def __init__(self, cfg: EventTermCfg, env: ManagerBasedEnv):
+        super().__init__(cfg, env)
+        self.asset: RigidObject | Articulation = env.scene[cfg.params["asset_cfg"].name]
+        self.default_mass = self.asset.data.body_mass.torch.clone()
+        self.default_inertia = self.asset.data.body_inertia.torch.clone()
+
+    def __call__(self, env: ManagerBasedEnv, env_ids: torch.Tensor | None, value: RandomizedValueCfg,
+                 asset_cfg: SceneEntityCfg, min_mass: float = 1e-6):  # fmt: skip
+        ids = _ids(env, env_ids)
+        scale = _value(env, value, ids, (self.default_mass.shape[1],))
+        mass = torch.clamp(self.default_mass[ids] * scale, min=min_mass)
+        ratio = mass / self.default_mass[ids]
+        self.asset.set_masses_index(masses=mass, env_ids=ids)
+        self.asset.set_inertias_index(inertias=self.default_inertia[ids] * ratio[..., None], env_ids=ids)
+
+
+class randomize_friction_scale(ManagerTermBase):
+    """Friction of every shape of the asset = default x value (Newton: one coefficient per shape)."""
+
+    def __init__(self, cfg: EventTermCfg, env: ManagerBasedEnv):
+        super().__init__(cfg, env)
+        self.asset: RigidObject | Articulation = env.scene[cfg.params["asset_cfg"].name]
+        model = env.sim.physics_manager.get_model()
+        self.mu = wp.to_torch(self.asset._root_view.get_attribute("shape_material_mu", model)[:, 0])  # (N, S) view
+        self.default_mu = self.mu.clone()
+
+    def __call__(self, env: ManagerBasedEnv, env_ids: torch.Tensor | None, value: RandomizedValueCfg,
+                 asset_cfg: SceneEntityCfg):  # fmt: skip
+        ids = _ids(env, env_ids)
+        self.mu[ids] = self.default_mu[ids] * _value(env, value, ids, (self.mu.shape[1],))
+        _model_changed(env, "SHAPE_PROPERTIES")
+
+
+class randomize_gain_scale(ManagerTermBase):
+    """Position gain (stiffness) and servo damping of the asset's implicit-actuator joints = default x value."""
+
+    def __init__(self, cfg: EventTermCfg, env: ManagerBasedEnv):
+        super().__init__(cfg, env)
+        self.asset: Articulation = env.scene[cfg.params["asset_cfg"].name]
+        self.default_joint_stiffness = self.asset.data.joint_stiffness.torch.clone()
+        self.default_joint_damping = self.asset.data.joint_damping.torch.clone()
+
+    def __call__(self, env: ManagerBasedEnv, env_ids: torch.Tensor | None, stiffness: RandomizedValueCfg,
+                 damping: RandomizedValueCfg, asset_cfg: SceneEntityCfg):  # fmt: skip
+        ids = _ids(env, env_ids)
+        joints = torch.arange(self.asset.num_joints, device=env.device)[asset_cfg.joint_ids]
+        k = self.default_joint_stiffness[ids][:, joints] * _value(env, stiffness, ids, (joints.numel(),))
+        d = self.default_joint_damping[ids][:, joints] * _value(env, damping, ids, (joints.numel(),))
+        self.asset.write_joint_stiffness_to_sim_index(stiffness=k, joint_ids=joints, env_ids=ids)
+        self.asset.write_joint_damping_to_sim_index(damping=d, joint_ids=joints, env_ids=ids)
+
+
+class randomize_gravity_offset(ManagerTermBase):
+    """Gravity of each env's Newton world = default + value per axis (std mode under ADR: N(0, lambda^2))."""
+
+    def __init__(self, cfg: EventTermCfg, env: ManagerBasedEnv):
+        super().__init__(cfg, env)
+        self.default = torch.tensor(env.cfg.sim.gravity, dtype=torch.float32, device=env.device)
+
+    def __call__(self, env: ManagerBasedEnv, env_ids: torch.Tensor | None, value: RandomizedValueCfg):
+        model = env.sim.physics_manager.get_model()
+        gravity = wp.to_torch(model.gravity)[: env.num_envs]  # the trailing global-world row is not an env
+        ids = _ids(env, env_ids)
+        gravity[ids] = self.default + _value(env, value, ids, (3,))
+        _model_changed(env, "MODEL_PROPERTIES")
+
+
+class randomize_object_size(ManagerTermBase):
+    """Object size = default x value, per env and per episode, on the running simulation.
+
+    Isaac Lab's ``randomize_rigid_body_scale`` (a USD change in mode ``prestartup``) cannot run on Isaac Lab 3
+    kit-less: only ``env_0`` is authored on the USD stage (Newton clones the worlds natively, USD replication
+    needs Kit), so it finds one prim for N envs. Instead this writes the shapes' ``shape_scale`` (a box's
+    half extents) in the Newton model; MuJoCo-Warp copies it into its per-world ``geom_size`` on the
+    ``SHAPE_PROPERTIES`` update. The broad-phase bounds are kept conservative: ``geom_rbound`` (per world) is
+    scaled with the size and a shared ``geom_aabb`` is set for the largest scale ``max_scale``. Mass and
+    inertia are not changed with the size (the paper randomizes mass separately).
+    """
+
+    def __init__(self, cfg: EventTermCfg, env: ManagerBasedEnv):
+        super().__init__(cfg, env)
+        self.asset: RigidObject = env.scene[cfg.params["asset_cfg"].name]
+        manager = env.sim.physics_manager
+        model = manager.get_model()
+        self.scale = wp.to_torch(self.asset._root_view.get_attribute("shape_scale", model))  # (N, 1, S, 3) view
+        self.default_scale = self.scale.clone()
+        self._geoms: torch.Tensor | None = None
+        self._geoms_resolved = False
+
+    def _resolve_geoms(self, env: ManagerBasedEnv, max_scale: float) -> None:
+        """The asset's MuJoCo-Warp geoms (once the solver exists); makes their broad-phase bounds conservative."""
+        self._geoms_resolved = True
+        manager = env.sim.physics_manager
+        model = manager.get_model()
+        solver = getattr(manager, "_solver", None)
+        mjw = getattr(solver, "mjw_model", None)
+        if mjw is None or not hasattr(solver, "mjc_geom_to_newton_shape"):
+            return
+        # the asset's geoms: those whose Newton shape belongs to the asset's body (or its children) in world 0
+        labels = list(getattr(model, "body_label", []) or getattr(model, "body_key", []))
+        pattern = re.compile(self.asset.cfg.prim_path.replace("{ENV_REGEX_NS}", "/World/envs/env_.*"))
+        world0 = [name for name in labels if pattern.fullmatch(name)][:1]
+        bodies = {i for i, name in enumerate(labels) if world0 and (name == world0[0] or name.startswith(world0[0] + "/"))}
+        shape_body = model.shape_body.numpy()
+        g2s = wp.to_torch(solver.mjc_geom_to_newton_shape)[0].long().cpu().tolist()
+        geoms = [g for g, s in enumerate(g2s) if s >= 0 and int(shape_body[s]) in bodies]
+        if not geoms:
+            return
+        self._geoms = torch.tensor(geoms, dtype=torch.long, device=env.device)
+        self.rbound = wp.to_torch(mjw.geom_rbound)  # (N or 1, G)
+        self.default_rbound = self.rbound.clone()
+        self.rbound_per_world = self.rbound.shape[0] == env.num_envs
+        if not self.rbound_per_world:
+            self.rbound[:, self._geoms] *= max_scale  # shared: conservative for every scale up to max_scale
+        aabb = wp.to_torch(mjw.geom_aabb)  # (N or 1, G, 2, 3): centre, half size in the geom frame
+        aabb[:, self._geoms] *= max_scale  # conservative: no contact is culled at any scale up to max_scale
+
+    def __call__(self, env: ManagerBasedEnv, env_ids: torch.Tensor | None, value: RandomizedValueCfg,
+                 asset_cfg: SceneEntityCfg, max_scale: float = 1.2):  # fmt: skip
+        if not self._geoms_resolved:
+            self._resolve_geoms(env, max_scale)
+        ids = _ids(env, env_ids)
+        s = torch.clamp(_value(env, value, ids, ()), max=max_scale)  # (n,)
+        self.scale[ids] = self.default_scale[ids] * s.view(-1, *([1] * (self.scale.dim() - 1)))
+        if self._geoms is not None and self.rbound_per_world:
+            self.rbound[ids[:, None], self._geoms] = self.default_rbound[ids[:, None], self._geoms] * s[:, None]
+        _model_changed(env, "SHAPE_PROPERTIES")
+
+
+def size_hard_limit(adr_cfg, name: str = "object_scale", fallback: float = 1.05) -> float:
+    """Largest object scale ADR may reach (its hard limit), for :class:`randomize_object_size`'s bounds."""
+    if adr_cfg is None or name not in adr_cfg.params:
+        return fallback
+    high = adr_cfg.params[name].hard_limits[1]
+    return float(high) if math.isfinite(high) else fallback

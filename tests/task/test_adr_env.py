@@ -1,0 +1,235 @@
+"""``presets=adr`` on the real Isaac Lab env (Newton, CPU, 4 envs, one env for the module): ADR values are
+what the simulator runs, finished episodes move the bounds through the env's own reset path, the bounds
+reach TensorBoard through ``extras['log']``, ADR state survives an RSL-RL checkpoint, and timing jitter
+holds the previous motor targets for the sampled substeps."""
+
+import importlib.metadata
+import math
+
+import pytest
+import torch
+import warp as wp
+
+from envs import close_env, make_env
+
+pytestmark = pytest.mark.sim
+NUM_ENVS = 4
+CUBE_HALF_EDGE_M = 0.025
+
+
+@pytest.fixture(scope="module")
+def env():
+    env = make_env(num_envs=NUM_ENVS, seed=11, presets=("adr",))
+    env.reset()
+    yield env
+    close_env(env)
+
+
+def zeros(env):
+    return torch.zeros(NUM_ENVS, 20, device=env.unwrapped.device)
+
+
+def solver():
+    from isaaclab_newton.physics.mjwarp_manager import NewtonMJWarpManager
+
+    return NewtonMJWarpManager._solver
+
+
+def set_bounds(adr, bounds: dict[str, tuple[float, float]]):
+    for name, (lo, hi) in bounds.items():
+        i = adr.index(name)
+        adr.low[i], adr.high[i] = lo, hi
+
+
+def all_ids(u):
+    return torch.arange(NUM_ENVS, device=u.device)
+
+
+def test_adr_preset_is_registered_and_ordered():
+    from dactyl_lab.tasks.reorient import env_cfg, mdp
+
+    cfg = env_cfg.DactylReorientEnvPresetCfg().adr
+    assert isinstance(cfg, env_cfg.DactylReorientADREnvCfg)
+    assert cfg.randomization.adr is not None and "mass_scale" in cfg.randomization.adr.params
+    assert env_cfg.DactylReorientEnvPresetCfg().randomized.randomization.adr is None
+    names = list(cfg.events.to_dict())
+    # ADR must update/resample before every term that reads it, and before the command resets goals_reached
+    assert names.index("adr") < min(names.index(n) for n in ("object_size", "object_mass", "gravity", "randomization"))
+    assert cfg.events.adr.func is mdp.adr_update_and_resample and cfg.events.adr_sync.mode == "interval"
+    assert cfg.randomization.observation_noise.fingertip_pos.correlated_adr_param is not None
+
+
+def test_adr_values_stay_in_the_bounds_and_reach_the_solver(env):
+    u = env.unwrapped
+    adr, cube, robot = u.adr, u.scene["object"], u.scene["robot"]
+    set_bounds(adr, {
+        "object_scale": (0.9, 1.1), "mass_scale": (0.6, 1.4), "friction_scale": (0.7, 1.3),
+        "actuator_gain_scale_log": (-0.3, 0.3), "joint_damping_scale_log": (-0.5, 0.5),
+        "gravity_offset_std_mps2": (0.0, 0.5), "joint_limit_offset_std_rad": (0.0, 0.1),
+    })  # fmt: skip
+    u._reset_idx(all_ids(u))
+    env.step(zeros(env))  # Newton pushes the model changes into MuJoCo-Warp on the step
+    v = {n: adr.get(n) for n in adr.names}
+    for name in ("object_scale", "mass_scale", "friction_scale", "actuator_gain_scale_log"):
+        i = adr.index(name)
+        assert ((v[name] >= adr.low[i] - 1e-6) & (v[name] <= adr.high[i] + 1e-6)).all(), (name, v[name])
+    assert v["mass_scale"].std() > 1e-3 and v["object_scale"].std() > 1e-3  # per env, not one global draw
+    model = solver().mjw_model
+    # masses: every body of the hand and the cube x this env's ADR scale, in MuJoCo-Warp's per-world masses
+    mass_term = u.event_manager.get_term_cfg("object_mass").func
+    ratio = cube.data.body_mass.torch[:, 0] / mass_term.default_mass[:, 0]
+    torch.testing.assert_close(ratio, v["mass_scale"], rtol=1e-5, atol=1e-6)
+    hand_term = u.event_manager.get_term_cfg("hand_mass").func
+    hand_ratio = robot.data.body_mass.torch / hand_term.default_mass
+    torch.testing.assert_close(hand_ratio, v["mass_scale"][:, None].expand_as(hand_ratio), rtol=1e-5, atol=1e-6)
+    solver_mass = wp.to_torch(model.body_mass)[:NUM_ENVS]
+    assert any(torch.allclose(solver_mass[:, b], cube.data.body_mass.torch[:, 0], atol=1e-6)
+               for b in range(solver_mass.shape[1]))  # fmt: skip
+    # object size: MuJoCo-Warp's per-world box half extents
+    size_term = u.event_manager.get_term_cfg("object_size").func
+    geom = int(size_term._geoms[0])
+    half = wp.to_torch(model.geom_size)[:NUM_ENVS, geom]
+    torch.testing.assert_close(half, CUBE_HALF_EDGE_M * v["object_scale"][:, None].expand(-1, 3), rtol=1e-5, atol=1e-7)
+    rbound = wp.to_torch(model.geom_rbound)[:NUM_ENVS, geom]
+    torch.testing.assert_close(rbound, math.sqrt(3) * CUBE_HALF_EDGE_M * v["object_scale"], rtol=1e-4, atol=1e-6)
+    # friction: the cube's coefficient in MuJoCo-Warp's per-world geom friction
+    torch.testing.assert_close(wp.to_torch(model.geom_friction)[:NUM_ENVS, geom, 0], v["friction_scale"], rtol=1e-5, atol=1e-6)
+    # P gains x exp(lambda) per env; MuJoCo-Warp's position actuators carry them
+    gains = u.event_manager.get_term_cfg("actuator_gains")
+    ids = torch.tensor(gains.params["asset_cfg"].joint_ids)
+    k_ratio = robot.data.joint_stiffness.torch[:, ids] / gains.func.default_joint_stiffness[:, ids]
+    torch.testing.assert_close(k_ratio, torch.exp(v["actuator_gain_scale_log"])[:, None].expand_as(k_ratio), rtol=1e-4, atol=1e-6)
+    kp = wp.to_torch(model.actuator_gainprm)[:NUM_ENVS, :, 0]
+    for e in range(NUM_ENVS):
+        for k in robot.data.joint_stiffness.torch[e, ids].tolist():
+            assert (kp[e] - k).abs().min() < 1e-4 * max(1.0, k), (e, k)
+    # gravity per world: default + N(0, lambda^2) per axis, lambda in [0, 0.5]
+    offset = wp.to_torch(model.opt.gravity)[:NUM_ENVS] - torch.tensor([0.0, 0.0, -9.81])
+    lam = v["gravity_offset_std_mps2"]
+    assert (offset.abs() <= 6.0 * lam[:, None] + 1e-5).all() and (offset.abs() > 0).any(), (offset, lam)
+
+
+def test_high_performance_widens_a_bound_and_the_next_resample_uses_it(env):
+    u = env.unwrapped
+    adr, cube, cmd = u.adr, u.scene["object"], u.command_manager.get_term("object_pose")
+    i = adr.index("mass_scale")
+    set_bounds(adr, {"mass_scale": (1.0, 1.0)})
+    m, step = adr.queue.shape[-1], float(adr.step[i])
+    b = 2 * i + 1  # mass_scale's high boundary
+    adr.queue[i, 1, : m - 1] = 30.0  # one episode short of a decision, all above t_H = 20
+    adr.fill[i, 1] = m - 1
+    # env 0 plays its episode at the high boundary and reaches 30 goals; then its cube falls: a real reset
+    adr.env_boundary[0], adr.env_version[0] = b, adr.version[i, 1]
+    cmd.goals_reached[0] = 30.0
+    pose = cube.data.root_pose_w.torch.clone()
+    pose[0, 2] -= 0.3
+    cube.write_root_pose_to_sim_index(root_pose=pose[:1], env_ids=torch.tensor([0], device=u.device))
+    _, _, terminated, _, _ = env.step(zeros(env))
+    assert terminated[0] and u.episode_length_buf[0] == 0
+    assert math.isclose(float(adr.high[i]), 1.0 + step, rel_tol=1e-9), adr.high[i]  # widened by one step
+    assert int(adr.fill[i, 1]) == 0 and int(adr.version[i, 1]) >= 1
+    # the next resample draws from [1, 1 + step]: new per-env scales above the old bound, applied to the cube
+    u._reset_idx(all_ids(u))
+    scale = adr.get("mass_scale")
+    assert (scale <= 1.0 + step + 1e-6).all() and (scale > 1.0 + 1e-6).any(), scale
+    default = u.event_manager.get_term_cfg("object_mass").func.default_mass[:, 0]
+    torch.testing.assert_close(cube.data.body_mass.torch[:, 0] / default, scale, rtol=1e-5, atol=1e-6)
+
+
+def test_adr_bounds_and_entropy_are_logged_in_extras(env):
+    u = env.unwrapped
+    adr = u.adr
+    set_bounds(adr, {"friction_scale": (0.8, 1.25)})
+    k = u.cfg.randomization.adr_sync_interval_steps
+    for _ in range(k):  # a sync step comes within K steps and refreshes the log
+        *_, extras = env.step(zeros(env))
+    log = extras["log"]
+    for name in adr.names:
+        assert log[f"ADR/{name}/low"] == pytest.approx(float(adr.low[adr.index(name)]))
+        assert log[f"ADR/{name}/high"] == pytest.approx(float(adr.high[adr.index(name)]))
+    assert log["ADR/friction_scale/low"] == pytest.approx(0.8) and log["ADR/friction_scale/high"] == pytest.approx(1.25)
+    assert log["ADR/entropy_npd"] == pytest.approx(float(adr.entropy())) and log["ADR/entropy_npd"] != 0.0
+
+
+def test_timing_jitter_holds_the_previous_targets_for_k_substeps(env):
+    u = env.unwrapped
+    term, robot = u.action_manager.get_term("motors"), u.scene["robot"]
+    assert term._latency_hook is not None and not u._physics_handles_decimation
+    hook = term._latency_hook
+    hold = torch.tensor([0, 1, 3, u.cfg.decimation], device=u.device)
+    sent = []
+    original = robot.set_joint_position_target_index
+
+    def record(*, target, **kwargs):
+        if "joint_ids" in kwargs:  # the action term's writes, not a reset event's
+            sent.append(target.clone())
+        return original(target=target, **kwargs)
+
+    term._latency_hook = lambda: hold
+    robot.set_joint_position_target_index = record
+    try:
+        env.step(zeros(env))  # settle: targets of the previous step are now known
+        previous = term.processed_actions[:, :16].clone()
+        sent.clear()
+        mid = 0.5 * (term._low + term._high)
+        start_len = u.episode_length_buf.clone()
+        env.step(torch.where(term._target < mid, 1.0, -1.0))  # move every target
+        new = term.processed_actions[:, :16]
+    finally:
+        term._latency_hook = hook
+        del robot.set_joint_position_target_index
+    assert len(sent) == u.cfg.decimation
+    ok = u.episode_length_buf == start_len + 1  # envs not reset in the measured step
+    assert ok.sum() >= 3
+    assert ((new - previous).abs().amax(dim=1)[ok] > 1e-3).all()
+    for e, k in enumerate(hold.tolist()):
+        if not ok[e]:
+            continue
+        for s, targets in enumerate(sent):
+            want = previous[e] if s < k else new[e]
+            torch.testing.assert_close(targets[e], want, rtol=0, atol=1e-6, msg=f"env {e} substep {s} (hold {k})")
+
+
+def test_adr_state_round_trips_through_an_rsl_rl_checkpoint(env, tmp_path):
+    from isaaclab.utils import to_dict
+    from isaaclab_rl.rsl_rl import RslRlMLPModelCfg, RslRlOnPolicyRunnerCfg, RslRlPpoAlgorithmCfg, RslRlVecEnvWrapper
+    from isaaclab_rl.rsl_rl import handle_deprecated_rsl_rl_cfg
+    from rsl_rl.runners import OnPolicyRunner
+
+    from dactyl_lab.tasks.randomization import adr_state_dict, attach_adr_checkpointing, load_adr_state_dict
+
+    u = env.unwrapped
+    adr = u.adr
+    cfg = RslRlOnPolicyRunnerCfg(
+        num_steps_per_env=2, max_iterations=1, save_interval=1, experiment_name="adr_test", device="cpu",
+        obs_groups={"actor": ["policy"], "critic": ["critic"]},
+        actor=RslRlMLPModelCfg(hidden_dims=[8], activation="elu",
+                               distribution_cfg=RslRlMLPModelCfg.GaussianDistributionCfg(init_std=1.0)),
+        critic=RslRlMLPModelCfg(hidden_dims=[8], activation="elu"),
+        algorithm=RslRlPpoAlgorithmCfg(num_learning_epochs=1, num_mini_batches=1, learning_rate=1e-3, schedule="fixed",
+                                       gamma=0.99, lam=0.95, entropy_coef=0.0, clip_param=0.2, value_loss_coef=1.0,
+                                       use_clipped_value_loss=True, desired_kl=0.01, max_grad_norm=1.0),
+    )  # fmt: skip
+    cfg = handle_deprecated_rsl_rl_cfg(cfg, importlib.metadata.version("rsl-rl-lib"))
+    runner = OnPolicyRunner(RslRlVecEnvWrapper(env), to_dict(cfg), log_dir=None, device="cpu")
+    attach_adr_checkpointing(runner, env)
+    set_bounds(adr, {"mass_scale": (0.7, 1.3), "obs_object_rot_corr_std_rad": (0.0, 0.05)})
+    adr.queue[0, 1, :3] = torch.tensor([1.0, 2.0, 3.0], dtype=adr.queue.dtype)
+    adr.fill[0, 1] = 3
+    saved = adr_state_dict(env)
+    path = tmp_path / "model_0.pt"
+    runner.save(str(path))
+    assert "adr_state" in torch.load(path, weights_only=False)
+    # ADR moves on after the checkpoint; loading it brings the saved state back
+    set_bounds(adr, {"mass_scale": (0.9, 1.05), "obs_object_rot_corr_std_rad": (0.0, 0.2)})
+    adr.fill[0, 1] = 0
+    runner.load(str(path))
+    state = adr_state_dict(env)
+    for key in ("low", "high", "queue", "fill", "version"):
+        torch.testing.assert_close(state[key], saved[key], rtol=0, atol=0, msg=key)
+    assert float(adr.low[adr.index("mass_scale")]) == pytest.approx(0.7)
+    # the plain helpers round-trip through torch.save too
+    torch.save(adr_state_dict(env), tmp_path / "adr.pt")
+    set_bounds(adr, {"mass_scale": (1.0, 1.0)})
+    load_adr_state_dict(env, torch.load(tmp_path / "adr.pt"))
+    assert float(adr.high[adr.index("mass_scale")]) == pytest.approx(1.3)
