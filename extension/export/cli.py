@@ -1,0 +1,105 @@
+"""``scripts/export.py``: export a trained Dactyl policy to ONNX for the real-hand runtime.
+
+Exit codes: 0 written (and self-checked), 2 the checkpoint or its configs do not fit (nothing written or the
+written file failed its check; the message says why and what to do).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from dactyl_lab.export.onnx_io import DEFAULT_OPSET
+from dactyl_lab.export.task import DEFAULT_TASK
+
+DESCRIPTION = """\
+Export a policy trained with scripts/train.py (RSL-RL or rl-games, feed-forward or LSTM) to one ONNX file for
+the real-hand runtime (dactyl-lab-runtime) and the MuJoCo sim2sim check (scripts/sim2sim.py).
+
+The graph: obs (batch, 46) -> observation normalizer with the training statistics (RSL-RL EmpiricalNormalization,
+rl-games running_mean_std) -> network -> deterministic action = the Gaussian mean (batch, 20). LSTM policies take
+and return their state explicitly: (obs, h_in, c_in) -> (actions, h_out, c_out), states of shape
+(layers, batch, hidden), zeros at the start of an episode. The batch axis is dynamic. TorchScript exporter
+(torch.onnx.export dynamo=False), checked with onnx.checker, then compared with the library on random
+observations (max abs difference must stay below --check-tolerance).
+
+The file's metadata_props carry the runtime contract (dactyl_lab.contract, JSON): task id, backend, observation
+terms, motor names and limits, action scale and smoothing (the task's action term), the wrappers' clips
+(rl-games: clip_observations 5.0 as obs_clip, clip_actions 1.0 as action.env_clip; the graph itself outputs the
+unclipped mean), LSTM state names, control period (sim.dt x decimation), success threshold, the hand-base offset
+and the package version; plus the export provenance (dactyl_lab.export: checkpoint and its sha256, configs).
+"""
+
+EPILOG = """\
+examples:
+  python scripts/export.py --checkpoint logs/rsl_rl/dactyl_reorient_ff/2026-11-25_15-18-25/model_0.pt
+  python scripts/export.py --checkpoint logs/rl_games/dactyl_reorient_lstm/2026-11-25_15-21-24 -o lstm.onnx
+  python scripts/sim2sim.py --policy lstm.onnx --trials 10         # then try it in the MuJoCo stand-in
+
+configs: by default the run's own params/env.yaml and params/agent.yaml (what it was trained with); without
+them (or with --registry-cfg) the registered task config (with --preset) and the backend/variant's agent config.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="export.py", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--checkpoint", required=True, type=Path,
+                        help="checkpoint file (RSL-RL model_<iteration>.pt, rl-games nn/<name>.pth) or a run folder "
+                        "logs/<backend>/<experiment>/<timestamp> (its newest checkpoint)")
+    parser.add_argument("-o", "--output", type=Path, default=None,
+                        help="ONNX file to write (default: <run folder>/exported/policy.onnx)")
+    parser.add_argument("--backend", choices=("rsl_rl", "rl_games"), default=None,
+                        help="RL library of the checkpoint (default: detected from the file; if given, must match)")
+    parser.add_argument("--variant", choices=("ff", "lstm"), default=None,
+                        help="ff (feed-forward) or lstm (default: detected from the weights; if given, must match). "
+                        "Also picks the registered agent config when the run has no params/agent.yaml")
+    parser.add_argument("--task", default=DEFAULT_TASK,
+                        help="registered task id the policy was trained on; its id goes into the contract and its "
+                        "config is used when the run has no params/env.yaml (default: %(default)s)")
+    parser.add_argument("--preset", action="append", default=[], metavar="NAME",
+                        help="task preset (e.g. hz20, randomized) for the registered config; repeatable; ignored when "
+                        "the run's params/env.yaml is used")
+    parser.add_argument("--registry-cfg", action="store_true",
+                        help="ignore the run's params/*.yaml and use the registered task and agent configs")
+    parser.add_argument("--opset", type=int, default=DEFAULT_OPSET,
+                        help="ONNX opset version (default: %(default)s)")
+    parser.add_argument("--check-tolerance", type=float, default=1e-5, metavar="ABS",
+                        help="largest allowed |ONNX Runtime - PyTorch| of the post-export check on random observations "
+                        "(default: %(default)s); a negative value skips the check")
+    parser.add_argument("--print-contract", action="store_true", help="print the embedded contract JSON")
+    return parser  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from dactyl_lab.export import ExportError
+    from dactyl_lab.export.exporter import export_policy
+
+    tolerance = None if args.check_tolerance < 0 else args.check_tolerance
+    try:
+        result = export_policy(
+            args.checkpoint, args.output, args.backend, args.variant, args.task, tuple(args.preset),
+            use_run_params=not args.registry_cfg, opset=args.opset, check_tolerance=tolerance,
+        )  # fmt: skip
+    except ExportError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    policy, contract = result.policy, result.contract
+    for note in policy.notes:
+        print(f"note: {note}")
+    print(f"checkpoint: {policy.checkpoint.path} ({policy.backend}, {policy.checkpoint.variant})")
+    print(f"env cfg: {policy.settings.source}\nagent cfg: {policy.agent_source}")
+    rnn = f", LSTM {contract.rnn.num_layers}x{contract.rnn.hidden_size} (h_in, c_in -> h_out, c_out)" if contract.rnn else ""
+    print(f"wrote {result.path}: obs {contract.observation_size} -> actions {contract.action_size}{rnn}, opset {args.opset}")
+    print(f"contract: period {contract.control_period_s} s, scale {contract.action.scale[0]} rad, smoothing "
+          f"{contract.action.smoothing_alpha}, obs_clip {contract.obs_clip}, env_clip {contract.action.env_clip}, "
+          f"success {contract.success_threshold_rad} rad")  # fmt: skip
+    if result.self_check_max_abs_diff is not None:
+        print(f"self-check: max |onnxruntime - {policy.backend}| = {result.self_check_max_abs_diff:.3g} (random obs)")
+    if args.print_contract:
+        print(json.dumps(contract.to_dict(), indent=2))
+    return 0

@@ -1,0 +1,143 @@
+"""What the policy contract takes from the task (env cfg) and the training run (agent cfg).
+
+Source of both configs, in this order:
+
+1. the run's own ``params/env.yaml`` and ``params/agent.yaml`` (written by Isaac Lab's train entrypoint: the
+   configs the policy was really trained with, Hydra overrides and presets included);
+2. otherwise the task registry: ``env_cfg_entry_point`` with ``--preset`` s, and the backend/variant's agent entry
+   point (``dactyl_lab.launch.agent_entry_point``).
+
+From the env cfg: control period ``sim.dt * decimation`` [s], the action term's ``scale_rad`` and ``smoothing``,
+the goal command's ``success_threshold_rad`` and the ``policy`` observation group's term names (which must be the
+contract's). From the agent cfg: the wrappers' ``clip_actions`` / ``clip_observations``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from dactyl_lab.export import ExportError
+
+DEFAULT_TASK = "Dactyl-Reorient-Cube-Shadow"
+
+
+@dataclass
+class TaskSettings:
+    task_id: str
+    control_period_s: float
+    """``sim.dt * decimation`` [s]."""
+    action_scale_rad: float
+    action_smoothing: float
+    success_threshold_rad: float
+    policy_terms: list[str]
+    """Term names of the ``policy`` observation group, in order."""
+    source: str
+    """Where the env cfg came from (the run's params/env.yaml or the registry)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# ---------------------------------------------------------------------------------------------------
+# YAML written by Isaac Lab's dump_yaml (python tuples and slices)
+# ---------------------------------------------------------------------------------------------------
+def load_params_yaml(path: str | Path) -> dict[str, Any]:
+    """Read a ``params/*.yaml`` of a training run; python tuples become lists, python objects None."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def _python(loader, suffix, node):
+        if isinstance(node, yaml.SequenceNode):
+            return loader.construct_sequence(node, deep=True) if suffix == "tuple" else None
+        if isinstance(node, yaml.MappingNode):
+            return loader.construct_mapping(node, deep=True)
+        return loader.construct_scalar(node)
+
+    Loader.add_multi_constructor("tag:yaml.org,2002:python/", _python)
+    with open(path, encoding="utf-8") as file:
+        return yaml.load(file, Loader=Loader)  # noqa: S506 - SafeLoader subclass
+
+
+def run_params(run_dir: Path) -> tuple[dict | None, dict | None]:
+    """(env cfg dict, agent cfg dict) from ``run_dir/params``; None where a file is missing."""
+    params = run_dir / "params"
+    env = load_params_yaml(params / "env.yaml") if (params / "env.yaml").is_file() else None
+    agent = load_params_yaml(params / "agent.yaml") if (params / "agent.yaml").is_file() else None
+    return env, agent
+
+
+# ---------------------------------------------------------------------------------------------------
+# Registry
+# ---------------------------------------------------------------------------------------------------
+def registered_env_cfg(task: str, presets: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The registered env cfg of ``task`` with ``presets`` selected, as a plain dict."""
+    import dactyl_lab.tasks  # noqa: F401  (registers our task)
+    from isaaclab.utils import to_dict
+    from isaaclab_tasks.utils.hydra import resolve_presets
+    from isaaclab_tasks.utils.parse_cfg import load_cfg_from_registry
+
+    try:
+        cfg = load_cfg_from_registry(task, "env_cfg_entry_point")
+    except Exception as error:  # noqa: BLE001
+        raise ExportError(f"task {task!r} is not registered ({error}); pass --task Dactyl-Reorient-Cube-Shadow") from error
+    try:
+        cfg = resolve_presets(cfg, selected=tuple(presets))
+    except Exception as error:  # noqa: BLE001
+        raise ExportError(f"cannot select presets {list(presets)} of {task} ({error}); check --preset") from error
+    return to_dict(cfg)
+
+
+def registered_agent_cfg(task: str, backend: str, variant: str) -> dict[str, Any]:
+    """The registered agent cfg of ``backend``/``variant`` as a plain dict (rl-games: the yaml)."""
+    import dactyl_lab.tasks  # noqa: F401
+    from isaaclab.utils import to_dict
+    from isaaclab_tasks.utils.parse_cfg import load_cfg_from_registry
+
+    from dactyl_lab.launch import agent_entry_point
+
+    entry = agent_entry_point(backend, variant)
+    try:
+        cfg = load_cfg_from_registry(task, entry)
+    except Exception as error:  # noqa: BLE001
+        raise ExportError(f"task {task!r} has no agent config {entry!r} ({error})") from error
+    return cfg if isinstance(cfg, dict) else to_dict(cfg)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Env cfg -> settings
+# ---------------------------------------------------------------------------------------------------
+def _single_term(group: dict[str, Any], key: str, what: str, fix: str) -> dict[str, Any]:
+    terms = {name: term for name, term in group.items() if isinstance(term, dict) and key in term}
+    if len(terms) != 1:
+        raise ExportError(f"the env cfg has {len(terms)} {what} with '{key}' ({sorted(terms)}), expected one; {fix}")
+    return next(iter(terms.values()))
+
+
+def task_settings(env_cfg: dict[str, Any], task_id: str, source: str) -> TaskSettings:
+    """Contract-relevant values of an env cfg dict (run params or registry)."""
+    fix = "export a policy of the Dactyl reorientation task (--task Dactyl-Reorient-Cube-Shadow)"
+    try:
+        dt, decimation = float(env_cfg["sim"]["dt"]), int(env_cfg["decimation"])
+        policy_group = env_cfg["observations"]["policy"]
+    except (KeyError, TypeError) as error:
+        raise ExportError(f"the env cfg ({source}) lacks {error}; {fix}") from error
+    action = _single_term(env_cfg.get("actions") or {}, "scale_rad", "action terms", fix)
+    command = _single_term(env_cfg.get("commands") or {}, "success_threshold_rad", "commands", fix)
+    terms = [name for name, term in policy_group.items() if isinstance(term, dict) and "func" in term]
+    period = round(dt * decimation, 9)
+    if not (math.isfinite(period) and period > 0):
+        raise ExportError(f"the env cfg ({source}) gives a control period of {period} s; {fix}")
+    return TaskSettings(
+        task_id=task_id,
+        control_period_s=period,
+        action_scale_rad=float(action["scale_rad"]),
+        action_smoothing=float(action.get("smoothing", 0.0)),
+        success_threshold_rad=float(command["success_threshold_rad"]),
+        policy_terms=terms,
+        source=source,
+    )

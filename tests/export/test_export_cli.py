@@ -1,0 +1,95 @@
+"""scripts/export.py: every flag documented, clear errors for a missing or mismatched checkpoint."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from dactyl_lab.export.cli import build_parser, main
+from export_common import SCRIPTS
+
+
+def test_help_explains_every_flag():
+    parser = build_parser()
+    for action in parser._actions:
+        assert action.help, f"{action.option_strings} has no help"
+    out = subprocess.run([sys.executable, str(SCRIPTS / "export.py"), "--help"], capture_output=True, text=True,
+                         timeout=120)  # fmt: skip
+    assert out.returncode == 0
+    for flag in ("--checkpoint", "--output", "--backend", "--variant", "--task", "--preset", "--registry-cfg",
+                 "--opset", "--check-tolerance", "--print-contract"):  # fmt: skip
+        assert flag in out.stdout
+    for words in ("h_in, c_in", "normalizer", "Gaussian mean", "dynamo=False", "metadata_props", "obs_clip"):
+        assert words in out.stdout
+
+
+def test_missing_checkpoint_names_problem_and_fix(tmp_path, capsys):
+    assert main(["--checkpoint", str(tmp_path / "nope" / "model_3.pt")]) == 2
+    err = capsys.readouterr().err
+    assert "does not exist" in err and "model_<iteration>.pt" in err and "scripts/train.py" in err
+    assert main(["--checkpoint", str(tmp_path)]) == 2  # a folder without checkpoints
+    assert "no checkpoint" in capsys.readouterr().err
+
+
+def test_not_a_checkpoint(tmp_path, capsys):
+    (tmp_path / "model_1.pt").write_text("not a checkpoint")
+    assert main(["--checkpoint", str(tmp_path / "model_1.pt")]) == 2
+    assert "not a readable PyTorch checkpoint" in capsys.readouterr().err
+
+
+def _shrink_obs(state: dict, keys: list[str], weight_keys: list[str], size: int) -> None:
+    for key in keys:
+        state[key] = state[key][..., :size].clone()
+    for key in weight_keys:
+        state[key] = state[key][:, :size].clone()
+
+
+@pytest.mark.sim
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["rsl_rl", "rl_games"])
+def test_checkpoint_of_another_observation_size_is_refused(backend, trained_run, tmp_path, capsys):
+    """A checkpoint taking 40 observations (not the task's 46): exit 2, naming both sizes and the fix."""
+    run = trained_run(backend, "ff")
+    source = next(run.glob("model_*.pt")) if backend == "rsl_rl" else next(run.glob("nn/*.pth"))
+    ckpt = torch.load(source, map_location="cpu", weights_only=False)
+    if backend == "rsl_rl":
+        norm = [f"obs_normalizer.{k}" for k in ("_mean", "_var", "_std")]
+        _shrink_obs(ckpt["actor_state_dict"], norm, ["mlp.0.weight"], 40)
+        bad = tmp_path / "model_5.pt"
+    else:
+        prefix = "_orig_mod." if any(k.startswith("_orig_mod.") for k in ckpt["model"]) else ""
+        norm = [f"{prefix}running_mean_std.running_{k}" for k in ("mean", "var")]
+        _shrink_obs(ckpt["model"], norm, [f"{prefix}a2c_network.actor_mlp.0.weight"], 40)
+        (tmp_path / "nn").mkdir()
+        bad = tmp_path / "nn" / "other.pth"
+    torch.save(ckpt, bad)
+    assert main(["--checkpoint", str(bad), "-o", str(tmp_path / "p.onnx")]) == 2
+    err = capsys.readouterr().err
+    assert "observation size mismatch" in err and "takes 40 observations" in err and "has 46" in err
+    assert "scripts/train.py" in err and not (tmp_path / "p.onnx").exists()
+
+
+@pytest.mark.sim
+@pytest.mark.slow
+def test_backend_and_variant_are_checked(trained_run, tmp_path, capsys):
+    run = trained_run("rsl_rl", "ff")
+    assert main(["--checkpoint", str(run), "--backend", "rl_games", "-o", str(tmp_path / "p.onnx")]) == 2
+    assert "is an rsl_rl checkpoint but --backend rl_games" in capsys.readouterr().err
+    assert main(["--checkpoint", str(run), "--variant", "lstm", "-o", str(tmp_path / "p.onnx")]) == 2
+    assert "holds a ff policy but --variant lstm" in capsys.readouterr().err
+
+
+@pytest.mark.sim
+@pytest.mark.slow
+def test_registry_configs_give_the_same_contract(export_run, tmp_path, capsys):
+    """Without the run's params/*.yaml the registered task and agent configs fill the same contract."""
+    from dactyl_lab.contract import read_contract
+
+    exp = export_run("rl_games", "lstm")
+    out = tmp_path / "registry.onnx"
+    assert main(["--checkpoint", str(exp.run_dir), "--registry-cfg", "-o", str(out)]) == 0
+    assert "agent cfg: registry" in capsys.readouterr().out
+    assert read_contract(out) == read_contract(exp.onnx_path)
