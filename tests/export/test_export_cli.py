@@ -93,3 +93,25 @@ def test_registry_configs_give_the_same_contract(export_run, tmp_path, capsys):
     assert main(["--checkpoint", str(exp.run_dir), "--registry-cfg", "-o", str(out)]) == 0
     assert "agent cfg: registry" in capsys.readouterr().out
     assert read_contract(out) == read_contract(exp.onnx_path)
+
+
+@pytest.mark.sim
+def test_registry_settings_follow_presets():
+    """Without run params the contract's period comes from the registered cfg with its presets (hz20: 20 Hz)."""
+    from dactyl_lab.export.task import registered_env_cfg, task_settings
+
+    default = task_settings(registered_env_cfg("Dactyl-Reorient-Cube-Shadow"), "Dactyl-Reorient-Cube-Shadow", "registry")
+    assert default.control_period_s == pytest.approx(0.08) and default.action_scale_rad == pytest.approx(0.1)
+    assert default.action_smoothing == pytest.approx(0.3) and default.success_threshold_rad == pytest.approx(0.4)
+    assert default.policy_terms == ["fingertip_pos", "object_pos", "object_quat", "goal_relative_quat", "last_action"]
+    hz20 = task_settings(registered_env_cfg("Dactyl-Reorient-Cube-Shadow", ("hz20",)), "x", "registry hz20")
+    assert hz20.control_period_s == pytest.approx(3 / 60)
+
+
+def test_run_params_yaml_with_python_tags(tmp_path):
+    from dactyl_lab.export.task import load_params_yaml
+
+    (tmp_path / "env.yaml").write_text(
+        "a: !!python/tuple\n- 1.0\n- 2.0\nids: !!python/object/apply:builtins.slice\n- null\n- null\n- null\nb: 3\n"
+    )
+    assert load_params_yaml(tmp_path / "env.yaml") == {"a": [1.0, 2.0], "ids": None, "b": 3}
