@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The main job on a fresh machine: set up, train the Dactyl task briefly on the CPU, then play the result.
+# The main job on a fresh machine: set up, train the Dactyl task briefly on the CPU, play the result,
+# export it to ONNX with its contract, and run it in the real-hand runtime against the MuJoCo stand-in.
 #   ITERATIONS=2 NUM_ENVS=64 bash scripts/main_job.sh
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -15,4 +16,9 @@ run_dir="$(ls -td logs/rsl_rl/dactyl_reorient_ff/*/ | head -1)"
 checkpoint="$(ls -t "$run_dir"model_*.pt | head -1)"
 echo "[main] playing $checkpoint for 50 steps"
 "$venv/bin/python" scripts/play.py --device cpu --num_envs 4 --steps 50 --checkpoint "$checkpoint"
-echo "[main] done. TensorBoard: $venv/bin/tensorboard --logdir logs"
+echo "[main] exporting $checkpoint to ONNX (normalizer folded in, contract in metadata)"
+"$venv/bin/python" scripts/export.py --checkpoint "$checkpoint" --output "${run_dir}exported/dactyl_policy.onnx"
+echo "[main] real-hand runtime rollout on the MuJoCo stand-in (300 control steps of 80 ms)"
+"$venv/bin/dactyl-lab-runtime" --policy "${run_dir}exported/dactyl_policy.onnx" --hand mujoco --realtime off \
+  --steps 300 --log "${run_dir}runtime_rollout.jsonl" --summary-json "${run_dir}runtime_summary.json"
+echo "[main] done: $run_dir (TensorBoard: $venv/bin/tensorboard --logdir logs)"
