@@ -81,8 +81,10 @@ def adr_sync_and_log(env: ManagerBasedEnv, env_ids: torch.Tensor | None) -> None
     if state.adr is None:
         return
     k = max(1, int(state.cfg.adr_sync_interval_steps))
-    if env.common_step_counter % k == 0 or not state.adr_log:
+    if env.common_step_counter % k == 0:  # the same step on every rank: the collective always pairs up
         state.adr.sync()
+        state.adr_log = state.adr.log_dict()
+    elif not state.adr_log:
         state.adr_log = state.adr.log_dict()
     env.extras.setdefault("log", {}).update(state.adr_log)
 
