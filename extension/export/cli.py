@@ -22,8 +22,8 @@ The graph: obs (batch, 46) -> observation normalizer with the training statistic
 rl-games running_mean_std) -> network -> deterministic action = the Gaussian mean (batch, 20). LSTM policies take
 and return their state explicitly: (obs, h_in, c_in) -> (actions, h_out, c_out), states of shape
 (layers, batch, hidden), zeros at the start of an episode. The batch axis is dynamic. TorchScript exporter
-(torch.onnx.export dynamo=False), checked with onnx.checker, then compared with the library on random
-observations (max abs difference must stay below --check-tolerance).
+(torch.onnx.export dynamo=False), checked with onnx.checker, then compared with the library on observations drawn
+around the training statistics (difference / max(1, |output|) must stay below --check-tolerance).
 
 The file's metadata_props carry the runtime contract (dactyl_lab.contract, JSON): task id, backend, observation
 terms, motor names and limits, action scale and smoothing (the task's action term), the wrappers' clips
@@ -67,8 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="ignore the run's params/*.yaml and use the registered task and agent configs")
     parser.add_argument("--opset", type=int, default=DEFAULT_OPSET,
                         help="ONNX opset version (default: %(default)s)")
-    parser.add_argument("--check-tolerance", type=float, default=1e-5, metavar="ABS",
-                        help="largest allowed |ONNX Runtime - PyTorch| of the post-export check on random observations "
+    parser.add_argument("--check-tolerance", type=float, default=1e-5, metavar="TOL",
+                        help="largest allowed |ONNX Runtime - PyTorch| / max(1, |output|) of the post-export check "
                         "(default: %(default)s); a negative value skips the check")
     parser.add_argument("--print-contract", action="store_true", help="print the embedded contract JSON")
     return parser  # fmt: skip
@@ -99,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{contract.action.smoothing_alpha}, obs_clip {contract.obs_clip}, env_clip {contract.action.env_clip}, "
           f"success {contract.success_threshold_rad} rad")  # fmt: skip
     if result.self_check_max_abs_diff is not None:
-        print(f"self-check: max |onnxruntime - {policy.backend}| = {result.self_check_max_abs_diff:.3g} (random obs)")
+        print(f"self-check: max |onnxruntime - {policy.backend}| = {result.self_check_max_abs_diff:.3g} "
+              "(observations around the training statistics)")
     if args.print_contract:
         print(json.dumps(contract.to_dict(), indent=2))
     return 0
