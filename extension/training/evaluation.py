@@ -42,14 +42,13 @@ def env_cfg(task: str, presets: tuple[str, ...], num_envs: int, device: str, see
 
 def rsl_rl_policy(env, agent_cfg, checkpoint: str, device: str):
     """(wrapped env, act(obs) -> actions, reset(dones)) of an RSL-RL checkpoint; deterministic (mean action)."""
-    from isaaclab.utils import to_dict
-    from isaaclab_rl.rsl_rl import RslRlVecEnvWrapper, check_rsl_rl_version, handle_deprecated_rsl_rl_cfg
-    from rsl_rl.runners import OnPolicyRunner
+    from isaaclab_rl.rsl_rl import RslRlVecEnvWrapper
 
-    agent_cfg = handle_deprecated_rsl_rl_cfg(agent_cfg, check_rsl_rl_version())  # as Isaac Lab's entrypoints do
+    from .rsl_rl_runner import build
+
     agent_cfg.device = device
     env = RslRlVecEnvWrapper(env, clip_actions=agent_cfg.clip_actions)
-    runner = OnPolicyRunner(env, to_dict(agent_cfg), log_dir=None, device=device)
+    runner = build(env, agent_cfg)
     runner.load(checkpoint, map_location=device)
     policy = runner.get_inference_policy(device=device)  # forward() returns the mean unless asked to sample
     return env, policy, policy.reset

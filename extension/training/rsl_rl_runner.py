@@ -6,13 +6,14 @@
   averaged every mini-batch, normalizer statistics and the adaptive learning rate shared; only rank 0
   logs and writes checkpoints. CUDA ranks keep rsl_rl's NCCL path unchanged.
 * **Exact resume**: checkpoints hold actor and critic (with their observation normalizers), the Adam
-  state, the iteration and, when the task has ADR, the ADR state. Loading continues with the iteration
+  state, the iteration and, with ``presets=adr``, the ADR state (key ``adr_state``, through
+  :func:`~dactyl_lab.tasks.randomization.attach_adr_checkpointing`). Loading continues with the iteration
   *after* the saved one (rsl_rl would run the saved one again).
 * **Stop with a checkpoint**: SIGTERM (a scheduler, or torchrun stopping its workers) or Ctrl-C ends
   training after the current iteration and saves it; all ranks agree on the last iteration.
 * **TensorBoard**: ``Metrics/consecutive_successes_max`` is the maximum over the iteration (rsl_rl
-  averages every logged value over the iteration's steps); ``ADR/*`` bounds and entropy when the task
-  has ADR (an :class:`~dactyl_lab.tasks.randomization.adr.ADR` exposed as ``env.unwrapped.adr``).
+  averages every logged value over the iteration's steps). With ``presets=adr`` the task itself syncs
+  ADR across ranks and puts its bounds and entropy (``ADR/*``) into the logged episode extras.
 
 :func:`install` makes Isaac Lab's RSL-RL training entrypoint build this runner (an in-memory swap of
 its runner factory; Isaac Lab's files are not touched).
@@ -27,6 +28,8 @@ from contextlib import contextmanager
 import torch
 import torch.distributed as dist
 from rsl_rl.runners import OnPolicyRunner
+
+from dactyl_lab.tasks.randomization import attach_adr_checkpointing
 
 MAX_OVER_ITERATION = ("Metrics/consecutive_successes_max",)
 """Logged per reset as a maximum: reported as the maximum over the iteration, not the mean."""
@@ -44,6 +47,7 @@ class DactylOnPolicyRunner(OnPolicyRunner):
     def __init__(self, env, train_cfg: dict, log_dir: str | None = None, device: str = "cpu"):
         self._stop_requested = False
         super().__init__(env, train_cfg, log_dir=log_dir, device=device)
+        attach_adr_checkpointing(self, env)  # no-op unless the task has ADR
         log_iteration = self.logger.log
         self.logger.log = lambda **kwargs: self._end_of_iteration(log_iteration, **kwargs)
 
@@ -65,13 +69,6 @@ class DactylOnPolicyRunner(OnPolicyRunner):
         }
         if not dist.is_initialized():
             dist.init_process_group(backend="gloo", rank=self.gpu_global_rank, world_size=self.gpu_world_size)
-
-    # -- ADR -------------------------------------------------------------------------------------------
-
-    @property
-    def adr(self):
-        """The task's ADR object, or None when it has none."""
-        return getattr(self.env.unwrapped, "adr", None)
 
     # -- training loop hooks ---------------------------------------------------------------------------
 
@@ -95,13 +92,6 @@ class DactylOnPolicyRunner(OnPolicyRunner):
                 if key in entry:
                     entry[key] = max(values)
         log_iteration(**kwargs)
-        adr = self.adr
-        if adr is not None:
-            if self.is_distributed:
-                adr.sync()  # collective: every rank, once per iteration
-            if self.logger.writer is not None:
-                for name, value in adr.log_dict().items():
-                    self.logger.writer.add_scalar(name, value, kwargs["it"])
         if self._stop_agreed():
             raise StopTraining
 
@@ -130,17 +120,10 @@ class DactylOnPolicyRunner(OnPolicyRunner):
 
     # -- checkpoints -----------------------------------------------------------------------------------
 
-    def save(self, path: str, infos: dict | None = None) -> None:
-        if self.adr is not None:
-            infos = {**(infos or {}), "adr": self.adr.state_dict()}
-        super().save(path, infos)
-
     def load(self, path: str, load_cfg: dict | None = None, strict: bool = True, map_location: str | None = None):
         infos = super().load(path, load_cfg, strict, map_location)
         if load_cfg is None or load_cfg.get("iteration"):
             self.current_learning_iteration += 1  # the saved iteration is done: continue with the next one
-        if self.adr is not None and infos and "adr" in infos:
-            self.adr.load_state_dict(infos["adr"])  # every rank loads the same file: ranks stay identical
         return infos
 
     def _dump_rank_weights(self) -> None:
@@ -148,6 +131,16 @@ class DactylOnPolicyRunner(OnPolicyRunner):
         if folder:
             os.makedirs(folder, exist_ok=True)
             torch.save(self.alg.save(), os.path.join(folder, f"rank_{self.gpu_global_rank}.pt"))
+
+
+def build(env, agent_cfg, log_dir: str | None = None) -> DactylOnPolicyRunner:
+    """The runner for an Isaac Lab RSL-RL runner config on ``agent_cfg.device`` (the config migrated to the
+    installed rsl-rl first, as Isaac Lab's entrypoints do)."""
+    from isaaclab.utils import to_dict
+    from isaaclab_rl.rsl_rl import check_rsl_rl_version, handle_deprecated_rsl_rl_cfg
+
+    agent_cfg = handle_deprecated_rsl_rl_cfg(agent_cfg, check_rsl_rl_version())
+    return DactylOnPolicyRunner(env, to_dict(agent_cfg), log_dir=log_dir, device=agent_cfg.device)
 
 
 def install() -> None:

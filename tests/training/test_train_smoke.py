@@ -41,4 +41,18 @@ def test_other_variants_train_two_iterations(tmp_path, backend, variant, pattern
     if backend == "rsl_rl":
         assert state["iter"] == 1 and any("rnn" in name for name in state["actor_state_dict"])
     else:
-        assert state["epoch"] == 2 and {"model", "optimizer"} <= set(state)
+        assert state["epoch"] == 2 and {"model", "optimizer", "assymetric_vf_nets"} <= set(state)
+    if (backend, variant) == ("rl_games", "ff"):  # resuming continues the epochs in the same run folder
+        out = run_script(tmp_path, "train.py", *args[:-1], "3", "--resume")
+        (resumed,) = set(tmp_path.glob(pattern)) - set(checkpoints)
+        assert torch.load(resumed, map_location="cpu", weights_only=False)["epoch"] == 3, out.stdout[-2000:]
+
+
+def test_adr_preset_checkpoints_and_logs_adr(tmp_path):
+    run_script(tmp_path, "train.py", "--device", "cpu", "--num_envs", "4", "--max_iterations", "1", "presets=adr")
+    (run,) = tmp_path.glob("logs/rsl_rl/dactyl_reorient_ff/*/")
+    state = torch.load(run / "model_0.pt", map_location="cpu", weights_only=False)
+    assert {"low", "high", "queue"} <= set(state["adr_state"])  # resuming restores the ADR bounds and queues
+    (events,) = run.glob("events.out.tfevents.*")
+    tags = set(EventAccumulator(str(events)).Reload().Tags()["scalars"])
+    assert "ADR/entropy_npd" in tags and any(t.startswith("ADR/") and t.endswith("/high") for t in tags), sorted(tags)
