@@ -1,5 +1,5 @@
-"""Shared front door of scripts/train.py and scripts/play.py: validate the request, then hand it to
-Isaac Lab 3's unified RL entrypoints (``isaaclab_rl.entrypoints``) with our tasks registered.
+"""Shared front door of scripts/train.py, scripts/play.py and scripts/evaluate.py: validate the request,
+then hand it to Isaac Lab 3's unified RL entrypoints (``isaaclab_rl.entrypoints``) with our tasks registered.
 
 Isaac Lab's stock agent configs hard-code ``cuda:0``; here the agent always runs on the device of the
 environment (``--device``, default: ``cuda:0`` when CUDA is available, else ``cpu``).

@@ -28,9 +28,10 @@ def parse(argv: list[str]) -> argparse.Namespace:
     launch.add_common_args(parser)
     parser.set_defaults(seed=0)
     parser.add_argument("--checkpoint", required=True, help="checkpoint file, or a run folder (its latest checkpoint)")
-    parser.add_argument("--num_trials", type=int, default=100, help="number of trials (episodes) (default: %(default)s)")
+    parser.add_argument("--num_trials", type=int, default=100, help="number of trials (episodes) (default: 100)")
     parser.add_argument(
-        "--max_successes", type=int, default=50, help="a trial stops at this many consecutive successes (default: %(default)s)"
+        "--max_successes", type=int, default=50,
+        help="a trial stops at this many consecutive successes (default: %(default)s)",
     )
     parser.add_argument(
         "--goal_timeout_s", type=float, default=80.0,
@@ -38,7 +39,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--randomization", choices=("off", "on"), default="off",
-        help="off: the default task; on: the task's 'randomized' preset, Dactyl's randomizations (default: %(default)s)",
+        help="off: the default task; on: the task's 'randomized' preset (Dactyl's randomizations) (default: off)",
     )
     parser.add_argument(
         "--presets", nargs="*", default=[], help="further Isaac Lab env presets of the task, e.g. hz20 (default: none)"
@@ -64,9 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         raise launch.UsageError(f"--checkpoint: {error}; train first (scripts/train.py)") from None
     presets = tuple(args.presets) + (("randomized",) if args.randomization == "on" else ())
     device = args.device or launch.default_device()
-    output = Path(args.output) if args.output else (
-        checkpoints.run_dir(checkpoint, args.backend) / "evaluation" / f"{checkpoint.stem}_randomization-{args.randomization}"
-    )
+    name = f"{checkpoint.stem}_randomization-{args.randomization}"
+    output = Path(args.output) if args.output else checkpoints.run_dir(checkpoint, args.backend) / "evaluation" / name
 
     import gymnasium as gym
     from isaaclab_tasks.utils.parse_cfg import load_cfg_from_registry

@@ -41,10 +41,12 @@ def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
         help="training iterations (default: the agent's); when resuming, the total the run should reach",
     )
     parser.add_argument(
-        "--checkpoint", default=None, help="resume from this checkpoint file, or the latest checkpoint of this run folder"
+        "--checkpoint", default=None,
+        help="resume from this checkpoint file, or from the latest checkpoint of this run folder",
     )
     parser.add_argument(
-        "--resume", action="store_true", help="resume the newest run of this experiment under ./logs from its last checkpoint"
+        "--resume", action="store_true",
+        help="resume the newest run of this experiment under ./logs from its last checkpoint",
     )
     parser.add_argument(
         "--distributed", action="store_true", help="one process per rank under torchrun (NCCL on CUDA, gloo on the CPU)"

@@ -43,8 +43,9 @@ def resolve(path: str | Path, backend: str) -> Path:
     path = Path(path).absolute()
     found = latest_in_run(path, backend) if path.is_dir() else (path if path.is_file() else None)
     if found is None:
-        what = f"run folder {str(path)!r} holds no {PATTERNS[backend]}" if path.is_dir() else f"{str(path)!r} does not exist"
-        raise FileNotFoundError(what)
+        if path.is_dir():
+            raise FileNotFoundError(f"run folder {str(path)!r} holds no {PATTERNS[backend]}")
+        raise FileNotFoundError(f"{str(path)!r} does not exist")
     return found
 
 

@@ -106,7 +106,8 @@ def run_trials(env, act, reset, num_trials: int, progress=print) -> list[dict]:
             finished = dones.bool() & (quota > 0)
             for i in finished.nonzero().flatten().tolist():
                 ended_by = next((t for t in ENDINGS if t in terms.active_terms and bool(terms.get_term(t)[i])), "other")
-                trials.append({"env": i, "successes": int(reached[i]), "ended_by": ended_by, "steps": int(steps[i]) + 1})
+                trial = {"env": i, "successes": int(reached[i]), "ended_by": ended_by, "steps": int(steps[i]) + 1}
+                trials.append(trial)
                 quota[i] -= 1
                 progress(f"trial {len(trials)}/{num_trials}: {int(reached[i])} consecutive successes ({ended_by})")
     return trials

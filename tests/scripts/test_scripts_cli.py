@@ -24,7 +24,8 @@ EXTRA_FLAGS = {
 def test_help_explains_every_flag(script):
     out = run(script, "--help")
     assert out.returncode == 0, out.stderr
-    for flag in ("--task", "--backend", "--variant", "--num_envs", "--seed", "--device", "--checkpoint", *EXTRA_FLAGS[script]):
+    common = ("--task", "--backend", "--variant", "--num_envs", "--seed", "--device", "--checkpoint")
+    for flag in common + EXTRA_FLAGS[script]:
         assert flag in out.stdout
 
 

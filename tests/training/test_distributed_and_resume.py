@@ -1,6 +1,5 @@
 """Multi-process training on the CPU (gloo, under torchrun) and resuming a stopped run."""
 
-import os
 import re
 import signal
 import subprocess
@@ -8,7 +7,7 @@ import sys
 
 import pytest
 import torch
-from conftest import SCRIPTS, run_script
+from conftest import SCRIPTS, run_script, script_env
 
 pytestmark = [pytest.mark.sim, pytest.mark.slow]
 UPDATES_PER_ITERATION = 4 * 4  # num_learning_epochs x num_mini_batches of the RSL-RL configs
@@ -24,7 +23,7 @@ def test_two_gloo_ranks_train_and_end_identical(tmp_path):
         [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", str(SCRIPTS / "train.py"),
          "--distributed", "--device", "cpu", "--num_envs", "4", "--max_iterations", "2"],
         cwd=tmp_path, capture_output=True, text=True, timeout=1200,
-        env={**os.environ, "DACTYL_LAB_RANK_WEIGHTS_DIR": str(weights)},
+        env=script_env(DACTYL_LAB_RANK_WEIGHTS_DIR=str(weights)),
     )
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     rank0, rank1 = (torch.load(weights / f"rank_{r}.pt", weights_only=False) for r in (0, 1))
@@ -39,7 +38,8 @@ def test_two_gloo_ranks_train_and_end_identical(tmp_path):
     assert all(torch.equal(t, rank1["actor_state_dict"][n]) for n, t in checkpoint["actor_state_dict"].items())
     assert list(run.glob("events.out.tfevents.*"))
     assert not list((run / "rank_1").glob("model_*.pt")) and not list((run / "rank_1").glob("events.*"))
-    seeds = [re.search(r"^seed: (\d+)$", (d / "params" / "env.yaml").read_text(), re.M).group(1) for d in (run, run / "rank_1")]
+    seeds = [re.search(r"^seed: (\d+)$", (d / "params" / "env.yaml").read_text(), re.M) for d in (run, run / "rank_1")]
+    seeds = [match.group(1) for match in seeds]
     assert seeds[0] != seeds[1]  # the ranks simulate different episodes
 
 
@@ -47,7 +47,7 @@ def test_sigterm_saves_and_resume_continues_iterations_and_optimizer(tmp_path):
     args = [str(SCRIPTS / "train.py"), "--device", "cpu", "--num_envs", "4", "--seed", "5"]
     proc = subprocess.Popen(
         [sys.executable, *args, "--max_iterations", "50"], cwd=tmp_path, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=script_env(PYTHONUNBUFFERED="1"),
     )
     lines = []
     for line in proc.stdout:
@@ -62,7 +62,8 @@ def test_sigterm_saves_and_resume_continues_iterations_and_optimizer(tmp_path):
     (run,) = tmp_path.glob("logs/rsl_rl/dactyl_reorient_ff/*/")
     stopped = max(int(p.stem.split("_")[1]) for p in run.glob("model_*.pt"))
     assert 1 <= stopped < 49
-    assert adam_steps(torch.load(run / f"model_{stopped}.pt", weights_only=False)) == (stopped + 1) * UPDATES_PER_ITERATION
+    saved = torch.load(run / f"model_{stopped}.pt", weights_only=False)
+    assert adam_steps(saved) == (stopped + 1) * UPDATES_PER_ITERATION
 
     total = stopped + 3  # the run's total: two more iterations
     out = run_script(tmp_path, "train.py", *args[1:], "--resume", "--max_iterations", str(total))
