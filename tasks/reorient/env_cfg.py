@@ -176,9 +176,9 @@ class RandomizedEventsCfg(EventsCfg):
     plus the resets and the per-step object force of :mod:`.mdp.randomization_terms`.
 
     The object size is our term (Isaac Lab's USD ``randomize_rigid_body_scale`` cannot run kit-less, see
-    :class:`.mdp.randomize_object_size`). Not randomized: the tendon motors' gains (authored in the asset's
-    MuJoCo actuators, not exposed as Isaac Lab tendon gains). Joint damping is the damping of the position
-    servos (Isaac Lab's implicit actuator ``damping``)."""
+    :class:`.mdp.randomize_object_size`), so are the 4 tendon motors' P gains (MuJoCo actuators authored in
+    the asset, not exposed as Isaac Lab gains: :class:`.mdp.randomize_tendon_gain_scale`). Joint damping is
+    the damping of the 16 joint motors' position servos (Isaac Lab's implicit actuator ``damping``)."""
 
     object_size = EventTerm(
         func=mdp.randomize_object_size,
@@ -229,6 +229,11 @@ class RandomizedEventsCfg(EventsCfg):
             "operation": "scale",
             "distribution": "log_uniform",
         },
+    )
+    tendon_gains = EventTerm(
+        func=mdp.randomize_tendon_gain_scale,
+        mode="reset",
+        params={"value": PhysicsRandomizationCfg().actuator_gain_scale},
     )
     joint_limits = EventTerm(func=mdp.randomize_joint_limits, mode="reset", params={"std_rad": 0.15})
     gravity = EventTerm(
@@ -290,6 +295,9 @@ class ADREventsCfg(EventsCfg):
             "stiffness": _adr_physics().actuator_gain_scale,
             "damping": _adr_physics().joint_damping_scale,
         },
+    )
+    tendon_gains = EventTerm(
+        func=mdp.randomize_tendon_gain_scale, mode="reset", params={"value": _adr_physics().actuator_gain_scale}
     )
     joint_limits = EventTerm(
         func=mdp.randomize_joint_limits, mode="reset", params={"value": _adr_physics().joint_limit_offset_rad}

@@ -103,6 +103,14 @@ def test_adr_values_stay_in_the_bounds_and_reach_the_solver(env):
     for e in range(NUM_ENVS):
         for k in robot.data.joint_stiffness.torch[e, ids].tolist():
             assert (kp[e] - k).abs().min() < 1e-4 * max(1.0, k), (e, k)
+    # the 4 tendon motors (MuJoCo actuators Newton drives directly): kp and -bias x the same exp(lambda)
+    direct = [a for a, src in enumerate(solver().mjc_actuator_ctrl_source.numpy().tolist()) if src == 1]
+    assert len(direct) == 4
+    default_kp = u.event_manager.get_term_cfg("tendon_gains").func.default_kp
+    assert torch.allclose(default_kp, default_kp[:1, :1].expand_as(default_kp))
+    want = default_kp[:, :1] * torch.exp(v["actuator_gain_scale_log"])[:, None]
+    torch.testing.assert_close(wp.to_torch(model.actuator_gainprm)[:NUM_ENVS][:, direct, 0], want.expand(-1, 4))
+    torch.testing.assert_close(wp.to_torch(model.actuator_biasprm)[:NUM_ENVS][:, direct, 1], -want.expand(-1, 4))
     # gravity per world: default + N(0, lambda^2) per axis, lambda in [0, 0.5]
     offset = wp.to_torch(model.opt.gravity)[:NUM_ENVS] - torch.tensor([0.0, 0.0, -9.81])
     lam = v["gravity_offset_std_mps2"]

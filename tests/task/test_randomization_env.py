@@ -188,6 +188,13 @@ def test_physics_randomization_reaches_the_solver(env):
     half = wp.to_torch(model.geom_size)[:NUM_ENVS, geom]
     assert ((half > 0.95 * 0.025 - 1e-7) & (half < 1.05 * 0.025 + 1e-7)).all() and half[:, 0].std() > 1e-5, half
     torch.testing.assert_close(half, half[:, :1].expand(-1, 3))  # a cube stays a cube
+    # the 4 tendon motors' P gains: logU(0.75, 1.5) x default in MuJoCo-Warp's per-world actuators
+    from isaaclab_newton.physics.mjwarp_manager import NewtonMJWarpManager
+
+    direct = [a for a, src in enumerate(NewtonMJWarpManager._solver.mjc_actuator_ctrl_source.numpy().tolist()) if src == 1]
+    default_kp = u.event_manager.get_term_cfg("tendon_gains").func.default_kp
+    kp_ratio = wp.to_torch(model.actuator_gainprm)[:NUM_ENVS][:, direct, 0] / default_kp[:, :1]
+    assert len(direct) == 4 and ((kp_ratio > 0.75 - 1e-4) & (kp_ratio < 1.5 + 1e-4)).all() and kp_ratio.std() > 1e-2
     # joint limits: Gaussian offsets, never crossed
     limits = robot.data.joint_pos_limits.torch
     default_limits = u.event_manager.get_term_cfg("joint_limits").func.default_limits

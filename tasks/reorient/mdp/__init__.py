@@ -26,6 +26,7 @@ from .adr_terms import (  # noqa: F401
     randomize_gravity_offset,
     randomize_mass_scale,
     randomize_object_size,
+    randomize_tendon_gain_scale,
 )
 from .observations import *  # noqa: F401,F403
 from .rewards import *  # noqa: F401,F403

@@ -146,6 +146,46 @@ class randomize_gain_scale(ManagerTermBase):
         self.asset.write_joint_damping_to_sim_index(damping=d, joint_ids=joints, env_ids=ids)
 
 
+class randomize_tendon_gain_scale(ManagerTermBase):
+    """Position gain of the MuJoCo actuators Newton drives directly (``CTRL_DIRECT``: the hand's 4 tendon
+    motors, J0 = J1 + J2, authored in the asset and not exposed as Isaac Lab gains) = default x value.
+
+    A MuJoCo position actuator's force is ``kp * ctrl - kp * length``: ``gainprm[0]`` and ``-biasprm[1]`` are
+    scaled together, per world, in Newton's ``model.mujoco.actuator_*prm`` (copied into MuJoCo-Warp's per-world
+    ``actuator_gainprm`` / ``actuator_biasprm`` on an ``ACTUATOR_PROPERTIES`` change)."""
+
+    def __init__(self, cfg: EventTermCfg, env: ManagerBasedEnv):
+        super().__init__(cfg, env)
+        self._rows: torch.Tensor | None = None  # resolved on the first call, once the solver exists
+
+    def _resolve(self, env: ManagerBasedEnv) -> None:
+        solver = env.sim.physics_manager._solver
+        attrs = env.sim.physics_manager.get_model().mujoco
+        self.gain = wp.to_torch(attrs.actuator_gainprm)  # (worlds x actuators per world, 10) view
+        self.bias = wp.to_torch(attrs.actuator_biasprm)
+        nworld = solver.mjw_model.actuator_biasprm.shape[0]
+        per_world = self.gain.shape[0] // nworld
+        source = solver.mjc_actuator_ctrl_source.numpy()
+        to_newton = solver.mjc_actuator_to_newton_idx.numpy()
+        idx = sorted({int(to_newton[a]) for a in range(len(source)) if source[a] == 1 and to_newton[a] >= 0})
+        idx_t = torch.tensor(idx, dtype=torch.long, device=env.device)
+        self._rows = torch.arange(env.num_envs, device=env.device)[:, None] * per_world + idx_t[None, :]  # (N, k)
+        self.default_kp = self.gain[self._rows, 0].clone()
+        self.default_bias_kp = self.bias[self._rows, 1].clone()
+
+    def __call__(self, env: ManagerBasedEnv, env_ids: torch.Tensor | None, value: RandomizedValueCfg):
+        if self._rows is None:
+            self._resolve(env)
+        ids = _ids(env, env_ids)
+        if self._rows.shape[1] == 0:
+            return
+        rows = self._rows[ids]
+        scale = _value(env, value, ids, (rows.shape[1],))
+        self.gain[rows, 0] = self.default_kp[ids] * scale
+        self.bias[rows, 1] = self.default_bias_kp[ids] * scale
+        _model_changed(env, "ACTUATOR_PROPERTIES")
+
+
 class randomize_gravity_offset(ManagerTermBase):
     """Gravity of each env's Newton world = default + value per axis (std mode under ADR: N(0, lambda^2))."""
 
