@@ -90,10 +90,12 @@ def main(argv=None) -> dict:
     for n, r in results.items():
         base = r["default"]
         cells = " | ".join(f"{r[p]['wall']:15.1f} | {r[p]['cpu']:15.1f}" for p in presets)
-        over = ", ".join(f"{p} {pct(base['cpu'], r[p]['cpu'])} ({pct(base['wall'], r[p]['wall'])})" for p in presets[1:])
+        over = ", ".join(
+            f"{p} {pct(base['cpu'], r[p]['cpu'])} ({pct(base['wall'], r[p]['wall'])})" for p in presets[1:]
+        )
         lines.append(f"{n:>5} | {cells} | {over}")
-    lines.append(f"(median of {args.repeats} rounds of {args.steps} steps; env-steps per wall second and per CPU second "
-                 "of this process; overhead = extra time per env step)")  # fmt: skip
+    lines.append(f"(median of {args.repeats} rounds of {args.steps} steps; env-steps per wall second and per "
+                 "CPU second of this process; overhead = extra time per env step)")  # fmt: skip
     print("\n".join(lines))
     if args.json is not None:
         out = {"steps": args.steps, "warmup": args.warmup, "repeats": args.repeats, "threads": args.threads,

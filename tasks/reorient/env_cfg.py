@@ -183,7 +183,11 @@ class RandomizedEventsCfg(EventsCfg):
     object_size = EventTerm(
         func=mdp.randomize_object_size,
         mode="reset",
-        params={"asset_cfg": SceneEntityCfg("object"), "value": PhysicsRandomizationCfg().object_scale, "max_scale": 1.05},
+        params={
+            "asset_cfg": SceneEntityCfg("object"),
+            "value": PhysicsRandomizationCfg().object_scale,
+            "max_scale": 1.05,
+        },
     )
 
     object_mass = EventTerm(
@@ -302,7 +306,9 @@ class ADREventsCfg(EventsCfg):
     joint_limits = EventTerm(
         func=mdp.randomize_joint_limits, mode="reset", params={"value": _adr_physics().joint_limit_offset_rad}
     )
-    gravity = EventTerm(func=mdp.randomize_gravity_offset, mode="reset", params={"value": _adr_physics().gravity_offset_mps2})
+    gravity = EventTerm(
+        func=mdp.randomize_gravity_offset, mode="reset", params={"value": _adr_physics().gravity_offset_mps2}
+    )
     randomization = EventTerm(func=mdp.reset_randomization, mode="reset")
     object_force = EventTerm(
         func=mdp.apply_random_object_force, mode="interval", interval_range_s=(0.04, 0.04), is_global_time=True

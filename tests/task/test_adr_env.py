@@ -93,12 +93,14 @@ def test_adr_values_stay_in_the_bounds_and_reach_the_solver(env):
     rbound = wp.to_torch(model.geom_rbound)[:NUM_ENVS, geom]
     torch.testing.assert_close(rbound, math.sqrt(3) * CUBE_HALF_EDGE_M * v["object_scale"], rtol=1e-4, atol=1e-6)
     # friction: the cube's coefficient in MuJoCo-Warp's per-world geom friction
-    torch.testing.assert_close(wp.to_torch(model.geom_friction)[:NUM_ENVS, geom, 0], v["friction_scale"], rtol=1e-5, atol=1e-6)
+    friction = wp.to_torch(model.geom_friction)[:NUM_ENVS, geom, 0]
+    torch.testing.assert_close(friction, v["friction_scale"], rtol=1e-5, atol=1e-6)
     # P gains x exp(lambda) per env; MuJoCo-Warp's position actuators carry them
     gains = u.event_manager.get_term_cfg("actuator_gains")
     ids = torch.tensor(gains.params["asset_cfg"].joint_ids)
     k_ratio = robot.data.joint_stiffness.torch[:, ids] / gains.func.default_joint_stiffness[:, ids]
-    torch.testing.assert_close(k_ratio, torch.exp(v["actuator_gain_scale_log"])[:, None].expand_as(k_ratio), rtol=1e-4, atol=1e-6)
+    want_k = torch.exp(v["actuator_gain_scale_log"])[:, None].expand_as(k_ratio)
+    torch.testing.assert_close(k_ratio, want_k, rtol=1e-4, atol=1e-6)
     kp = wp.to_torch(model.actuator_gainprm)[:NUM_ENVS, :, 0]
     for e in range(NUM_ENVS):
         for k in robot.data.joint_stiffness.torch[e, ids].tolist():

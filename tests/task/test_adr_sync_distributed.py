@@ -49,7 +49,8 @@ def _worker(rank, world, init_file, out_dir):
             adr_sync_and_log(env, None)
             high_before.append(float(adr.high[0]))
             log.append(env.extras["log"]["ADR/mass_scale/high"])
-        torch.save({"high": high_before, "log": log, "state": adr.state_dict()}, os.path.join(out_dir, f"rank{rank}.pt"))
+        out = {"high": high_before, "log": log, "state": adr.state_dict()}
+        torch.save(out, os.path.join(out_dir, f"rank{rank}.pt"))
     finally:
         dist.destroy_process_group()
 

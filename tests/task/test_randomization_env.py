@@ -191,7 +191,8 @@ def test_physics_randomization_reaches_the_solver(env):
     # the 4 tendon motors' P gains: logU(0.75, 1.5) x default in MuJoCo-Warp's per-world actuators
     from isaaclab_newton.physics.mjwarp_manager import NewtonMJWarpManager
 
-    direct = [a for a, src in enumerate(NewtonMJWarpManager._solver.mjc_actuator_ctrl_source.numpy().tolist()) if src == 1]
+    sources = NewtonMJWarpManager._solver.mjc_actuator_ctrl_source.numpy().tolist()
+    direct = [a for a, src in enumerate(sources) if src == 1]
     default_kp = u.event_manager.get_term_cfg("tendon_gains").func.default_kp
     kp_ratio = wp.to_torch(model.actuator_gainprm)[:NUM_ENVS][:, direct, 0] / default_kp[:, :1]
     assert len(direct) == 4 and ((kp_ratio > 0.75 - 1e-4) & (kp_ratio < 1.5 + 1e-4)).all() and kp_ratio.std() > 1e-2

@@ -19,7 +19,8 @@ results) and merges ``adr.log_dict()`` into ``env.extras['log']`` for RSL-RL / r
 
 Physics writes use the same setters / Newton model bindings as Isaac Lab's own event terms: masses and
 inertias (``set_masses_index`` / ``set_inertias_index``), per-shape friction (Newton ``shape_material_mu``),
-implicit-actuator gains (``write_joint_stiffness/damping_to_sim_index``), joint limits
+implicit-actuator gains (``write_joint_stiffness/damping_to_sim_index``), the tendon motors' MuJoCo actuator
+gains (Newton ``model.mujoco.actuator_gainprm`` / ``biasprm``), joint limits
 (:class:`~.randomization_terms.randomize_joint_limits`), per-world gravity (Newton ``model.gravity``), and
 the object size (Newton ``shape_scale``, which MuJoCo-Warp copies into its per-world ``geom_size``).
 """
@@ -236,7 +237,8 @@ class randomize_object_size(ManagerTermBase):
         labels = list(getattr(model, "body_label", []) or getattr(model, "body_key", []))
         pattern = re.compile(self.asset.cfg.prim_path.replace("{ENV_REGEX_NS}", "/World/envs/env_.*"))
         world0 = [name for name in labels if pattern.fullmatch(name)][:1]
-        bodies = {i for i, name in enumerate(labels) if world0 and (name == world0[0] or name.startswith(world0[0] + "/"))}
+        root = world0[0] if world0 else None
+        bodies = {i for i, name in enumerate(labels) if root and (name == root or name.startswith(root + "/"))}
         shape_body = model.shape_body.numpy()
         g2s = wp.to_torch(solver.mjc_geom_to_newton_shape)[0].long().cpu().tolist()
         geoms = [g for g, s in enumerate(g2s) if s >= 0 and int(shape_body[s]) in bodies]
