@@ -1,6 +1,8 @@
 """scripts/train.py trains the real task on the CPU with every backend and variant, writes checkpoints that
 load, and logs what a Dactyl run is judged by to TensorBoard."""
 
+import json
+
 import pytest
 import torch
 from conftest import run_script
@@ -46,6 +48,10 @@ def test_other_variants_train_two_iterations(tmp_path, backend, variant, pattern
         out = run_script(tmp_path, "train.py", *args[:-1], "3", "--resume")
         (resumed,) = set(tmp_path.glob(pattern)) - set(checkpoints)
         assert torch.load(resumed, map_location="cpu", weights_only=False)["epoch"] == 3, out.stdout[-2000:]
+        # and scripts/evaluate.py plays an rl-games checkpoint with the deterministic player
+        run_script(tmp_path, "evaluate.py", "--backend", "rl_games", "--checkpoint", str(resumed), "--device", "cpu",
+                   "--num_trials", "2", "--num_envs", "2", "--goal_timeout_s", "0.8", "--output", str(tmp_path / "eval"))
+        assert json.loads((tmp_path / "eval" / "evaluation.json").read_text())["summary"]["num_trials"] == 2
 
 
 def test_adr_preset_checkpoints_and_logs_adr(tmp_path):
