@@ -10,6 +10,7 @@ num_envs="${NUM_ENVS:-64}"
 bash "$repo/scripts/setup.sh"
 cd "$repo"
 export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore}"
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"  # one torch thread: on a small CPU more threads fight the simulator
 echo "[main] training Dactyl-Reorient-Cube-Shadow: $num_envs envs x $iterations iterations on the CPU"
 "$venv/bin/python" scripts/train.py --device cpu --num_envs "$num_envs" --max_iterations "$iterations" --seed 1
 run_dir="$(ls -td logs/rsl_rl/dactyl_reorient_ff/*/ | head -1)"
