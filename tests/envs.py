@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 
 import gymnasium as gym
+import pytest
+import torch
 
 
 def make_env(task: str = "Dactyl-Reorient-Cube-Shadow", num_envs: int = 4, seed: int = 0, presets=(), device="cpu", edit=None):
@@ -29,3 +31,22 @@ def close_env(env) -> None:
     with contextlib.suppress(Exception):
         env.close()
     SimulationContext.clear_instance()
+
+
+def module_env(num_envs: int, seed: int, presets=()):
+    """A module-scoped pytest fixture holding one reset env (building one costs seconds on the CPU)."""
+
+    @pytest.fixture(scope="module")
+    def env():
+        env = make_env(num_envs=num_envs, seed=seed, presets=presets)
+        env.reset()
+        yield env
+        close_env(env)
+
+    return env
+
+
+def zeros(env) -> torch.Tensor:
+    """A zero action for every environment, on the env's device."""
+    u = env.unwrapped
+    return torch.zeros(u.num_envs, u.action_manager.total_action_dim, device=u.device)

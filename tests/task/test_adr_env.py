@@ -10,23 +10,13 @@ import pytest
 import torch
 import warp as wp
 
-from envs import close_env, make_env
+from envs import module_env, zeros
 
 pytestmark = pytest.mark.sim
 NUM_ENVS = 4
 CUBE_HALF_EDGE_M = 0.025
 
-
-@pytest.fixture(scope="module")
-def env():
-    env = make_env(num_envs=NUM_ENVS, seed=11, presets=("adr",))
-    env.reset()
-    yield env
-    close_env(env)
-
-
-def zeros(env):
-    return torch.zeros(NUM_ENVS, 20, device=env.unwrapped.device)
+env = module_env(NUM_ENVS, seed=11, presets=("adr",))
 
 
 def solver():

@@ -10,23 +10,13 @@ import isaaclab.utils.math as math_utils
 from isaaclab.managers import SceneEntityCfg
 
 from dactyl_lab import hand
-from envs import close_env, make_env
+from envs import module_env, zeros
 
 pytestmark = pytest.mark.sim
 NUM_ENVS = 4
 FT, OBJ, QUAT, REL = slice(0, 15), slice(15, 18), slice(18, 22), slice(22, 26)  # same layout in both groups
 
-
-@pytest.fixture(scope="module")
-def env():
-    env = make_env(num_envs=NUM_ENVS, seed=5, presets=("randomized",))
-    env.reset()
-    yield env
-    close_env(env)
-
-
-def zeros(env):
-    return torch.zeros(NUM_ENVS, 20, device=env.unwrapped.device)
+env = module_env(NUM_ENVS, seed=5, presets=("randomized",))
 
 
 def state(env):

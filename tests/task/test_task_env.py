@@ -4,22 +4,12 @@ import pytest
 import torch
 
 from dactyl_lab import hand
-from envs import close_env, make_env
+from envs import module_env, zeros
 
 pytestmark = pytest.mark.sim
 NUM_ENVS = 4
 
-
-@pytest.fixture(scope="module")
-def env():
-    env = make_env(num_envs=NUM_ENVS, seed=3)
-    env.reset()
-    yield env
-    close_env(env)
-
-
-def zeros(env):
-    return torch.zeros(env.unwrapped.num_envs, env.unwrapped.action_manager.total_action_dim, device=env.unwrapped.device)
+env = module_env(NUM_ENVS, seed=3)
 
 
 def test_hand_exposes_the_real_hands_names(env):
