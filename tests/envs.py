@@ -16,6 +16,10 @@ def make_env(task: str = "Dactyl-Reorient-Cube-Shadow", num_envs: int = 4, seed:
     from isaaclab_tasks.utils.hydra import resolve_presets
     from isaaclab_tasks.utils.parse_cfg import load_cfg_from_registry
 
+    from isaaclab.sim import SimulationContext
+
+    if SimulationContext.instance() is not None:
+        raise RuntimeError("an Isaac Lab simulation is still open in this process (one per process): close_env() it first")
     cfg = resolve_presets(load_cfg_from_registry(task, "env_cfg_entry_point"), selected=tuple(presets))
     cfg.sim.device = device
     cfg.scene.num_envs = num_envs

@@ -64,9 +64,12 @@ def exported(request, export_run) -> Exported:
     return export_run(*request.param)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def sim_env():
-    """A real env of the task (Newton, CPU, NUM_ENVS envs) for the whole session."""
+    """A real env of the task (Newton, CPU, NUM_ENVS envs) for one test module.
+
+    Module scope, not session: Isaac Lab allows one simulation per process, and other test folders build
+    their own envs after this one is closed."""
     from envs import close_env, make_env
 
     env = make_env(num_envs=NUM_ENVS, seed=0)
@@ -74,7 +77,7 @@ def sim_env():
     close_env(env)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def trajectory(sim_env):
     """Real policy observations (TRAJECTORY_STEPS, NUM_ENVS, 46) of the env driven by smooth random actions."""
     import torch
@@ -89,7 +92,7 @@ def trajectory(sim_env):
     return torch.stack(steps)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def library_policy(sim_env):
     """``library_policy(exported)``: the library's own inference path for the trained checkpoint (cached).
 
