@@ -8,6 +8,8 @@ import torch
 
 from dactyl_lab.tasks.randomization import ADR, ADRCfg, ADRParamCfg, make_generator
 
+from distributed import feed_boundary as feed
+
 
 def make_adr(n=64, seed=0, **kw):
     params = kw.pop("params", None) or {
@@ -16,16 +18,6 @@ def make_adr(n=64, seed=0, **kw):
     }
     kw.setdefault("queue_length", 8)
     return ADR(ADRCfg(params=params, **kw), n, "cpu", make_generator(seed))
-
-
-def feed(adr, boundary, perf, episodes):
-    """Play ``episodes`` episodes on one boundary (2*param + side) with a fixed performance."""
-    done = 0
-    while done < episodes:
-        adr.resample()
-        ids = (adr.env_boundary == boundary).nonzero().flatten()[: episodes - done]
-        adr.update(ids, torch.full((ids.numel(),), float(perf)))
-        done += ids.numel()
 
 
 def test_starts_at_nominal_and_values_pin_boundaries():

@@ -1,11 +1,11 @@
 """ADR on two real processes (gloo over localhost): ranks feed different results, bounds end identical."""
 
 import os
-import time
 
 import pytest
 import torch
-import torch.multiprocessing as mp
+
+from distributed import feed_boundary, run_two_ranks
 
 MASS_HIGH, FRICTION_LOW = 1, 2
 
@@ -22,15 +22,6 @@ def _cfg():
     )
 
 
-def _stage(adr, boundary, perf, episodes):
-    done = 0
-    while done < episodes:
-        adr.resample()
-        ids = (adr.env_boundary == boundary).nonzero().flatten()[: episodes - done]
-        adr.update(ids, torch.full((ids.numel(),), float(perf)))
-        done += ids.numel()
-
-
 def _worker(rank, world, init_file, out_dir):
     os.environ.setdefault("GLOO_SOCKET_IFNAME", "lo")
     torch.set_num_threads(1)
@@ -43,14 +34,14 @@ def _worker(rank, world, init_file, out_dir):
         adr = ADR(_cfg(), 32, "cpu", make_generator(100 + rank))  # each rank samples its own envs
         # mass high bound: rank 0 plays 4 good episodes (30), rank 1 plays 4 mediocre ones (12).
         # Alone neither queue (length 8) would be full; together mean 21 >= 20 widens.
-        _stage(adr, MASS_HIGH, 30.0 if rank == 0 else 12.0, 4)
+        feed_boundary(adr, MASS_HIGH, 30.0 if rank == 0 else 12.0, 4)
         # friction low bound: both ranks 6 good episodes: 12 results, the first 8 widen it, the rest are stale
-        _stage(adr, FRICTION_LOW, 25.0, 6)
+        feed_boundary(adr, FRICTION_LOW, 25.0, 6)
         staged = adr.num_pending
         adr.sync()
         # a second round where only rank 1 has results (rank 0 contributes nothing)
         if rank == 1:
-            _stage(adr, MASS_HIGH, 40.0, 8)
+            feed_boundary(adr, MASS_HIGH, 40.0, 8)
         adr.sync()
         synced = adr.state_dict()
         # broadcast_: a diverged rank gets rank 0's state back
@@ -67,13 +58,7 @@ def _worker(rank, world, init_file, out_dir):
 
 def test_two_ranks_end_with_identical_bounds(tmp_path):
     init_file = tmp_path / "pg_init"
-    ctx = mp.spawn(_worker, args=(2, str(init_file), str(tmp_path)), nprocs=2, join=False)
-    deadline = time.monotonic() + 110
-    while not ctx.join(timeout=1):
-        if time.monotonic() > deadline:
-            for p in ctx.processes:
-                p.kill()
-            pytest.fail("distributed ADR workers did not finish")
+    run_two_ranks(_worker, str(init_file), str(tmp_path), timeout_s=110)
     r0 = torch.load(tmp_path / "rank0.pt")
     r1 = torch.load(tmp_path / "rank1.pt")
     assert r0["staged"] == r1["staged"] == 10  # results stay staged until sync()

@@ -3,12 +3,12 @@ fed at resets stay staged until the step where ``adr_sync_and_log`` syncs (every
 on every rank), then both ranks apply the same combined update and log the same bounds."""
 
 import os
-import time
 from types import SimpleNamespace
 
 import pytest
 import torch
-import torch.multiprocessing as mp
+
+from distributed import run_two_ranks
 
 K, NUM_ENVS = 4, 8
 
@@ -56,13 +56,7 @@ def _worker(rank, world, init_file, out_dir):
 
 
 def test_two_ranks_sync_inside_the_env_hook_on_the_same_step(tmp_path):
-    ctx = mp.spawn(_worker, args=(2, str(tmp_path / "pg_init"), str(tmp_path)), nprocs=2, join=False)
-    deadline = time.monotonic() + 170
-    while not ctx.join(timeout=1):
-        if time.monotonic() > deadline:
-            for p in ctx.processes:
-                p.kill()
-            pytest.fail("distributed workers did not finish")
+    run_two_ranks(_worker, str(tmp_path / "pg_init"), str(tmp_path), timeout_s=170)
     r0, r1 = torch.load(tmp_path / "rank0.pt"), torch.load(tmp_path / "rank1.pt")
     # staged, not applied, until step K; then both ranks widen the bound by one step, identically
     assert r0["high"][: K - 1] == [1.0] * (K - 1) and r1["high"][: K - 1] == [1.0] * (K - 1)
