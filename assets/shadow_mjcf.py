@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
-import math
 from pathlib import Path
 
 import mujoco
@@ -164,7 +163,7 @@ def _add_position_motor(spec, name, target, trntype, ctrl_range):
     return actuator
 
 
-def palm_up_cube_position(spec: mujoco.MjSpec | None = None) -> tuple[float, float, float]:
+def palm_up_cube_position() -> tuple[float, float, float]:
     """Where the block rests above the palm, in the mount frame [m] (gymnasium-robotics' layout)."""
     # gymnasium-robotics: mount at (1, 1.25, 0.15), block at (1, 0.87, 0.2)
     return (0.0, 0.87 - 1.25, 0.2 - 0.15)
@@ -194,15 +193,3 @@ def write_hand_mjcf(path: Path, **kwargs) -> Path:
     path.write_text(spec.to_xml())
     return path
 
-
-def quat_wxyz_from_euler_xyz(roll: float, pitch: float, yaw: float) -> tuple[float, float, float, float]:
-    """MuJoCo-convention (w, x, y, z) quaternion of intrinsic x-y-z Euler angles [rad]."""
-    cr, sr = math.cos(roll / 2), math.sin(roll / 2)
-    cp, sp = math.cos(pitch / 2), math.sin(pitch / 2)
-    cy, sy = math.cos(yaw / 2), math.sin(yaw / 2)
-    return (
-        cr * cp * cy - sr * sp * sy,
-        sr * cp * cy + cr * sp * sy,
-        cr * sp * cy - sr * cp * sy,
-        cr * cp * sy + sr * sp * cy,
-    )
