@@ -116,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="JSON file {motor name: target rad} overriding the neutral pose")
     g.add_argument("--safe-move-steps", type=int, default=25,
                    help="most control steps spent ramping to the safe pose (default 25)")
+    g.add_argument("--fault-stop", type=float, default=1.0, metavar="S",
+                   help="end the run (exit 1) with a safe stop when the watchdog has held this long without a break: "
+                   "the last safe targets stay, then the hand's soft stop (default 1.0; 0 = hold for ever)")
 
     g = parser.add_argument_group("mujoco stand-in")
     g.add_argument("--physics-dt", type=float, default=0.008, metavar="S",
@@ -150,6 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="rewritten hand MJCF for fingertip forward kinematics (default: build it from "
                    "gymnasium-robotics; write one with dactyl_lab.assets.shadow_mjcf.write_hand_mjcf)")
     g.add_argument("--no-prompt", action="store_true", help="do not wait for Enter between episodes")
+    g.add_argument("--driver-timeout", type=float, default=5.0, metavar="S",
+                   help="at start, wait this long for every motor's controller and the first /joint_states "
+                   "(default 5)")
+    g.add_argument("--reset-timeout", type=float, default=60.0, metavar="S",
+                   help="between episodes, wait this long for a fresh pose of the cube back on the palm (default 60)")
 
     g = parser.add_argument_group("replay")
     g.add_argument("--replay-log", type=Path, default=None, help="the log to replay (--hand replay)")
@@ -184,7 +192,9 @@ def _make_backend(args, contract, period_s):
             FingertipKinematics(mjcf_path=args.hand_mjcf), args.joint_states_topic, args.controller_prefix,
             args.max_force_factor, args.stop_force_factor, prompt_between_episodes=not args.no_prompt,
         )  # fmt: skip
-        pose = RosPoseSource(args.pose_topic, args.pose_frame)
+        back_on_palm = (tuple(args.object_home), args.fall_distance, args.pose_stale, args.reset_timeout)
+        pose = RosPoseSource(args.pose_topic, args.pose_frame, wait_for_object=back_on_palm)
+        ros_hand.start(args.driver_timeout)  # every controller there, /joint_states matches: else nothing is sent
         info = {"pose_topic": args.pose_topic, "joint_states": args.joint_states_topic}
         return ros_hand, pose, None, None, None, info
     from dactyl_lab.runtime.backends.replay import ReplayGoalSampler, ReplayHand, ReplayPoseSource, replay_configs
@@ -221,7 +231,8 @@ def main(argv: list[str] | None = None) -> int:
 
     neutral = json.loads(args.neutral_pose.read_text()) if args.neutral_pose else {}
     safety_config = safety_config or SafetyConfig(
-        args.max_step, args.pose_stale, args.joints_stale, args.safe_pose, neutral, args.safe_move_steps
+        args.max_step, args.pose_stale, args.joints_stale, args.safe_pose, neutral, args.safe_move_steps,
+        fault_stop_s=args.fault_stop,
     )
     episodes = args.episodes if args.episodes is not None else (1 if args.hand == "ros" else None)
     loop_config = loop_config or LoopConfig(
@@ -249,6 +260,9 @@ def main(argv: list[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _sigterm)
     try:
         summary = loop.run()
+    except RuntimeError as error:
+        print(f"error (the hand was stopped): {error}", file=sys.stderr)
+        return 1
     finally:
         signal.signal(signal.SIGTERM, previous)
         hand_if.close()
@@ -259,6 +273,9 @@ def main(argv: list[str] | None = None) -> int:
         args.summary_json.write_text(json.dumps(summary.to_dict(), indent=2))
     if args.hand == "replay":
         return _report_replay(args, loop, hand_if)
+    if summary.stop_reason.startswith("fault_stop"):
+        print(f"safe stop after a fault: {summary.stop_reason}", file=sys.stderr)
+        return 1
     return 130 if summary.stop_reason == "operator_stop" else 0
 
 

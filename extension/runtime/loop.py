@@ -125,6 +125,8 @@ class ControlLoop:
         self.last_action = np.zeros(len(self.motor_names))
         self._episode_pending = True
         self._last_error = float("nan")
+        self._held_streak = 0
+        """Consecutive control steps the watchdog has held (for the fault stop)."""
         self._t_start = time.perf_counter()
 
     # -- one control step -------------------------------------------------------------------------------
@@ -150,6 +152,7 @@ class ControlLoop:
         timings = {"read": t_read - t0}
         n_events = len(self.safety.events)
         holding = self.safety.check_readings(k, joints, tips, pose, now_s, joint_age_s)
+        self._held_streak = self._held_streak + 1 if holding and self.safety.last_safe_rad is not None else 0
         joints_ok = motor_positions_or_none(joints, self.motor_names) is not None
 
         if self._episode_pending and joints_ok:
@@ -269,6 +272,7 @@ class ControlLoop:
         self._t_start = time.perf_counter()
         deadline = self._t_start
         last_start = None
+        fault_stop = False
         try:
             while not self._done():
                 start = time.perf_counter()
@@ -292,6 +296,9 @@ class ControlLoop:
                 self.stats.add("log", t_sim - t_log)
                 self.stats.add("sim", t_done - t_sim)
                 self._count_step(record)
+                if self._fault_stop_due(record):
+                    fault_stop = True
+                    break
                 deadline += period
                 if self.config.realtime:
                     remaining = deadline - time.perf_counter()
@@ -310,9 +317,21 @@ class ControlLoop:
             self.safety.record(self.step_index, "error", self.summary.stop_reason)
             raise
         finally:
-            go_to_safe_pose(self.hand, self.safety, self.step_index, period, self.config.realtime)
+            go_to_safe_pose(self.hand, self.safety, self.step_index, period, self.config.realtime, hold=fault_stop)
             self._finish()
         return self.summary
+
+    def _fault_stop_due(self, record: dict) -> bool:
+        """True (and the stop reason set) once the watchdog has held for ``fault_stop_s`` without a break."""
+        limit_s = self.safety.config.fault_stop_s
+        if not limit_s or self._held_streak * self.period_s < limit_s - 1e-9:
+            return False
+        causes = sorted({e["kind"] for e in record["events"]})
+        detail = "; ".join(e["detail"] for e in record["events"])
+        self.summary.stop_reason = f"fault_stop: held {self._held_streak * self.period_s:.2f} s on {causes} ({detail})"
+        self.safety.record(self.step_index, "fault_stop", f"{self.summary.stop_reason}: holding the last safe "
+                           "targets and stopping the hand")  # fmt: skip
+        return True
 
     def _count_step(self, record: dict) -> None:
         self.step_index += 1

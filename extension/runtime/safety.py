@@ -34,6 +34,10 @@ class SafetyConfig:
     """Neutral target per motor [rad]; motors not listed use 0 clipped to their limits (open, flat hand)."""
     safe_move_steps: int = 25
     """Most control steps spent ramping to the safe pose."""
+    fault_stop_s: float = 1.0
+    """End the run with a safe stop when the watchdog has held without a break for this long [s]: the targets stay
+    the last safe ones (no ramp: the readings cannot be trusted) and ``hand.safe_stop()`` follows (ROS: the soft
+    stop through max_force_factor). 0: hold for ever."""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -44,7 +48,7 @@ class SafetyEvent:
     step: int
     kind: str
     """Holding: no_pose | stale_pose | stale_joints | non_finite | missing_reading | error.
-    Informational: clamp_limits | clamp_step | operator_stop."""
+    Informational: clamp_limits | clamp_step | operator_stop | fault_stop (the run ends after a long hold)."""
     detail: str
 
     def to_dict(self) -> dict:
@@ -163,15 +167,16 @@ def motor_positions_or_none(joint_pos_rad: dict[str, float] | None, motor_names)
 
 
 def go_to_safe_pose(
-    hand_if: HandInterface, monitor: SafetyMonitor, step: int, period_s: float, realtime: bool
+    hand_if: HandInterface, monitor: SafetyMonitor, step: int, period_s: float, realtime: bool, hold: bool = False
 ) -> np.ndarray:
     """Ramp to the safe pose at ``max_step_rad`` per step (at most ``safe_move_steps``), then ``safe_stop()``.
 
+    ``hold``: the readings are not trusted (fault stop): the safe pose is the last safe targets, sent once.
     A second Ctrl-C during the ramp skips straight to ``safe_stop()``. Returns the last targets sent [rad].
     """
     try:
         try:
-            joints = hand_if.read_joint_positions()
+            joints = None if hold and monitor.last_safe_rad is not None else hand_if.read_joint_positions()
         except Exception:  # noqa: BLE001 - a broken reading must not prevent the stop
             joints = None
         if monitor.last_safe_rad is None:  # stopped before the first command: start from the measured pose
@@ -179,7 +184,7 @@ def go_to_safe_pose(
             if current is None:
                 return np.full(len(monitor.motor_names), np.nan)
             monitor.reset(current)
-        goal = monitor.safe_pose_rad(joints)
+        goal = monitor.last_safe_rad.copy() if hold else monitor.safe_pose_rad(joints)
         for _ in range(max(1, monitor.config.safe_move_steps)):
             targets, _ = monitor.clamp(step, goal)
             hand_if.send_targets({m: float(v) for m, v in zip(monitor.motor_names, targets)})

@@ -42,7 +42,8 @@ class FakeRospy(types.ModuleType):
         self.publishers[topic] = msg_type
         if latch:
             self.latched.add(topic)
-        return SimpleNamespace(publish=lambda msg: self.published[topic].append(msg.data))
+        return SimpleNamespace(publish=lambda msg: self.published[topic].append(msg.data), resolved_name=topic,
+                               get_num_connections=lambda: 1, unregister=lambda: None)  # fmt: skip
 
     def Subscriber(self, topic, msg_type, callback, queue_size=1):  # noqa: N802
         self.subscribers[topic] = callback
@@ -110,11 +111,13 @@ def test_hand_topics_joint_states_and_soft_stop(ros, kinematics):
     assert "/sh_rh_wrj2_position_controller/command" in command_topics
     assert all(ros.publishers[t] is Float64 for t in command_topics)
     force_topics = [f"/sh_{m.lower()}_position_controller/max_force_factor" for m in hand.MOTOR_NAMES]
-    assert all(ros.published[t] == [0.8] for t in force_topics) and set(force_topics) <= ros.latched
+    assert not any(ros.published[t] for t in force_topics)  # nothing is sent before start() checked the driver
     assert ros_hand.read_joint_positions() == {} and ros_hand.joint_reading_age_s() == float("inf")
 
     values = {n: 0.01 * i for i, n in enumerate(hand.JOINT_NAMES)}
     ros.subscribers["/joint_states"](_joint_state(values))
+    ros_hand.start(timeout_s=0.1)
+    assert all(ros.published[t] == [0.8] for t in force_topics) and set(force_topics) <= ros.latched
     ros.time_s += 0.03
     assert ros_hand.read_joint_positions() == values
     assert ros_hand.joint_reading_age_s() == pytest.approx(0.03)
@@ -174,6 +177,7 @@ def test_closed_loop_through_the_ros_code_path_and_stale_joint_states(ros, kinem
     ros_hand = ToyDriverHand(kinematics, prompt_between_episodes=False)
     pose = RosPoseSource()
     ros_hand.tick(0.0)  # first messages
+    ros_hand.start(timeout_s=0.1)
     policy = OnnxPolicy(ff_policy[0])
     loop = ControlLoop(policy.contract, policy, ros_hand, pose, SafetyConfig(joints_stale_s=0.1),
                        LoopConfig(realtime=False, max_steps=10), keep_records=True)  # fmt: skip

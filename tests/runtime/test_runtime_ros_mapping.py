@@ -9,6 +9,7 @@ import pytest
 
 from dactyl_lab import hand
 from dactyl_lab.runtime.backends.ros_names import (
+    DRIVER_JOINT_ORDER,
     check_max_force_factor,
     command_topic,
     joint_positions_from_joint_state,
@@ -16,12 +17,7 @@ from dactyl_lab.runtime.backends.ros_names import (
 )
 from dactyl_lab.runtime.kinematics import FingertipKinematics
 
-# the order the Shadow driver publishes /joint_states in (differs from hand.JOINT_NAMES)
-DRIVER_ORDER = [
-    "rh_FFJ1", "rh_FFJ2", "rh_FFJ3", "rh_FFJ4", "rh_LFJ1", "rh_LFJ2", "rh_LFJ3", "rh_LFJ4", "rh_LFJ5",
-    "rh_MFJ1", "rh_MFJ2", "rh_MFJ3", "rh_MFJ4", "rh_RFJ1", "rh_RFJ2", "rh_RFJ3", "rh_RFJ4",
-    "rh_THJ1", "rh_THJ2", "rh_THJ3", "rh_THJ4", "rh_THJ5", "rh_WRJ1", "rh_WRJ2",
-]  # fmt: skip
+DRIVER_ORDER = list(DRIVER_JOINT_ORDER)  # the order the Shadow driver publishes /joint_states in (differs from ours)
 
 
 def test_command_topics_follow_the_driver_naming():

@@ -6,6 +6,12 @@
   maximum output (used for a soft stop);
 * ``/joint_states`` (sensor_msgs/JointState) lists joints in the driver's own order (rh_FFJ1, rh_FFJ2, ...):
   always map it BY NAME.
+
+Source of the names and rates: Shadow's hand documentation, "Command Line Interface" (github.com/shadow-robot/
+sr_dexterous_hand_documentation, docs/user_guide/sd_command_line.rst): /joint_states at 125 Hz with the 24 joints in
+the order of :data:`DRIVER_JOINT_ORDER`; ``/sh_rh_*_position_controller/command`` (std_msgs/Float64 [rad]) and
+``.../max_force_factor`` ([0, 1], scales the controller's maximum output) subscribed by the driver node
+``/sr_hand_robot``; ``.../state`` at 87 Hz; controller time step 0.001 s.
 """
 
 from __future__ import annotations
@@ -13,6 +19,20 @@ from __future__ import annotations
 import math
 
 from dactyl_lab import hand
+
+
+DRIVER_NODE = "sr_hand_robot"
+"""Name of the Shadow driver's ROS node (it subscribes to every position controller's topics)."""
+
+JOINT_STATES_RATE_HZ = 125.0
+"""Rate of the driver's /joint_states [Hz]."""
+
+DRIVER_JOINT_ORDER: tuple[str, ...] = (
+    "rh_FFJ1", "rh_FFJ2", "rh_FFJ3", "rh_FFJ4", "rh_LFJ1", "rh_LFJ2", "rh_LFJ3", "rh_LFJ4", "rh_LFJ5",
+    "rh_MFJ1", "rh_MFJ2", "rh_MFJ3", "rh_MFJ4", "rh_RFJ1", "rh_RFJ2", "rh_RFJ3", "rh_RFJ4",
+    "rh_THJ1", "rh_THJ2", "rh_THJ3", "rh_THJ4", "rh_THJ5", "rh_WRJ1", "rh_WRJ2",
+)  # fmt: skip
+"""The order the driver lists joints in /joint_states (differs from ``hand.JOINT_NAMES``: map by name)."""
 
 
 def controller_name(motor: str, prefix: str = "sh_") -> str:

@@ -11,18 +11,27 @@
   stamped at measurement time; messages in another ``frame_id`` than expected are dropped (so the pose
   goes stale and the watchdog holds).
 
+Start-up (:meth:`RosShadowHand.start`, before anything is sent): every motor's command topic must have a subscriber
+(the driver's controller) and the first /joint_states must name every joint the policy needs, else a
+:class:`~dactyl_lab.contract.ContractMismatchError` names what is missing; only then ``max_force_factor`` is set.
+The age of /joint_states is taken from its ``header.stamp`` (arrival time if unstamped), so a driver that keeps
+re-sending an old state reads as stale.
+
 ``rospy`` is imported only here, when this backend is chosen; the node is started with
 ``disable_signals=True`` so Ctrl-C reaches the runtime, which then moves the hand to the safe pose.
+On Debian bookworm ``scripts/setup_ros.sh`` installs ROS 1 and a venv that sees it.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from types import SimpleNamespace
 
 import numpy as np
 
 from dactyl_lab import hand
+from dactyl_lab.contract import ContractMismatchError
 from dactyl_lab.runtime.backends.ros_names import (
     check_max_force_factor,
     command_topic,
@@ -68,6 +77,8 @@ class RosShadowHand(HandInterface):
         self.ros = ros = import_ros()
         init_node(ros, node_name)
         self.fingertips = fingertips
+        self.joint_states_topic = joint_states_topic
+        self.max_force_factor = check_max_force_factor(max_force_factor)
         self.stop_force_factor = check_max_force_factor(stop_force_factor)
         self.prompt_between_episodes = prompt_between_episodes
         self._lock = threading.Lock()
@@ -75,6 +86,8 @@ class RosShadowHand(HandInterface):
         self._joints_received_s = float("-inf")
         self._last_read: dict[str, float] = {}
         self.mapping_error: str | None = None
+        self.driver_joint_names: list[str] | None = None
+        """Joint names of the newest /joint_states message (also when it could not be mapped)."""
         pub = ros.rospy.Publisher
         motors = hand.MOTOR_NAMES
         self.command_pubs = {m: pub(command_topic(m, controller_prefix), ros.Float64, queue_size=1) for m in motors}
@@ -82,21 +95,56 @@ class RosShadowHand(HandInterface):
             m: pub(max_force_topic(m, controller_prefix), ros.Float64, queue_size=1, latch=True) for m in motors
         }
         self.subscriber = ros.rospy.Subscriber(joint_states_topic, ros.JointState, self._on_joint_state, queue_size=1)
-        self._publish_force(check_max_force_factor(max_force_factor))
+
+    def start(self, timeout_s: float = 5.0) -> None:
+        """Check the driver before anything is sent, then set ``max_force_factor``.
+
+        Raises ContractMismatchError when a motor's command topic has no subscriber within ``timeout_s`` [s] or
+        /joint_states lacks a joint the policy needs; RuntimeError when no /joint_states arrives at all."""
+        deadline = time.monotonic() + timeout_s
+        missing = list(self.command_pubs)
+        while missing and time.monotonic() < deadline:
+            missing = [m for m, pub in self.command_pubs.items() if pub.get_num_connections() == 0]
+            if missing:
+                time.sleep(0.02)
+        if missing:
+            topics = ", ".join(self.command_pubs[m].resolved_name for m in missing)
+            raise ContractMismatchError(
+                f"the hand's driver runs no position controller for {', '.join(missing)}: nobody subscribed to {topics} "
+                f"within {timeout_s:g} s. Start the Shadow driver with position controllers (Change Robot Control "
+                "Mode: position), check --controller-prefix, or raise --driver-timeout"
+            )
+        while time.monotonic() < deadline and self._joints is None and self.mapping_error is None:
+            time.sleep(0.01)
+        if self._joints is None:
+            if self.mapping_error is not None:
+                raise ContractMismatchError(
+                    f"{self.joint_states_topic} does not match the policy: {self.mapping_error}. The policy drives a "
+                    f"right Shadow hand (joints {hand.JOINT_NAMES[0]} .. {hand.JOINT_NAMES[-1]}); point "
+                    "--joint-states-topic at that hand's driver"
+                )
+            raise RuntimeError(
+                f"no {self.joint_states_topic} message within {timeout_s:g} s: is the Shadow driver running and "
+                "ROS_MASTER_URI / ROS_IP set to reach it? (--joint-states-topic, --driver-timeout)"
+            )
+        self._publish_force(self.max_force_factor)
 
     @property
     def motor_names(self) -> tuple[str, ...]:
         return hand.MOTOR_NAMES
 
     def _on_joint_state(self, msg) -> None:
+        self.driver_joint_names = list(msg.name)
         try:
             joints = joint_positions_from_joint_state(msg.name, msg.position)
         except (KeyError, ValueError) as error:
-            self.mapping_error = str(error)
+            self.mapping_error = str(error).strip("'\"")
             return
+        header = getattr(msg, "header", None)
+        stamp_s = header.stamp.to_sec() if header is not None else 0.0
         with self._lock:
             self._joints = joints
-            self._joints_received_s = self.ros.rospy.get_time()
+            self._joints_received_s = stamp_s or self.ros.rospy.get_time()  # unstamped: arrival time
 
     def _publish_force(self, factor: float) -> None:
         for publisher in self.force_pubs.values():
@@ -109,7 +157,7 @@ class RosShadowHand(HandInterface):
         return dict(self._last_read)
 
     def joint_reading_age_s(self) -> float:
-        """Time since the last complete /joint_states arrived [s] (inf before the first)."""
+        """Age of the newest complete /joint_states [s] by its header.stamp (arrival if unstamped; inf before one)."""
         return self.ros.rospy.get_time() - self._joints_received_s
 
     def read_fingertip_positions(self) -> dict[str, np.ndarray]:
@@ -122,6 +170,7 @@ class RosShadowHand(HandInterface):
     def safe_stop(self) -> None:
         try:
             self._publish_force(self.stop_force_factor)
+            time.sleep(0.2)  # rospy sends from its own threads: let the soft stop go out before the process ends
         except Exception:  # noqa: BLE001 - never raise from a stop
             pass
 
@@ -131,15 +180,22 @@ class RosShadowHand(HandInterface):
 
     def close(self) -> None:
         self.subscriber.unregister()
+        for publisher in (*self.command_pubs.values(), *self.force_pubs.values()):
+            publisher.unregister()
 
 
 class RosPoseSource(PoseSource):
     def __init__(
-        self, topic: str = "/dactyl/object_pose", frame_id: str | None = None, node_name: str = "dactyl_lab_runtime"
-    ):
+        self, topic: str = "/dactyl/object_pose", frame_id: str | None = None, node_name: str = "dactyl_lab_runtime",
+        wait_for_object: tuple[tuple[float, float, float], float, float, float] | None = None,
+    ):  # fmt: skip
+        """``wait_for_object`` = (home position [m], distance [m], freshness [s], timeout [s]): at each new episode
+        wait until a fresh pose shows the cube within that distance of home (someone put it back), or raise
+        RuntimeError after the timeout."""
         self.ros = ros = import_ros()
         init_node(ros, node_name)
         self.frame_id = frame_id
+        self.wait_for_object = wait_for_object
         self.dropped_wrong_frame = 0
         self._pose: ObjectPose | None = None
         self._lock = threading.Lock()
@@ -161,6 +217,24 @@ class RosPoseSource(PoseSource):
 
     def now_s(self) -> float:
         return float(self.ros.rospy.get_time())
+
+    def object_is_back(self) -> bool:
+        home_m, distance_m, fresh_s, _ = self.wait_for_object
+        pose = self.read_pose()
+        return (pose is not None and self.now_s() - pose.stamp_s <= fresh_s
+                and float(np.linalg.norm(pose.pos_m - np.asarray(home_m))) <= distance_m)  # fmt: skip
+
+    def reset_episode(self) -> None:
+        """With ``wait_for_object``: block until the cube is back on the palm (the hand holds its last command)."""
+        if self.wait_for_object is None:
+            return
+        timeout_s = self.wait_for_object[3]
+        deadline = time.monotonic() + timeout_s
+        while not self.object_is_back():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the cube is not back on the palm within {timeout_s:g} s after the episode ended "
+                                   "(put it back, or raise --reset-timeout)")  # fmt: skip
+            time.sleep(0.02)
 
     def close(self) -> None:
         self.subscriber.unregister()
