@@ -239,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         control_period_s=period_s, realtime=args.realtime, max_steps=args.steps, max_episodes=episodes,
         goal_timeout_s=args.goal_timeout, max_consecutive_successes=args.max_successes,
         fall_distance_m=args.fall_distance, object_home_m=tuple(args.object_home), seed=args.seed,
+        return_to_start=args.hand == "ros",
     )  # fmt: skip
     log_path = None if args.no_log else (args.log or Path(time.strftime("dactyl_runtime_%Y%m%d_%H%M%S.jsonl")))
     logger = RunLogger(log_path) if log_path else None

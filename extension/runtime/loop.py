@@ -26,7 +26,7 @@ from dactyl_lab.runtime.log import RunLogger
 from dactyl_lab.runtime.observation import NonFiniteInputError, ObservationBuilder, StepInputs
 from dactyl_lab.runtime.policy import OnnxPolicy
 from dactyl_lab.runtime.quat import orientation_error_rad
-from dactyl_lab.runtime.safety import SafetyConfig, SafetyMonitor, go_to_safe_pose, motor_positions_or_none
+from dactyl_lab.runtime.safety import SafetyConfig, SafetyMonitor, go_to_safe_pose, motor_positions_or_none, ramp_to
 from dactyl_lab.runtime.stats import LatencyStats
 
 
@@ -50,6 +50,9 @@ class LoopConfig:
     """Seed of the goal sampler."""
     startup_timeout_s: float = 5.0
     """Give up (before sending anything) if no valid joint reading arrives within this time [s]."""
+    return_to_start: bool = False
+    """At each episode end ramp the hand back to the run's first start pose (rate-limited) before the next episode
+    (a real hand, where nothing resets the joints; a simulated hand resets itself)."""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -126,6 +129,8 @@ class ControlLoop:
         self._episode_pending = True
         self._last_error = float("nan")
         self._held_streak = 0
+        self._start_pose_rad: np.ndarray | None = None
+        """Motor targets at the run's first episode start (``return_to_start``)."""
         """Consecutive control steps the watchdog has held (for the fault stop)."""
         self._t_start = time.perf_counter()
 
@@ -188,6 +193,8 @@ class ControlLoop:
 
     def _start_episode(self, k: int, joints: dict[str, float]) -> None:
         self.safety.reset(self.actions.reset(joints))
+        if self._start_pose_rad is None:
+            self._start_pose_rad = self.safety.last_safe_rad.copy()
         self.policy.reset()
         self.successes.new_episode()
         self.goal_xyzw = np.asarray(self.goals.sample(k), dtype=np.float64)
@@ -198,6 +205,8 @@ class ControlLoop:
         self.summary.episodes.append(self.successes.end_episode())
         self.episode += 1
         self._episode_pending = True
+        if self.config.return_to_start and self._start_pose_rad is not None:
+            ramp_to(self.hand, self.safety, self._start_pose_rad, self.step_index, self.period_s, self.config.realtime)
         self.hand.reset_episode()
         self.pose_source.reset_episode()
 

@@ -166,6 +166,23 @@ def motor_positions_or_none(joint_pos_rad: dict[str, float] | None, motor_names)
     return values if np.all(np.isfinite(values)) else None
 
 
+def ramp_to(
+    hand_if: HandInterface, monitor: SafetyMonitor, goal_rad: np.ndarray, step: int, period_s: float, realtime: bool
+) -> np.ndarray:
+    """Command ``goal_rad`` at ``max_step_rad`` per control period (at most ``safe_move_steps`` periods), within
+    limits; returns the last targets sent [rad]."""
+    for _ in range(max(1, monitor.config.safe_move_steps)):
+        targets, _ = monitor.clamp(step, goal_rad)
+        hand_if.send_targets({m: float(v) for m, v in zip(monitor.motor_names, targets)})
+        monitor.accept(targets)
+        if np.allclose(targets, goal_rad, atol=1e-9):
+            break
+        hand_if.tick(period_s)
+        if realtime:
+            time.sleep(period_s)
+    return monitor.last_safe_rad.copy()
+
+
 def go_to_safe_pose(
     hand_if: HandInterface, monitor: SafetyMonitor, step: int, period_s: float, realtime: bool, hold: bool = False
 ) -> np.ndarray:
@@ -185,16 +202,7 @@ def go_to_safe_pose(
                 return np.full(len(monitor.motor_names), np.nan)
             monitor.reset(current)
         goal = monitor.last_safe_rad.copy() if hold else monitor.safe_pose_rad(joints)
-        for _ in range(max(1, monitor.config.safe_move_steps)):
-            targets, _ = monitor.clamp(step, goal)
-            hand_if.send_targets({m: float(v) for m, v in zip(monitor.motor_names, targets)})
-            monitor.accept(targets)
-            if np.allclose(targets, goal, atol=1e-9):
-                break
-            hand_if.tick(period_s)
-            if realtime:
-                time.sleep(period_s)
-        return monitor.last_safe_rad.copy()
+        return ramp_to(hand_if, monitor, goal, step, period_s, realtime)
     except KeyboardInterrupt:
         if monitor.last_safe_rad is None:
             return np.full(len(monitor.motor_names), np.nan)

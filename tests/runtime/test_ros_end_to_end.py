@@ -7,29 +7,36 @@ import numpy as np
 
 from dactyl_lab import hand
 from dactyl_lab.runtime.log import RunLog
+import runtime_policies as rp
 from ros_harness import graph, read_jsonl, wire_values  # noqa: F401 - graph is a fixture
 
 STEPS = 300
 
 
-def test_runtime_closes_the_loop_over_real_ros(graph, ff_policy):  # noqa: F811
+def test_runtime_closes_the_loop_over_real_ros(graph):  # noqa: F811
+    policy = graph.workdir / "ff_seed1.onnx"
+    rp.write_ff_policy(policy, rp.ff_contract(), seed=1)  # drops the cube now and then (on --hand mujoco too)
     wire_path = graph.recorder()
     received_path = graph.node("--seed", "0")
-    runtime = graph.runtime(ff_policy[0], "--steps", str(STEPS), "--episodes", "100", "--seed", "0")
+    runtime = graph.runtime(policy, "--steps", str(STEPS), "--episodes", "100", "--seed", "0")
     rc = runtime.popen.wait(timeout=240)
     output = runtime.output()
     assert rc == 0, output[-3000:]
     log = RunLog(graph.workdir / "run.jsonl")
     summary = log.summary
     assert summary["steps"] == STEPS and summary["stop_reason"] == "max_steps", summary
-    assert summary["policy_steps"] >= 0.8 * STEPS  # holds only at episode ends and while the cube is put back
+    assert summary["policy_steps"] >= 0.5 * STEPS, summary  # holds only at episode ends
     assert log.header["backend"] == "ros"
 
     # the same kind of rollout as --hand mujoco: goals, orientation errors, episodes, per-stage latencies
     steps = log.steps
     ran = [r for r in steps if r["action"] is not None]
     assert all(np.isfinite(r["orientation_error_rad"]) for r in ran)
-    assert len({tuple(r["goal_quat_xyzw"]) for r in steps}) >= 1
+    assert "drop" in {r.get("episode_outcome") for r in steps} and len(summary["episodes"]) >= 2, summary["episodes"]
+    starts = [r for i, r in enumerate(steps) if i and r["episode"] != steps[i - 1]["episode"]]
+    assert len({tuple(r["goal_quat_xyzw"]) for r in starts}) == len(starts)  # a new goal each episode
+    home = np.array(log.header["loop"]["object_home_m"])
+    assert all(np.linalg.norm(np.array(r["pose"]["pos_m"]) - home) < 0.12 for r in starts)  # the cube was put back
     assert all(set(r["joint_pos_rad"]) == set(hand.JOINT_NAMES) for r in ran)  # mapped by name from the driver's order
     for stage in ("read", "observe", "infer", "act", "total"):
         assert summary["latency"][stage]["p99_ms"] < 80.0, (stage, summary["latency"][stage])
