@@ -90,6 +90,18 @@ def test_stale_pose_holds_the_last_safe_targets_and_logs_it(ff_policy, tmp_path)
     assert [s["step"] for s in logged.steps if any(e["kind"] == "stale_pose" for e in s["events"])] == stale
 
 
+def test_a_hold_longer_than_fault_stop_ends_the_run_holding_then_stops_the_hand(ff_policy):
+    standin = MujocoStandInHand(seed=0, faults=Faults(pose_dropouts=[(40, 100)]))
+    safety = SafetyConfig(pose_stale_s=0.25, fault_stop_s=1.0)
+    loop, summary, standin = _run(ff_policy[0], standin, steps=200, safety=safety)
+    assert summary.stop_reason.startswith("fault_stop") and "stale_pose" in summary.stop_reason
+    assert summary.steps == 43 + 13  # stale from step 43 (as above); 13 held steps = 1.04 s >= fault_stop_s
+    assert summary.event_counts["fault_stop"] == 1 and standin.stopped
+    sent = _sent(standin)
+    last_safe = np.array([loop.records[42]["targets_rad"][m] for m in hand.MOTOR_NAMES])
+    assert np.all(sent[43:] == last_safe)  # holds, then the fault stop sends the same targets once: nothing new
+
+
 def test_nan_joint_reading_holds_and_names_the_joint(ff_policy):
     standin = MujocoStandInHand(seed=0, faults=Faults(nan_joints=[("rh_MFJ2", 30, 3)]))
     loop, summary, standin = _run(ff_policy[0], standin, steps=60)
