@@ -24,7 +24,7 @@ if ! have_ros; then
   echo "[setup_ros] installing Debian's ROS 1 packages: ${packages[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
-  apt-get install -y -q --no-install-recommends "${packages[@]}"
+  apt-get install -y -q "${packages[@]}"
   have_ros || { echo "[setup_ros] error: rospy still not importable by $py after apt-get" >&2; exit 3; }
 fi
 

@@ -309,7 +309,9 @@ class ControlLoop:
                     fault_stop = True
                     break
                 deadline += period
-                if self.config.realtime:
+                if record["phase"] == "episode_end" and self.config.return_to_start:
+                    deadline, last_start = time.perf_counter(), None  # the hand went back, the cube was put back
+                elif self.config.realtime:
                     remaining = deadline - time.perf_counter()
                     if remaining > 0:
                         time.sleep(remaining)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
 from dactyl_lab import hand
@@ -41,6 +43,7 @@ def test_runtime_closes_the_loop_over_real_ros(graph):  # noqa: F811
     for stage in ("read", "observe", "infer", "act", "total"):
         assert summary["latency"][stage]["p99_ms"] < 80.0, (stage, summary["latency"][stage])
     assert abs(summary["latency"]["period"]["p50_ms"] - 80.0) < 5.0, summary["latency"]["period"]
+    assert summary["deadline_misses"] <= 0.05 * STEPS, summary["deadline_misses"]  # episode resets re-anchor
     ages = [r["joint_age_s"] for r in ran]
     assert max(ages) <= 0.1 and np.median(ages) < 0.02  # /joint_states at 125 Hz, by its stamps
     pose_ages = [r["now_s"] - r["pose"]["stamp_s"] for r in ran]
@@ -62,5 +65,9 @@ def test_runtime_closes_the_loop_over_real_ros(graph):  # noqa: F811
     assert all([v for _, v in forces[m]] == [1.0, 0.3] for m in hand.MOTOR_NAMES)
     received = read_jsonl(received_path)
     assert {m["motor"] for m in received if m["kind"] == "command"} == set(hand.MOTOR_NAMES)
-    print(f"\nROS end to end: {summary['steps']} steps, episodes {summary['episodes']}, events "
-          f"{summary['event_counts']}, latency {summary['latency']}")  # fmt: skip
+    outcomes = [r["episode_outcome"] for r in steps if r.get("episode_outcome")]
+    print(f"\nROS end to end: {summary['steps']} steps (policy {summary['policy_steps']}), episodes "
+          f"{summary['episodes']}, outcomes {sorted(set(outcomes))} x{len(outcomes)}, events {summary['event_counts']}, "
+          f"deadline misses {summary['deadline_misses']}, /joint_states age p50/p99 "
+          f"{np.percentile(ages, [50, 99]) * 1e3} ms, pose age p50/p99 {np.percentile(pose_ages, [50, 99]) * 1e3} ms, "
+          f"latency {json.dumps(summary['latency'])}")  # fmt: skip
