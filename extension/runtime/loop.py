@@ -7,6 +7,7 @@ physics and the log) took longer than the period.
 
 Holding: when the watchdog fires (stale/missing pose, non-finite reading) the loop re-sends the last safe
 targets, does not run the policy (its LSTM state and ``last_action`` stay as they were) and logs the event.
+A hold lasting ``SafetyConfig.fault_stop_s`` ends the run: the last safe targets stay, then ``hand.safe_stop()``.
 """
 
 from __future__ import annotations
@@ -129,9 +130,9 @@ class ControlLoop:
         self._episode_pending = True
         self._last_error = float("nan")
         self._held_streak = 0
+        """Consecutive control steps the watchdog has held (for the fault stop)."""
         self._start_pose_rad: np.ndarray | None = None
         """Motor targets at the run's first episode start (``return_to_start``)."""
-        """Consecutive control steps the watchdog has held (for the fault stop)."""
         self._t_start = time.perf_counter()
 
     # -- one control step -------------------------------------------------------------------------------

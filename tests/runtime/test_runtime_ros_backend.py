@@ -1,6 +1,6 @@
-"""The ROS backend's code paths against a minimal in-memory stand-in for rospy and the message types
-(ROS 1 is not installed here): topics, by-name joint_states, latched max_force_factor, pose frames,
-stale joint_states, and a few closed-loop steps through the real ONNX policy."""
+"""The ROS backend's code paths against a minimal in-memory stand-in for rospy and the message types (the unit
+level; tests/runtime/test_ros_*.py run real ROS 1): topics, by-name joint_states, latched max_force_factor, pose
+frames, stale joint_states, and a few closed-loop steps through the real ONNX policy."""
 
 from __future__ import annotations
 

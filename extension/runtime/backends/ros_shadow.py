@@ -110,8 +110,8 @@ class RosShadowHand(HandInterface):
         if missing:
             topics = ", ".join(self.command_pubs[m].resolved_name for m in missing)
             raise ContractMismatchError(
-                f"the hand's driver runs no position controller for {', '.join(missing)}: nobody subscribed to {topics} "
-                f"within {timeout_s:g} s. Start the Shadow driver with position controllers (Change Robot Control "
+                f"the hand's driver runs no position controller for {', '.join(missing)}: nobody subscribed to "
+                f"{topics} within {timeout_s:g} s. Start the Shadow driver with position controllers (Change Robot Control "
                 "Mode: position), check --controller-prefix, or raise --driver-timeout"
             )
         while time.monotonic() < deadline and self._joints is None and self.mapping_error is None:

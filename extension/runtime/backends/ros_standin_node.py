@@ -176,7 +176,8 @@ class StandInNode:
     # -- topics in -------------------------------------------------------------------------------------
     def _log(self, kind: str, motor: str, value: float) -> None:
         if self._record is not None:
-            self._record.write(json.dumps({"t_wall_s": time.time(), "kind": kind, "motor": motor, "value": value}) + "\n")
+            line = {"t_wall_s": time.time(), "kind": kind, "motor": motor, "value": value}
+            self._record.write(json.dumps(line) + "\n")
 
     def _on_command(self, msg, motor: str) -> None:
         with self._lock:
@@ -210,7 +211,8 @@ class StandInNode:
 
     def _fault_active(self, kind: str, now_s: float) -> bool:
         start = self.config.faults.get(kind)
-        return start is not None and self.first_command_wall_s is not None and now_s >= self.first_command_wall_s + start
+        first_s = self.first_command_wall_s
+        return start is not None and first_s is not None and now_s >= first_s + start
 
     def _replace_fallen_cube(self, now_s: float) -> None:
         """The operator: a cube farther than the task's fall distance from its place goes back after a while."""
