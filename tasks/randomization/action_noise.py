@@ -2,9 +2,9 @@
 ``a' = a * (1 + m) + b + n`` with the additive b ~ N(0, (1.5 % range)^2) drawn per episode (correlated), and the
 additive n ~ N(0, (5 % range)^2) and multiplicative m ~ N(0, 1.5 %^2) drawn every step (uncorrelated).
 
-The per-env magnitudes are public tensors (N,) that ADR or a caller may set between resets:
-``additive.corr_std``, ``additive.uncorr_std`` (via ``additive.set_std``) and ``mult_std``; with the cfg's
-``*_adr_param`` names, :meth:`ActionNoise.reset` reads them from the ADR object it is given.
+The per-env magnitudes are public tensors (N,), initialised from the cfg, that ADR or a caller may set:
+``additive.corr_std``, ``additive.uncorr_std`` (or ``additive.set_std``) and ``mult_std``; with the cfg's
+``*_adr_param`` names, :meth:`ActionNoise.reset` first writes them from the ADR object it is given.
 
 Pass ``low``/``high`` in the units of the action being noised (rad for joint targets, or -1/1 for a
 normalized action). Call the module once per control step (in the action term's ``process_actions``)
@@ -18,8 +18,8 @@ import torch
 from isaaclab.utils import configclass
 
 from .distributions import resolve_env_ids
-from .mapping import adr_or_fixed
 from .noise import CorrelatedGaussianNoise
+from .unmodeled import drive_by_adr
 
 
 @configclass
@@ -55,14 +55,11 @@ class ActionNoise:
 
     def reset(self, env_ids=None, adr=None) -> None:
         """New episode for ``env_ids``: magnitudes (ADR if given and configured), new correlated bias."""
-        ids, c, n = resolve_env_ids(env_ids, self.num_envs, self.device), self.cfg, self.num_envs
-        self.additive.set_std(
-            ids,
-            adr_or_fixed(c.correlated_frac, c.correlated_adr_param, adr, ids, n, self.device),
-            adr_or_fixed(c.uncorrelated_frac, c.uncorrelated_adr_param, adr, ids, n, self.device),
-        )
+        ids, c = resolve_env_ids(env_ids, self.num_envs, self.device), self.cfg
+        drive_by_adr(self.additive.corr_std, ids, c.correlated_adr_param, adr, c.correlated_frac)
+        drive_by_adr(self.additive.uncorr_std, ids, c.uncorrelated_adr_param, adr, c.uncorrelated_frac)
+        drive_by_adr(self.mult_std, ids, c.multiplicative_adr_param, adr, c.multiplicative_frac)
         self.additive.reset(ids)
-        self.mult_std[ids] = adr_or_fixed(c.multiplicative_frac, c.multiplicative_adr_param, adr, ids, n, self.device)
 
     def __call__(self, actions: torch.Tensor, env_ids=None) -> torch.Tensor:
         """Noisy actions (n, M) for ``env_ids`` (all N envs if None)."""

@@ -3,10 +3,11 @@ control-step timing jitter. Each is a small per-env state machine: ``reset(env_i
 one call per control step. The task's action term builds delay, backlash and timing from its cfg
 (:class:`~dactyl_lab.tasks.reorient.mdp.actions.RelativeMotorTargetActionCfg`).
 
-ADR interface: every magnitude is a public per-env tensor (N,) that may be set between resets (it takes effect at
-the next reset of that env): ``ActionDelay.probability``, ``Backlash.nominal`` / ``Backlash.std``,
-``TimingJitter.rate_low_per_s`` / ``rate_high_per_s``, ``RandomObjectForce.prob`` (per episode already); with the
-cfg's ``*_adr_param`` names set, ``reset(env_ids, adr=adr)`` reads them from the ADR object instead.
+ADR interface: every magnitude is a public per-env tensor (N,), initialised from the cfg, that may be set at any
+time and is used from the next reset of that env on: ``ActionDelay.probability``, ``Backlash.nominal`` /
+``Backlash.std``, ``TimingJitter.rate_low_per_s`` / ``rate_high_per_s`` (``RandomObjectForce.prob`` is the
+episode's value itself). With a cfg's ``*_adr_param`` name set, ``reset(env_ids, adr=adr)`` writes that
+magnitude from ``adr.get(name, env_ids)`` first, or from the cfg's value without ADR (:func:`drive_by_adr`).
 
 Timing jitter and the physics backend: the paper lengthens each 8 ms MuJoCo step by Exp(lambda), so a control
 step lasts 80 ms + X of simulated time, X the sum of 10 Exp(lambda) (mean 10/lambda = 1 ... 8 ms). On Isaac Lab 3 /
@@ -30,7 +31,18 @@ import torch
 from isaaclab.utils import configclass
 
 from .distributions import resolve_env_ids, sample_log_uniform, sample_uniform
-from .mapping import adr_or_fixed
+
+
+def drive_by_adr(magnitude: torch.Tensor, env_ids: torch.Tensor, adr_param: str | None, adr, fixed: float) -> None:
+    """A per-env magnitude at reset: ``adr.get(adr_param, env_ids)`` when ADR drives it, the cfg's ``fixed`` value
+    when an ADR parameter is named but no ADR is running; with no ADR parameter the values stay what they are (the
+    cfg's value, or what a caller set)."""
+    if adr_param is None:
+        return
+    if adr is not None and adr.enabled:
+        magnitude[env_ids] = adr.get(adr_param, env_ids).to(magnitude)
+    else:
+        magnitude[env_ids] = float(fixed)
 
 
 # --------------------------------------------------------------------------------------------- delay
@@ -56,9 +68,7 @@ class ActionDelay:
 
     def reset(self, env_ids=None, initial_action: torch.Tensor | None = None, adr=None) -> None:
         ids = resolve_env_ids(env_ids, self.num_envs, self.device)
-        c = self.cfg
-        self.probability[ids] = adr_or_fixed(c.probability, c.probability_adr_param, adr, ids, self.num_envs,
-                                             self.device)  # fmt: skip
+        drive_by_adr(self.probability, ids, self.cfg.probability_adr_param, adr, self.cfg.probability)
         u = torch.rand((ids.numel(), self.delayed.shape[1]), device=self.device, generator=self.generator)
         self.delayed[ids] = u < self.probability[ids, None]
         if initial_action is None:
@@ -127,9 +137,9 @@ class Backlash:
 
     def reset(self, env_ids=None, adr=None) -> None:
         """New episode: magnitudes (ADR if configured), new deltas, slack state uniform in [-1, 1] (unknown)."""
-        ids, c, n = resolve_env_ids(env_ids, self.num_envs, self.device), self.cfg, self.num_envs
-        self.nominal[ids] = adr_or_fixed(c.nominal, c.nominal_adr_param, adr, ids, n, self.device)
-        self.std[ids] = adr_or_fixed(c.std, c.std_adr_param, adr, ids, n, self.device)
+        ids, c = resolve_env_ids(env_ids, self.num_envs, self.device), self.cfg
+        drive_by_adr(self.nominal, ids, c.nominal_adr_param, adr, c.nominal)
+        drive_by_adr(self.std, ids, c.std_adr_param, adr, c.std)
         z = torch.randn((ids.numel(), *self.delta.shape[1:]), device=self.device, generator=self.generator)
         delta = self.nominal[ids, None, None] + self.std[ids, None, None] * z
         self.delta[ids] = delta.clamp(min=c.min_delta)
@@ -224,10 +234,9 @@ class TimingJitter:
         """Extra time of the current control step [s]."""
 
     def reset(self, env_ids=None, adr=None) -> None:
-        ids, c, n = resolve_env_ids(env_ids, self.num_envs, self.device), self.cfg, self.num_envs
-        lo, hi = c.rate_range_per_s
-        self.rate_low_per_s[ids] = adr_or_fixed(lo, c.rate_low_adr_param, adr, ids, n, self.device)
-        self.rate_high_per_s[ids] = adr_or_fixed(hi, c.rate_high_adr_param, adr, ids, n, self.device)
+        ids, c = resolve_env_ids(env_ids, self.num_envs, self.device), self.cfg
+        drive_by_adr(self.rate_low_per_s, ids, c.rate_low_adr_param, adr, c.rate_range_per_s[0])
+        drive_by_adr(self.rate_high_per_s, ids, c.rate_high_adr_param, adr, c.rate_range_per_s[1])
         u = torch.rand(ids.numel(), device=self.device, generator=self.generator)
         low, high = self.rate_low_per_s[ids], self.rate_high_per_s[ids]
         self.rate_per_s[ids] = low + (high - low) * u
