@@ -170,8 +170,8 @@ def test_timing_jitter_delivers_the_new_targets_late_by_the_sampled_extra_time(e
         return original(value=value, joint_ids=joint_ids, **kwargs)
 
     monkeypatch.setattr(robot.actuators.target_command, "set_position_index", record)
-    env.step(zeros(env))  # settle: targets of the previous step are now known
-    previous = term.processed_actions[:, :16].clone()
+    env.step(zeros(env))  # settle: what the motors hold at the end of a step is now known
+    previous = sent[-1].clone()  # (env 3, latency = the whole step, still holds the step before's targets)
     sent.clear()
     start_len = u.episode_length_buf.clone()
     pos = term.motor_positions()
