@@ -104,10 +104,10 @@ def test_the_action_models_are_declared_on_the_action_term_cfg(env):
 
     term = motors_term(env)
     cfg = env.unwrapped.cfg.actions.motors
-    assert cfg.action_noise is not None and cfg.delay is not None and cfg.backlash is not None and cfg.timing is not None
+    assert None not in (cfg.action_noise, cfg.delay, cfg.backlash, cfg.timing)
     assert isinstance(term.action_noise, ActionNoise) and isinstance(term.delay, ActionDelay)
     assert isinstance(term.backlash, Backlash) and isinstance(term.timing, TimingJitter)
-    assert not hasattr(term, "_action_noise") and not hasattr(term, "_target_hook") and not hasattr(term, "_latency_hook")
+    assert not any(hasattr(term, name) for name in ("_action_noise", "_target_hook", "_latency_hook"))
 
 
 def test_delayed_actuators_move_one_step_late(env):

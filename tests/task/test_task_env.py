@@ -152,9 +152,11 @@ def test_targets_clip_to_the_joint_limits_in_force_and_ids_are_resolved_once(env
     default = robot.data.joint_pos_limits.torch[:, cols].clone()
     env0 = torch.tensor([0], device=u.device)
     narrow = torch.tensor([[[0.0, 0.05], [0.0, 0.1], [0.0, 0.1]]], device=u.device)  # FFJ3, FFJ2, FFJ1 of env 0
-    robot.write_joint_position_limit_to_sim_index(limits=narrow, joint_ids=cols, env_ids=env0, warn_limit_violation=False)
+    robot.write_joint_position_limit_to_sim_index(limits=narrow, joint_ids=cols, env_ids=env0,
+                                                  warn_limit_violation=False)  # fmt: skip
     seen = []
-    set_joint, set_tendon = robot.actuators.target_command.set_position_index, robot.set_fixed_tendon_position_target_index
+    commands = robot.actuators.target_command
+    set_joint, set_tendon = commands.set_position_index, robot.set_fixed_tendon_position_target_index
 
     def spy_joint(*, value, joint_ids=None, **kw):
         if joint_ids is not None:  # the action term's writes, not a reset event's (all joints)
@@ -166,7 +168,7 @@ def test_targets_clip_to_the_joint_limits_in_force_and_ids_are_resolved_once(env
             seen.append(fixed_tendon_ids)
         return set_tendon(target=target, fixed_tendon_ids=fixed_tendon_ids, **kw)
 
-    robot.actuators.target_command.set_position_index, robot.set_fixed_tendon_position_target_index = spy_joint, spy_tendon
+    commands.set_position_index, robot.set_fixed_tendon_position_target_index = spy_joint, spy_tendon
     try:
         action = zeros(env)
         action[:, [hand.MOTOR_NAMES.index("rh_FFJ3"), hand.MOTOR_NAMES.index("rh_FFJ0")]] = 1.0
@@ -180,7 +182,7 @@ def test_targets_clip_to_the_joint_limits_in_force_and_ids_are_resolved_once(env
         assert float(target[0, m3]) <= 0.05 + 1e-6 and float(target[0, m0]) <= 0.2 + 1e-6
         assert ((target >= low - 1e-6) & (target <= high + 1e-6)).all()
     finally:
-        del robot.actuators.target_command.set_position_index, robot.set_fixed_tendon_position_target_index
+        del commands.set_position_index, robot.set_fixed_tendon_position_target_index
         robot.write_joint_position_limit_to_sim_index(limits=default[:1], joint_ids=cols, env_ids=env0,
                                                       warn_limit_violation=False)  # fmt: skip
     assert len(seen) == 2 * 3 * u.cfg.decimation

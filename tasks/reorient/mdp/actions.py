@@ -127,7 +127,8 @@ class RelativeMotorTargetAction(ActionTerm):
 
     def process_actions(self, actions: torch.Tensor):
         self._raw[:] = actions
-        self.smoothed_action[:] = action_law.smooth(self.smoothed_action, actions.clamp(-1.0, 1.0), self.smoothing_weight)
+        a = actions.clamp(-1.0, 1.0)
+        self.smoothed_action[:] = action_law.smooth(self.smoothed_action, a, self.smoothing_weight)
         a = self.smoothed_action
         if self.action_noise is not None:
             a = self.action_noise(a)
