@@ -37,13 +37,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dactyl_lab import __version__, hand
+from dactyl_lab import __version__, action_law, hand
 
 METADATA_KEY = "dactyl_lab.contract"
 """Key of the contract JSON in the ONNX model's ``metadata_props``."""
 
-SCHEMA_VERSION = 1
-"""Version of the contract JSON layout this module writes and reads."""
+SCHEMA_VERSION = 2
+"""Version of the contract JSON layout this module writes and reads. 2: the paper's action law
+(:mod:`dactyl_lab.action_law`: targets relative to the measured motor positions, EMA on the action, 0.3 the weight
+of the new action per 80 ms). 1: targets accumulated on the previous target, 0.3 the weight of the previous one."""
+
+OLD_ACTION_LAW_SCHEMAS = (1,)
+"""Schema versions whose policies were exported (and trained) under the old action law."""
 
 BACKENDS = ("rsl_rl", "rl_games")
 ACTION_MODES = ("relative", "absolute")
@@ -110,16 +115,17 @@ class RnnSpec:
 
 @dataclass
 class ActionLayout:
-    """How a policy action becomes 20 motor targets [rad].
+    """How a policy action becomes 20 motor targets [rad] (:mod:`dactyl_lab.action_law`, the task's action term).
 
     With ``a = clip(action, -clip, clip)`` (the action term's clamp; none if ``clip`` is null):
 
-    * relative: ``target_t = clip(target_{t-1} + scale * a, limits)`` (``offsets`` unused, must be 0);
-    * absolute: ``target_t = clip(offset + scale * a, limits)``;
-    * smoothing: ``sent_t = alpha * sent_{t-1} + (1 - alpha) * target_t`` (alpha = weight of the previous
-      command, 0 = off; the task's ``RelativeMotorTargetActionCfg.smoothing``, paper 0.3).
+    * smoothing: ``a_smooth_t = a_smooth_{t-1} + alpha * (a - a_smooth_{t-1})``, ``a_smooth = 0`` at episode start;
+      ``smoothing_alpha`` = EMA weight of the NEW action per control step of ``control_period_s`` (1 = off; the
+      paper's 0.3 per 80 ms, :func:`dactyl_lab.action_law.smoothing_weight_per_step` for other periods);
+    * relative: ``target_t = clip(motor_position_t + scale * a_smooth_t, limits)``, the motor position measured
+      when the action is issued (tendons rh_{FF,MF,RF,LF}J0: J1 + J2); ``offsets`` unused, must be 0;
+    * absolute: ``target_t = clip(offset + scale * a_smooth_t, limits)``.
 
-    Episode start: ``target = sent = the hand's motor positions clipped to limits`` (tendons: J1 + J2).
     ``env_clip``: the RL wrapper's ``clip_actions`` (rl_games 1.0, rsl_rl none): the env, and so the
     ``last_action`` observation, saw ``clip(action, -env_clip, env_clip)``.
     """
@@ -132,9 +138,12 @@ class ActionLayout:
     """Per motor [rad] (absolute mode)."""
     limits: list[list[float]]
     """Per motor [lower, upper] target range [rad]."""
-    smoothing_alpha: float = 0.0
+    smoothing_alpha: float = 1.0
+    """EMA weight of the new action per control step (1 = no smoothing)."""
     clip: float | None = 1.0
     env_clip: float | None = None
+    law: str = action_law.ACTION_LAW
+    """The action law (:data:`dactyl_lab.action_law.ACTION_LAW`), for readers of the JSON."""
 
 
 @dataclass
@@ -178,6 +187,7 @@ class PolicyContract:
     # -- validation and (de)serialisation --------------------------------------------------------------
     def validate(self) -> PolicyContract:
         """Raise :class:`ContractError` naming the first inconsistency; return self."""
+        check_action_law_version(self.schema_version)
         if self.schema_version != SCHEMA_VERSION:
             raise ContractError(
                 f"contract schema_version {self.schema_version} is not supported (this runtime reads "
@@ -225,9 +235,13 @@ class PolicyContract:
             if not lower <= upper:
                 raise ContractError(f"action.limits of {motor}: lower {lower} > upper {upper} [rad]")
         if act.mode == "relative" and any(offset != 0.0 for offset in act.offsets):
-            raise ContractError("action.offsets must be 0 in relative mode (the previous target is the offset)")
-        if not 0.0 <= act.smoothing_alpha < 1.0:
-            raise ContractError(f"action.smoothing_alpha must be in [0, 1), got {act.smoothing_alpha}")
+            raise ContractError("action.offsets must be 0 in relative mode (the measured motor position is the offset)")
+        if act.law != action_law.ACTION_LAW:
+            raise ContractError(f"action.law {act.law!r} is not this runtime's {action_law.ACTION_LAW!r}")
+        if not 0.0 < act.smoothing_alpha <= 1.0:
+            raise ContractError(
+                f"action.smoothing_alpha (EMA weight of the new action) must be in (0, 1], got {act.smoothing_alpha}"
+            )
         for key in ("clip", "env_clip"):
             value = getattr(act, key)
             if value is not None and not value > 0:
@@ -242,6 +256,7 @@ class PolicyContract:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PolicyContract:
         data = dict(data)
+        check_action_law_version(data.get("schema_version"))
         try:
             data["observation"] = [
                 ObservationTerm(**{**t, "noise": ObservationNoise(**t.get("noise", {}))}) for t in data["observation"]
@@ -260,6 +275,18 @@ class PolicyContract:
         except json.JSONDecodeError as error:
             raise ContractError(f"policy contract is not valid JSON: {error}") from error
         return cls.from_dict(data)
+
+
+def check_action_law_version(schema_version: Any) -> None:
+    """Raise :class:`ContractError` for a contract exported under the old action law (schema 1)."""
+    if schema_version in OLD_ACTION_LAW_SCHEMAS:
+        raise ContractError(
+            f"this policy was exported with contract schema_version {schema_version}, under the old action law "
+            "(targets accumulated on the previous target, smoothing 0.3 on the previous value); this runtime applies "
+            f"the paper's law (schema {SCHEMA_VERSION}: targets relative to the measured joint positions, EMA 0.3 on "
+            "the new action). Re-export the policy with this dactyl-lab (scripts/export.py --checkpoint <run>) and "
+            "retrain it first if it was trained before the change: the law is part of what the policy learned"
+        )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -291,7 +318,7 @@ def dactyl_observation_terms(num_actions: int = len(hand.MOTOR_NAMES)) -> list[O
 def make_action_layout(
     mode: str = "relative",
     scale_rad: float | dict[str, float] | None = None,
-    smoothing_alpha: float = 0.3,
+    smoothing_alpha: float = action_law.PAPER_SMOOTHING_NEW_WEIGHT,
     clip: float | None = 1.0,
     env_clip: float | None = None,
     motor_names: tuple[str, ...] = hand.MOTOR_NAMES,

@@ -7,7 +7,8 @@ Source of both configs, in this order:
 2. otherwise the task registry: ``env_cfg_entry_point`` with ``--preset`` s, and the backend/variant's agent entry
    point (``dactyl_lab.launch.agent_entry_point``).
 
-From the env cfg: control period ``sim.dt * decimation`` [s], the action term's ``scale_rad`` and ``smoothing``,
+From the env cfg: control period ``sim.dt * decimation`` [s], the action term's ``scale_rad`` and ``smoothing``
+(turned into the EMA weight of the new action per control step of that period, as the term does at run time),
 the goal command's ``success_threshold_rad`` and the ``policy`` observation group's term names (which must be the
 contract's). From the agent cfg: the wrappers' ``clip_actions`` / ``clip_observations``.
 """
@@ -19,6 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from dactyl_lab.action_law import PAPER_CONTROL_PERIOD_S, PAPER_SMOOTHING_NEW_WEIGHT, smoothing_weight_per_step
 from dactyl_lab.export import ExportError
 
 DEFAULT_TASK = "Dactyl-Reorient-Cube-Shadow"
@@ -31,6 +33,7 @@ class TaskSettings:
     """``sim.dt * decimation`` [s]."""
     action_scale_rad: float
     action_smoothing: float
+    """EMA weight of the new action per control step (:func:`dactyl_lab.action_law.smoothing_weight_per_step`)."""
     success_threshold_rad: float
     policy_terms: list[str]
     """Term names of the ``policy`` observation group, in order."""
@@ -136,7 +139,10 @@ def task_settings(env_cfg: dict[str, Any], task_id: str, source: str) -> TaskSet
         task_id=task_id,
         control_period_s=period,
         action_scale_rad=float(action["scale_rad"]),
-        action_smoothing=float(action.get("smoothing", 0.0)),
+        action_smoothing=smoothing_weight_per_step(
+            float(action.get("smoothing", PAPER_SMOOTHING_NEW_WEIGHT)), period,
+            float(action.get("smoothing_reference_period_s", PAPER_CONTROL_PERIOD_S)),
+        ),  # fmt: skip
         success_threshold_rad=float(command["success_threshold_rad"]),
         policy_terms=terms,
         source=source,

@@ -175,7 +175,7 @@ class ControlLoop:
                 record["episode_outcome"] = outcome
                 sent = self._hold()
             else:
-                sent = self._policy_step(k, tips, pose, record, timings)
+                sent = self._policy_step(k, joints, tips, pose, record, timings)
         t_end = time.perf_counter()
         timings["total"] = t_end - t0
         record.update(
@@ -225,7 +225,7 @@ class ControlLoop:
         self._last_error = error
         return outcome
 
-    def _policy_step(self, k, tips, pose, record, timings) -> np.ndarray:
+    def _policy_step(self, k, joints, tips, pose, record, timings) -> np.ndarray:
         record["orientation_error_rad"] = self._last_error
         t0 = time.perf_counter()
         inputs = StepInputs(tips, pose, self.goal_xyzw, self.last_action, self.motor_names, self.hand_base_pos_m)
@@ -243,7 +243,7 @@ class ControlLoop:
             record["action"] = action
             return self._hold()
         env_action = self.actions.env_action(action)
-        targets, _ = self.safety.clamp(k, self.actions.targets(env_action))
+        targets, _ = self.safety.clamp(k, self.actions.targets(env_action, joints))
         self.hand.send_targets(self.actions.as_dict(targets))
         self.safety.accept(targets)
         self.actions.commit(targets)

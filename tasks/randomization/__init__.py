@@ -4,8 +4,9 @@ effects and Automatic Domain Randomization, pure torch, vectorised over environm
 Typical wiring on a reset of ``env_ids`` (order matters):
 ``adr.update(env_ids, successes)`` -> ``adr.resample(env_ids)`` -> ``sample_physics(...)`` ->
 ``obs_noise.reset(env_ids, adr)`` / ``action_noise.reset(env_ids, adr)`` / ``delay.reset(env_ids)`` / ...
-Per control step: ``action_noise`` -> ``delay`` -> (task smoothing) -> ``backlash`` on targets,
-``forces.step(mass)``, ``jitter.step()``; observations: ``obs_noise.apply_*`` once per step.
+Per control step (in the task's action term): (task smoothing of the action) -> ``action_noise`` -> ``delay`` ->
+``backlash`` on the normalized action, then the target law, ``jitter.step()`` as a latency of the new targets;
+``forces.step(mass)``; observations: ``obs_noise.apply_*`` once per step.
 """
 
 from .action_noise import ActionNoise, ActionNoiseCfg
@@ -45,4 +46,5 @@ from .unmodeled import (
     RandomObjectForce,
     TimingJitter,
     TimingJitterCfg,
+    late_target_weight,
 )

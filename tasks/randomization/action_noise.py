@@ -1,6 +1,10 @@
-"""Dactyl's action noise (arXiv 1808.00177): per motor, as a fraction of that motor's range,
-``a' = a * (1 + m) + b + n`` with multiplicative m ~ N(0, 1.5 %) and additive b ~ N(0, (1.5 % range)^2)
-drawn per episode, and n ~ N(0, (5 % range)^2) drawn every step.
+"""Dactyl's action noise (arXiv 1808.00177, Table 8): per motor, as a fraction of that motor's range,
+``a' = a * (1 + m) + b + n`` with the additive b ~ N(0, (1.5 % range)^2) drawn per episode (correlated), and the
+additive n ~ N(0, (5 % range)^2) and multiplicative m ~ N(0, 1.5 %^2) drawn every step (uncorrelated).
+
+The per-env magnitudes are public tensors (N,), initialised from the cfg, that ADR or a caller may set:
+``additive.corr_std``, ``additive.uncorr_std`` (or ``additive.set_std``) and ``mult_std``; with the cfg's
+``*_adr_param`` names, :meth:`ActionNoise.reset` first writes them from the ADR object it is given.
 
 Pass ``low``/``high`` in the units of the action being noised (rad for joint targets, or -1/1 for a
 normalized action). Call the module once per control step (in the action term's ``process_actions``)
@@ -14,8 +18,8 @@ import torch
 from isaaclab.utils import configclass
 
 from .distributions import resolve_env_ids
-from .mapping import adr_or_fixed
 from .noise import CorrelatedGaussianNoise
+from .unmodeled import drive_by_adr
 
 
 @configclass
@@ -26,7 +30,7 @@ class ActionNoiseCfg:
     correlated_frac: float = 0.015
     """Additive per-episode std as a fraction of each motor's range."""
     multiplicative_frac: float = 0.015
-    """Std of the per-episode multiplicative factor (1 + m)."""
+    """Std of the per-step multiplicative factor (1 + m) (Table 8: uncorrelated)."""
     uncorrelated_adr_param: str | None = None
     correlated_adr_param: str | None = None
     multiplicative_adr_param: str | None = None
@@ -47,25 +51,21 @@ class ActionNoise:
             num_envs, (m,), cfg.correlated_frac, cfg.uncorrelated_frac, self.high - self.low, device, generator
         )
         self.mult_std = torch.full((num_envs,), float(cfg.multiplicative_frac), device=self.device)
-        self.mult = torch.ones((num_envs, m), device=self.device)
+        """Per-env std of the per-step multiplicative factor (N,)."""
 
     def reset(self, env_ids=None, adr=None) -> None:
-        """New episode for ``env_ids``: magnitudes (ADR if given and configured), new correlated noise."""
-        ids, c, n = resolve_env_ids(env_ids, self.num_envs, self.device), self.cfg, self.num_envs
-        self.additive.set_std(
-            ids,
-            adr_or_fixed(c.correlated_frac, c.correlated_adr_param, adr, ids, n, self.device),
-            adr_or_fixed(c.uncorrelated_frac, c.uncorrelated_adr_param, adr, ids, n, self.device),
-        )
+        """New episode for ``env_ids``: magnitudes (ADR if given and configured), new correlated bias."""
+        ids, c = resolve_env_ids(env_ids, self.num_envs, self.device), self.cfg
+        drive_by_adr(self.additive.corr_std, ids, c.correlated_adr_param, adr, c.correlated_frac)
+        drive_by_adr(self.additive.uncorr_std, ids, c.uncorrelated_adr_param, adr, c.uncorrelated_frac)
+        drive_by_adr(self.mult_std, ids, c.multiplicative_adr_param, adr, c.multiplicative_frac)
         self.additive.reset(ids)
-        self.mult_std[ids] = adr_or_fixed(c.multiplicative_frac, c.multiplicative_adr_param, adr, ids, n, self.device)
-        z = torch.randn((ids.numel(), self.low.numel()), device=self.device, generator=self.generator)
-        self.mult[ids] = 1.0 + z * self.mult_std[ids, None]
 
     def __call__(self, actions: torch.Tensor, env_ids=None) -> torch.Tensor:
         """Noisy actions (n, M) for ``env_ids`` (all N envs if None)."""
         if not self.cfg.enabled:
             return actions
-        mult = self.mult if env_ids is None else self.mult[resolve_env_ids(env_ids, self.num_envs, self.device)]
-        out = self.additive(actions * mult, env_ids)
+        std = self.mult_std if env_ids is None else self.mult_std[resolve_env_ids(env_ids, self.num_envs, self.device)]
+        z = torch.randn(actions.shape, device=actions.device, dtype=actions.dtype, generator=self.generator)
+        out = self.additive(actions * (1.0 + z * std[:, None]), env_ids)
         return torch.clamp(out, self.low, self.high) if self.cfg.clip else out

@@ -1,18 +1,25 @@
-"""Dactyl's unmodeled effects (arXiv 1808.00177): action delay, backlash, random object forces and
-control-step timing jitter. Each is a small per-env state machine: ``reset(env_ids)`` at episode start,
-one call per control step.
+"""Dactyl's unmodeled effects (arXiv 1808.00177, App. C.2): action delay, backlash, random object forces and
+control-step timing jitter. Each is a small per-env state machine: ``reset(env_ids, adr=None)`` at episode start,
+one call per control step. The task's action term builds delay, backlash and timing from its cfg
+(:class:`~dactyl_lab.tasks.reorient.mdp.actions.RelativeMotorTargetActionCfg`).
 
-Timing jitter and the physics backend: the paper lengthens each 8 ms MuJoCo step by Exp(lambda). On
-Isaac Lab 3 / Newton 1.6.1 one dt is shared by every env: ``SolverMuJoCo.step(..., dt)`` writes the same
-dt into all worlds (``opt.timestep.fill_(dt)``; ``timestep`` is excluded from per-world expansion) and
-there is no per-world step mask, so neither a per-env physics-dt scale nor a per-env extra substep can
-be executed (gravity, by contrast, is per world on Newton). :class:`TimingJitter` therefore samples the
-paper's per-env extra time and exposes it three ways: ``dt_scale`` (for a backend with per-env dt),
-``extra_substep_fraction`` (for a backend that can step worlds selectively), and
-:meth:`TimingJitter.latency_substeps`, what *can* be done on Newton: an action term's ``apply_actions``
-(run once per physics substep) keeps the previous target for the first k substeps of the control step,
-so each env sees its command take effect late by about the sampled extra time (an approximation: the
-world still advances exactly ``decimation`` substeps per control step).
+ADR interface: every magnitude is a public per-env tensor (N,), initialised from the cfg, that may be set at any
+time and is used from the next reset of that env on: ``ActionDelay.probability``, ``Backlash.nominal`` /
+``Backlash.std``, ``TimingJitter.rate_low_per_s`` / ``rate_high_per_s`` (``RandomObjectForce.prob`` is the
+episode's value itself). With a cfg's ``*_adr_param`` name set, ``reset(env_ids, adr=adr)`` writes that
+magnitude from ``adr.get(name, env_ids)`` first, or from the cfg's value without ADR (:func:`drive_by_adr`).
+
+Timing jitter and the physics backend: the paper lengthens each 8 ms MuJoCo step by Exp(lambda), so a control
+step lasts 80 ms + X of simulated time, X the sum of 10 Exp(lambda) (mean 10/lambda = 1 ... 8 ms). On Isaac Lab 3 /
+Newton 1.6.1 one dt is shared by every env: ``SolverMuJoCo.step(..., dt)`` writes the same dt into all worlds
+(``opt.timestep.fill_(dt)``; ``timestep`` is excluded from per-world expansion) and there is no per-world step
+mask, so neither a per-env physics-dt scale nor a per-env extra substep can be executed. :class:`TimingJitter`
+samples the paper's X per env and control step; the action term applies it as a *latency* of X: during the first
+X of the control step the motors keep the previous step's targets (whole physics substeps, then one substep
+with the target blended by the fraction of it that is late, which gives the same time-integral of the target as
+a late arrival by exactly X). Difference from the paper: the simulated time per control step stays 80 ms instead
+of 80 ms + X (1 ... 8 ms per step on average, 1.25 ... 10 %), and the new command acts for 80 ms - X instead of
+80 ms + X; the magnitude and distribution of X per control step are the paper's.
 """
 
 from __future__ import annotations
@@ -23,7 +30,19 @@ import torch
 
 from isaaclab.utils import configclass
 
-from .distributions import DistributionCfg, resolve_env_ids, sample, sample_log_uniform, sample_uniform
+from .distributions import resolve_env_ids, sample_log_uniform, sample_uniform
+
+
+def drive_by_adr(magnitude: torch.Tensor, env_ids: torch.Tensor, adr_param: str | None, adr, fixed: float) -> None:
+    """A per-env magnitude at reset: ``adr.get(adr_param, env_ids)`` when ADR drives it, the cfg's ``fixed`` value
+    when an ADR parameter is named but no ADR is running; with no ADR parameter the values stay what they are (the
+    cfg's value, or what a caller set)."""
+    if adr_param is None:
+        return
+    if adr is not None and adr.enabled:
+        magnitude[env_ids] = adr.get(adr_param, env_ids).to(magnitude)
+    else:
+        magnitude[env_ids] = float(fixed)
 
 
 # --------------------------------------------------------------------------------------------- delay
@@ -32,6 +51,7 @@ class ActionDelayCfg:
     enabled: bool = True
     probability: float = 0.5
     """Per-episode probability that each actuator is delayed by one control step."""
+    probability_adr_param: str | None = None
 
 
 class ActionDelay:
@@ -41,13 +61,16 @@ class ActionDelay:
     def __init__(self, cfg: ActionDelayCfg, num_envs: int, num_actions: int, device="cpu", generator=None):
         self.cfg, self.num_envs, self.device, self.generator = cfg, num_envs, torch.device(device), generator
         self.delayed = torch.zeros((num_envs, num_actions), dtype=torch.bool, device=self.device)
+        self.probability = torch.full((num_envs,), float(cfg.probability), device=self.device)
+        """Per-env probability that an actuator is delayed (N,), drawn against at each reset."""
         self.prev = torch.zeros((num_envs, num_actions), device=self.device)
         self.has_prev = torch.zeros(num_envs, dtype=torch.bool, device=self.device)
 
-    def reset(self, env_ids=None, initial_action: torch.Tensor | None = None) -> None:
+    def reset(self, env_ids=None, initial_action: torch.Tensor | None = None, adr=None) -> None:
         ids = resolve_env_ids(env_ids, self.num_envs, self.device)
+        drive_by_adr(self.probability, ids, self.cfg.probability_adr_param, adr, self.cfg.probability)
         u = torch.rand((ids.numel(), self.delayed.shape[1]), device=self.device, generator=self.generator)
-        self.delayed[ids] = u < self.cfg.probability
+        self.delayed[ids] = u < self.probability[ids, None]
         if initial_action is None:
             self.has_prev[ids] = False
         else:
@@ -68,49 +91,72 @@ class ActionDelay:
 # --------------------------------------------------------------------------------------------- backlash
 @configclass
 class BacklashCfg:
-    """Backlash on joint targets. The paper names backlash without values: the width range is ours."""
+    """Dactyl's slack model of backlash (arXiv 1808.00177, App. C.2) on each motor's normalized action.
+
+    Per motor a slack state ``s`` in [-1, 1] and two amounts ``delta_-1``, ``delta_+1`` (one per direction), drawn
+    per episode from ``N(nominal, std^2)`` (paper: a Gaussian of standard deviation 0.1 around the calibrated
+    values). Each control step ``s <- clip(s + a * delta_sign(a) * dt, -1, 1)`` and the action is scaled by
+    ``alpha``: the fraction of the step's slack travel left once ``s`` has reached the side ``a`` pushes toward
+    (``alpha = 0`` while the slack is being taken up for the whole step, ``alpha = 1`` once ``s`` is at that side).
+
+    Units (ours; the paper gives the std 0.1 but its calibrated nominal values are not published): ``delta`` is the
+    slack-state change per unit action per 80 ms (``dt`` = control period / 80 ms), so crossing the whole slack
+    (|Delta s| = 2) at full action costs ``2 / delta`` control steps of motion, i.e. a slack of
+    ``2 * scale_rad / delta`` rad of commanded motion: nominal 4 -> 0.05 rad (2.9 deg) at 0.1 rad per step.
+    """
 
     enabled: bool = True
-    width_rad: DistributionCfg = DistributionCfg(distribution="uniform", params=(0.0, 0.02))
-    """Per-env per-motor backlash width b [rad], sampled per episode."""
-    mode: Literal["play", "threshold"] = "play"
-    """``play``: gear play; the effective target stays put until the command leaves the band of width b
-    centred on it, then follows the command lagging by b/2 (a direction reversal must travel b before the
-    target moves). ``threshold``: the target jumps to the command only when the command differs from it
-    by more than b."""
+    nominal: float = 4.0
+    """Nominal delta_-1 = delta_+1 [slack units per unit action per 80 ms] (ours, see the class docstring)."""
+    std: float = 0.1
+    """Std of the per-episode Gaussian around the nominal (paper: 0.1)."""
+    min_delta: float = 0.05
+    """Lower bound of a sampled delta (a Gaussian can go to or below 0; 0.05: slack of 40 full steps)."""
+    reference_period_s: float = 0.08
+    """The period ``delta`` refers to (the paper's control step)."""
+    nominal_adr_param: str | None = None
+    std_adr_param: str | None = None
 
 
 class Backlash:
-    """Applies per-env per-motor backlash to joint targets (N, M) [rad]."""
+    """Per-env per-motor slack model on normalized actions (N, M); see :class:`BacklashCfg`."""
 
-    def __init__(self, cfg: BacklashCfg, num_envs: int, num_motors: int, device="cpu", generator=None):
+    def __init__(self, cfg: BacklashCfg, num_envs: int, num_motors: int, control_dt_s: float = 0.08, device="cpu",
+                 generator=None):  # fmt: skip
         self.cfg, self.num_envs, self.device, self.generator = cfg, num_envs, torch.device(device), generator
-        self.width = torch.zeros((num_envs, num_motors), device=self.device)
-        self.target = torch.zeros((num_envs, num_motors), device=self.device)
-        self.has_target = torch.zeros(num_envs, dtype=torch.bool, device=self.device)
+        self.dt = float(control_dt_s) / cfg.reference_period_s
+        self.slack = torch.zeros((num_envs, num_motors), device=self.device)
+        """Slack state s in [-1, 1] per motor."""
+        self.delta = torch.full((num_envs, num_motors, 2), float(cfg.nominal), device=self.device)
+        """(delta_-1, delta_+1) per motor, this episode's values."""
+        self.nominal = torch.full((num_envs,), float(cfg.nominal), device=self.device)
+        self.std = torch.full((num_envs,), float(cfg.std), device=self.device)
+        """Per-env magnitudes (N,) of the next draws (ADR may set them)."""
+        self.alpha = torch.ones((num_envs, num_motors), device=self.device)
+        """The last step's action scale per motor."""
 
-    def reset(self, env_ids=None, initial_target: torch.Tensor | None = None) -> None:
-        ids = resolve_env_ids(env_ids, self.num_envs, self.device)
-        self.width[ids] = sample(self.cfg.width_rad, (ids.numel(), self.width.shape[1]), self.device, self.generator)
-        if initial_target is None:
-            self.has_target[ids] = False
-        else:
-            self.target[ids] = initial_target.to(self.target)
-            self.has_target[ids] = True
+    def reset(self, env_ids=None, adr=None) -> None:
+        """New episode: magnitudes (ADR if configured), new deltas, slack state uniform in [-1, 1] (unknown)."""
+        ids, c = resolve_env_ids(env_ids, self.num_envs, self.device), self.cfg
+        drive_by_adr(self.nominal, ids, c.nominal_adr_param, adr, c.nominal)
+        drive_by_adr(self.std, ids, c.std_adr_param, adr, c.std)
+        z = torch.randn((ids.numel(), *self.delta.shape[1:]), device=self.device, generator=self.generator)
+        delta = self.nominal[ids, None, None] + self.std[ids, None, None] * z
+        self.delta[ids] = delta.clamp(min=c.min_delta)
+        self.slack[ids] = sample_uniform(-1.0, 1.0, (ids.numel(), self.slack.shape[1]), self.device, self.generator)
+        self.alpha[ids] = 1.0
 
-    def __call__(self, command: torch.Tensor) -> torch.Tensor:
-        """Effective targets (N, M) [rad] from commanded targets [rad]."""
+    def __call__(self, actions: torch.Tensor) -> torch.Tensor:
+        """``alpha * actions`` (N, M); advances the slack state by one control step."""
         if not self.cfg.enabled:
-            return command
-        prev = torch.where(self.has_target[:, None], self.target, command)
-        if self.cfg.mode == "play":
-            half = 0.5 * self.width
-            out = torch.minimum(torch.maximum(prev, command - half), command + half)
-        else:
-            out = torch.where((command - prev).abs() > self.width, command, prev)
-        self.target = out.detach().clone()
-        self.has_target[:] = True
-        return out
+            return actions
+        push = actions >= 0.0
+        delta = torch.where(push, self.delta[..., 1], self.delta[..., 0])
+        travel = actions.abs() * delta * self.dt  # how far the slack state could move this step
+        needed = torch.where(push, 1.0 - self.slack, 1.0 + self.slack)  # distance to the side the action pushes
+        self.alpha = ((travel - needed) / travel.clamp(min=1e-9)).clamp(0.0, 1.0)
+        self.slack = (self.slack + actions * delta * self.dt).clamp(-1.0, 1.0)
+        return self.alpha * actions
 
 
 # --------------------------------------------------------------------------------------------- forces
@@ -118,7 +164,7 @@ class Backlash:
 class RandomForceCfg:
     enabled: bool = True
     probability_range: tuple[float, float] = (0.001, 0.1)
-    """Per-episode per-step probability p ~ logU[0.1 %, 10 %]."""
+    """Per-episode probability p ~ logU[0.1 %, 10 %] per ``decay_interval_s`` (the paper's step)."""
     accel_std_mps2: float = 1.0
     """Std of each force component per unit object mass [m/s^2] (force std = this x mass)."""
     decay: float = 0.99
@@ -135,6 +181,8 @@ class RandomObjectForce:
     def __init__(self, cfg: RandomForceCfg, num_envs: int, control_dt_s: float, device="cpu", generator=None):
         self.cfg, self.num_envs, self.device, self.generator = cfg, num_envs, torch.device(device), generator
         self.decay_per_step = cfg.decay ** (control_dt_s / cfg.decay_interval_s)
+        self.steps_per_interval = control_dt_s / cfg.decay_interval_s
+        """Control steps per paper step: the per-step probability is ``1 - (1 - p) ** steps_per_interval``."""
         self.prob = torch.zeros(num_envs, device=self.device)
         self.force = torch.zeros((num_envs, 3), device=self.device)
         """Current force [N]."""
@@ -150,7 +198,8 @@ class RandomObjectForce:
         if not self.cfg.enabled:
             return torch.zeros_like(self.force)
         mass = torch.as_tensor(mass_kg, dtype=torch.float32, device=self.device).reshape(-1, 1)
-        fire = torch.rand(self.num_envs, device=self.device, generator=self.generator) < self.prob
+        prob = 1.0 - (1.0 - self.prob) ** self.steps_per_interval
+        fire = torch.rand(self.num_envs, device=self.device, generator=self.generator) < prob
         new = torch.randn((self.num_envs, 3), device=self.device, generator=self.generator)
         new = new * self.cfg.accel_std_mps2 * mass
         self.force = torch.where(fire[:, None], new, self.force * self.decay_per_step)
@@ -166,6 +215,8 @@ class TimingJitterCfg:
     jitter_events_per_control_step: int = 10
     """How many Exp(lambda) extra times add up per control step: the paper had 10 MuJoCo steps of 8 ms per
     80 ms control step, so the mean extra time per control step is 10/lambda = 1 ... 8 ms."""
+    rate_low_adr_param: str | None = None
+    rate_high_adr_param: str | None = None
 
 
 class TimingJitter:
@@ -174,14 +225,21 @@ class TimingJitter:
     def __init__(self, cfg: TimingJitterCfg, num_envs: int, control_dt_s: float, device="cpu", generator=None):
         self.cfg, self.num_envs, self.device, self.generator = cfg, num_envs, torch.device(device), generator
         self.control_dt_s = control_dt_s
-        self.rate_per_s = torch.full((num_envs,), float(cfg.rate_range_per_s[1]), device=self.device)
+        lo, hi = (float(v) for v in cfg.rate_range_per_s)
+        self.rate_low_per_s = torch.full((num_envs,), lo, device=self.device)
+        self.rate_high_per_s = torch.full((num_envs,), hi, device=self.device)
+        """Per-env bounds (N,) of the next episode's lambda (ADR may set them)."""
+        self.rate_per_s = torch.full((num_envs,), hi, device=self.device)
         self.extra_time_s = torch.zeros(num_envs, device=self.device)
         """Extra time of the current control step [s]."""
 
-    def reset(self, env_ids=None) -> None:
-        ids = resolve_env_ids(env_ids, self.num_envs, self.device)
-        lo, hi = self.cfg.rate_range_per_s
-        self.rate_per_s[ids] = sample_uniform(lo, hi, (ids.numel(),), self.device, self.generator)
+    def reset(self, env_ids=None, adr=None) -> None:
+        ids, c = resolve_env_ids(env_ids, self.num_envs, self.device), self.cfg
+        drive_by_adr(self.rate_low_per_s, ids, c.rate_low_adr_param, adr, c.rate_range_per_s[0])
+        drive_by_adr(self.rate_high_per_s, ids, c.rate_high_adr_param, adr, c.rate_range_per_s[1])
+        u = torch.rand(ids.numel(), device=self.device, generator=self.generator)
+        low, high = self.rate_low_per_s[ids], self.rate_high_per_s[ids]
+        self.rate_per_s[ids] = low + (high - low) * u
 
     def step(self) -> torch.Tensor:
         """Draw this control step's extra time (N,) [s]: a sum of ``jitter_events_per_control_step`` Exp(lambda)."""
@@ -203,9 +261,12 @@ class TimingJitter:
         return self.extra_time_s / physics_dt_s
 
     def latency_substeps(self, physics_dt_s: float, decimation: int) -> torch.Tensor:
-        """Per-env whole substeps (long, in [0, decimation]) to keep the previous target at the start of the
-        control step; stochastic rounding of extra_time / physics_dt keeps the mean latency exact."""
-        f = self.extra_substep_fraction(physics_dt_s)
-        base = torch.floor(f)
-        up = torch.rand(f.shape, device=self.device, generator=self.generator) < (f - base)
-        return (base + up.to(base.dtype)).long().clamp(0, decimation)
+        """This step's extra time as a latency in (fractional) physics substeps (N,), in [0, decimation]."""
+        return self.extra_substep_fraction(physics_dt_s).clamp(0.0, float(decimation))
+
+
+def late_target_weight(latency_substeps: torch.Tensor, substep: int) -> torch.Tensor:
+    """Weight (N,) of the new target in physics substep ``substep`` (0-based) of a control step whose command
+    arrives ``latency_substeps`` late: 0 while it has not arrived, the arrived fraction in the substep it arrives
+    in, 1 after. Sending ``previous + weight * (new - previous)`` keeps the time-integral of the target exact."""
+    return (substep + 1.0 - latency_substeps).clamp(0.0, 1.0)

@@ -34,7 +34,11 @@ from isaaclab_tasks.utils import PresetCfg
 from dactyl_lab import hand
 from dactyl_lab.assets import scene as scene_assets
 from dactyl_lab.tasks.randomization import (
+    ActionDelayCfg,
+    ActionNoiseCfg,
+    BacklashCfg,
     PhysicsRandomizationCfg,
+    TimingJitterCfg,
     adr_action_noise_cfg,
     adr_observation_noise_cfg,
     adr_physics_cfg,
@@ -60,6 +64,27 @@ class DactylSceneCfg(InteractiveSceneCfg):
 @configclass
 class ActionsCfg:
     motors = mdp.RelativeMotorTargetActionCfg(asset_name="robot")
+
+
+@configclass
+class RandomizedActionsCfg:
+    """The motors with Dactyl's actuator models (Table 8, App. C.2): action noise, one-step delay of random
+    actuators, backlash (slack model) and control-step timing jitter, declared on the action term."""
+
+    motors = mdp.RelativeMotorTargetActionCfg(
+        asset_name="robot", action_noise=ActionNoiseCfg(), delay=ActionDelayCfg(), backlash=BacklashCfg(),
+        timing=TimingJitterCfg(),
+    )  # fmt: skip
+
+
+@configclass
+class ADRActionsCfg:
+    """``presets=adr``: the models of :class:`RandomizedActionsCfg`, action-noise magnitudes from ADR."""
+
+    motors = mdp.RelativeMotorTargetActionCfg(
+        asset_name="robot", action_noise=adr_action_noise_cfg(), delay=ActionDelayCfg(), backlash=BacklashCfg(),
+        timing=TimingJitterCfg(),
+    )  # fmt: skip
 
 
 @configclass
@@ -111,16 +136,13 @@ class ObservationsCfg:
 
 @configclass
 class RewardsCfg:
-    """Per-step rewards in the paper's units. Isaac Lab multiplies every term by the step time, so
-    :meth:`DactylReorientEnvCfg.__post_init__` divides the weights by it: a reached goal pays +5."""
+    """Dactyl's reward (arXiv 1808.00177, sec. 4.3) per policy step, the weights in the paper's units: progress
+    [rad], +5 per goal, -20 per drop. The terms divide by ``env.step_dt`` at run time (:mod:`.mdp.rewards`), which
+    undoes Isaac Lab's ``x step_dt`` for any ``sim.dt`` / ``decimation``."""
 
     orientation_progress = RewTerm(func=mdp.orientation_progress, weight=1.0, params={"command_name": GOAL})
     goal_bonus = RewTerm(func=mdp.goal_reached, weight=5.0, params={"command_name": GOAL})
-    drop_penalty = RewTerm(func=mdp.is_terminated, weight=-20.0)
-
-
-PAPER_REWARD_WEIGHTS = {"orientation_progress": 1.0, "goal_bonus": 5.0, "drop_penalty": -20.0}
-"""Dactyl's reward (arXiv 1808.00177, sec. 4.3) per policy step: progress [rad], +5 per goal, -20 per drop."""
+    drop_penalty = RewTerm(func=mdp.episode_terminated, weight=-20.0)
 
 
 @configclass
@@ -250,8 +272,9 @@ class RandomizedEventsCfg(EventsCfg):
         },
     )
     randomization = EventTerm(func=mdp.reset_randomization, mode="reset")
+    # interval 0: fires on every control step whatever the step time (the force model reads env.step_dt)
     object_force = EventTerm(
-        func=mdp.apply_random_object_force, mode="interval", interval_range_s=(0.04, 0.04), is_global_time=True
+        func=mdp.apply_random_object_force, mode="interval", interval_range_s=(0.0, 0.0), is_global_time=True
     )
 
 
@@ -311,10 +334,10 @@ class ADREventsCfg(EventsCfg):
     )
     randomization = EventTerm(func=mdp.reset_randomization, mode="reset")
     object_force = EventTerm(
-        func=mdp.apply_random_object_force, mode="interval", interval_range_s=(0.04, 0.04), is_global_time=True
+        func=mdp.apply_random_object_force, mode="interval", interval_range_s=(0.0, 0.0), is_global_time=True
     )
-    adr_sync = EventTerm(
-        func=mdp.adr_sync_and_log, mode="interval", interval_range_s=(0.04, 0.04), is_global_time=True
+    adr_sync = EventTerm(  # every control step; syncs every ``adr_sync_interval_steps`` env steps
+        func=mdp.adr_sync_and_log, mode="interval", interval_range_s=(0.0, 0.0), is_global_time=True
     )
 
 
@@ -362,13 +385,6 @@ class DactylReorientEnvCfg(ManagerBasedRLEnvCfg):
     def __post_init__(self):
         self.sim.physics = newton_cpu_friendly_physics()
         self.sim.render_interval = self.decimation
-        self.reward_weights_per_step()
-
-    def reward_weights_per_step(self) -> None:
-        """Undo Isaac Lab's ``reward * step_dt`` so each term pays what the paper says per policy step."""
-        step_dt = self.sim.dt * self.decimation
-        for name, weight in PAPER_REWARD_WEIGHTS.items():
-            getattr(self.rewards, name).weight = weight / step_dt
 
 
 @configclass
@@ -381,7 +397,6 @@ class DactylReorient20HzEnvCfg(DactylReorientEnvCfg):
         super().__post_init__()
         self.sim.dt = 1.0 / 60.0
         self.sim.physics = newton_cpu_friendly_physics(num_substeps=4)
-        self.reward_weights_per_step()
 
 
 @configclass
@@ -389,14 +404,12 @@ class DactylReorientRandomizedEnvCfg(DactylReorientEnvCfg):
     """Every Dactyl randomization on, with the paper's fixed distributions (no ADR)."""
 
     observations: RandomizedObservationsCfg = RandomizedObservationsCfg()
+    actions: RandomizedActionsCfg = RandomizedActionsCfg()
     events: RandomizedEventsCfg = RandomizedEventsCfg()
     randomization: mdp.DactylRandomizationCfg = mdp.DactylRandomizationCfg()
 
     def __post_init__(self):
         super().__post_init__()
-        step_dt = self.sim.dt * self.decimation
-        # fire every control step: half a step is robust to the float sum of step times
-        self.events.object_force.interval_range_s = (0.5 * step_dt, 0.5 * step_dt)
         self.events.gravity.params["gravity_distribution_params"] = (list(self.sim.gravity), [0.4, 0.4, 0.4])
 
 
@@ -407,16 +420,14 @@ class DactylReorientADREnvCfg(DactylReorientEnvCfg):
     the paper's fixed distributions)."""
 
     observations: RandomizedObservationsCfg = RandomizedObservationsCfg()
+    actions: ADRActionsCfg = ADRActionsCfg()
     events: ADREventsCfg = ADREventsCfg()
     randomization: mdp.DactylRandomizationCfg = mdp.DactylRandomizationCfg(
-        observation_noise=adr_observation_noise_cfg(), action_noise=adr_action_noise_cfg(), adr=dactyl_adr_cfg()
+        observation_noise=adr_observation_noise_cfg(), adr=dactyl_adr_cfg()
     )
 
     def __post_init__(self):
         super().__post_init__()
-        step_dt = self.sim.dt * self.decimation
-        self.events.object_force.interval_range_s = (0.5 * step_dt, 0.5 * step_dt)
-        self.events.adr_sync.interval_range_s = (0.5 * step_dt, 0.5 * step_dt)
         self.events.object_size.params["max_scale"] = mdp.adr_terms.size_hard_limit(self.randomization.adr)
 
 

@@ -106,6 +106,7 @@ def test_registry_settings_follow_presets():
     assert default.policy_terms == ["fingertip_pos", "object_pos", "object_quat", "goal_relative_quat", "last_action"]
     hz20 = task_settings(registered_env_cfg("Dactyl-Reorient-Cube-Shadow", ("hz20",)), "x", "registry hz20")
     assert hz20.control_period_s == pytest.approx(3 / 60)
+    assert hz20.action_smoothing == pytest.approx(1 - 0.7 ** (0.05 / 0.08))  # the same smoothing per second
 
 
 def test_run_params_yaml_with_python_tags(tmp_path):

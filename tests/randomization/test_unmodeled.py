@@ -12,7 +12,6 @@ from dactyl_lab.tasks.randomization import (
     ActionDelayCfg,
     Backlash,
     BacklashCfg,
-    DistributionCfg,
     RandomForceCfg,
     RandomObjectForce,
     TimingJitter,
@@ -58,35 +57,40 @@ def test_delay_initial_action_and_disabled():
     assert torch.all(off(torch.ones(2, 3)) == 1.0)
 
 
-def fixed_width(w, mode="play"):
-    return BacklashCfg(width_rad=DistributionCfg(distribution="constant", params=(w,)), mode=mode)
-
-
-def test_backlash_play_operator():
-    bl = Backlash(fixed_width(0.1), 1, 1)
-    bl.reset(initial_target=torch.zeros(1, 1))
-    seq = [0.04, -0.04, 0.2, 0.15, 0.11, 0.08, 0.3]
-    out = [float(bl(torch.tensor([[c]]))) for c in seq]
-    # small moves inside the half-width do nothing; beyond it the target follows lagging by b/2
-    assert out[:2] == [0.0, 0.0]
-    assert out[2] == pytest.approx(0.15)
-    assert out[3] == pytest.approx(0.15) and out[4] == pytest.approx(0.15)  # reversal: play not yet taken up
-    assert out[5] == pytest.approx(0.13)  # reversal larger than b: follows at +b/2
-    assert out[6] == pytest.approx(0.25)
-
-
-def test_backlash_threshold_mode_and_per_env_widths():
-    bl = Backlash(fixed_width(0.1, "threshold"), 1, 1)
-    bl.reset(initial_target=torch.zeros(1, 1))
-    out = [float(bl(torch.tensor([[c]]))) for c in (0.09, 0.11, 0.15, 0.3)]
-    assert out == pytest.approx([0.0, 0.11, 0.11, 0.3])
-    n, m = 200, 20
-    bl = Backlash(BacklashCfg(), n, m, "cpu", make_generator(2))
+def test_backlash_scales_the_action_while_the_slack_is_taken_up():
+    """The paper's slack model (App. C.2): s moves by a * delta_sign(a) * dt; alpha = the part of the step left once
+    s reached the side the action pushes toward."""
+    bl = Backlash(BacklashCfg(nominal=4.0, std=0.0), 1, 1, control_dt_s=0.08)
     bl.reset()
-    assert float(bl.width.min()) >= 0.0 and float(bl.width.max()) <= 0.02
-    assert float(bl.width.std()) > 0.004  # differs per env and motor
-    cmd = torch.zeros(n, m)
-    assert torch.equal(bl(cmd), cmd)  # first step: no history, the command passes
+    bl.slack[:] = -1.0  # fully on the negative side
+    out = [float(bl(torch.tensor([[a]]))) for a in (0.25, 0.25, 0.5, 0.5, 1.0)]
+    # 0.25 x 4 = 1 slack unit per step: two steps to cross the band of 2, then the action passes
+    assert out[:2] == [0.0, 0.0] and float(bl.slack) == pytest.approx(1.0)
+    assert out[2:] == pytest.approx([0.5, 0.5, 1.0])
+    # reversal at full action: travel 4 units, 2 of them in the slack -> alpha 0.5
+    assert float(bl(torch.tensor([[-1.0]]))) == pytest.approx(-0.5) and float(bl.slack) == pytest.approx(-1.0)
+    assert float(bl(torch.tensor([[-1.0]]))) == pytest.approx(-1.0)
+    # a reversal costs 2 / delta control steps of full action = 2 x 0.1 rad / 4 = 0.05 rad of commanded motion
+    assert 2 * 0.1 / BacklashCfg().nominal == pytest.approx(0.05)
+
+
+def test_backlash_deltas_per_episode_direction_and_motor_and_settable_magnitudes():
+    n, m = 400, 20
+    bl = Backlash(BacklashCfg(), n, m, 0.08, "cpu", make_generator(2))
+    bl.reset()
+    assert bl.delta.shape == (n, m, 2)
+    assert float(bl.delta.mean()) == pytest.approx(4.0, abs=0.01)
+    assert float(bl.delta.std()) == pytest.approx(0.1, rel=0.05)  # paper: N(nominal, 0.1)
+    assert float(bl.slack.min()) >= -1.0 and float(bl.slack.max()) <= 1.0 and float(bl.slack.std()) > 0.5
+    before = bl.delta.clone()
+    bl.nominal[:10], bl.std[:10] = 1.0, 0.0  # what ADR may drive, per env
+    bl.reset(torch.arange(10))
+    assert torch.all(bl.delta[:10] == 1.0) and torch.equal(bl.delta[10:], before[10:])
+    # the same per-second behaviour at 20 Hz: dt = 50 / 80 of the paper step
+    assert Backlash(BacklashCfg(), 1, 1, 0.05).dt == pytest.approx(0.625)
+    off = Backlash(BacklashCfg(enabled=False), 2, 3)
+    a = torch.rand(2, 3)
+    assert torch.equal(off(a), a)
 
 
 def test_random_force_probability_decay_and_scale():
@@ -122,6 +126,16 @@ def test_random_force_decay_interval_scales_with_dt():
     assert f.decay_per_step == pytest.approx(0.99 ** (1 / 60 / 0.08))
 
 
+def test_random_force_fires_at_the_same_rate_per_second_at_any_step_time():
+    n = 20000
+    for dt in (0.08, 0.04):
+        f = RandomObjectForce(RandomForceCfg(), n, dt, "cpu", make_generator(7))
+        f.reset()
+        f.prob[:] = 0.1  # per 80 ms
+        fires = float((f.step(torch.ones(n)) != 0).any(-1).float().mean())
+        assert fires == pytest.approx(1 - 0.9 ** (dt / 0.08), rel=0.05)
+
+
 def test_timing_jitter_rates_and_extra_time():
     n = 4000
     j = TimingJitter(TimingJitterCfg(), n, 0.08, "cpu", make_generator(4))
@@ -136,10 +150,23 @@ def test_timing_jitter_rates_and_extra_time():
     assert float(extra.mean()) == pytest.approx(10 / 2000.0, rel=0.03)  # 10 paper steps x 1/lambda
     assert float(extra.std()) == pytest.approx(math.sqrt(10) / 2000.0, rel=0.05)  # Gamma(10, lambda)
     assert torch.allclose(j.dt_scale, 1 + j.extra_time_s / 0.08)
-    k = torch.stack([j.latency_substeps(1 / 120, 2) for _ in range(200)]).float()
-    mean_frac = float((j.extra_time_s * 120).mean())
-    assert float(k.mean()) == pytest.approx(min(mean_frac, 2.0), rel=0.05)
-    assert int(k.max()) <= 2
+    # the latency in physics substeps is the extra time itself (fractional), capped at the control step
+    torch.testing.assert_close(j.latency_substeps(1 / 120, 2), (j.extra_time_s * 120).clamp(max=2.0))
+    # settable per-env bounds of lambda (ADR)
+    j.rate_low_per_s[:], j.rate_high_per_s[:] = 5000.0, 5000.0
+    j.reset()
+    assert torch.all(j.rate_per_s == 5000.0)
+
+
+def test_late_target_weight_keeps_the_time_integral_of_a_late_command():
+    from dactyl_lab.tasks.randomization import late_target_weight
+
+    latency = torch.tensor([0.0, 0.25, 1.6, 10.0])  # substeps
+    w = torch.stack([late_target_weight(latency, s) for s in range(10)], dim=1)  # (4, 10)
+    assert torch.all(w[0] == 1.0) and torch.all(w[3] == 0.0)
+    torch.testing.assert_close(w[1, :2], torch.tensor([0.75, 1.0]))
+    torch.testing.assert_close(w[2, :3], torch.tensor([0.0, 0.4, 1.0]))
+    torch.testing.assert_close(w.sum(1), 10.0 - latency)  # the new target acts for (10 - latency) substeps
 
 
 def test_timing_jitter_disabled():

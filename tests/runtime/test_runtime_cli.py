@@ -35,6 +35,23 @@ def test_period_mismatch_exits_2_before_building_the_hand(ff_policy, capsys):
     assert "nothing was moved" in err and "--control-period 0.08" in err
 
 
+def test_a_policy_exported_under_the_old_action_law_exits_2_and_says_re_export(ff_policy, tmp_path, capsys):
+    import onnx
+
+    from dactyl_lab.contract import METADATA_KEY
+
+    model = onnx.load(str(ff_policy[0]))
+    for prop in model.metadata_props:
+        if prop.key == METADATA_KEY:  # what dactyl-lab wrote before the paper's action law (schema 1)
+            prop.value = json.dumps({**json.loads(prop.value), "schema_version": 1})
+    old = tmp_path / "old_law.onnx"
+    onnx.save(model, str(old))
+    code = cli.main(["--policy", str(old), "--hand", "mujoco", "--realtime", "off", "--steps", "5", "--no-log"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "nothing was moved" in err and "old action law" in err and "Re-export the policy" in err
+
+
 def test_ros_backend_refuses_fast_mode_and_reports_missing_ros(ff_policy, capsys):
     assert cli.main(["--policy", str(ff_policy[0]), "--hand", "ros", "--realtime", "off", "--no-log"]) == 2
     code = cli.main(["--policy", str(ff_policy[0]), "--hand", "ros", "--no-log"])

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import runtime_policies as rp
-from dactyl_lab import hand
+from dactyl_lab import action_law, hand
 from dactyl_lab.contract import (
     DACTYL_HAND_BASE_POS_M,
     METADATA_KEY,
@@ -126,14 +126,36 @@ def test_hand_base_position_matches_the_task_scene():
 
 
 def test_default_action_layout_matches_the_task_action_term():
-    """Scale 0.1 rad, smoothing 0.3 and clamp [-1, 1] are the task's RelativeMotorTargetActionCfg defaults."""
+    """Scale 0.1 rad, smoothing 0.3 per 80 ms and clamp [-1, 1] are the task's RelativeMotorTargetActionCfg
+    defaults, and both sides use the shared law (dactyl_lab.action_law)."""
     source = (REPO / "tasks" / "reorient" / "mdp" / "actions.py").read_text()
     scale = float(re.search(r"scale_rad: float = ([0-9.]+)", source).group(1))
-    smoothing = float(re.search(r"smoothing: float = ([0-9.]+)", source).group(1))
+    assert "smoothing: float = action_law.PAPER_SMOOTHING_NEW_WEIGHT" in source
     action = rp.ff_contract().action
-    assert action.mode == "relative" and set(action.scale) == {scale} and action.smoothing_alpha == smoothing
+    assert action.mode == "relative" and set(action.scale) == {scale}
+    assert action.smoothing_alpha == action_law.PAPER_SMOOTHING_NEW_WEIGHT == 0.3
     assert action.clip == 1.0 and "clamp(-1.0, 1.0)" in source
+    assert "action_law.motor_targets(" in source and "action_law.smooth(" in source
+    runtime = (REPO / "extension" / "runtime" / "actions.py").read_text()
+    assert "action_law.motor_targets(" in runtime and "action_law.smooth(" in runtime
     assert [tuple(lim) for lim in action.limits] == [hand.MOTOR_LIMITS_RAD[m] for m in hand.MOTOR_NAMES]
+
+
+def test_smoothing_follows_the_control_period():
+    assert action_law.smoothing_weight_per_step(0.3, 0.08) == 0.3
+    w20 = action_law.smoothing_weight_per_step(0.3, 0.05)
+    assert w20 == pytest.approx(0.2, abs=1e-3)
+    # the same decay per second: 16 steps of 50 ms keep what 10 steps of 80 ms keep
+    assert (1 - w20) ** 16 == pytest.approx(0.7**10)
+    with pytest.raises(ValueError, match="smoothing weight"):
+        action_law.smoothing_weight_per_step(0.0, 0.08)
+
+
+def test_a_policy_exported_under_the_old_action_law_is_refused_with_the_fix():
+    old = json.loads(rp.ff_contract().to_json())
+    old["schema_version"] = 1
+    with pytest.raises(ContractError, match="old action law.*Re-export"):
+        PolicyContract.from_dict(old)
 
 
 def test_contract_dataclass_fields_cover_the_spec():

@@ -98,8 +98,13 @@ def _joints(rng):
     return {j: float(rng.uniform(*hand.JOINT_LIMITS_RAD[j])) for j in hand.JOINT_NAMES}
 
 
-def test_relative_actions_reproduce_the_task_formula():
-    """Independent re-implementation of RelativeMotorTargetAction.process_actions (target, then smoothed)."""
+def _motors(joints):
+    return np.array([sum(joints[j] for j in hand.joint_names_of_motor(m)) for m in hand.MOTOR_NAMES])
+
+
+def test_relative_actions_reproduce_the_paper_law():
+    """Independent re-implementation of the law (arXiv 1808.00177, B.4/C.1): EMA 0.3 on the new action, target =
+    the motor position measured at this step + scale x smoothed action, clipped."""
     layout = make_action_layout("relative", scale_rad=0.1, smoothing_alpha=0.3)
     processor = ActionProcessor(layout)
     rng = np.random.default_rng(1)
@@ -107,16 +112,33 @@ def test_relative_actions_reproduce_the_task_formula():
     low = np.array([hand.MOTOR_LIMITS_RAD[m][0] for m in hand.MOTOR_NAMES])
     high = np.array([hand.MOTOR_LIMITS_RAD[m][1] for m in hand.MOTOR_NAMES])
     start = processor.reset(joints)
-    current = np.array([sum(joints[j] for j in hand.joint_names_of_motor(m)) for m in hand.MOTOR_NAMES])
-    np.testing.assert_allclose(start, np.clip(current, low, high))
-    target, smoothed = start.copy(), start.copy()
+    np.testing.assert_allclose(start, np.clip(_motors(joints), low, high))
+    smoothed = np.zeros(20)
     for _ in range(30):
+        joints = _joints(rng)  # the hand moved (or was pushed): the law reads it anew every step
         action = rng.uniform(-2.0, 2.0, 20)  # beyond [-1, 1]: the term clamps
-        target = np.clip(target + 0.1 * np.clip(action, -1, 1), low, high)
-        smoothed = 0.3 * smoothed + 0.7 * target
-        sent = processor.targets(processor.env_action(action))
+        smoothed = 0.7 * smoothed + 0.3 * np.clip(action, -1, 1)
+        want = np.clip(_motors(joints) + 0.1 * smoothed, low, high)
+        sent = processor.targets(processor.env_action(action), joints)
         processor.commit(sent)
-        np.testing.assert_allclose(sent, smoothed, atol=1e-12)
+        np.testing.assert_allclose(sent, want, atol=1e-12)
+
+
+def test_a_blocked_joint_keeps_its_target_within_one_scale_of_it():
+    """With the finger held still, 20 steps of +1 never put the target more than scale_rad beyond the joint (the
+    old law, target_t = target_{t-1} + 0.1 a, ran 2 rad away in 20 steps)."""
+    processor = ActionProcessor(make_action_layout("relative", scale_rad=0.1))
+    joints = {j: 0.0 for j in hand.JOINT_NAMES} | {"rh_FFJ3": 0.2}
+    processor.reset(joints)
+    ffj3 = hand.MOTOR_NAMES.index("rh_FFJ3")
+    old_target = 0.2
+    for _ in range(20):
+        sent = processor.targets(np.ones(20), joints)
+        processor.commit(sent)
+        old_target = min(old_target + 0.1, hand.MOTOR_LIMITS_RAD["rh_FFJ3"][1])
+        assert sent[ffj3] - joints["rh_FFJ3"] <= 0.1 + 1e-12
+    assert sent[ffj3] - joints["rh_FFJ3"] == pytest.approx(0.1 * (1 - 0.7**20))
+    assert old_target - joints["rh_FFJ3"] > 1.0  # what the old accumulator would command
 
 
 def test_tendon_motor_starts_at_the_sum_of_its_two_joints():
@@ -129,10 +151,11 @@ def test_tendon_motor_starts_at_the_sum_of_its_two_joints():
 
 
 def test_absolute_actions_map_onto_the_motor_ranges():
-    processor = ActionProcessor(make_action_layout("absolute", smoothing_alpha=0.0))
-    processor.reset({j: 0.0 for j in hand.JOINT_NAMES})
-    lower = processor.targets(-np.ones(20))
-    upper = processor.targets(np.ones(20))
+    processor = ActionProcessor(make_action_layout("absolute", smoothing_alpha=1.0))
+    joints = {j: 0.0 for j in hand.JOINT_NAMES}
+    processor.reset(joints)
+    lower = processor.targets(-np.ones(20), joints)
+    upper = processor.targets(np.ones(20), joints)
     assert dict(zip(hand.MOTOR_NAMES, lower))["rh_THJ5"] == pytest.approx(hand.MOTOR_LIMITS_RAD["rh_THJ5"][0])
     assert dict(zip(hand.MOTOR_NAMES, upper))["rh_FFJ0"] == pytest.approx(np.pi)
 

@@ -1,7 +1,7 @@
 """``presets=adr`` on the real Isaac Lab env (Newton, CPU, 4 envs, one env for the module): ADR values are
 what the simulator runs, finished episodes move the bounds through the env's own reset path, the bounds
 reach TensorBoard through ``extras['log']``, ADR state survives an RSL-RL checkpoint, and timing jitter
-holds the previous motor targets for the sampled substeps."""
+delivers the new motor targets late by the sampled extra time."""
 
 import importlib.metadata
 import math
@@ -151,43 +151,45 @@ def test_adr_bounds_and_entropy_are_logged_in_extras(env):
     assert log["ADR/entropy_npd"] == pytest.approx(float(adr.entropy())) and log["ADR/entropy_npd"] != 0.0
 
 
-def test_timing_jitter_holds_the_previous_targets_for_k_substeps(env):
+def test_timing_jitter_delivers_the_new_targets_late_by_the_sampled_extra_time(env, monkeypatch):
+    """Per env a latency of X (in physics substeps, fractional): whole substeps of the previous targets, one blended
+    substep, then the new targets; the time-integral of the target equals a command arriving exactly X late."""
+    from dactyl_lab.tasks.randomization import TimingJitter
+
     u = env.unwrapped
     term, robot = u.action_manager.get_term("motors"), u.scene["robot"]
-    assert term._latency_hook is not None and not u._physics_handles_decimation
-    hook = term._latency_hook
-    hold = torch.tensor([0, 1, 3, u.cfg.decimation], device=u.device)
+    assert isinstance(term.timing, TimingJitter) and not u._physics_handles_decimation
+    latency = torch.tensor([0.0, 0.4, 2.5, float(u.cfg.decimation)], device=u.device)
+    monkeypatch.setattr(term.timing, "latency_substeps", lambda physics_dt_s, decimation: latency)
     sent = []
-    original = robot.set_joint_position_target_index
+    original = robot.actuators.target_command.set_position_index
 
-    def record(*, target, **kwargs):
-        if "joint_ids" in kwargs:  # the action term's writes, not a reset event's
-            sent.append(target.clone())
-        return original(target=target, **kwargs)
+    def record(*, value, joint_ids=None, **kwargs):
+        if joint_ids is not None:  # the action term's writes, not a reset event's
+            sent.append(value.clone())
+        return original(value=value, joint_ids=joint_ids, **kwargs)
 
-    term._latency_hook = lambda: hold
-    robot.set_joint_position_target_index = record
-    try:
-        env.step(zeros(env))  # settle: targets of the previous step are now known
-        previous = term.processed_actions[:, :16].clone()
-        sent.clear()
-        mid = 0.5 * (term._low + term._high)
-        start_len = u.episode_length_buf.clone()
-        env.step(torch.where(term._target < mid, 1.0, -1.0))  # move every target
-        new = term.processed_actions[:, :16]
-    finally:
-        term._latency_hook = hook
-        del robot.set_joint_position_target_index
+    monkeypatch.setattr(robot.actuators.target_command, "set_position_index", record)
+    env.step(zeros(env))  # settle: what the motors hold at the end of a step is now known
+    previous = sent[-1].clone()  # (env 3, latency = the whole step, still holds the step before's targets)
+    sent.clear()
+    start_len = u.episode_length_buf.clone()
+    pos = term.motor_positions()
+    env.step(-torch.sign(pos - 0.5 * sum(term.motor_limits())))  # move every target
+    new = term.processed_actions[:, :16]
     assert len(sent) == u.cfg.decimation
     ok = u.episode_length_buf == start_len + 1  # envs not reset in the measured step
     assert ok.sum() >= 3
     assert ((new - previous).abs().amax(dim=1)[ok] > 1e-3).all()
-    for e, k in enumerate(hold.tolist()):
+    for e, x in enumerate(latency.tolist()):
         if not ok[e]:
             continue
-        for s, targets in enumerate(sent):
-            want = previous[e] if s < k else new[e]
-            torch.testing.assert_close(targets[e], want, rtol=0, atol=1e-6, msg=f"env {e} substep {s} (hold {k})")
+        for sub, targets in enumerate(sent):
+            w = min(max(sub + 1 - x, 0.0), 1.0)
+            want = previous[e] + w * (new[e] - previous[e])
+            torch.testing.assert_close(targets[e], want, rtol=0, atol=1e-6, msg=f"env {e} substep {sub} (latency {x})")
+        integral = sum(min(max(sub + 1 - x, 0.0), 1.0) for sub in range(u.cfg.decimation))
+        assert integral == pytest.approx(u.cfg.decimation - x)
 
 
 def test_adr_state_round_trips_through_an_rsl_rl_checkpoint(env, tmp_path):
@@ -233,3 +235,12 @@ def test_adr_state_round_trips_through_an_rsl_rl_checkpoint(env, tmp_path):
     set_bounds(adr, {"mass_scale": (1.0, 1.0)})
     load_adr_state_dict(env, torch.load(tmp_path / "adr.pt"))
     assert float(adr.high[adr.index("mass_scale")]) == pytest.approx(1.3)
+
+
+def test_adr_drives_the_action_noise_of_the_action_term(env):
+    u = env.unwrapped
+    term = u.action_manager.get_term("motors")
+    set_bounds(u.adr, {"action_mult_frac": (0.04, 0.04), "action_uncorr_frac": (0.07, 0.07)})
+    u._reset_idx(all_ids(u))
+    torch.testing.assert_close(term.action_noise.mult_std, torch.full((NUM_ENVS,), 0.04, device=u.device))
+    torch.testing.assert_close(term.action_noise.additive.uncorr_std, torch.full((NUM_ENVS,), 0.07, device=u.device))

@@ -43,7 +43,9 @@ def test_default_task_is_not_randomized_and_the_preset_is():
     assert isinstance(randomized, env_cfg.DactylReorientRandomizedEnvCfg)
     assert randomized.observations.policy.fingertip_pos.func is mdp.noisy_fingertip_positions
     assert randomized.observations.critic.fingertip_pos.func is mdp.fingertip_positions
-    assert randomized.events.object_force.interval_range_s[1] < randomized.sim.dt * randomized.decimation
+    assert randomized.events.object_force.interval_range_s == (0.0, 0.0)  # every control step, whatever its length
+    motors = default.actions.motors
+    assert motors.action_noise is None and motors.delay is None and motors.backlash is None and motors.timing is None
 
 
 def test_noise_reaches_the_policy_group_and_never_the_critic(env):
@@ -78,75 +80,100 @@ def test_noise_reaches_the_policy_group_and_never_the_critic(env):
     assert not torch.allclose(diffs[0], diffs[1], atol=1e-5)
 
 
+def motors_term(env):
+    return env.unwrapped.action_manager.get_term("motors")
+
+
+class isolated:
+    """Disable the other action models of the term for a test (their cfg ``enabled`` flags)."""
+
+    def __init__(self, term, keep: str):
+        self.cfgs = [getattr(term, name).cfg for name in ("action_noise", "delay", "backlash") if name != keep]
+
+    def __enter__(self):
+        for cfg in self.cfgs:
+            cfg.enabled = False
+
+    def __exit__(self, *exc):
+        for cfg in self.cfgs:
+            cfg.enabled = True
+
+
+def test_the_action_models_are_declared_on_the_action_term_cfg(env):
+    from dactyl_lab.tasks.randomization import ActionDelay, ActionNoise, Backlash, TimingJitter
+
+    term = motors_term(env)
+    cfg = env.unwrapped.cfg.actions.motors
+    assert None not in (cfg.action_noise, cfg.delay, cfg.backlash, cfg.timing)
+    assert isinstance(term.action_noise, ActionNoise) and isinstance(term.delay, ActionDelay)
+    assert isinstance(term.backlash, Backlash) and isinstance(term.timing, TimingJitter)
+    assert not any(hasattr(term, name) for name in ("_action_noise", "_target_hook", "_latency_hook"))
+
+
 def test_delayed_actuators_move_one_step_late(env):
     u = env.unwrapped
-    term = u.action_manager.get_term("motors")
-    st = state(env)
-    noise_cfg = st.action_noise.cfg
-    noise_cfg.enabled = False  # isolate the delay
-    try:
-        delayed = st.delay.delayed.clone()
+    term = motors_term(env)
+    with isolated(term, "delay"):
+        delayed = term.delay.delayed.clone()
         assert delayed.any() and (~delayed).any()  # p = 0.5 over 4 x 20 actuators
         start_len = u.episode_length_buf.clone()
-        env.step(zeros(env))  # the delay's previous action is now 0
-        t0 = term._target.clone()
-        mid = 0.5 * (term._low + term._high)
-        action = torch.where(t0 < mid, 1.0, -1.0)  # toward the middle of each range: no clipping
-        env.step(action)
-        t1 = term._target.clone()
         env.step(zeros(env))
-        t2 = term._target.clone()
-        ok = u.episode_length_buf == start_len + 3  # envs that were not reset meanwhile
+        previous = term.smoothed_action.clone()
+        pos = term.motor_positions().clone()
+        env.step(-torch.sign(pos - 0.5 * sum(term.motor_limits())))  # toward the middle of each range
+        ok = u.episode_length_buf == start_len + 2  # envs that were not reset meanwhile
         assert ok.sum() >= 2
-        scale = term.cfg.scale_rad
-        step1, step2 = (t1 - t0)[ok], (t2 - t1)[ok]
-        want = scale * action[ok]
+        now, eff = term.smoothed_action, term.effective_actions
         d, nd = delayed[ok], ~delayed[ok]
-        torch.testing.assert_close(step1[nd], want[nd], rtol=0, atol=1e-5)  # on time
-        torch.testing.assert_close(step2[nd], torch.zeros_like(step2[nd]), rtol=0, atol=1e-5)
-        torch.testing.assert_close(step1[d], torch.zeros_like(step1[d]), rtol=0, atol=1e-5)  # one step late
-        torch.testing.assert_close(step2[d], want[d], rtol=0, atol=1e-5)
-    finally:
-        noise_cfg.enabled = True
+        torch.testing.assert_close(eff[ok][nd], now[ok][nd], rtol=0, atol=1e-6)  # on time
+        torch.testing.assert_close(eff[ok][d], previous[ok][d], rtol=0, atol=1e-6)  # one step late
+        assert ((now - previous)[ok].abs() > 0.1).all()  # the two differ: the test can tell them apart
+        # the target law runs on the effective action: measured position + 0.1 x effective, clipped
+        low, high = term.motor_limits()
+        want = torch.clamp(pos + term.cfg.scale_rad * eff, low, high)
+        torch.testing.assert_close(term.processed_actions[ok], want[ok], rtol=0, atol=1e-5)
 
 
-def test_backlash_holds_the_motor_targets_inside_the_play_band(env):
+def test_backlash_takes_up_the_slack_before_the_action_passes(env):
+    """The paper's slack model: from s = -1, a push toward + is scaled by alpha = 0 until s has crossed the slack,
+    then by the part of the step left, then 1."""
     u = env.unwrapped
-    term, robot, st = u.action_manager.get_term("motors"), u.scene["robot"], state(env)
-    noise_cfg, delay_cfg, width = st.action_noise.cfg, st.delay.cfg, st.backlash.width.clone()
-    noise_cfg.enabled = delay_cfg.enabled = False  # isolate the backlash
-    try:
-        st.backlash.width[:] = 0.1  # [rad], wider than the paper-free default range, to see it clearly
+    term = motors_term(env)
+    bl = term.backlash
+    with isolated(term, "backlash"):
+        env.step(zeros(env))
+        bl.slack[:] = -1.0
+        bl.delta[:] = 4.0
         start_len = u.episode_length_buf.clone()
-        mid = 0.5 * (term._low + term._high)
-        toward_mid = torch.where(term._target < mid, 1.0, -1.0)
-        held = []
-        for action in (toward_mid, -toward_mid):  # forward, then a reversal
-            prev = term.processed_actions.clone()
+        action = torch.ones_like(term.smoothed_action)
+        smoothed, slack = term.smoothed_action.clone(), bl.slack.clone()
+        for k in range(1, 5):
+            pos = term.motor_positions().clone()
             env.step(action)
-            command, applied = term._smoothed, term.processed_actions
-            expected = torch.minimum(torch.maximum(prev, command - 0.05), command + 0.05)
-            ok = u.episode_length_buf == start_len + len(held) + 1
-            assert ok.sum() >= 2
-            torch.testing.assert_close(applied[ok], expected[ok], rtol=0, atol=1e-6)
-            assert ((applied - command)[ok].abs() > 0.01).any()  # the play is visible
-            # what the simulator is asked to track is the backlash output, not the smoothed command
-            joint_targets = robot.data.joint_pos_target.torch[:, term._joint_ids]
-            torch.testing.assert_close(joint_targets[ok], applied[ok, : len(hand.JOINT_MOTOR_NAMES)], rtol=0, atol=1e-6)
-            held.append(((applied - prev)[ok].abs() < 1e-6).float().mean())
-        assert held[0] < 0.2 and held[1] > 0.5, held  # forward the targets follow, on reversal most stay put
-    finally:
-        noise_cfg.enabled = delay_cfg.enabled = True
-        st.backlash.width[:] = width
+            smoothed = smoothed + term.smoothing_weight * (action - smoothed)
+            travel = smoothed * 4.0 * bl.dt
+            alpha = ((travel - (1.0 - slack)) / travel).clamp(0.0, 1.0)
+            slack = (slack + travel).clamp(max=1.0)
+            ok = u.episode_length_buf == start_len + k
+            torch.testing.assert_close(term.effective_actions[ok], (alpha * smoothed)[ok], rtol=0, atol=1e-5)
+            low, high = term.motor_limits()
+            want = torch.clamp(pos + term.cfg.scale_rad * alpha * smoothed, low, high)
+            torch.testing.assert_close(term.processed_actions[ok], want[ok], rtol=0, atol=1e-5)
+            if k == 1:  # 0.3 x 4 = 1.2 < 2: the first step is all slack, the targets stay at the joints
+                assert (term.effective_actions[ok] == 0).all()
+        assert (bl.slack[ok] == 1.0).all() and torch.allclose(term.effective_actions[ok], smoothed[ok])
 
 
-def test_action_noise_perturbs_the_applied_action(env):
-    st = state(env)
-    env.step(zeros(env))
-    env.step(zeros(env))  # zero in, zero out of the delay
-    eff = st.effective_actions
-    assert (eff.abs() > 1e-4).any(dim=1).all()
-    assert (eff.abs() < 1.0).all() and eff.std() < 0.5  # 5 % of the [-1, 1] range per step, plus biases
+def test_action_noise_is_fresh_every_step(env):
+    term = motors_term(env)
+    with isolated(term, "action_noise"):
+        effs = []
+        for _ in range(2):
+            env.step(zeros(env))
+            effs.append(term.effective_actions - term.smoothed_action)
+    assert (effs[0].abs() > 1e-4).any(dim=1).all()
+    assert (effs[0].abs() < 1.0).all() and effs[0].std() < 0.5  # 5 % of the [-1, 1] range per step, plus biases
+    assert not torch.allclose(effs[0], effs[1], atol=1e-4)
 
 
 def test_physics_randomization_reaches_the_solver(env):
@@ -197,7 +224,7 @@ def test_a_reset_redraws_the_episode_values_of_the_reset_env_only(env):
     u = env.unwrapped
     st = state(env)
     cube = u.scene["object"]
-    bias, delayed = st.obs_noise.object_pos_noise.bias.clone(), st.delay.delayed.clone()
+    bias, delayed = st.obs_noise.object_pos_noise.bias.clone(), motors_term(env).delay.delayed.clone()
     mass = cube.data.body_mass.torch.flatten().clone()
     pose = cube.data.root_pose_w.torch.clone()
     pose[0, 2] -= 0.3  # env 0 drops its cube
@@ -209,7 +236,7 @@ def test_a_reset_redraws_the_episode_values_of_the_reset_env_only(env):
     assert not torch.allclose(st.obs_noise.object_pos_noise.bias[0], bias[0])
     assert cube.data.body_mass.torch.flatten()[0] != mass[0]
     torch.testing.assert_close(st.obs_noise.object_pos_noise.bias[kept], bias[kept])
-    assert torch.equal(st.delay.delayed[kept], delayed[kept])
+    assert torch.equal(motors_term(env).delay.delayed[kept], delayed[kept])
     torch.testing.assert_close(cube.data.body_mass.torch.flatten()[kept], mass[kept])
 
 

@@ -38,20 +38,25 @@ def test_a_positive_action_moves_joint_and_tendon_motors_toward_their_targets(en
     term = u.action_manager.get_term("motors")
     ffj3 = robot.joint_names.index("rh_FFJ3")
     ffj2, ffj1 = robot.joint_names.index("rh_FFJ2"), robot.joint_names.index("rh_FFJ1")
-    start_j3 = robot.data.joint_pos.torch[:, ffj3].clone()
-    start_j0 = (robot.data.joint_pos.torch[:, ffj2] + robot.data.joint_pos.torch[:, ffj1]).clone()
+
+    def motors():
+        pos = robot.data.joint_pos.torch
+        return pos[:, ffj3].clone(), (pos[:, ffj2] + pos[:, ffj1]).clone()
+
+    start_j3, start_j0 = motors()
     action = zeros(env)
     action[:, hand.MOTOR_NAMES.index("rh_FFJ3")] = 1.0
     action[:, hand.MOTOR_NAMES.index("rh_FFJ0")] = 1.0
-    for _ in range(4):
+    for _ in range(10):
+        at_action_j3, at_action_j0 = motors()
         env.step(action)
-    target = term.processed_actions
-    j3 = robot.data.joint_pos.torch[:, ffj3]
-    j0 = robot.data.joint_pos.torch[:, ffj2] + robot.data.joint_pos.torch[:, ffj1]
-    assert (j3 - start_j3 > 0.1).all(), (start_j3, j3)
-    assert (j0 - start_j0 > 0.1).all(), (start_j0, j0)
-    # targets move by at most scale per step and the motors follow them
-    assert (target[:, hand.MOTOR_NAMES.index("rh_FFJ3")] <= start_j3 + 4 * term.cfg.scale_rad + 1e-5).all()
+        target = term.processed_actions
+        # each step's target is at most scale ahead of where the motor was when the action was issued
+        assert (target[:, hand.MOTOR_NAMES.index("rh_FFJ3")] <= at_action_j3 + term.cfg.scale_rad + 1e-5).all()
+        assert (target[:, hand.MOTOR_NAMES.index("rh_FFJ0")] <= at_action_j0 + term.cfg.scale_rad + 1e-5).all()
+    j3, j0 = motors()
+    assert (j3 - start_j3 > 0.05).all(), (start_j3, j3)
+    assert (j0 - start_j0 > 0.05).all(), (start_j0, j0)
     untouched = robot.joint_names.index("rh_MFJ3")
     assert (robot.data.joint_pos.torch[:, untouched].abs() < 0.25).all()
 
@@ -92,3 +97,109 @@ def test_goal_timeout_truncates(env):
     _, _, terminated, truncated, _ = env.step(zeros(env))
     assert truncated[1] and not terminated[1]
     assert command.goal_time_s[1] < 1.0
+
+
+def _joint_index(robot, name):
+    return robot.joint_names.index(name)
+
+
+def test_a_blocked_finger_keeps_its_target_within_one_scale_of_the_joint(env):
+    """Paper B.4/C.1: the target is the joint's position when the action is issued plus scale x action. With
+    rh_FFJ3's position gain cut to 0 (the finger cannot follow), 20 steps of +1 keep target - joint <= 0.1 rad;
+    the old law (target += 0.1 a, then 0.3 old + 0.7 new) runs away from the joint."""
+    u = env.unwrapped
+    robot, term = u.scene["robot"], u.action_manager.get_term("motors")
+    j, m = _joint_index(robot, "rh_FFJ3"), hand.MOTOR_NAMES.index("rh_FFJ3")
+    ids = torch.tensor([j], device=u.device)
+    stiffness = robot.data.joint_stiffness.torch[:, j : j + 1].clone()
+    robot.write_joint_stiffness_to_sim_index(stiffness=torch.zeros_like(stiffness), joint_ids=ids)
+    high = float(robot.data.joint_pos_limits_upper.torch[0, j])
+    try:
+        start_len = u.episode_length_buf.clone()
+        action = zeros(env)
+        action[:, m] = 1.0
+        start = robot.data.joint_pos.torch[:, j].clone()
+        old_target, old_sent = start.clone(), start.clone()
+        gaps, old_gaps = [], []
+        for _ in range(20):
+            joint_at_action = robot.data.joint_pos.torch[:, j].clone()
+            env.step(action)
+            gaps.append(term.processed_actions[:, m] - joint_at_action)
+            old_target = torch.clamp(old_target + term.cfg.scale_rad, max=high)
+            old_sent = 0.3 * old_sent + 0.7 * old_target
+            old_gaps.append(old_sent - joint_at_action)
+        ok = u.episode_length_buf == start_len + 20  # envs not reset meanwhile
+        assert ok.any()
+        gaps, old_gaps = torch.stack(gaps)[:, ok], torch.stack(old_gaps)[:, ok]
+        moved = (robot.data.joint_pos.torch[:, j] - start)[ok].abs()
+        assert (moved < 0.3).all(), moved  # the finger is blocked: it did not follow 20 x 0.1 rad
+        assert (gaps <= term.cfg.scale_rad + 1e-5).all(), gaps.max()
+        assert (gaps[-1] > 0.9 * term.cfg.scale_rad).all()  # the EMA of +1 is 1 - 0.7^20: the full scale
+        assert (old_gaps[-1] > 5 * term.cfg.scale_rad).all(), old_gaps[-1]  # the old law fails the same test
+    finally:
+        robot.write_joint_stiffness_to_sim_index(stiffness=stiffness, joint_ids=ids)
+
+
+def test_targets_clip_to_the_joint_limits_in_force_and_ids_are_resolved_once(env):
+    """Limits read from the articulation (what randomize_joint_limits writes), tendons within the sum of their two
+    joints' limits; joint and tendon ids reach Isaac Lab as the same warp arrays every substep (no list)."""
+    import warp as wp
+
+    u = env.unwrapped
+    robot, term = u.scene["robot"], u.action_manager.get_term("motors")
+    j3, j2, j1 = (_joint_index(robot, n) for n in ("rh_FFJ3", "rh_FFJ2", "rh_FFJ1"))
+    cols = torch.tensor([j3, j2, j1], device=u.device)
+    default = robot.data.joint_pos_limits.torch[:, cols].clone()
+    env0 = torch.tensor([0], device=u.device)
+    narrow = torch.tensor([[[0.0, 0.05], [0.0, 0.1], [0.0, 0.1]]], device=u.device)  # FFJ3, FFJ2, FFJ1 of env 0
+    robot.write_joint_position_limit_to_sim_index(limits=narrow, joint_ids=cols, env_ids=env0,
+                                                  warn_limit_violation=False)  # fmt: skip
+    seen = []
+    commands = robot.actuators.target_command
+    set_joint, set_tendon = commands.set_position_index, robot.set_fixed_tendon_position_target_index
+
+    def spy_joint(*, value, joint_ids=None, **kw):
+        if joint_ids is not None:  # the action term's writes, not a reset event's (all joints)
+            seen.append(joint_ids)
+        return set_joint(value=value, joint_ids=joint_ids, **kw)
+
+    def spy_tendon(*, target, fixed_tendon_ids=None, **kw):
+        if fixed_tendon_ids is not None:
+            seen.append(fixed_tendon_ids)
+        return set_tendon(target=target, fixed_tendon_ids=fixed_tendon_ids, **kw)
+
+    commands.set_position_index, robot.set_fixed_tendon_position_target_index = spy_joint, spy_tendon
+    try:
+        action = zeros(env)
+        action[:, [hand.MOTOR_NAMES.index("rh_FFJ3"), hand.MOTOR_NAMES.index("rh_FFJ0")]] = 1.0
+        for _ in range(3):
+            env.step(action)
+        low, high = term.motor_limits()
+        m3, m0 = hand.MOTOR_NAMES.index("rh_FFJ3"), hand.MOTOR_NAMES.index("rh_FFJ0")
+        assert float(high[0, m3]) == pytest.approx(0.05) and float(high[0, m0]) == pytest.approx(0.2)
+        assert float(high[1, m3]) == pytest.approx(float(default[1, 0, 1]))
+        target = term.processed_actions
+        assert float(target[0, m3]) <= 0.05 + 1e-6 and float(target[0, m0]) <= 0.2 + 1e-6
+        assert ((target >= low - 1e-6) & (target <= high + 1e-6)).all()
+    finally:
+        del commands.set_position_index, robot.set_fixed_tendon_position_target_index
+        robot.write_joint_position_limit_to_sim_index(limits=default[:1], joint_ids=cols, env_ids=env0,
+                                                      warn_limit_violation=False)  # fmt: skip
+    assert len(seen) == 2 * 3 * u.cfg.decimation
+    assert all(isinstance(ids, wp.array) for ids in seen)
+    assert len({id(ids) for ids in seen}) == 2  # one joint-id array, one tendon-id array, for every call
+
+
+def test_the_action_is_smoothed_with_0_3_per_80_ms(env):
+    u = env.unwrapped
+    term = u.action_manager.get_term("motors")
+    assert u.step_dt == pytest.approx(0.08) and term.smoothing_weight == pytest.approx(0.3)
+    action = zeros(env)
+    action[:, 0] = 1.0
+    before = term.smoothed_action[:, 0].clone()
+    start_len = u.episode_length_buf.clone()
+    for k in range(1, 4):
+        env.step(action)
+        ok = u.episode_length_buf == start_len + k
+        want = 1.0 - (1.0 - before) * 0.7**k  # the new action weighs 0.3, the previous average 0.7
+        torch.testing.assert_close(term.smoothed_action[ok, 0], want[ok], rtol=0, atol=1e-6)

@@ -1,8 +1,10 @@
-"""The 20 motor targets of the Shadow hand as one action term: relative targets, clipped, smoothed.
+"""The 20 motor targets of the Shadow hand as one action term: the paper's action law plus its actuator models.
 
-Dactyl (arXiv 1808.00177, sec. 4) commands relative joint targets: each policy step moves every motor's
-position target by ``scale * action`` from where it was. Sixteen motors drive a joint; four drive a
-tendon ``J0 = J1 + J2`` (Isaac Lab keeps tendons in their own index space, so one term writes both).
+Dactyl (arXiv 1808.00177, sec. 4.2, App. B.4 / C.1): each action is a change of the motor's position relative to
+the measured position of the joint(s) it drives when the action is issued; the actions are smoothed by an EMA
+(0.3 per 80 ms). The formulas live in :mod:`dactyl_lab.action_law` (shared with the real-hand runtime). Sixteen
+motors drive a joint; four drive a tendon ``J0 = J1 + J2`` (Isaac Lab keeps tendons in their own index space, so
+one term writes both).
 """
 
 from __future__ import annotations
@@ -12,11 +14,25 @@ from dataclasses import MISSING
 from typing import TYPE_CHECKING
 
 import torch
+import warp as wp
 
 from isaaclab.managers import ActionTerm, ActionTermCfg
 from isaaclab.utils import configclass
 
-from dactyl_lab import hand
+from dactyl_lab import action_law, hand
+from dactyl_lab.tasks.randomization import (
+    ActionDelay,
+    ActionDelayCfg,
+    ActionNoise,
+    ActionNoiseCfg,
+    Backlash,
+    BacklashCfg,
+    TimingJitter,
+    TimingJitterCfg,
+    late_target_weight,
+    make_generator,
+    resolve_env_ids,
+)
 
 if TYPE_CHECKING:
     from isaaclab.assets import Articulation
@@ -24,13 +40,19 @@ if TYPE_CHECKING:
 
 
 class RelativeMotorTargetAction(ActionTerm):
-    """``target_t = clip(target_{t-1} + scale * a_t, limits)``, then ``s * smoothed + (1 - s) * target``.
+    """Per control step, action order = :data:`dactyl_lab.hand.MOTOR_NAMES` (16 joint motors, 4 tendon motors):
 
-    Action order = :data:`dactyl_lab.hand.MOTOR_NAMES` (16 joint motors, then 4 tendon motors).
-    Randomization hooks (None by default): ``_action_noise`` on the action, ``_target_hook`` (backlash) on the
-    smoothed targets; :attr:`processed_actions` is what the motors receive. ``_latency_hook`` (timing jitter),
-    called once per control step, returns per-env substep counts k (N,): for the first k of the ``decimation``
-    physics substeps of the step :meth:`apply_actions` keeps sending the previous step's targets.
+    1. ``a = clip(action, -1, 1)``; ``a_smooth += w * (a - a_smooth)``, ``w`` the EMA weight of the new action per
+       step, derived from the env's real step time (:func:`dactyl_lab.action_law.smoothing_weight_per_step`);
+    2. the actuator models the cfg declares, on the normalized action: ``action_noise`` -> ``delay`` ->
+       ``backlash`` (:attr:`effective_actions`);
+    3. ``target = clip(measured motor position + scale_rad * effective action, limits in force)``, the joint
+       limits read from the articulation (the randomized ones under ``randomize_joint_limits``; tendons: the
+       intersection of the tendon range and the sum of its two joints' ranges);
+    4. ``timing``: the new targets reach the motors late by this step's extra time (:mod:`..unmodeled`).
+
+    The models are built here from the cfg; their per-env magnitudes are public tensors ADR may set, and their
+    ``reset(env_ids, adr=env.adr)`` reads configured ADR parameters (see :mod:`dactyl_lab.tasks.randomization`).
     """
 
     cfg: RelativeMotorTargetActionCfg
@@ -38,24 +60,43 @@ class RelativeMotorTargetAction(ActionTerm):
 
     def __init__(self, cfg: RelativeMotorTargetActionCfg, env: ManagerBasedEnv):
         super().__init__(cfg, env)
-        self._joint_ids, _ = self._asset.find_joints(list(hand.JOINT_MOTOR_NAMES), preserve_order=True)
-        self._tendon_ids, _ = self._asset.find_fixed_tendons(list(hand.TENDON_MOTOR_NAMES), preserve_order=True)
+        joint_ids, _ = self._asset.find_joints(list(hand.JOINT_MOTOR_NAMES), preserve_order=True)
+        tendon_ids, _ = self._asset.find_fixed_tendons(list(hand.TENDON_MOTOR_NAMES), preserve_order=True)
+        # resolved once: Isaac Lab turns a Python list into a new warp array (a host-to-device copy) on every call
+        self._joint_ids_wp = wp.array(joint_ids, dtype=wp.int32, device=str(self.device))
+        self._tendon_ids_wp = wp.array(tendon_ids, dtype=wp.int32, device=str(self.device))
+        self._joint_ids = torch.tensor(joint_ids, device=self.device, dtype=torch.long)
         # the two joints each tendon sums, as indices into the articulation's joints
         pairs = [self._asset.find_joints(list(hand.TENDON_JOINTS[t]), preserve_order=True)[0] for t in hand.TENDON_MOTOR_NAMES]
         self._tendon_joint_ids = torch.tensor(pairs, device=self.device, dtype=torch.long)  # (4, 2)
-        self._joint_ids_t = torch.tensor(self._joint_ids, device=self.device, dtype=torch.long)
-        limits = torch.tensor([hand.MOTOR_LIMITS_RAD[m] for m in hand.MOTOR_NAMES], device=self.device)
-        self._low, self._high = limits[:, 0], limits[:, 1]
-        self._scale = float(cfg.scale_rad)
-        self._raw = torch.zeros(self.num_envs, len(hand.MOTOR_NAMES), device=self.device)
-        self._target = torch.zeros_like(self._raw)  # unsmoothed target [rad]
-        self._smoothed = torch.zeros_like(self._raw)  # what the motors receive [rad]
-        self._action_noise = None  # optional callable(actions, env_ids=None) -> actions, set by randomization
-        self._target_hook = None  # optional callable(targets_rad) -> targets_rad (e.g. backlash), set by randomization
-        self._applied = self._smoothed  # what the motors receive [rad]: the smoothed targets unless hooked
-        self._latency_hook = None  # optional callable() -> (N,) long substeps to hold the previous targets
-        self._previous = torch.zeros_like(self._raw)  # targets of the previous control step [rad] (latency only)
-        self._hold = None  # (N,) substeps left to send self._previous in this control step (latency only)
+        tendon_limits = torch.tensor([hand.MOTOR_LIMITS_RAD[m] for m in hand.TENDON_MOTOR_NAMES], device=self.device)
+        self._tendon_low, self._tendon_high = tendon_limits[:, 0], tendon_limits[:, 1]
+        self.step_dt_s = float(env.step_dt)
+        self.smoothing_weight = action_law.smoothing_weight_per_step(
+            cfg.smoothing, self.step_dt_s, cfg.smoothing_reference_period_s
+        )
+        """EMA weight of the new action per control step of this env (0.3 at 80 ms, 0.2 at 50 ms)."""
+        n, m = self.num_envs, len(hand.MOTOR_NAMES)
+        self._raw = torch.zeros(n, m, device=self.device)
+        self.smoothed_action = torch.zeros_like(self._raw)
+        """EMA of the clipped policy actions (the law's state)."""
+        self.effective_actions = torch.zeros_like(self._raw)
+        """The smoothed action after the actuator models (what moved the targets)."""
+        self.target_rad = torch.zeros_like(self._raw)
+        """This step's motor targets [rad] (:attr:`processed_actions`)."""
+        self._sent = torch.zeros_like(self._raw)  # what the motors received in the last physics substep [rad]
+        self._previous = torch.zeros_like(self._raw)  # the motors' targets when this control step began [rad]
+        self._substep = 0
+        self._latency: torch.Tensor | None = None
+        seed = None if env.cfg.seed is None else int(env.cfg.seed) + cfg.seed_offset
+        gen = make_generator(seed, self.device)
+        self.action_noise = None if cfg.action_noise is None else ActionNoise(
+            cfg.action_noise, n, -torch.ones(m), torch.ones(m), self.device, gen
+        )  # fmt: skip
+        self.delay = None if cfg.delay is None else ActionDelay(cfg.delay, n, m, self.device, gen)
+        self.backlash = None if cfg.backlash is None else Backlash(cfg.backlash, n, m, self.step_dt_s, self.device, gen)
+        self.timing = None if cfg.timing is None else TimingJitter(cfg.timing, n, self.step_dt_s, self.device, gen)
+        self._physics_dt_s, self._decimation = float(env.physics_dt), int(env.cfg.decimation)
 
     @property
     def action_dim(self) -> int:
@@ -67,48 +108,72 @@ class RelativeMotorTargetAction(ActionTerm):
 
     @property
     def processed_actions(self) -> torch.Tensor:
-        return self._applied
+        return self.target_rad
 
     def motor_positions(self, env_ids: Sequence[int] | slice = slice(None)) -> torch.Tensor:
         """Current motor coordinates [rad]: joint motors read their joint, tendons sum J1 + J2."""
         joint_pos = self._asset.data.joint_pos.torch[env_ids]
         tendon_pos = joint_pos[:, self._tendon_joint_ids].sum(dim=-1)
-        return torch.cat((joint_pos[:, self._joint_ids_t], tendon_pos), dim=-1)
+        return torch.cat((joint_pos[:, self._joint_ids], tendon_pos), dim=-1)
+
+    def motor_limits(self, env_ids: Sequence[int] | slice = slice(None)) -> tuple[torch.Tensor, torch.Tensor]:
+        """(low, high) [rad] per env and motor, the limits in force now (randomized ones included)."""
+        low = self._asset.data.joint_pos_limits_lower.torch[env_ids]
+        high = self._asset.data.joint_pos_limits_upper.torch[env_ids]
+        pair_low, pair_high = low[:, self._tendon_joint_ids].sum(-1), high[:, self._tendon_joint_ids].sum(-1)
+        low = torch.cat((low[:, self._joint_ids], torch.maximum(pair_low, self._tendon_low)), dim=-1)
+        high = torch.cat((high[:, self._joint_ids], torch.minimum(pair_high, self._tendon_high)), dim=-1)
+        return low, high
 
     def process_actions(self, actions: torch.Tensor):
-        if self._latency_hook is not None:
-            self._previous[:] = self._applied  # what the motors received during the last control step
-            self._hold = self._latency_hook().to(self.device, torch.long)
         self._raw[:] = actions
-        if self._action_noise is not None:
-            actions = self._action_noise(actions)
-        step = self._scale * actions.clamp(-1.0, 1.0)
-        self._target[:] = torch.clamp(self._target + step, self._low, self._high)
-        s = self.cfg.smoothing
-        self._smoothed[:] = s * self._smoothed + (1.0 - s) * self._target
-        if self._target_hook is not None:
-            self._applied = self._target_hook(self._smoothed)
+        a = actions.clamp(-1.0, 1.0)
+        self.smoothed_action[:] = action_law.smooth(self.smoothed_action, a, self.smoothing_weight)
+        a = self.smoothed_action
+        if self.action_noise is not None:
+            a = self.action_noise(a)
+        if self.delay is not None:
+            a = self.delay(a)
+        if self.backlash is not None:
+            a = self.backlash(a)
+        self.effective_actions[:] = a
+        low, high = self.motor_limits()
+        self.target_rad[:] = action_law.motor_targets(self.motor_positions(), a, self.cfg.scale_rad, low, high)
+        self._previous[:] = self._sent
+        self._substep = 0
+        if self.timing is not None:
+            self.timing.step()
+            self._latency = self.timing.latency_substeps(self._physics_dt_s, self._decimation)
 
     def apply_actions(self):
+        targets = self.target_rad
+        if self._latency is not None:  # timing jitter: the new targets arrive late by this step's extra time
+            w = late_target_weight(self._latency, self._substep)[:, None]
+            targets = self._previous + w * (self.target_rad - self._previous)
+        self._substep += 1
+        self._sent[:] = targets
         n = len(hand.JOINT_MOTOR_NAMES)
-        targets = self._applied
-        if self._hold is not None:  # timing jitter: the new targets arrive k substeps late
-            targets = torch.where((self._hold > 0)[:, None], self._previous, self._applied)
-            self._hold = (self._hold - 1).clamp(min=0)
-        self._asset.set_joint_position_target_index(target=targets[:, :n], joint_ids=self._joint_ids)
-        self._asset.set_fixed_tendon_position_target_index(target=targets[:, n:], fixed_tendon_ids=self._tendon_ids)
+        self._asset.actuators.target_command.set_position_index(value=targets[:, :n], joint_ids=self._joint_ids_wp)
+        self._asset.set_fixed_tendon_position_target_index(target=targets[:, n:], fixed_tendon_ids=self._tendon_ids_wp)
 
     def reset(self, env_ids: Sequence[int] | None = None) -> None:
         ids = slice(None) if env_ids is None else env_ids
-        # a new episode starts from where the hand is, so the first action is relative to it
-        current = torch.clamp(self.motor_positions(ids), self._low, self._high)
-        self._target[ids] = current
-        self._smoothed[ids] = current
-        self._applied[ids] = current
+        # a new episode starts from where the hand is: hold it until the first action
+        low, high = self.motor_limits(ids)
+        current = torch.clamp(self.motor_positions(ids), low, high)
+        self.target_rad[ids] = current
+        self._sent[ids] = current
         self._previous[ids] = current
-        if self._hold is not None:
-            self._hold[ids] = 0
+        self.smoothed_action[ids] = 0.0
+        self.effective_actions[ids] = 0.0
         self._raw[ids] = 0.0
+        adr = getattr(self._env, "adr", None)  # presets=adr: the episode's ADR values were drawn by the reset events
+        model_ids = resolve_env_ids(env_ids, self.num_envs, self.device)
+        for model in (self.action_noise, self.backlash, self.timing):
+            if model is not None:
+                model.reset(model_ids, adr=adr)
+        if self.delay is not None:
+            self.delay.reset(model_ids, adr=adr)
 
 
 @configclass
@@ -116,6 +181,17 @@ class RelativeMotorTargetActionCfg(ActionTermCfg):
     class_type: type = RelativeMotorTargetAction
     asset_name: str = MISSING
     scale_rad: float = 0.1
-    """Largest change of a motor target per policy step [rad] (action +-1)."""
-    smoothing: float = 0.3
-    """Exponential smoothing of targets: weight of the previous smoothed target (0 = off; paper: 0.3)."""
+    """Largest change of a motor target from the measured motor position per policy step [rad] (action +-1)."""
+    smoothing: float = action_law.PAPER_SMOOTHING_NEW_WEIGHT
+    """EMA weight of the new action per ``smoothing_reference_period_s`` (paper: 0.3 per 80 ms; 1 = off)."""
+    smoothing_reference_period_s: float = action_law.PAPER_CONTROL_PERIOD_S
+    action_noise: ActionNoiseCfg | None = None
+    """Action noise on the normalized action (ranges are fractions of [-1, 1]); None: off."""
+    delay: ActionDelayCfg | None = None
+    """One-step delay of random actuators; None: off."""
+    backlash: BacklashCfg | None = None
+    """The paper's slack model on the normalized action; None: off."""
+    timing: TimingJitterCfg | None = None
+    """Control-step timing jitter, applied as a latency of the new targets on Newton; None: off."""
+    seed_offset: int = 2_000_003
+    """The models draw from a private generator seeded with ``env.cfg.seed + seed_offset``."""

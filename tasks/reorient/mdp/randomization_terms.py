@@ -1,17 +1,15 @@
 """Manager terms that wire :mod:`dactyl_lab.tasks.randomization` into the reorientation task.
 
-One :class:`RandomizationState` per env holds the stateful modules (observation noise, action noise,
-one-step action delay, random object force). It is built lazily from ``env.cfg.randomization``
+One :class:`RandomizationState` per env holds the stateful modules (observation noise, random object force,
+ADR). The action models (noise, delay, backlash, timing) are declared on the action term's cfg and built by
+the term (:class:`~.actions.RelativeMotorTargetActionCfg`). It is built lazily from ``env.cfg.randomization``
 (:class:`DactylRandomizationCfg`) by the first term that needs it, so the order in which Isaac Lab builds
 its managers does not matter. The terms:
 
 * observations: ``noisy_*`` functions for the ``policy`` group only (the critic keeps the clean ones);
   the goal-relative orientation is computed from the *noisy* cube orientation, as on the real hand;
-* actions: :meth:`RandomizationState.process_actions` is installed as the action term's ``_action_noise``
-  hook: ``action noise -> one-step per-actuator delay`` on the normalized action in [-1, 1]; backlash
-  is installed as its ``_target_hook`` on the smoothed motor targets [rad] the motors receive;
-* events: :func:`reset_randomization` (mode ``reset``) draws the per-episode noise biases, delayed
-  actuators and force probabilities; :func:`apply_random_object_force` (mode ``interval``, every control
+* events: :func:`reset_randomization` (mode ``reset``) draws the per-episode observation-noise biases and
+  force probabilities; :func:`apply_random_object_force` (mode ``interval``, every control
   step) writes the random force on the cube's centre of mass through its permanent wrench composer;
   :class:`randomize_joint_limits` adds Gaussian offsets to the joint limits without ever crossing them.
 
@@ -35,19 +33,11 @@ from dactyl_lab import hand
 from dactyl_lab.tasks.randomization import (
     ADR,
     ADRCfg,
-    ActionDelay,
-    ActionDelayCfg,
-    ActionNoise,
-    ActionNoiseCfg,
-    Backlash,
-    BacklashCfg,
     ObservationNoise,
     ObservationNoiseCfg,
     RandomForceCfg,
     RandomizedValueCfg,
     RandomObjectForce,
-    TimingJitter,
-    TimingJitterCfg,
     make_generator,
     resolve_env_ids,
     sample_gaussian,
@@ -60,7 +50,6 @@ if TYPE_CHECKING:
     from isaaclab.assets import Articulation, RigidObject
     from isaaclab.envs import ManagerBasedEnv, ManagerBasedRLEnv
 
-    from .actions import RelativeMotorTargetAction
     from .commands import GoalOrientationCommand
 
 
@@ -69,20 +58,11 @@ class DactylRandomizationCfg:
     """The stateful (non-physics) randomizations of the task; paper values by default."""
 
     observation_noise: ObservationNoiseCfg = ObservationNoiseCfg()
-    action_noise: ActionNoiseCfg = ActionNoiseCfg()
-    """Applied to the normalized action in [-1, 1] (ranges are fractions of that range)."""
-    action_delay: ActionDelayCfg = ActionDelayCfg()
-    backlash: BacklashCfg = BacklashCfg()
-    """On the motor targets [rad]; the paper names backlash without values, the width range is ours."""
     object_force: RandomForceCfg = RandomForceCfg()
-    timing_jitter: TimingJitterCfg = TimingJitterCfg()
-    """Extra control-step time; on Newton applied as a per-env latency of whole physics substeps (the action
-    term keeps the previous targets for k substeps), see :mod:`dactyl_lab.tasks.randomization.unmodeled`."""
     adr: ADRCfg | None = None
     """ADR driving the magnitudes (``presets=adr``); None: the fixed distributions above."""
     adr_sync_interval_steps: int = 16
     """Env steps between two ``adr.sync()`` calls (one RSL-RL rollout); collective under torch.distributed."""
-    action_term: str = "motors"
     object_name: str = "object"
     seed_offset: int = 1_000_003
     """The modules draw from a private generator seeded with ``env.cfg.seed + seed_offset`` (global RNG if
@@ -96,51 +76,21 @@ class RandomizationState:
         self.cfg, self.num_envs, self.device = cfg, env.num_envs, env.device
         seed = None if env.cfg.seed is None else int(env.cfg.seed) + cfg.seed_offset
         self.generator = make_generator(seed, env.device)
-        n, m, dt = env.num_envs, len(hand.MOTOR_NAMES), env.step_dt
+        n, dt = env.num_envs, env.step_dt
         self.obs_noise = ObservationNoise(cfg.observation_noise, n, dt, len(hand.FINGERTIP_BODY_NAMES), env.device,
                                           self.generator)  # fmt: skip
-        self.action_noise = ActionNoise(cfg.action_noise, n, -torch.ones(m), torch.ones(m), env.device, self.generator)
-        self.delay = ActionDelay(cfg.action_delay, n, m, env.device, self.generator)
-        self.backlash = Backlash(cfg.backlash, n, m, env.device, self.generator)
         self.forces = RandomObjectForce(cfg.object_force, n, dt, env.device, self.generator)
-        self.jitter = TimingJitter(cfg.timing_jitter, n, dt, env.device, self.generator)
-        self.physics_dt, self.decimation = float(env.physics_dt), int(env.cfg.decimation)
         self.adr: ADR | None = None if cfg.adr is None else ADR(cfg.adr, n, env.device, self.generator)
         env.adr = self.adr  # the training driver looks for ``env.unwrapped.adr``
         self.adr_log: dict[str, float] = {}
         """The last ``adr.log_dict()``, merged into ``env.extras['log']`` every step."""
         self.noisy_object_quat: torch.Tensor | None = None
         """The cube orientation the policy saw on its last observation (xyzw), shared with the goal term."""
-        self.effective_actions = torch.zeros((n, m), device=env.device)
-        """The last action after noise and delay (what moved the targets), for diagnostics."""
-        self.action_term: RelativeMotorTargetAction = env.action_manager.get_term(cfg.action_term)
-        self.action_term._action_noise = self.process_actions
-        self.action_term._target_hook = self.backlash
-        if cfg.timing_jitter.enabled:
-            self.action_term._latency_hook = self.latency_substeps
-
-    def latency_substeps(self) -> torch.Tensor:
-        """This control step's timing jitter as whole physics substeps (N,) to keep the previous targets."""
-        self.jitter.step()
-        return self.jitter.latency_substeps(self.physics_dt, self.decimation)
-
-    def process_actions(self, actions: torch.Tensor, env_ids=None) -> torch.Tensor:
-        """Action noise, then the one-step delay on this episode's delayed actuators (all N envs)."""
-        out = self.delay(self.action_noise(actions))
-        self.effective_actions[:] = out
-        return out
 
     def reset(self, env_ids=None) -> None:
         ids = resolve_env_ids(env_ids, self.num_envs, self.device)
         self.obs_noise.reset(ids, adr=self.adr)
-        self.action_noise.reset(ids, adr=self.adr)
-        self.delay.reset(ids)
-        # the hand was just reset: the backlash starts engaged at its motors' positions (the action term's
-        # own reset, which runs after the events, starts its targets there too)
-        term = self.action_term
-        self.backlash.reset(ids, torch.clamp(term.motor_positions(ids), term._low, term._high))
         self.forces.reset(ids)
-        self.jitter.reset(ids)
 
 
 def randomization_state(env: ManagerBasedEnv) -> RandomizationState:
@@ -187,8 +137,8 @@ def noisy_goal_relative_orientation(env: ManagerBasedRLEnv, command_name: str) -
 
 # --------------------------------------------------------------------------------------------- events
 def reset_randomization(env: ManagerBasedEnv, env_ids: torch.Tensor | None) -> None:
-    """New episode for ``env_ids``: observation-noise biases, dropout, action-noise biases and factors,
-    delayed actuators, backlash widths, object-force probability (and a zero force)."""
+    """New episode for ``env_ids``: observation-noise biases, dropout, object-force probability (and a zero
+    force). The action models reset with the action term."""
     randomization_state(env).reset(env_ids)
 
 

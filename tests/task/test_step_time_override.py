@@ -1,0 +1,63 @@
+"""Rewards, smoothing and per-step randomization follow the env's real step time: ``presets=randomized`` built with
+``decimation`` overridden after the config's ``__post_init__`` (what a Hydra override ``env.decimation=5`` does):
+40 ms policy steps instead of 80 ms (real Isaac Lab env, Newton, CPU, 4 envs)."""
+
+import pytest
+import torch
+
+from envs import close_env, make_env, zeros
+
+pytestmark = pytest.mark.sim
+NUM_ENVS = 4
+DECIMATION = 5  # 5 x 8 ms = 40 ms
+
+
+@pytest.fixture(scope="module")
+def env():
+    env = make_env(num_envs=NUM_ENVS, seed=13, presets=("randomized",), edit=lambda cfg: setattr(cfg, "decimation", 5))
+    env.reset()
+    yield env
+    close_env(env)
+
+
+def test_the_override_took_effect(env):
+    u = env.unwrapped
+    assert u.cfg.decimation == DECIMATION and u.step_dt == pytest.approx(0.04)
+
+
+def test_a_reached_goal_still_pays_plus_5_and_a_drop_minus_20(env):
+    u = env.unwrapped
+    command, cube = u.command_manager.get_term("object_pose"), u.scene["object"]
+    env.step(zeros(env))
+    command.quat_command_w[:] = cube.data.root_quat_w.torch  # the goal is where the cube is
+    error_before = command.orientation_error.clone()  # to the old goal: the progress term pays it now [rad]
+    _, reward, terminated, *_ = env.step(zeros(env))
+    ok = ~terminated
+    assert ok.any()
+    paid = reward - error_before  # +5, and the little the cube turned away from the new goal in 40 ms
+    assert ((paid[ok] > 4.8) & (paid[ok] < 5.05)).all(), (reward, error_before)
+    pose = cube.data.root_pose_w.torch.clone()
+    pose[0, 2] -= 0.3
+    cube.write_root_pose_to_sim_index(root_pose=pose[:1], env_ids=torch.tensor([0], device=u.device))
+    _, reward, terminated, *_ = env.step(zeros(env))
+    assert terminated[0] and -20.2 < float(reward[0]) < -19.8, reward
+
+
+def test_smoothing_backlash_and_forces_keep_their_per_second_rates(env):
+    u = env.unwrapped
+    term = u.action_manager.get_term("motors")
+    assert term.smoothing_weight == pytest.approx(1 - 0.7**0.5)  # 0.3 per 80 ms = 0.163 per 40 ms
+    assert term.backlash.dt == pytest.approx(0.5)
+    from dactyl_lab.tasks.reorient import mdp
+
+    forces = mdp.randomization_state(u).forces
+    prob = forces.prob.clone()
+    try:
+        forces.prob[:] = 0.0
+        forces.force[:] = 1.0
+        env.step(zeros(env))  # the force event fires on every control step, the force decays by 0.99 per 80 ms
+        torch.testing.assert_close(forces.force, torch.full_like(forces.force, 0.99**0.5))
+        env.step(zeros(env))
+        torch.testing.assert_close(forces.force, torch.full_like(forces.force, 0.99))
+    finally:
+        forces.prob[:] = prob
