@@ -54,3 +54,10 @@ def make_context(width: int, height: int):
     except Exception as error:  # PyOpenGL / driver errors come in many types
         raise RenderSetupError(f"could not create a {name} OpenGL context ({error}); {INSTALL_HINT}") from error
     return context
+
+
+def check_available() -> None:
+    """Raise :class:`RenderSetupError` (saying what to install) unless an offscreen context can be made;
+    call it before long work that ends in a video."""
+    context = make_context(16, 16)
+    context.free()
