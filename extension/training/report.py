@@ -256,7 +256,7 @@ def plot_report(scalars: RunScalars, params: dict, path: Path, title: str) -> Pa
             ax.tick_params(labelsize=7)
             ax.grid(alpha=0.3)
     fig.suptitle(title, fontsize=11)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.3 / rows))
     tmp = path.with_name(f".{path.name}.tmp.png")
     fig.savefig(tmp, dpi=80)
     plt.close(fig)
@@ -264,15 +264,25 @@ def plot_report(scalars: RunScalars, params: dict, path: Path, title: str) -> Pa
     return path
 
 
+TIME_AXIS_SUFFIXES = ("/time", "/frame", "/step")
+"""Tags logged against wall time or frames instead of iterations (RSL-RL's .../time, rl-games' .../time|frame|step)."""
+
+
 def last_values(scalars: RunScalars) -> dict[str, tuple[float, float]]:
     """Tag -> (last iteration, last value)."""
     return {tag: (xs[-1], ys[-1]) for tag, (xs, ys) in sorted(scalars.series.items()) if xs}
 
 
+def last_iteration(scalars: RunScalars) -> float:
+    """The last iteration logged (tags on a time or frame axis left out)."""
+    last = last_values(scalars)
+    return max((x for t, (x, _) in last.items() if not t.endswith(TIME_AXIS_SUFFIXES)), default=0.0)
+
+
 def _summary_text(scalars: RunScalars, params: dict) -> str:
     last = last_values(scalars)
-    iterations = max((x for x, _ in last.values()), default=0)
-    lines = [f"library       {scalars.library}", f"iterations    {iterations:g}"]
+    iterations = last_iteration(scalars)
+    lines = [f"library       {scalars.library}", f"iteration     {iterations:g}"]
     if (dt := step_dt_s(params)) is not None:
         lines.append(f"policy step   {dt * 1e3:g} ms")
     num_envs = params.get("env", {}).get("scene", {}).get("num_envs")
