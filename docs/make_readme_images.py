@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 IMAGES = Path(__file__).resolve().parent / "images"
@@ -33,10 +34,11 @@ def report_picture(run: Path, out: Path, rows: int = 3) -> Path:
 
     from dactyl_lab.training.report import write_report
 
-    png, _ = write_report(run, out.parent / "report_full")
-    with Image.open(png) as image:
-        panel_rows = max(1, round(image.height / (3.3 * 80)))  # the report's rows are 3.3 in at 80 dpi
-        image.crop((0, 0, image.width, min(image.height, image.height * rows // panel_rows))).save(out)
+    with tempfile.TemporaryDirectory() as folder:
+        png, _ = write_report(run, folder)
+        with Image.open(png) as image:
+            panel_rows = max(1, round(image.height / (3.3 * 80)))  # the report's rows are 3.3 in at 80 dpi
+            image.crop((0, 0, image.width, min(image.height, image.height * rows // panel_rows))).save(out)
     return out
 
 

@@ -34,7 +34,8 @@ LEARNING_RATE = ("Loss/learning_rate", "info/last_lr")
 KL = ("Loss/kl", "info/kl")
 ENTROPY = ("Loss/entropy", "losses/entropy")
 PER_FRAME_TAGS = ("info/", "losses/", "performance/")
-"""rl-games tags logged against frames (env steps x envs); converted to iterations with the run's settings."""
+"""rl-games tags logged against frames (env steps x envs); converted to iterations (epochs)."""
+EPOCHS_TAG = "info/epochs"
 
 
 class ReportError(RuntimeError):
@@ -61,13 +62,19 @@ def normalize_tag(tag: str) -> str:
     return rest if tag.startswith(EPISODE_PREFIX) and "/" in rest else tag
 
 
-def frames_per_iteration(params: dict) -> float | None:
-    """rl-games: env steps x envs per epoch from ``params/agent.yaml`` (None when unknown)."""
+def frame_to_iteration(merged: dict[str, dict[float, float]], params: dict):
+    """rl-games logs info/, losses/ and performance/ against frames: map them to epochs through its own
+    ``info/epochs`` tag (logged at the same frames), else through horizon x envs of the run's settings."""
+    epochs = merged.get(EPOCHS_TAG)
+    if epochs:
+        return lambda frame: epochs.get(frame, float("nan"))
     config = params.get("agent", {}).get("params", {}).get("config", {})
     horizon, actors = config.get("horizon_length"), config.get("num_actors")
-    if not horizon or not actors:
+    if not actors or actors < 1:  # Isaac Lab writes -1: the env's num_envs
         actors = params.get("env", {}).get("scene", {}).get("num_envs")
-    return float(horizon * actors) if horizon and actors else None
+    if horizon and actors:
+        return lambda frame: frame / (horizon * actors) + 1.0
+    return None
 
 
 def load_scalars(run: Path, params: dict | None = None) -> RunScalars:
@@ -85,12 +92,12 @@ def load_scalars(run: Path, params: dict | None = None) -> RunScalars:
             for event in accumulator.Scalars(tag):
                 points[float(event.step)] = float(event.value)
     library = "rl_games" if any(t.startswith(("rewards/", "info/")) for t in merged) else "rsl_rl"
-    per_frame = frames_per_iteration(params or {}) if library == "rl_games" else None
+    to_iteration = frame_to_iteration(merged, params or {}) if library == "rl_games" else None
     series = {}
     for tag, points in merged.items():
         steps = sorted(points)
-        scale = per_frame if per_frame and tag.startswith(PER_FRAME_TAGS) else 1.0
-        series[normalize_tag(tag)] = ([s / scale for s in steps], [points[s] for s in steps])
+        xs = [to_iteration(s) for s in steps] if to_iteration and tag.startswith(PER_FRAME_TAGS) else steps
+        series[normalize_tag(tag)] = (xs, [points[s] for s in steps])
     return RunScalars(series, library, files)
 
 
@@ -256,7 +263,7 @@ def plot_report(scalars: RunScalars, params: dict, path: Path, title: str) -> Pa
             ax.tick_params(labelsize=7)
             ax.grid(alpha=0.3)
     fig.suptitle(title, fontsize=11)
-    fig.tight_layout(rect=(0, 0, 1, 1 - 0.3 / rows))
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 / (3.3 * rows)))
     tmp = path.with_name(f".{path.name}.tmp.png")
     fig.savefig(tmp, dpi=80)
     plt.close(fig)
