@@ -76,3 +76,18 @@ def test_sim2sim_video_flags_are_checked(ff_policy, tmp_path, capsys):
         main(["--policy", str(ff_policy), "--video", "--video-size", "191x144"])
     assert exit_info.value.code == 2
     assert "even" in capsys.readouterr().err
+
+
+def test_stand_in_video_needs_no_torch(ff_policy, tmp_path):
+    """The real-hand side renders too: sim2sim --video with torch and Isaac Lab made unimportable."""
+    import subprocess
+
+    code = (
+        "import sys; sys.modules.update(torch=None, isaaclab=None)\n"
+        "from dactyl_lab.export.sim2sim import main\n"
+        f"sys.exit(main(['--policy', {str(ff_policy)!r}, '--trials', '1', '--goal-timeout', '0.8', "
+        f"'--out', {str(tmp_path)!r}, '--video', '--video-size', '64x48']))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert_rollout_video(tmp_path / "videos" / "trial_000.mp4", 9, (64, 48))  # 10 steps to the timeout
