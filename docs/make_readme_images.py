@@ -4,13 +4,13 @@
 
 Writes docs/images/rollout_frame.png (frame --frame of the run's stand-in video, sim2sim/videos/trial_000.mp4 as
 scripts/main_job.sh writes it; --video picks another MP4) and docs/images/training_report.png (the run's
-report, remade from its TensorBoard events with ``dactyl-lab report``; its top three rows: the ADR panels of an
-ADR run are left out of the README picture).
+report, remade from its TensorBoard events as ``dactyl-lab report`` makes it, without the ADR panels).
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -29,16 +29,12 @@ def video_frame(video: Path, index: int, out: Path) -> Path:
     return out
 
 
-def report_picture(run: Path, out: Path, rows: int = 3) -> Path:
-    from PIL import Image
-
+def report_picture(run: Path, out: Path) -> Path:
     from dactyl_lab.training.report import write_report
 
     with tempfile.TemporaryDirectory() as folder:
-        png, _ = write_report(run, folder)
-        with Image.open(png) as image:
-            panel_rows = max(1, round(image.height / (3.3 * 80)))  # the report's rows are 3.3 in at 80 dpi
-            image.crop((0, 0, image.width, min(image.height, image.height * rows // panel_rows))).save(out)
+        png, _ = write_report(run, folder, include_adr=False)
+        shutil.copyfile(png, out)
     return out
 
 

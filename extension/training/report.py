@@ -170,14 +170,14 @@ def _panel_note(ax, text: str) -> None:
     ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, fontsize=8, color="0.4", wrap=True)
 
 
-def plot_report(scalars: RunScalars, params: dict, path: Path, title: str) -> Path:
+def plot_report(scalars: RunScalars, params: dict, path: Path, title: str, include_adr: bool = True) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     adr = sorted({m.group(1) for tag in scalars.series if (m := ADR_BOUND_RE.match(tag))})
-    has_adr = bool(adr) or ADR_ENTROPY in scalars.series
+    has_adr = include_adr and (bool(adr) or ADR_ENTROPY in scalars.series)
     rows = 3 + (1 + (len(adr) + 2) // 3 if has_adr else 0)
     fig, axes = plt.subplots(rows, 3, figsize=(15, 3.3 * rows), squeeze=False)
     cells = iter(axes.flat)
@@ -262,8 +262,9 @@ def plot_report(scalars: RunScalars, params: dict, path: Path, title: str) -> Pa
             ax.set_xlabel("iteration", fontsize=8)
             ax.tick_params(labelsize=7)
             ax.grid(alpha=0.3)
-    fig.suptitle(title, fontsize=11)
-    fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 / (3.3 * rows)))
+    height_in = 3.3 * rows
+    fig.suptitle(title, fontsize=11, y=1 - 0.12 / height_in)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.4 / height_in))
     tmp = path.with_name(f".{path.name}.tmp.png")
     fig.savefig(tmp, dpi=80)
     plt.close(fig)
@@ -358,13 +359,14 @@ def resolve_run(path: str | Path) -> Path:
     return path
 
 
-def write_report(run: str | Path, output: str | Path | None = None) -> tuple[Path, Path]:
-    """Write ``report.png`` and ``report.html`` for a run (into ``output``, default the run folder)."""
+def write_report(run: str | Path, output: str | Path | None = None, include_adr: bool = True) -> tuple[Path, Path]:
+    """Write ``report.png`` and ``report.html`` for a run (into ``output``, default the run folder);
+    ``include_adr=False`` leaves the ADR panels out."""
     run = resolve_run(run)
     out = Path(output) if output else run
     out.mkdir(parents=True, exist_ok=True)
     params = load_params(run)
     scalars = load_scalars(run, params)
     title = f"{run.parent.name}/{run.name} ({scalars.library})"
-    png = plot_report(scalars, params, out / "report.png", title)
+    png = plot_report(scalars, params, out / "report.png", title, include_adr)
     return png, write_html(run, png, scalars, params, out / "report.html")
