@@ -2,8 +2,9 @@
 
 :class:`EnvVideoRecorder` is a gymnasium wrapper around the task's ``ManagerBasedRLEnv``: after every reset and
 step it reads, for each recorded env, the hand's joint positions (by the articulation's joint names, i.e.
-:data:`dactyl_lab.hand.NEWTON_JOINT_ORDER` on Newton), the cube pose relative to the hand's root (the MJCF's
-mount frame), the goal orientation, the goals reached and the orientation error, and draws them through
+:data:`dactyl_lab.hand.NEWTON_JOINT_ORDER` on Newton), the cube pose and the goal orientation in the frame of
+the articulation's root link (``rh_forearm``; the renderer maps that body's frame into the MJCF's world),
+the goals reached and the orientation error, and draws them through
 :class:`~dactyl_lab.render.renderer.HandRenderer`. One MP4 per recorded env; with ``until_done`` an env's
 video ends with its first episode (a trial: the post-step state of a finished episode is already the reset
 one, so a trial of n steps has n frames: the reset state and n - 1 steps; several resets before the first step
@@ -41,9 +42,10 @@ def newton_states(env, env_ids: list[int]) -> list[RenderState]:
     robot, cube = unwrapped.scene["robot"], unwrapped.scene["object"]
     goals = unwrapped.command_manager.get_term(GOAL_TERM)
     ids = torch.as_tensor(env_ids, device=unwrapped.device)
-    root_pos, root_quat = _tensor(robot.data.root_pos_w)[ids], _tensor(robot.data.root_quat_w)[ids]
+    # the cube and the goal in the frame of the articulation's root link (a body of the MJCF too): the renderer
+    # places them through its own kinematics, whatever the asset's placement and the mount's rotation
+    root_pos, root_quat = _tensor(robot.data.body_pos_w)[ids, 0], _tensor(robot.data.body_quat_w)[ids, 0]
     cube_pos_w, cube_quat_w = _tensor(cube.data.root_pos_w)[ids], _tensor(cube.data.root_quat_w)[ids]
-    # the MJCF's world frame is the hand mount: express the cube and the goal in the hand root's frame
     inv = math_utils.quat_conjugate(root_quat)
     cube_pos = math_utils.quat_apply(inv, cube_pos_w - root_pos)
     cube_quat = math_utils.quat_mul(inv, cube_quat_w)
@@ -53,13 +55,13 @@ def newton_states(env, env_ids: list[int]) -> list[RenderState]:
         _tensor(robot.data.joint_pos)[ids], cube_pos, cube_quat, goal_quat, time_s[:, None],
         goals.goals_reached[ids, None], goals.current_error()[ids, None],
     ], dim=1).cpu().numpy()  # fmt: skip
-    names = list(robot.joint_names)
+    names, root_body = list(robot.joint_names), robot.body_names[0]
     n = len(names)
     return [
         RenderState(
             joint_pos_rad=dict(zip(names, row[:n])), cube_pos_m=row[n : n + 3], cube_quat_xyzw=row[n + 3 : n + 7],
             goal_quat_xyzw=row[n + 7 : n + 11], time_s=float(row[n + 11]), goals_reached=int(round(row[n + 12])),
-            orientation_error_rad=float(row[n + 13]),
+            orientation_error_rad=float(row[n + 13]), frame_body=root_body,
         )  # fmt: skip
         for row in packed
     ]

@@ -52,6 +52,9 @@ class RenderState:
     time_s: float = 0.0
     goals_reached: int = 0
     orientation_error_rad: float = float("nan")
+    frame_body: str | None = None
+    """The cube pose and the goal are in this body's frame (Newton: the articulation's root link, rh_forearm);
+    None: in the MJCF's world frame, the hand mount's (the stand-in)."""
 
 
 def parse_camera(text: str) -> tuple[float, float, float]:
@@ -102,6 +105,11 @@ def build_render_model(width: int, height: int) -> mujoco.MjModel:
     return spec.compile()
 
 
+def _wxyz(q_xyzw) -> np.ndarray:
+    x, y, z, w = (float(v) for v in q_xyzw)
+    return np.array([w, x, y, z])
+
+
 def _mat_from_xyzw(q_xyzw) -> np.ndarray:
     mat = np.zeros(9)
     x, y, z, w = (float(v) for v in q_xyzw)
@@ -142,15 +150,23 @@ class HandRenderer:
         azimuth, elevation, distance = parse_camera(camera) if isinstance(camera, str) else camera
         self.camera.azimuth, self.camera.elevation, self.camera.distance = azimuth, elevation, distance
 
-    def pose(self, state: RenderState) -> None:
+    def pose(self, state: RenderState) -> np.ndarray:
         """Write the state into mjData (joints by name, those not named at the model's rest angle; cube free
-        joint) and run forward kinematics."""
+        joint) and run forward kinematics. Returns the goal orientation (x, y, z, w) in the MJCF world frame."""
         self.data.qpos[:] = self.model.qpos0
         for name, value in state.joint_pos_rad.items():
             self.data.qpos[self.qpos_adr[name]] = value
-        x, y, z, w = (float(v) for v in state.cube_quat_xyzw)
-        self.data.qpos[self.object_qpos : self.object_qpos + 7] = [*state.cube_pos_m, w, x, y, z]
+        cube_pos = np.asarray(state.cube_pos_m, dtype=np.float64)
+        cube_wxyz, goal_wxyz = _wxyz(state.cube_quat_xyzw), _wxyz(state.goal_quat_xyzw)
+        if state.frame_body is not None:  # body frame -> MJCF world, through the model's own kinematics
+            mujoco.mj_kinematics(self.model, self.data)
+            body = self.model.body(state.frame_body).id
+            cube_pos = self.data.xpos[body] + self.data.xmat[body].reshape(3, 3) @ cube_pos
+            for q in (cube_wxyz, goal_wxyz):
+                mujoco.mju_mulQuat(q, self.data.xquat[body].copy(), q.copy())
+        self.data.qpos[self.object_qpos : self.object_qpos + 7] = [*cube_pos, *cube_wxyz]
         mujoco.mj_kinematics(self.model, self.data)
+        return np.array([*goal_wxyz[1:], goal_wxyz[0]])
 
     def _add_goal_cube(self, goal_quat_xyzw) -> None:
         rot = _mat_from_xyzw(goal_quat_xyzw)
@@ -171,11 +187,11 @@ class HandRenderer:
 
     def render(self, state: RenderState) -> np.ndarray:
         """The frame of ``state`` (no overlay), shape (height, width, 3), uint8. The array is reused."""
-        self.pose(state)
+        goal_xyzw = self.pose(state)
         mujoco.mjv_updateScene(
             self.model, self.data, self.option, None, self.camera, mujoco.mjtCatBit.mjCAT_ALL, self.scene
         )
-        self._add_goal_cube(state.goal_quat_xyzw)
+        self._add_goal_cube(goal_xyzw)
         mujoco.mjr_render(self.viewport, self.scene, self.context)
         mujoco.mjr_readPixels(self._rgb, None, self.viewport, self.context)
         return np.flipud(self._rgb)
