@@ -53,7 +53,7 @@ class RenderState:
     goals_reached: int = 0
     orientation_error_rad: float = float("nan")
     frame_body: str | None = None
-    """The cube pose and the goal are in this body's frame (Newton: the articulation's root link, rh_forearm);
+    """The cube pose and the goal are in this body's frame (Newton: the articulation's first body, rh_hand_mount);
     None: in the MJCF's world frame, the hand mount's (the stand-in)."""
 
 

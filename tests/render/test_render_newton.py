@@ -35,7 +35,7 @@ def test_newton_rollout_video(tmp_path):
         assert set(state.joint_pos_rad) == set(hand.JOINT_NAMES)
         robot = env.unwrapped.scene["robot"]
         assert tuple(robot.joint_names) == hand.NEWTON_JOINT_ORDER
-        assert state.frame_body == robot.body_names[0] == "rh_forearm"
+        assert state.frame_body == robot.body_names[0]  # rh_hand_mount: a body of the MJCF too
         # posed in the renderer, the cube starts above the palm, where the MJCF (and the stand-in) puts it
         renderer = recorder.renderer
         goal_mjcf = renderer.pose(state)
