@@ -3,6 +3,7 @@
   dactyl-lab assets build [--force]   generate (or rebuild) the offline Shadow hand USD
   dactyl-lab assets path              print where the cached asset lives
   dactyl-lab tasks                    list the task ids this package registers
+  dactyl-lab report RUN [--output D]  RUN/report.png + report.html from the run's TensorBoard events
 """
 
 from __future__ import annotations
@@ -20,6 +21,15 @@ def _build_parser() -> argparse.ArgumentParser:
     build.add_argument("--force", action="store_true", help="rebuild even when an asset with the same input hash exists")
     asset_commands.add_parser("path", help="print the cached USD path (builds it first when missing)")
     commands.add_parser("tasks", help="list the Isaac Lab task ids this package registers")
+    report = commands.add_parser(
+        "report", help="plot a training run's curves (RSL-RL or rl-games, also while it runs) into report.png/.html",
+        description="Write RUN/report.png and RUN/report.html from the run's TensorBoard event files: reward terms, "
+        "return, episode duration, how episodes end (drop rate), goals per episode = consecutive successes (mean, "
+        "max), learning rate, KL, policy entropy and, with ADR, every bound and the ADR entropy; the page adds the "
+        "run's settings (params/*.yaml) and the last value of every tag.",
+    )
+    report.add_argument("run", help="run folder (logs/<library>/<experiment>/<run>) or a checkpoint in it")
+    report.add_argument("--output", default=None, help="folder for report.png and report.html (default: RUN)")
     return parser
 
 
@@ -32,6 +42,16 @@ def main(argv: list[str] | None = None) -> int:
         print(asset.usd_path)
         if asset.build_seconds is not None:
             print(f"built in {asset.build_seconds:.2f} s (input hash {asset.fingerprint})")
+        return 0
+    if args.command == "report":
+        from dactyl_lab.training.report import ReportError, write_report
+
+        try:
+            png, page = write_report(args.run, args.output)
+        except ReportError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        print(f"report: {png}\npage: {page}")
         return 0
     if args.command == "tasks":
         from dactyl_lab.tasks import TASK_IDS

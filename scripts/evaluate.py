@@ -5,7 +5,8 @@ Each trial is one episode from a fresh reset, counting the goals reached in a ro
 cube is dropped, when a goal is not reached within the per-goal timeout (80 s, as on the real hand; the
 training task uses 8 s) or at 50 consecutive successes. The policy acts deterministically (mean action).
 Prints mean, median and max consecutive successes, and writes evaluation.json (settings, summary, every
-trial) and histogram.png.
+trial) and histogram.png. --video N records the first N trials (envs 0..N-1, their first episodes) as
+videos/trial_<i>.mp4 in the report folder (dactyl-lab's headless MuJoCo renderer, as in play and sim2sim).
 
 Examples:
   python scripts/evaluate.py --checkpoint logs/rsl_rl/dactyl_reorient_ff/<run>/model_100.pt --num_trials 100
@@ -20,6 +21,7 @@ import sys
 from pathlib import Path
 
 from dactyl_lab import launch
+from dactyl_lab.render.options import add_video_args, video_options
 from dactyl_lab.training import checkpoints, evaluation
 
 
@@ -48,8 +50,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--output", default=None,
         help="report folder (default: <run folder>/evaluation/<checkpoint name>_randomization-<on|off>)",
     )
+    add_video_args(parser, "record the first N trials (default 1) as <report folder>/videos/trial_<i>.mp4", count=True)
     args = parser.parse_args(argv)
     args.num_envs = args.num_envs or min(args.num_trials, 16)
+    if args.video > min(args.num_envs, args.num_trials):
+        raise launch.UsageError(f"--video {args.video}: at most --num_envs ({args.num_envs}) and --num_trials trials "
+                                "can be recorded (the first trial of each env); raise --num_envs")
     if min(args.num_trials, args.num_envs, args.max_successes) < 1 or args.goal_timeout_s <= 0:
         raise launch.UsageError("--num_trials, --num_envs, --max_successes and --goal_timeout_s must be positive")
     return args
@@ -68,6 +74,14 @@ def main(argv: list[str] | None = None) -> int:
     name = f"{checkpoint.stem}_randomization-{args.randomization}"
     output = Path(args.output) if args.output else checkpoints.run_dir(checkpoint, args.backend) / "evaluation" / name
 
+    if args.video:
+        from dactyl_lab.render.gl import RenderSetupError, check_available
+
+        try:
+            check_available()  # before minutes of env creation
+        except RenderSetupError as error:
+            raise launch.UsageError(str(error)) from None
+
     import gymnasium as gym
     from isaaclab_tasks.utils.parse_cfg import load_cfg_from_registry
 
@@ -76,6 +90,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     agent_cfg = load_cfg_from_registry(args.task, launch.agent_entry_point(args.backend, args.variant))
     env = gym.make(args.task, cfg=env_cfg)
+    if args.video:
+        from dactyl_lab.render.newton import EnvVideoRecorder
+
+        paths = [output / "videos" / f"trial_{i:03d}.mp4" for i in range(args.video)]
+        env = recorder = EnvVideoRecorder(env, paths, video_options(args), until_done=True)
     try:
         make_policy = evaluation.rsl_rl_policy if args.backend == "rsl_rl" else evaluation.rl_games_policy
         env, act, reset = make_policy(env, agent_cfg, str(checkpoint), device)
@@ -97,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
           f"(std {summary['std']:.2f}, min {summary['min']})")
     print(f"  ended by: {summary['ended_by']}")
     print(f"report: {report}\nhistogram: {histogram}")
+    for path in recorder.close_videos() if args.video else []:
+        print(f"video: {path}")
     return 0
 
 

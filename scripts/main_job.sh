@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job on a fresh machine: set up, train the Dactyl task briefly on the CPU, play the result,
-# export it to ONNX with its contract, and run it in the real-hand runtime against the MuJoCo stand-in.
+# The main job on a fresh machine: set up, train the Dactyl task briefly on the CPU, play the result (with a
+# video), export it to ONNX with its contract, run it in the real-hand runtime against the MuJoCo stand-in,
+# and record a short stand-in video; prints where the videos and the training report are.
 #   ITERATIONS=2 NUM_ENVS=64 bash scripts/main_job.sh
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -15,11 +16,18 @@ echo "[main] training Dactyl-Reorient-Cube-Shadow: $num_envs envs x $iterations 
 "$venv/bin/python" scripts/train.py --device cpu --num_envs "$num_envs" --max_iterations "$iterations" --seed 1
 run_dir="$(ls -td logs/rsl_rl/dactyl_reorient_ff/*/ | head -1)"
 checkpoint="$(ls -t "$run_dir"model_*.pt | head -1)"
-echo "[main] playing $checkpoint for 50 steps"
-"$venv/bin/python" scripts/play.py --device cpu --num_envs 4 --steps 50 --checkpoint "$checkpoint"
+echo "[main] playing $checkpoint for 50 steps (video of env 0)"
+"$venv/bin/python" scripts/play.py --device cpu --num_envs 4 --steps 50 --checkpoint "$checkpoint" --video
 echo "[main] exporting $checkpoint to ONNX (normalizer folded in, contract in metadata)"
 "$venv/bin/python" scripts/export.py --checkpoint "$checkpoint" --output "${run_dir}exported/dactyl_policy.onnx"
 echo "[main] real-hand runtime rollout on the MuJoCo stand-in (300 control steps of 80 ms)"
 "$venv/bin/dactyl-lab-runtime" --policy "${run_dir}exported/dactyl_policy.onnx" --hand mujoco --realtime off \
   --steps 300 --log "${run_dir}runtime_rollout.jsonl" --summary-json "${run_dir}runtime_summary.json"
+echo "[main] video of the policy on the MuJoCo stand-in (one trial: 8 s per goal, at most 5 goals)"
+"$venv/bin/python" scripts/sim2sim.py --policy "${run_dir}exported/dactyl_policy.onnx" --trials 1 --goal-timeout 8 \
+  --max-successes 5 --out "${run_dir}sim2sim" --video
+[ -f "${run_dir}report.png" ] || "$venv/bin/dactyl-lab" report "$run_dir"
+echo "[main] training report:   ${run_dir}report.png (page: ${run_dir}report.html)"
+echo "[main] Newton play video: $(ls "${run_dir}"videos/play/*.mp4 | head -1)"
+echo "[main] stand-in video:    ${run_dir}sim2sim/videos/trial_000.mp4"
 echo "[main] done: $run_dir (TensorBoard: $venv/bin/tensorboard --logdir logs)"

@@ -7,6 +7,11 @@ Examples:
 
 Playing an RSL-RL checkpoint also writes exported/policy.pt and exported/policy.onnx next to it
 (Isaac Lab's exporter; scripts/export.py writes the deployable ONNX with its contract).
+
+--video records env 0 into <run>/videos/play/<checkpoint name>.mp4 (H.264), one frame per control step, drawn
+by dactyl-lab's headless MuJoCo renderer of the same hand MJCF (the stand-in's videos look alike), with the
+goal cube beside the hand and time, goals reached and orientation error in the corner. Isaac Lab's own Kit
+video recorder is not used (kit-less Newton has none).
 """
 
 from __future__ import annotations
@@ -14,16 +19,47 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from dactyl_lab import launch
+from dactyl_lab.render.options import add_video_args, video_options
 
 
 def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     launch.add_common_args(parser)
     parser.add_argument("--checkpoint", required=True, help="checkpoint file to play")
-    parser.add_argument("--steps", type=int, default=None, help="stop after this many policy steps (default: until Ctrl-C)")
+    parser.add_argument("--steps", type=int, default=None,
+                        help=f"stop after this many policy steps (default: until Ctrl-C; {VIDEO_STEPS} with --video)")
+    add_video_args(parser, "record env 0 into <run>/videos/play/<checkpoint>.mp4")
     return parser.parse_known_args(argv)
+
+
+VIDEO_STEPS = 250
+"""Policy steps played with --video when --steps is not given (20 s at 80 ms per step)."""
+
+
+def video_path(checkpoint: str) -> Path:
+    """<run>/videos/play/<checkpoint name>.mp4 (rl-games keeps checkpoints in <run>/nn/)."""
+    path = Path(checkpoint).resolve()
+    run = path.parent.parent if path.parent.name == "nn" else path.parent
+    return run / "videos" / "play" / f"{path.stem}.mp4"
+
+
+def record_created_env(common, options, path: Path) -> list:
+    """Wrap the env Isaac Lab's play entrypoint creates in our recorder (its backend imports the factory by
+    name when it is loaded, after this). Returns the list that will hold the recorder."""
+    from dactyl_lab.render.newton import EnvVideoRecorder
+
+    create = common.create_isaaclab_env
+    recorders = []
+
+    def create_and_record(*args, **kwargs):
+        recorders.append(EnvVideoRecorder(create(*args, **kwargs), [path], options))
+        return recorders[-1]
+
+    common.create_isaaclab_env = create_and_record
+    return recorders
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,12 +76,28 @@ def main(argv: list[str] | None = None) -> int:
             forwarded += [f"--{flag}", str(getattr(args, flag))]
     forwarded += passthrough + launch.agent_device_overrides(args.backend, device)
 
+    if args.video:
+        from dactyl_lab.render.gl import RenderSetupError, check_available
+
+        try:
+            check_available()  # before minutes of env creation
+        except RenderSetupError as error:
+            raise launch.UsageError(str(error)) from None
+        args.steps = VIDEO_STEPS if args.steps is None else args.steps
+
     from isaaclab_rl.entrypoints import common, run_play_cli
 
     if args.steps is not None:
         # Isaac Lab plays until Ctrl-C unless it records a video; bound the playback loop instead.
         common.video_playback_steps = lambda *_: args.steps
-    return run_play_cli(forwarded)
+    recorders = record_created_env(common, video_options(args), video_path(args.checkpoint)) if args.video else []
+    code = run_play_cli(forwarded)
+    for recorder in recorders:
+        for path in recorder.close_videos():  # closing the env has closed them; this returns the paths
+            print(f"video: {path}")
+    if args.video and not recorders:
+        print("warning: no video was written: Isaac Lab's play entrypoint did not create an env here", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":

@@ -28,5 +28,15 @@ if [ ! -f "$stamp" ] || [ "$repo/pyproject.toml" -nt "$stamp" ]; then
   "$venv/bin/python" -m pip install --progress-bar off -e "$repo[train,test]"
   touch "$stamp"
 fi
+# Headless OpenGL (OSMesa) for the rollout videos (play/evaluate/sim2sim --video): apt as root, else say what to do.
+if ! ldconfig -p 2>/dev/null | grep -q libOSMesa; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "[setup] installing libosmesa6 (headless OpenGL for rollout videos)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libosmesa6 >/dev/null; } \
+      || echo "[setup] warning: apt-get could not install libosmesa6; videos need it" >&2
+  else
+    echo "[setup] warning: libOSMesa not found; videos need it: sudo apt-get install -y libosmesa6" >&2
+  fi
+fi
 echo "[setup] building the offline Shadow hand asset (cached by input hash)"
 "$venv/bin/dactyl-lab" assets build

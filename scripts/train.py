@@ -13,7 +13,8 @@ Logs and checkpoints go to ./logs/<backend>/<experiment>/<timestamp>/ with Tenso
 Resuming (--resume or --checkpoint) restores the model, its normalizers, the optimizer and the iteration,
 and keeps writing checkpoints and TensorBoard events into the same run folder; --max_iterations is then
 the run's total, so re-running the command of a killed run finishes it. SIGTERM or Ctrl-C stop RSL-RL
-training after the current iteration with a checkpoint.
+training after the current iteration with a checkpoint. At the end (also after such a stop) the run gets its
+training report, <run>/report.png and report.html (dactyl-lab report RUN makes it at any time).
 
 --distributed (under torchrun): rank r runs on cuda:LOCAL_RANK with NCCL, or on the CPU with gloo when
 there is no CUDA (or with --device cpu; RSL-RL only), with seed + r; gradients are averaged over the
@@ -27,7 +28,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from datetime import datetime
+from pathlib import Path
 
 from dactyl_lab import launch
 from dactyl_lab.training import checkpoints, distributed
@@ -115,7 +118,33 @@ def main(argv: list[str] | None = None) -> int:
         from dactyl_lab.training import rsl_rl_runner
 
         rsl_rl_runner.install()
-    return run_train_cli(forwarded)
+    started = time.time()
+    try:
+        return run_train_cli(forwarded)
+    finally:
+        if rank.is_main:
+            write_training_report(checkpoints.log_root(args.backend, experiment), run_name, started)
+
+
+def write_training_report(root: Path, run_name: str | None, started_s: float) -> None:
+    """The run's report.png / report.html; the run is ``run_name`` or the newest run folder started since
+    ``started_s``. A failing report only warns: the training result stays."""
+    from dactyl_lab.training import report
+
+    if run_name is not None:
+        runs = [root / run_name]
+    else:
+        runs = [p for p in root.glob("*/") if p.stat().st_mtime >= started_s - 1]
+    run = max(runs, key=lambda p: p.stat().st_mtime, default=None)
+    if run is None or not run.is_dir():
+        print(f"[report] no run folder under {root} from this training; none written", file=sys.stderr)
+        return
+    try:
+        png, page = report.write_report(run)
+    except Exception as error:  # noqa: BLE001 - the report must never cost the training run
+        print(f"[report] not written for {run}: {error}", file=sys.stderr)
+        return
+    print(f"[report] {png}\n[report] {page}")
 
 
 def timestamp() -> str:

@@ -99,6 +99,8 @@ def run_sim2sim(
     keep_log: bool = False,
     max_steps: int | None = None,
     runtime_args: list[str] | tuple[str, ...] = (),
+    video=None,
+    video_trials: int = 1,
 ) -> dict[str, Any]:
     """Run ``trials`` trials through the runtime's CLI on the stand-in; write report.json and histogram.png.
 
@@ -106,6 +108,8 @@ def run_sim2sim(
         keep_log: keep the runtime's JSON-lines step log (``out_dir/run.jsonl``); adds how each trial ended.
         max_steps: stop after this many control steps even if trials remain (the report says so).
         runtime_args: further dactyl-lab-runtime flags (tracker noise and latency, fall distance, ...).
+        video: a :class:`dactyl_lab.render.options.VideoOptions` to record the first ``video_trials`` trials as
+            ``out_dir/videos/trial_<i>.mp4`` (MuJoCo offscreen rendering), or None.
     """
     from dactyl_lab.contract import read_contract
     from dactyl_lab.runtime import cli as runtime_cli
@@ -128,7 +132,15 @@ def run_sim2sim(
         "--summary-json", str(summary_path), *(["--log", str(log_path)] if keep_log else ["--no-log"]),
         *(["--steps", str(max_steps)] if max_steps is not None else []), *runtime_args,
     ]  # fmt: skip
-    code = runtime_cli.main(argv)
+    recorder = None
+    if video is not None:
+        from dactyl_lab.render.standin import StandInRecorder
+
+        recorder = StandInRecorder(out / "videos", video, video_trials)
+    try:
+        code = runtime_cli.main(argv, on_loop=recorder.attach if recorder else None)
+    finally:
+        videos = recorder.close() if recorder else []
     if code != 0 or not summary_path.is_file():
         raise Sim2SimError(f"the runtime exited with code {code} (2: contract mismatch, 1: error); see its message above")
     summary = json.loads(summary_path.read_text())
@@ -156,6 +168,8 @@ def run_sim2sim(
         "runtime": {k: summary.get(k) for k in (
             "steps", "policy_steps", "held_steps", "stop_reason", "deadline_misses", "event_counts")},
         "histogram_png": str(out / "histogram.png"),
+        "videos": [str(v) for v in videos],
+        "video_render_ms_per_frame": recorder.times.per_frame_ms() if recorder else None,
         "log": str(log_path) if keep_log else None,
     }  # fmt: skip
     title = (f"{policy.name} ({contract.backend}, {'LSTM' if contract.recurrent else 'FF'}) on the MuJoCo stand-in: "
@@ -187,15 +201,22 @@ def build_parser() -> argparse.ArgumentParser:
                         "each trial ended (drop / timeout / max_successes)")
     parser.add_argument("--max-steps", type=int, default=None,
                         help="stop after this many control steps even if trials remain (default: no limit)")
+    from dactyl_lab.render.options import add_video_args
+
+    add_video_args(parser, "record the first N trials (default 1) as MP4 files in out/videos/", sep="-", count=True)
     return parser  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
     args, runtime_args = build_parser().parse_known_args(argv)
+    from dactyl_lab.render.gl import RenderSetupError
+    from dactyl_lab.render.options import video_options
+
+    video = video_options(args) if args.video else None
     try:
         report = run_sim2sim(args.policy, args.trials, args.goal_timeout, args.max_successes, args.seed, args.out,
-                             args.keep_log, args.max_steps, runtime_args)  # fmt: skip
-    except Sim2SimError as error:
+                             args.keep_log, args.max_steps, runtime_args, video, args.video)  # fmt: skip
+    except (Sim2SimError, RenderSetupError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     stats = ", ".join(f"{k} {report[k]:.3g}" if isinstance(report[k], float) else f"{k} {report[k]}"
@@ -205,4 +226,6 @@ def main(argv: list[str] | None = None) -> int:
     if report["outcomes"] is not None:
         print(f"trial ends: {report['outcomes']}")
     print(f"report: {Path(report['histogram_png']).parent / 'report.json'}\nhistogram: {report['histogram_png']}")
+    for path in report["videos"]:
+        print(f"video: {path}")
     return 0 if report["complete"] else 1

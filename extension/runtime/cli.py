@@ -211,7 +211,8 @@ def _make_backend(args, contract, period_s):
     }
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, on_loop=None) -> int:
+    """``on_loop(loop)``, when given, sees the ControlLoop before it runs (sim2sim's video recorder attaches there)."""
     args = build_parser().parse_args(argv)
     if args.hand == "ros" and not args.realtime:
         print("error: --realtime off is refused for the real hand", file=sys.stderr)
@@ -258,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     def _sigterm(signum, frame):
         raise KeyboardInterrupt
 
+    if on_loop is not None:
+        on_loop(loop)
     previous = signal.signal(signal.SIGTERM, _sigterm)
     try:
         summary = loop.run()

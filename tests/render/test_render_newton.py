@@ -1,0 +1,60 @@
+"""Newton (Isaac Lab) states drawn by the same MuJoCo renderer: a short real env run on the CPU becomes an MP4."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1]))
+
+from envs import close_env, make_env  # noqa: E402
+from video_checks import assert_rollout_video  # noqa: E402
+
+from dactyl_lab import hand  # noqa: E402
+
+pytestmark = pytest.mark.sim
+
+
+def test_newton_rollout_video(tmp_path):
+    from dactyl_lab.assets.shadow_mjcf import palm_up_cube_position
+    from dactyl_lab.render.newton import EnvVideoRecorder, newton_states
+    from dactyl_lab.render.options import VideoOptions
+
+    env = make_env(num_envs=2, seed=3)
+    try:
+        paths = [tmp_path / "env0.mp4", tmp_path / "env1.mp4"]
+        recorder = EnvVideoRecorder(env, paths, VideoOptions(size=(160, 120)), progress=lambda *_: None)
+        recorder.reset()
+        recorder.reset()  # a second reset before the first step still gives one reset frame
+        (state,) = newton_states(env, [1])
+        assert set(state.joint_pos_rad) == set(hand.JOINT_NAMES)
+        robot = env.unwrapped.scene["robot"]
+        assert tuple(robot.joint_names) == hand.NEWTON_JOINT_ORDER
+        assert state.frame_body == robot.body_names[0]  # rh_hand_mount: a body of the MJCF too
+        # posed in the renderer, the cube starts above the palm, where the MJCF (and the stand-in) puts it
+        renderer = recorder.renderer
+        goal_mjcf = renderer.pose(state)
+        cube_mjcf = renderer.data.qpos[renderer.object_qpos : renderer.object_qpos + 3]
+        assert np.linalg.norm(cube_mjcf - palm_up_cube_position()) < 0.03, cube_mjcf
+        # the asset is placed without rotation: the goal is the same orientation in both worlds
+        goal = env.unwrapped.command_manager.get_term("object_pose").quat_command_w[1].cpu().numpy()
+        assert abs(float(np.dot(goal_mjcf, goal))) == pytest.approx(1.0, abs=1e-5)
+        u = env.unwrapped
+        generator = torch.Generator(device=u.device).manual_seed(0)
+        steps = 12
+        for _ in range(steps):
+            action = 2.0 * torch.rand(u.num_envs, u.action_manager.total_action_dim, generator=generator) - 1.0
+            recorder.step(action.to(u.device))
+        written = recorder.close_videos()
+    finally:
+        close_env(env)
+    assert written == paths
+    for path in paths:
+        assert_rollout_video(path, steps + 1, (160, 120))  # the reset frame + one per step
+    per_frame = recorder.times.per_frame_ms()
+    assert per_frame["render"] > 0 and recorder.times.frames == 2 * (steps + 1)
