@@ -33,6 +33,7 @@ from isaaclab_tasks.utils import PresetCfg
 
 from dactyl_lab import hand
 from dactyl_lab.assets import scene as scene_assets
+from dactyl_lab.sim_settings import NUM_SUBSTEPS, PHYSICS_DT_S, TASK_SOLVER
 from dactyl_lab.tasks.randomization import (
     PhysicsRandomizationCfg,
     adr_action_noise_cfg,
@@ -318,23 +319,25 @@ class ADREventsCfg(EventsCfg):
     )
 
 
-def newton_cpu_friendly_physics(num_substeps: int = 2) -> NewtonCfg:
+def newton_cpu_friendly_physics(num_substeps: int = NUM_SUBSTEPS) -> NewtonCfg:
     """MuJoCo-Warp with the CG solver and pyramidal friction cones.
 
     Measured on the CPU (docs/performance.md): the default Newton-method solver spends ~90% of its time
     in a dense Hessian kernel, and the elliptic cone's cost grows with the allocated contact capacity;
     CG (20 iterations) with pyramidal cones ran about 10x faster for this hand.
     """
+    s = TASK_SOLVER  # one home with the MuJoCo stand-in hand (dactyl_lab.sim_settings)
     return NewtonCfg(
         solver_cfg=MJWarpSolverCfg(
-            solver="cg",
-            iterations=20,
-            ls_iterations=10,
-            integrator="implicitfast",
-            cone="pyramidal",
-            impratio=1.0,
-            njmax=300,
-            nconmax=150,
+            solver=s.solver,
+            iterations=s.iterations,
+            ls_iterations=s.ls_iterations,
+            integrator=s.integrator,
+            cone=s.cone,
+            impratio=s.impratio,
+            tolerance=s.tolerance,
+            njmax=s.njmax,
+            nconmax=s.nconmax,
         ),
         num_substeps=num_substeps,
     )
@@ -355,7 +358,7 @@ class DactylReorientEnvCfg(ManagerBasedRLEnvCfg):
     decimation: int = 10  # 10 x 8 ms = 80 ms per policy step
     episode_length_s: float = 400.0  # 50 goals x 8 s: the goal terms end episodes first
     sim: SimulationCfg = SimulationCfg(
-        dt=0.008,  # [s]
+        dt=PHYSICS_DT_S,  # [s]
         physics_material=RigidBodyMaterialBaseCfg(static_friction=1.0, dynamic_friction=1.0),
     )
 
