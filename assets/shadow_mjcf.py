@@ -41,17 +41,16 @@ _PREFIX = "robot0:"
 
 SELF_COLLISION_EXCLUDES: tuple[tuple[str, str], ...] = (
     ("rh_forearm", "rh_wrist"),  # parent-child, but MuJoCo's filterparent skips bodies welded to the world
-    ("rh_palm", "rh_ffproximal"),  # palm - knuckle - proximal: the proximal capsules start inside the palm
-    ("rh_palm", "rh_mfproximal"),
+    ("rh_palm", "rh_ffproximal"),  # palm - knuckle - proximal: these proximal capsules start 2 mm inside the palm
     ("rh_palm", "rh_rfproximal"),
-    ("rh_palm", "rh_lfproximal"),
     ("rh_lfmetacarpal", "rh_lfproximal"),  # metacarpal - knuckle - proximal, likewise
     ("rh_palm", "rh_thproximal"),  # palm - thbase - thproximal: overlap 15 mm at every pose
     ("rh_thproximal", "rh_thmiddle"),  # thproximal - thhub - thmiddle: overlap 24 mm at every pose
 )
-"""Body pairs of the hand that never collide: bodies two joints apart whose colliders overlap by
-construction (through a knuckle / hub body), found by sampling the joint ranges (tests/asset). Every other
-pair of hand colliders that are not parent and child collides: finger-finger, thumb-finger, finger-palm."""
+"""Body pairs of the hand that never collide: bodies two joints apart whose colliders overlap at every pose by
+construction (through a collider-less knuckle or a hub body), found by sampling the joint ranges (tests/asset
+checks each one still does). Every other pair of hand colliders that are not parent and child collides:
+finger-finger, thumb-finger, finger-palm."""
 
 
 def gymnasium_hand_dir() -> Path:

@@ -36,6 +36,7 @@ from dactyl_lab.assets import scene as scene_assets
 from dactyl_lab.sim_settings import NUM_SUBSTEPS, PHYSICS_DT_S, TASK_SOLVER
 from dactyl_lab.tasks.randomization import (
     PhysicsRandomizationCfg,
+    RandomizedValueCfg,
     adr_action_noise_cfg,
     adr_observation_noise_cfg,
     adr_physics_cfg,
@@ -178,8 +179,9 @@ class RandomizedEventsCfg(EventsCfg):
 
     The object size is our term (Isaac Lab's USD ``randomize_rigid_body_scale`` cannot run kit-less, see
     :class:`.mdp.randomize_object_size`), so are the 4 tendon motors' P gains (MuJoCo actuators authored in
-    the asset, not exposed as Isaac Lab gains: :class:`.mdp.randomize_tendon_gain_scale`). Joint damping is
-    the damping of the 16 joint motors' position servos (Isaac Lab's implicit actuator ``damping``)."""
+    the asset, not exposed as Isaac Lab gains: :class:`.mdp.randomize_tendon_gain_scale`). Joint damping scales
+    the total damping of all 24 joints, which is the asset's passive damping (the servos have none):
+    :class:`.mdp.randomize_joint_damping_total`."""
 
     object_size = EventTerm(
         func=mdp.randomize_object_size,
@@ -230,10 +232,14 @@ class RandomizedEventsCfg(EventsCfg):
         params={
             "asset_cfg": HAND_MOTOR_JOINTS,
             "stiffness_distribution_params": (0.75, 1.5),
-            "damping_distribution_params": (0.3, 3.0),
             "operation": "scale",
             "distribution": "log_uniform",
         },
+    )
+    joint_damping = EventTerm(
+        func=mdp.randomize_joint_damping_total,
+        mode="reset",
+        params={"asset_cfg": SceneEntityCfg("robot"), "value": PhysicsRandomizationCfg().joint_damping_scale},
     )
     tendon_gains = EventTerm(
         func=mdp.randomize_tendon_gain_scale,
@@ -298,8 +304,13 @@ class ADREventsCfg(EventsCfg):
         params={
             "asset_cfg": HAND_MOTOR_JOINTS,
             "stiffness": _adr_physics().actuator_gain_scale,
-            "damping": _adr_physics().joint_damping_scale,
+            "damping": RandomizedValueCfg(distribution="constant", params=(1.0,)),  # servos have no damping
         },
+    )
+    joint_damping = EventTerm(
+        func=mdp.randomize_joint_damping_total,
+        mode="reset",
+        params={"asset_cfg": SceneEntityCfg("robot"), "value": _adr_physics().joint_damping_scale},
     )
     tendon_gains = EventTerm(
         func=mdp.randomize_tendon_gain_scale, mode="reset", params={"value": _adr_physics().actuator_gain_scale}

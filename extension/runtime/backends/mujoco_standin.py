@@ -201,6 +201,7 @@ class MujocoStandInHand(HandInterface):
     def tick(self, dt_s: float) -> None:
         steps = max(1, round(dt_s / self.model.opt.timestep))
         mujoco.mj_step(self.model, self.data, nstep=steps)
+        mujoco.mj_kinematics(self.model, self.data)  # poses of the new state (mj_step leaves the previous ones)
         self.control_step += 1
         for callback in self._tick_listeners:
             callback()
