@@ -77,6 +77,49 @@ def target_sequence(kind: str, n_steps: int, dt_s: float = sim_settings.PHYSICS_
     raise ValueError(f"unknown target sequence {kind!r}; choose one of {FREE_SEQUENCES + CUBE_SEQUENCES}")
 
 
+FF_BODIES = ("rh_ffproximal", "rh_ffmiddle", "rh_ffdistal")
+MF_BODIES = ("rh_mfproximal", "rh_mfmiddle", "rh_mfdistal")
+TH_BODIES = ("rh_thproximal", "rh_thmiddle", "rh_thdistal")
+SELF_COLLISION_PUSHES: dict[str, tuple[dict[str, float], tuple[str, ...], tuple[str, ...]]] = {
+    # FFJ4 > 0 swings the index toward the little finger, MFJ4 < 0 the middle finger toward the thumb
+    "index_into_middle": ({"rh_FFJ4": 0.349, "rh_MFJ4": -0.349}, FF_BODIES, MF_BODIES),
+    # thumb opposition and flexion across the palm into the index, flexed at its base
+    "thumb_into_index": ({"rh_THJ5": 0.8, "rh_THJ4": 0.67, "rh_THJ2": 0.3, "rh_THJ1": 0.57, "rh_FFJ3": 0.96},
+                         TH_BODIES, FF_BODIES),
+}  # fmt: skip
+"""Motor targets that drive two fingers into each other (their targets lie >= 5 mm inside the other finger),
+and the two groups of bodies whose colliders must then stop at contact."""
+
+
+def push_targets(push: str, n_steps: int) -> np.ndarray:
+    """Targets (n_steps, 20): the zero pose with the motors of ``push`` set from the first step."""
+    targets = target_sequence("rest", n_steps)
+    for motor, value in SELF_COLLISION_PUSHES[push][0].items():
+        targets[:, hand.MOTOR_NAMES.index(motor)] = value
+    return targets
+
+
+def min_collider_distance(joint_pos: dict[str, float], bodies_a, bodies_b, model=None) -> float:
+    """Smallest signed distance [m] between the colliders of two groups of hand bodies at ``joint_pos``
+    (MuJoCo kinematics of the rewritten hand; negative: penetration)."""
+    import itertools
+
+    import mujoco
+
+    from dactyl_lab.runtime.backends.mujoco_standin import build_standin_model
+
+    model = build_standin_model() if model is None else model
+    data = mujoco.MjData(model)
+    for name, value in joint_pos.items():
+        data.qpos[model.joint(name).qposadr[0]] = value
+    mujoco.mj_kinematics(model, data)
+    colliders = [g for g in range(model.ngeom) if model.geom_contype[g]]
+    body = {g: model.body(model.geom_bodyid[g]).name for g in colliders}
+    ga, gb = [g for g in colliders if body[g] in bodies_a], [g for g in colliders if body[g] in bodies_b]
+    fromto = np.zeros(6)
+    return min(mujoco.mj_geomDistance(model, data, a, b, 0.05, fromto) for a, b in itertools.product(ga, gb))
+
+
 def cube_start(kind: str, floor_z_m: float) -> tuple[np.ndarray, np.ndarray]:
     """Cube position (mount frame) [m] and orientation (x, y, z, w) at the start of a run."""
     from dactyl_lab.assets.shadow_mjcf import CUBE_EDGE_M, palm_up_cube_position
@@ -148,7 +191,8 @@ class NewtonHand:
         cfg.scene.num_envs = 1
         if legacy:  # before the parity work: servo damping on top of the passive damping, no self-collisions
             cfg.scene.robot.spawn.articulation_props.self_collision_enabled = False
-            cfg.scene.robot.actuators["joint_motors"].damping = {n: hand.JOINT_DAMPING[n] for n in hand.JOINT_MOTOR_NAMES}
+            motors = cfg.scene.robot.actuators["joint_motors"]
+            motors.damping = {n: hand.JOINT_DAMPING[n] for n in hand.JOINT_MOTOR_NAMES}
         self.torch = torch
         self.env = gym.make(task, cfg=cfg)
         self.env.reset()
@@ -183,17 +227,22 @@ class NewtonHand:
         return tuple(x.detach().cpu().numpy().astype(np.float64) for x in (q, tips, cube_pos, cube_quat))
 
     def run(self, kind: str, n_steps: int) -> dict[str, np.ndarray]:
+        """One of the named sequences (:func:`target_sequence`) from the zero pose and :func:`cube_start`."""
+        return self.run_targets(target_sequence(kind, n_steps), *cube_start(kind, self.floor_z))
+
+    def run_targets(self, targets_rad: np.ndarray, cube_pos_m, cube_quat_xyzw) -> dict[str, np.ndarray]:
+        """Absolute motor targets (n_steps, 20) from the zero pose, the cube at the given pose (mount frame)."""
         torch, u, r = self.torch, self.u, self.robot
         dev = u.device
         ids = torch.tensor([0], device=dev)
         zeros = torch.zeros(1, r.num_joints, device=dev)
         r.write_joint_state_to_sim_index(position=zeros, velocity=zeros, env_ids=ids)
-        pos, quat = cube_start(kind, self.floor_z)
-        pose = torch.tensor(np.concatenate([pos, quat]), dtype=torch.float32, device=dev)[None]
+        pose = torch.tensor(np.concatenate([cube_pos_m, cube_quat_xyzw]), dtype=torch.float32, device=dev)[None]
         pose[:, :3] += self.base
         self.cube.write_root_pose_to_sim_index(root_pose=pose, env_ids=ids)
         self.cube.write_root_velocity_to_sim_index(root_velocity=torch.zeros(1, 6, device=dev), env_ids=ids)
-        targets = torch.tensor(target_sequence(kind, n_steps), dtype=torch.float32, device=dev)
+        targets = torch.tensor(targets_rad, dtype=torch.float32, device=dev)
+        n_steps = targets.shape[0]
         self._set_targets(targets[0])
         u.scene.write_data_to_sim()
         u.scene.update(dt=0.0)
@@ -258,9 +307,16 @@ def run_config(config: str, seconds: float, sequences: tuple[str, ...]) -> dict:
         a = newton.run(kind, n_steps)
         b = run_standin(kind, n_steps, physics="mujoco-default" if legacy else "task", self_collisions=not legacy)
         results[kind] = compare(a, b)
+    pushes = {}
+    for push, (targets, bodies_a, bodies_b) in SELF_COLLISION_PUSHES.items():
+        print(f"[parity] {config}: self-collision push {push} (1 s)", flush=True)
+        traj = newton.run_targets(push_targets(push, 125), *cube_start("steps", newton.floor_z))
+        final = dict(zip(hand.JOINT_NAMES, traj["joint_pos"][-1]))
+        pushes[push] = {"newton_min_distance_m": min_collider_distance(final, bodies_a, bodies_b),
+                        "target_min_distance_m": min_collider_distance(targets, bodies_a, bodies_b)}  # fmt: skip
     newton.close()
     return {"config": config, "seconds": seconds, "dt_s": sim_settings.PHYSICS_DT_S, "n_steps": n_steps,
-            "wall_s": time.perf_counter() - start, "results": results}  # fmt: skip
+            "wall_s": time.perf_counter() - start, "results": results, "self_collision_pushes": pushes}  # fmt: skip
 
 
 # ------------------------------------------------------------------------------------------ report
@@ -294,6 +350,16 @@ def markdown(reports: list[dict]) -> str:
             lines.append(f"| {row['config']} | {row['sequence']} | {row['joint_max_rad']:.4f} ({row['worst_joint']}) | "
                          f"{row['joint_rms_rad']:.4f} | {row['tip_max_mm']:.2f} / {row['tip_mean_mm']:.2f} | "
                          f"{pos if cube else '-'} | {ang if cube else '-'} |")  # fmt: skip
+    lines.append("")
+    lines.append("Self-collisions on Newton: smallest distance between the two fingers' colliders after 1 s of "
+                 "motor targets that lie inside the other finger [mm] (negative: penetration):")
+    lines.append("")
+    lines.append("| config | push | at the targets (kinematics) | Newton after 1 s |")
+    lines.append("|---|---|---|---|")
+    for report in reports:
+        for push, r in report.get("self_collision_pushes", {}).items():
+            lines.append(f"| {report['config']} | {push} | {1e3 * r['target_min_distance_m']:.1f} | "
+                         f"{1e3 * r['newton_min_distance_m']:.1f} |")
     lines.append("")
     lines.append("Per-joint max error [rad] (rows: joints in MJCF order; columns: config/sequence):")
     lines.append("")

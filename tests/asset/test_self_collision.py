@@ -1,7 +1,9 @@
 """Self-collisions of the rewritten hand (plain MuJoCo, the stand-in's model): fingers stop at each other and at
 the thumb; only parent-child bodies and the structural pairs of SELF_COLLISION_EXCLUDES are filtered."""
 
+import importlib.util
 import itertools
+from pathlib import Path
 
 import mujoco
 import numpy as np
@@ -71,15 +73,16 @@ def _min_distance(model, data, bodies_a, bodies_b) -> float:
     return min(mujoco.mj_geomDistance(model, data, a, b, 0.05, fromto) for a, b in itertools.product(ga, gb))
 
 
-FF = ("rh_ffproximal", "rh_ffmiddle", "rh_ffdistal")
-MF = ("rh_mfproximal", "rh_mfmiddle", "rh_mfdistal")
-TH = ("rh_thproximal", "rh_thmiddle", "rh_thdistal")
-PUSHES = {
-    # FFJ4 > 0 swings the index toward the little finger, MFJ4 < 0 the middle finger toward the thumb
-    "index_into_middle": ({"rh_FFJ4": 0.349, "rh_MFJ4": -0.349}, FF, MF),
-    # thumb opposition (THJ4, THJ5) and flexion across the palm into the index (flexed at its base)
-    "thumb_into_index": ({"rh_THJ5": 0.8, "rh_THJ4": 0.67, "rh_THJ2": 0.3, "rh_THJ1": 0.57, "rh_FFJ3": 0.96}, TH, FF),
-}
+def _bench_parity():
+    """bench/parity.py, where the finger pushes live (the Newton test drives the same ones)."""
+    path = Path(__file__).resolve().parents[2] / "bench" / "parity.py"
+    spec = importlib.util.spec_from_file_location("dactyl_bench_parity", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+PUSHES = _bench_parity().SELF_COLLISION_PUSHES
 
 
 def drive_into_each_other(model, targets: dict[str, float], seconds: float = 1.0) -> mujoco.MjData:
@@ -93,20 +96,12 @@ def drive_into_each_other(model, targets: dict[str, float], seconds: float = 1.0
     return data
 
 
-def kinematic_distance(model, targets: dict[str, float], bodies_a, bodies_b) -> float:
-    """The distance the two fingers would have at the targets if they could pass through each other."""
-    data = mujoco.MjData(model)
-    for joint, value in targets.items():
-        data.qpos[model.joint(joint).qposadr[0]] = value
-    mujoco.mj_kinematics(model, data)
-    return _min_distance(model, data, bodies_a, bodies_b)
-
-
 @pytest.mark.parametrize("push", sorted(PUSHES))
 def test_fingers_stop_at_contact_and_passed_through_before(push):
     targets, bodies_a, bodies_b = PUSHES[push]
     model = build_standin_model()
-    assert kinematic_distance(model, targets, bodies_a, bodies_b) < -0.005  # the targets lie inside the other finger
+    parity = _bench_parity()
+    assert parity.min_collider_distance(targets, bodies_a, bodies_b, model) < -0.005  # targets inside the other finger
     data = drive_into_each_other(model, targets)
     assert _min_distance(model, data, bodies_a, bodies_b) > -CONTACT_TOLERANCE_M
     # the hand before this fix (hand colliders conaffinity 0): the same push goes through the other finger
