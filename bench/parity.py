@@ -380,16 +380,19 @@ def plot(reports: list[dict], path: Path) -> None:
 
     fig, axes = plt.subplots(2, 2, figsize=(12, 7.5))
     styles = {"before": ":", "after": "-"}
+    colors = {k: f"C{i}" for i, k in enumerate(FREE_SEQUENCES + CUBE_SEQUENCES)}
+    floor = 1e-6  # log axes: exact agreement (0) is drawn at the floor
     for report in reports:
         dt, ls, config = report["dt_s"], styles.get(report["config"], "--"), report["config"]
         for kind, r in report["results"].items():
             t = np.arange(len(r["joint_max_over_time_rad"])) * dt
+            style = {"linestyle": ls, "color": colors[kind], "label": f"{config} {kind}"}
             if kind in FREE_SEQUENCES:
-                axes[0, 0].plot(t, r["joint_max_over_time_rad"], ls, label=f"{config} {kind}")
-                axes[0, 1].plot(t, r["tip_max_over_time_mm"], ls, label=f"{config} {kind}")
+                axes[0, 0].plot(t, np.maximum(r["joint_max_over_time_rad"], floor), **style)
+                axes[0, 1].plot(t, np.maximum(r["tip_max_over_time_mm"], floor), **style)
             else:
-                axes[1, 0].plot(t, r["cube_pos_over_time_mm"], ls, label=f"{config} {kind}")
-                axes[1, 1].plot(t, r["cube_angle_over_time_rad"], ls, label=f"{config} {kind}")
+                axes[1, 0].plot(t, np.maximum(r["cube_pos_over_time_mm"], floor), **style)
+                axes[1, 1].plot(t, np.maximum(r["cube_angle_over_time_rad"], floor), **style)
     titles = [("free hand: max |joint error| over the 24 joints [rad]", "rad"),
               ("free hand: max fingertip position error [mm]", "mm"),
               ("cube: position error [mm]", "mm"), ("cube: orientation error [rad]", "rad")]  # fmt: skip
@@ -397,7 +400,7 @@ def plot(reports: list[dict], path: Path) -> None:
         ax.set_title(title, fontsize=9)
         ax.set_xlabel("time [s]")
         ax.set_ylabel(unit)
-        ax.set_yscale("symlog", linthresh=1e-3 if unit == "rad" else 1e-1)
+        ax.set_yscale("log")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
     fig.suptitle("Newton task vs MuJoCo stand-in, same start state and motor targets (dotted: before, solid: after)",
@@ -419,11 +422,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="write the full results here (one config)")
     parser.add_argument("--png", type=Path, default=None, help="write the figure here")
     parser.add_argument("--markdown", type=Path, default=None, help="write the tables here")
+    parser.add_argument("--reports", type=Path, nargs="+", default=None,
+                        help="only merge these --json results into the table and figure (no simulation)")
     args = parser.parse_args(argv)  # fmt: skip
     if not args.seconds > 0:
         print("error: --seconds must be > 0", file=sys.stderr)
         return 2
-    if args.config == "both":
+    if args.reports is not None:
+        reports = [json.loads(path.read_text()) for path in args.reports]
+    elif args.config == "both":
         reports = []
         for config in ("before", "after"):
             out = Path(f"/tmp/dactyl_parity_{config}.json") if args.json is None else args.json.with_suffix(
