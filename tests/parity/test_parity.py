@@ -62,6 +62,7 @@ def test_the_model_newton_builds_is_the_standins(newton):
 
     from dactyl_lab.runtime.backends.mujoco_standin import build_standin_model
 
+    newton.run("rest", 1)  # one physics step: Newton writes its substep into MuJoCo-Warp's timestep
     mj, mjw = _newton_models()
     ours = build_standin_model("task")
     joints = _by_suffix(mj, mujoco.mjtObj.mjOBJ_JOINT, mj.njnt, hand.JOINT_NAMES)
@@ -112,7 +113,5 @@ def test_fingers_stop_at_each_other_on_newton(newton, push):
     assert parity.min_collider_distance(targets, bodies_a, bodies_b) < -0.005  # the targets lie inside the other
     traj = newton.run_targets(parity.push_targets(push, 125), *parity.cube_start("steps", newton.floor_z))
     final = dict(zip(hand.JOINT_NAMES, traj["joint_pos"][-1]))
-    assert parity.min_collider_distance(final, bodies_a, bodies_b) > -CONTACT_TOLERANCE_M
-    # and the motors did push: the fingers moved toward their targets
-    moved = [abs(final[m]) > 0.05 for m in targets if m in final]
-    assert any(moved)
+    # the motors pushed the fingers into contact (within 1 mm) and the contact held them (no deeper than 2 mm)
+    assert -CONTACT_TOLERANCE_M < parity.min_collider_distance(final, bodies_a, bodies_b) < 0.001

@@ -53,7 +53,8 @@ def build_standin_model(physics: str = "task", physics_dt_s: float = sim_setting
     if physics == "task":
         for name, value in sim_settings.mujoco_option_values().items():
             setattr(model.opt, name, value)
-        model.opt.disableflags |= mujoco.mjtDisableBit.mjDSBL_MULTICCD  # as in the MuJoCo model Newton builds
+        model.opt.disableflags |= mujoco.mjtDisableBit.mjDSBL_MULTICCD  # as in the MuJoCo model Newton builds,
+        model.geom_margin[:] = 0.0  # which zeroes geom margins (NATIVECCD; only the thumb's two 1 mm boxes have one)
         model.opt.timestep = physics_dt_s / sim_settings.NUM_SUBSTEPS
     else:
         model.opt.timestep = physics_dt_s
