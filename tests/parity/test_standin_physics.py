@@ -52,7 +52,7 @@ def test_task_start_states_are_settled_random_orientations_on_the_palm():
         standin.reset_episode()
         pos, quat = standin.object_pose_true()
         assert np.linalg.norm(pos - home) <= sim_settings.START_DROP_DISTANCE_M
-        assert 1 <= standin.start_attempts <= sim_settings.START_MAX_ATTEMPTS
+        assert standin.start_bank_size <= standin.start_attempts <= standin.start_bank_size * 20
         joints = np.array(list(standin.read_joint_positions().values()))
         assert np.abs(joints).max() > 0.02  # 100 random actions moved the hand
         assert np.all(standin.data.qvel == 0.0)
