@@ -21,7 +21,8 @@ def test_task_physics_are_the_newton_tasks_solver_settings():
 def test_mujoco_default_physics_keep_the_mjcfs_options():
     model = build_standin_model("mujoco-default")
     assert model.opt.timestep == pytest.approx(sim_settings.PHYSICS_DT_S)
-    assert model.opt.solver == mujoco.mjtSolver.mjSOL_NEWTON and model.opt.integrator == mujoco.mjtIntegrator.mjINT_EULER
+    assert model.opt.solver == mujoco.mjtSolver.mjSOL_NEWTON
+    assert model.opt.integrator == mujoco.mjtIntegrator.mjINT_EULER
     assert model.geom("object").condim[0] == 4
 
 
