@@ -24,12 +24,18 @@ CUBE_MASS_KG = shadow_mjcf.CUBE_DENSITY_KG_M3 * shadow_mjcf.CUBE_EDGE_M**3
 
 
 def shadow_hand_cfg() -> ArticulationCfg:
-    """The generated Shadow hand (24 joints, 20 motors), fixed at :data:`HAND_BASE_POS_M`."""
+    """The generated Shadow hand (24 joints, 20 motors), fixed at :data:`HAND_BASE_POS_M`.
+
+    Self-collisions on: Newton filters the two bodies of every joint and the asset's
+    :data:`~dactyl_lab.assets.shadow_mjcf.SELF_COLLISION_EXCLUDES` (``physics:filteredPairs``), as the MJCF does.
+    Joint damping is the asset's passive joint damping alone (:data:`dactyl_lab.hand.JOINT_DAMPING`, the MJCF's
+    ``damping``, which Newton imports as ``joint_damping``): the servos add no damping of their own (``damping=0``),
+    so the total per joint equals the model's and the MuJoCo stand-in's."""
     return ArticulationCfg(
         prim_path="{ENV_REGEX_NS}/Robot",
         spawn=sim_utils.UsdFileCfg(
             usd_path=str(hand_asset().usd_path),
-            articulation_props=NewtonArticulationCfg(self_collision_enabled=False),
+            articulation_props=NewtonArticulationCfg(self_collision_enabled=True),
         ),
         init_state=ArticulationCfg.InitialStateCfg(pos=HAND_BASE_POS_M, rot=(0.0, 0.0, 0.0, 1.0), joint_pos={".*": 0.0}),
         joint_ordering="mjwarp",
@@ -38,7 +44,7 @@ def shadow_hand_cfg() -> ArticulationCfg:
             "joint_motors": ImplicitActuatorCfg(
                 joint_names_expr=list(hand.JOINT_MOTOR_NAMES),
                 stiffness={n: hand.MOTOR_STIFFNESS[n] for n in hand.JOINT_MOTOR_NAMES},
-                damping={n: hand.JOINT_DAMPING[n] for n in hand.JOINT_MOTOR_NAMES},
+                damping=0.0,  # the passive joint damping of the asset is the whole damping
                 effort_limit_sim={n: hand.MOTOR_EFFORT_LIMIT[n] for n in hand.JOINT_MOTOR_NAMES},
                 armature={n: hand.JOINT_ARMATURE[n] for n in hand.JOINT_MOTOR_NAMES},
             ),

@@ -9,7 +9,13 @@ hand (and from Isaac Lab's naming) in four ways, all fixed here with MuJoCo's Mj
 3. actuation: the model couples J1/J2 with a stiff tendon and drives J2 alone; the real hand drives
    ``J0 = J1 + J2`` with one tendon motor per finger. The 16 joint motors + 4 tendon motors are
    rebuilt with the MJCF's own gains and force ranges (:data:`dactyl_lab.hand.MOTOR_STIFFNESS`);
-4. mesh paths become absolute (Newton's MJCF importer ignores ``meshdir``).
+4. mesh paths become absolute (Newton's MJCF importer ignores ``meshdir``);
+5. self-collisions: the source model makes the hand's colliders ``contype 1 / conaffinity 0`` and lists 19
+   explicit ``<pair>`` elements, which mujoco-usd-converter 0.6.1 drops ("pairs are not supported") and
+   Newton would not see. Here every hand collider collides with every other one (``conaffinity 1``) except
+   parent-child bodies (MuJoCo's ``filterparent``; Newton filters the two bodies of every joint) and the
+   body pairs of :data:`SELF_COLLISION_EXCLUDES` (``<exclude>``, which the converter writes as
+   ``physics:filteredPairs`` and Newton honours), so the hand, the stand-in and the USD share one contact set.
 
 Pure MuJoCo: the MuJoCo stand-in hand of the real-hand runtime uses the same function, so the hand
 it drives is the hand the policy was trained on.
@@ -32,6 +38,19 @@ CUBE_DENSITY_KG_M3 = 567.0
 """Density of the gymnasium-robotics block [kg/m^3] (a 5 cm block weighs about 71 g)."""
 
 _PREFIX = "robot0:"
+
+SELF_COLLISION_EXCLUDES: tuple[tuple[str, str], ...] = (
+    ("rh_forearm", "rh_wrist"),  # parent-child, but MuJoCo's filterparent skips bodies welded to the world
+    ("rh_palm", "rh_ffproximal"),  # palm - knuckle - proximal: these proximal capsules start 2 mm inside the palm
+    ("rh_palm", "rh_rfproximal"),
+    ("rh_lfmetacarpal", "rh_lfproximal"),  # metacarpal - knuckle - proximal, likewise
+    ("rh_palm", "rh_thproximal"),  # palm - thbase - thproximal: overlap 15 mm at every pose
+    ("rh_thproximal", "rh_thmiddle"),  # thproximal - thhub - thmiddle: overlap 24 mm at every pose
+)
+"""Body pairs of the hand that never collide: bodies two joints apart whose colliders overlap at every pose by
+construction (through a collider-less knuckle or a hub body), found by sampling the joint ranges (tests/asset
+checks each one still does). Every other pair of hand colliders that are not parent and child collides:
+finger-finger, thumb-finger, finger-palm."""
 
 
 def gymnasium_hand_dir() -> Path:
@@ -129,6 +148,7 @@ def build_hand_spec(
         joint.userdata = []
     for material in spec.materials:
         material.name = _rename(material.name) if material.name.startswith(_PREFIX) else material.name
+    enable_self_collisions(spec)
 
     # -- the mount sits at the origin, palm up (gymnasium-robotics places it at (1, 1.25, 0.15))
     mount = spec.body("rh_hand_mount")
@@ -150,6 +170,15 @@ def build_hand_spec(
     if with_floor:
         world.add_geom(name="floor", type=mujoco.mjtGeom.mjGEOM_PLANE, size=[1.0, 1.0, 0.1], pos=[0, 0, -0.3])
     return spec
+
+
+def enable_self_collisions(spec: mujoco.MjSpec) -> None:
+    """Hand colliders collide with each other too, except parent-child and :data:`SELF_COLLISION_EXCLUDES`."""
+    for geom in spec.geoms:
+        if geom.name.startswith("rh_") and geom.contype:
+            geom.conaffinity = 1
+    for body1, body2 in SELF_COLLISION_EXCLUDES:
+        spec.add_exclude(bodyname1=body1, bodyname2=body2)
 
 
 def _add_position_motor(spec, name, target, trntype, ctrl_range):

@@ -199,6 +199,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--keep-log", action="store_true",
                         help="keep the runtime's step log (out/run.jsonl; large for good policies) and report how "
                         "each trial ended (drop / timeout / max_successes)")
+    parser.add_argument("--standin-physics", choices=("task", "mujoco-default"), default="task",
+                        help="the stand-in's solver settings: task (default) = the Newton task's, mujoco-default = "
+                        "the MJCF's own MuJoCo options (docs/parity.md)")
     parser.add_argument("--max-steps", type=int, default=None,
                         help="stop after this many control steps even if trials remain (default: no limit)")
     from dactyl_lab.render.options import add_video_args
@@ -213,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     from dactyl_lab.render.options import video_options
 
     video = video_options(args) if args.video else None
+    runtime_args = [*runtime_args, "--standin-physics", args.standin_physics]
     try:
         report = run_sim2sim(args.policy, args.trials, args.goal_timeout, args.max_successes, args.seed, args.out,
                              args.keep_log, args.max_steps, runtime_args, video, args.video)  # fmt: skip

@@ -122,7 +122,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     g = parser.add_argument_group("mujoco stand-in")
     g.add_argument("--physics-dt", type=float, default=0.008, metavar="S",
-                   help="MuJoCo timestep [s] (default 0.008; substeps = control period / physics dt)")
+                   help="physics step [s] (default 0.008, the task's; substeps = control period / physics dt; "
+                   "--standin-physics task splits it into 2 MuJoCo steps as Newton does)")
+    g.add_argument("--standin-physics", choices=("task", "mujoco-default"), default="task",
+                   help="task (default): the Newton task's solver settings (CG 20 iterations, pyramidal cone, "
+                   "implicitfast, 2 x 4 ms per 8 ms step, cube condim 3); mujoco-default: the MJCF's own MuJoCo "
+                   "options with one step per physics step (docs/parity.md)")
+    g.add_argument("--standin-start", choices=("task", "yaw"), default="task",
+                   help="episode starts: task (default) = the paper's (cube on the palm in a random orientation, "
+                   "100 steps of random actions, drops discarded); yaw = cube upright with a random yaw")
     g.add_argument("--tracker-latency", type=int, default=1, metavar="STEPS",
                    help="the simulated tracker reports the pose measured this many control steps ago (default 1)")
     g.add_argument("--pos-noise", type=float, nargs=2, default=(0.005, 0.001), metavar=("CORR", "UNCORR"),
@@ -174,13 +182,14 @@ def _make_backend(args, contract, period_s):
         substeps = max(1, round(period_s / args.physics_dt))
         standin = MujocoStandInHand(
             physics_dt_s=args.physics_dt, substeps=substeps, seed=args.seed,
-            fingertip_noise_m=tuple(args.fingertip_noise),
+            fingertip_noise_m=tuple(args.fingertip_noise), physics=args.standin_physics, start_state=args.standin_start,
             faults=Faults(nan_joints=list(args.inject_nan_joint), pose_dropouts=list(args.inject_stale_pose)),
         )  # fmt: skip
         tracker = SimulatedTracker(
             standin, args.tracker_latency, tuple(args.pos_noise), tuple(args.rot_noise), args.seed + 1
         )
         info = {"physics_dt_s": args.physics_dt, "substeps": substeps, "tracker_latency_steps": args.tracker_latency,
+                "standin_physics": args.standin_physics, "standin_start": args.standin_start,
                 "pos_noise_m": args.pos_noise, "rot_noise_rad": args.rot_noise}  # fmt: skip
         return standin, tracker, None, None, None, info
     if args.hand == "ros":

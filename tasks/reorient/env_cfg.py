@@ -33,12 +33,14 @@ from isaaclab_tasks.utils import PresetCfg
 
 from dactyl_lab import hand
 from dactyl_lab.assets import scene as scene_assets
+from dactyl_lab.sim_settings import NUM_SUBSTEPS, PHYSICS_DT_S, TASK_SOLVER
 from dactyl_lab.tasks.randomization import (
     ActionDelayCfg,
     ActionNoiseCfg,
     BacklashCfg,
     PhysicsRandomizationCfg,
     TimingJitterCfg,
+    RandomizedValueCfg,
     adr_action_noise_cfg,
     adr_observation_noise_cfg,
     adr_physics_cfg,
@@ -199,8 +201,9 @@ class RandomizedEventsCfg(EventsCfg):
 
     The object size is our term (Isaac Lab's USD ``randomize_rigid_body_scale`` cannot run kit-less, see
     :class:`.mdp.randomize_object_size`), so are the 4 tendon motors' P gains (MuJoCo actuators authored in
-    the asset, not exposed as Isaac Lab gains: :class:`.mdp.randomize_tendon_gain_scale`). Joint damping is
-    the damping of the 16 joint motors' position servos (Isaac Lab's implicit actuator ``damping``)."""
+    the asset, not exposed as Isaac Lab gains: :class:`.mdp.randomize_tendon_gain_scale`). Joint damping scales
+    the total damping of all 24 joints, which is the asset's passive damping (the servos have none):
+    :class:`.mdp.randomize_joint_damping_total`."""
 
     object_size = EventTerm(
         func=mdp.randomize_object_size,
@@ -251,10 +254,14 @@ class RandomizedEventsCfg(EventsCfg):
         params={
             "asset_cfg": HAND_MOTOR_JOINTS,
             "stiffness_distribution_params": (0.75, 1.5),
-            "damping_distribution_params": (0.3, 3.0),
             "operation": "scale",
             "distribution": "log_uniform",
         },
+    )
+    joint_damping = EventTerm(
+        func=mdp.randomize_joint_damping_total,
+        mode="reset",
+        params={"asset_cfg": SceneEntityCfg("robot"), "value": PhysicsRandomizationCfg().joint_damping_scale},
     )
     tendon_gains = EventTerm(
         func=mdp.randomize_tendon_gain_scale,
@@ -320,8 +327,13 @@ class ADREventsCfg(EventsCfg):
         params={
             "asset_cfg": HAND_MOTOR_JOINTS,
             "stiffness": _adr_physics().actuator_gain_scale,
-            "damping": _adr_physics().joint_damping_scale,
+            "damping": RandomizedValueCfg(distribution="constant", params=(1.0,)),  # servos have no damping
         },
+    )
+    joint_damping = EventTerm(
+        func=mdp.randomize_joint_damping_total,
+        mode="reset",
+        params={"asset_cfg": SceneEntityCfg("robot"), "value": _adr_physics().joint_damping_scale},
     )
     tendon_gains = EventTerm(
         func=mdp.randomize_tendon_gain_scale, mode="reset", params={"value": _adr_physics().actuator_gain_scale}
@@ -341,23 +353,25 @@ class ADREventsCfg(EventsCfg):
     )
 
 
-def newton_cpu_friendly_physics(num_substeps: int = 2) -> NewtonCfg:
+def newton_cpu_friendly_physics(num_substeps: int = NUM_SUBSTEPS) -> NewtonCfg:
     """MuJoCo-Warp with the CG solver and pyramidal friction cones.
 
     Measured on the CPU (docs/performance.md): the default Newton-method solver spends ~90% of its time
     in a dense Hessian kernel, and the elliptic cone's cost grows with the allocated contact capacity;
     CG (20 iterations) with pyramidal cones ran about 10x faster for this hand.
     """
+    s = TASK_SOLVER  # one home with the MuJoCo stand-in hand (dactyl_lab.sim_settings)
     return NewtonCfg(
         solver_cfg=MJWarpSolverCfg(
-            solver="cg",
-            iterations=20,
-            ls_iterations=10,
-            integrator="implicitfast",
-            cone="pyramidal",
-            impratio=1.0,
-            njmax=300,
-            nconmax=150,
+            solver=s.solver,
+            iterations=s.iterations,
+            ls_iterations=s.ls_iterations,
+            integrator=s.integrator,
+            cone=s.cone,
+            impratio=s.impratio,
+            tolerance=s.tolerance,
+            njmax=s.njmax,
+            nconmax=s.nconmax,
         ),
         num_substeps=num_substeps,
     )
@@ -378,7 +392,7 @@ class DactylReorientEnvCfg(ManagerBasedRLEnvCfg):
     decimation: int = 10  # 10 x 8 ms = 80 ms per policy step
     episode_length_s: float = 400.0  # 50 goals x 8 s: the goal terms end episodes first
     sim: SimulationCfg = SimulationCfg(
-        dt=0.008,  # [s]
+        dt=PHYSICS_DT_S,  # [s]
         physics_material=RigidBodyMaterialBaseCfg(static_friction=1.0, dynamic_friction=1.0),
     )
 

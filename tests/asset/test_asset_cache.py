@@ -37,6 +37,22 @@ def test_usd_holds_the_hand_joints_tendons_and_motors(tmp_path, monkeypatch):
     assert all(any(a.startswith(t) for a in actuators - set(hand.JOINT_MOTOR_NAMES)) for t in hand.TENDON_MOTOR_NAMES)
 
 
+def test_usd_filters_exactly_the_excluded_self_collision_pairs(tmp_path, monkeypatch):
+    """The MJCF's <exclude> pairs reach the USD as physics:filteredPairs (Newton honours them); nothing else is
+    filtered there (Newton adds the parent-child pairs of every joint itself)."""
+    from dactyl_lab.assets import shadow_mjcf
+
+    monkeypatch.setenv("DACTYL_LAB_CACHE", str(tmp_path))
+    stage = Usd.Stage.Open(str(build.hand_asset(verbose=False).usd_path))
+    pairs = set()
+    for prim in stage.Traverse():
+        rel = prim.GetRelationship("physics:filteredPairs")
+        if rel:
+            for target in rel.GetTargets():
+                pairs.add(tuple(sorted((prim.GetName(), target.name))))
+    assert pairs == {tuple(sorted(p)) for p in shadow_mjcf.SELF_COLLISION_EXCLUDES}
+
+
 def test_cli_builds_the_asset(tmp_path):
     env = dict(os.environ, DACTYL_LAB_CACHE=str(tmp_path))
     out = subprocess.run(

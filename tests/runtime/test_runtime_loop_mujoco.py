@@ -45,7 +45,8 @@ def test_loop_closes_for_hundreds_of_steps(which, ff_policy, lstm_policy):
     assert summary.steps == 300 and summary.stop_reason == "max_steps"
     assert summary.policy_steps >= 280  # only episode ends (drops) hold
     assert standin.commands_sent >= 300 and standin.stopped
-    assert standin.data.time == pytest.approx(300 * 0.08, abs=1e-6)  # 10 physics steps of 8 ms per control step
+    ticks = standin.data.time / 0.08  # 80 ms per control step; the safe-pose ramp at the end may add a few
+    assert ticks == pytest.approx(round(ticks), abs=1e-6) and 300 <= round(ticks) <= 300 + 25
     sent = _sent(standin)
     assert np.all(np.isfinite(sent)) and np.all(sent >= LOW - 1e-12) and np.all(sent <= HIGH + 1e-12)
     assert np.ptp(sent, axis=0).max() > 0.05  # the policy really moves the hand

@@ -95,6 +95,17 @@ def test_adr_values_stay_in_the_bounds_and_reach_the_solver(env):
     for e in range(NUM_ENVS):
         for k in robot.data.joint_stiffness.torch[e, ids].tolist():
             assert (kp[e] - k).abs().min() < 1e-4 * max(1.0, k), (e, k)
+    # joint damping: the total (passive) damping of all 24 joints x exp(lambda), in MuJoCo-Warp's dof_damping
+    from dactyl_lab import hand
+
+    nominal = torch.tensor([hand.JOINT_DAMPING[n] for n in robot.joint_names])
+    d_ratio = robot.data.joint_viscous_friction_coeff.torch / nominal
+    torch.testing.assert_close(d_ratio, torch.exp(v["joint_damping_scale_log"])[:, None].expand_as(d_ratio), rtol=1e-4,
+                               atol=1e-6)  # fmt: skip
+    dof_damping = wp.to_torch(model.dof_damping)[:NUM_ENVS]
+    for e in range(NUM_ENVS):
+        for d in robot.data.joint_viscous_friction_coeff.torch[e].tolist():
+            assert (dof_damping[e] - d).abs().min() < 1e-5, (e, d)
     # the 4 tendon motors (MuJoCo actuators Newton drives directly): kp and -bias x the same exp(lambda)
     direct = [a for a, src in enumerate(solver().mjc_actuator_ctrl_source.numpy().tolist()) if src == 1]
     assert len(direct) == 4

@@ -1,7 +1,19 @@
 """The stand-in "real hand": the rewritten Shadow hand + cube in plain MuJoCo, and a simulated tracker.
 
-Physics: 8 ms MuJoCo steps (``model.opt.timestep``), 10 per 80 ms control step. Motors map to actuators
-by name; fingertips are the ``rh_*tip`` sites; MuJoCo's (w, x, y, z) quaternions become (x, y, z, w).
+Physics (``physics``, the runtime's ``--standin-physics``): ``task`` (default) runs the Newton task's solver
+settings in plain MuJoCo (:mod:`dactyl_lab.sim_settings`: CG, 20 iterations, pyramidal cone, implicitfast,
+2 MuJoCo steps of 4 ms per 8 ms physics step, the task cube's contact dimension 3); ``mujoco-default`` keeps the
+MJCF's own options (Newton solver, Euler) with one 8 ms step and the MJCF cube's condim 4 (the stand-in before
+the parity work, docs/parity.md). Motors map to actuators by name; fingertips are the ``rh_*tip`` sites;
+MuJoCo's (w, x, y, z) quaternions become (x, y, z, w).
+
+Episode starts (``start_state``): ``task`` (default) follows the paper (arXiv 1808.00177, C.1) as the task does:
+the cube above the palm in a uniformly random orientation, then
+:data:`~dactyl_lab.sim_settings.START_RANDOM_ACTION_STEPS` control steps of uniformly random relative actions,
+discarding starts that drop the cube; ``yaw`` is the former start (cube upright, random yaw, no settling).
+Settling takes 2,000 MuJoCo steps, longer than a control period, so the stand-in settles a bank of
+``start_bank_size`` start states once, on its first reset (about 0.2 s each on one core), and each episode starts
+from one drawn at random (the Newton task keeps a bank of settled starts too).
 
 The tracker adds the paper's object observation noise (position 5 mm correlated per episode + 1 mm per
 measurement; orientation 0.1 rad correlated + 0.1 rad per measurement, about random axes) and reports the
@@ -19,9 +31,37 @@ from dataclasses import dataclass, field
 import mujoco
 import numpy as np
 
-from dactyl_lab import hand
+from dactyl_lab import hand, sim_settings
 from dactyl_lab.runtime.interfaces import HandInterface, ObjectPose, PoseSource
-from dactyl_lab.runtime.quat import quat_from_axis_angle, quat_mul, random_small_rotation, xyzw_from_wxyz
+from dactyl_lab.runtime.quat import (
+    quat_from_axis_angle,
+    quat_mul,
+    random_quat,
+    random_small_rotation,
+    xyzw_from_wxyz,
+)
+
+
+def build_standin_model(physics: str = "task", physics_dt_s: float = sim_settings.PHYSICS_DT_S) -> mujoco.MjModel:
+    """The rewritten hand + cube + floor with the solver settings ``physics`` (see the module docstring)."""
+    from dactyl_lab.assets.shadow_mjcf import build_hand_spec
+
+    if physics not in sim_settings.STANDIN_PHYSICS_CHOICES:
+        choices = ", ".join(sim_settings.STANDIN_PHYSICS_CHOICES)
+        raise ValueError(f"unknown stand-in physics {physics!r}; choose one of {choices}")
+    spec = build_hand_spec(with_cube=True, with_floor=True)
+    if physics == "task":
+        spec.geom("object").condim = sim_settings.TASK_CUBE_CONDIM
+    model = spec.compile()
+    if physics == "task":
+        for name, value in sim_settings.mujoco_option_values().items():
+            setattr(model.opt, name, value)
+        model.opt.disableflags |= mujoco.mjtDisableBit.mjDSBL_MULTICCD  # as in the MuJoCo model Newton builds,
+        model.geom_margin[:] = 0.0  # which zeroes geom margins (NATIVECCD; only the thumb's two 1 mm boxes have one)
+        model.opt.timestep = physics_dt_s / sim_settings.NUM_SUBSTEPS
+    else:
+        model.opt.timestep = physics_dt_s
+    return model
 
 
 @dataclass
@@ -43,17 +83,22 @@ class MujocoStandInHand(HandInterface):
 
     def __init__(
         self,
-        physics_dt_s: float = 0.008,
+        physics_dt_s: float = sim_settings.PHYSICS_DT_S,
         substeps: int = 10,
         seed: int = 0,
         fingertip_noise_m: tuple[float, float] = (0.0, 0.0),
         faults: Faults | None = None,
         randomize_cube_yaw: bool = True,
+        physics: str = "task",
+        start_state: str = "task",
+        start_bank_size: int = 8,
     ):
-        from dactyl_lab.assets.shadow_mjcf import build_hand_spec
-
-        self.model = build_hand_spec(with_cube=True, with_floor=True).compile()
-        self.model.opt.timestep = physics_dt_s
+        """``physics_dt_s`` x ``substeps`` is the control period; ``physics`` and ``start_state``: see the module."""
+        self.model = build_standin_model(physics, physics_dt_s)
+        self.physics = physics
+        if start_state not in ("task", "yaw"):
+            raise ValueError(f"unknown stand-in start_state {start_state!r}; choose 'task' or 'yaw'")
+        self.start_state = start_state
         self.data = mujoco.MjData(self.model)
         self.substeps = substeps
         self.control_period_s = physics_dt_s * substeps
@@ -61,6 +106,10 @@ class MujocoStandInHand(HandInterface):
         self.fingertip_noise_m = fingertip_noise_m
         self.faults = faults or Faults()
         self.randomize_cube_yaw = randomize_cube_yaw
+        self.start_bank_size = start_bank_size
+        self._start_bank: list[tuple[np.ndarray, np.ndarray]] = []  # (qpos, ctrl) of settled start states
+        self.start_attempts = 0
+        """Settled start states tried so far (``start_state='task'``; the discarded ones dropped the cube)."""
         self._motor_names = tuple(self.model.actuator(i).name for i in range(self.model.nu))
         self.actuator_id = {name: i for i, name in enumerate(self._motor_names)}
         self.qpos_adr = {name: int(self.model.joint(name).qposadr[0]) for name in hand.JOINT_NAMES}
@@ -88,16 +137,62 @@ class MujocoStandInHand(HandInterface):
 
     def reset_episode(self) -> None:
         time_s = self.data.time
-        mujoco.mj_resetData(self.model, self.data)
+        if self.start_state == "task":
+            self._settled_start()
+        else:
+            mujoco.mj_resetData(self.model, self.data)
+            if self.randomize_cube_yaw:
+                yaw = self.rng.uniform(-np.pi, np.pi)
+                self._set_cube_quat(quat_from_axis_angle([0.0, 0.0, 1.0], yaw))
         self.data.time = time_s  # the clock keeps running across episodes
-        if self.randomize_cube_yaw:
-            yaw = self.rng.uniform(-np.pi, np.pi)
-            q = quat_from_axis_angle([0.0, 0.0, 1.0], yaw)
-            self.data.qpos[self.object_qpos + 3 : self.object_qpos + 7] = [q[3], q[0], q[1], q[2]]
         self.fingertip_bias_m = self.rng.normal(0.0, self.fingertip_noise_m[0], (len(hand.FINGERTIP_BODY_NAMES), 3))
         mujoco.mj_forward(self.model, self.data)
         for callback in self._tick_listeners:
             callback()
+
+    def _set_cube_quat(self, quat_xyzw) -> None:
+        q = np.asarray(quat_xyzw, dtype=np.float64)
+        self.data.qpos[self.object_qpos + 3 : self.object_qpos + 7] = [q[3], q[0], q[1], q[2]]
+
+    def _settled_start(self) -> None:
+        """Start from a settled state of the bank (built on the first call), the hand holding its last targets."""
+        if not self._start_bank:
+            self._start_bank = [self._settle_one() for _ in range(self.start_bank_size)]
+        qpos, ctrl = self._start_bank[int(self.rng.integers(len(self._start_bank)))]
+        mujoco.mj_resetData(self.model, self.data)
+        self.data.qpos[:] = qpos
+        self.data.ctrl[:] = ctrl
+
+    def _settle_one(self) -> tuple[np.ndarray, np.ndarray]:
+        """Paper C.1: cube on the palm in a random orientation, random actions, drops discarded; (qpos, ctrl).
+
+        The random actions go through the runtime's action law (:class:`~dactyl_lab.runtime.actions.ActionProcessor`
+        with the task's layout, :func:`~dactyl_lab.contract.make_action_layout`), so they move the hand as the
+        task's action term does. The episode then starts at rest (zero velocities) in the settled pose."""
+        from dactyl_lab.contract import make_action_layout
+        from dactyl_lab.runtime.actions import ActionProcessor
+
+        home = self.model.body_pos[self.object_body] + [0.0, 0.0, sim_settings.START_CUBE_HEIGHT_M]
+        nstep = max(1, round(self.control_period_s / self.model.opt.timestep))
+        actions = ActionProcessor(make_action_layout(motor_names=self._motor_names))
+        for _ in range(sim_settings.START_MAX_ATTEMPTS):
+            self.start_attempts += 1
+            mujoco.mj_resetData(self.model, self.data)
+            self.data.qpos[self.object_qpos : self.object_qpos + 3] = home
+            self._set_cube_quat(random_quat(self.rng))
+            mujoco.mj_forward(self.model, self.data)
+            self.data.ctrl[:] = actions.reset({name: float(self.data.qpos[adr]) for name, adr in self.qpos_adr.items()})
+            for _ in range(sim_settings.START_RANDOM_ACTION_STEPS):
+                sent = actions.targets(self.rng.uniform(-1.0, 1.0, len(self._motor_names)))
+                actions.commit(sent)
+                self.data.ctrl[:] = sent
+                mujoco.mj_step(self.model, self.data, nstep=nstep)
+            if np.linalg.norm(self.data.xpos[self.object_body] - home) <= sim_settings.START_DROP_DISTANCE_M:
+                return self.data.qpos.copy(), self.data.ctrl.copy()
+        raise RuntimeError(
+            f"the stand-in dropped the cube in all {sim_settings.START_MAX_ATTEMPTS} settled start states; "
+            "check the hand model (or use start_state='yaw')"
+        )
 
     def read_joint_positions(self) -> dict[str, float]:
         joints = {name: float(self.data.qpos[adr]) for name, adr in self.qpos_adr.items()}
@@ -121,6 +216,7 @@ class MujocoStandInHand(HandInterface):
     def tick(self, dt_s: float) -> None:
         steps = max(1, round(dt_s / self.model.opt.timestep))
         mujoco.mj_step(self.model, self.data, nstep=steps)
+        mujoco.mj_kinematics(self.model, self.data)  # poses of the new state (mj_step leaves the previous ones)
         self.control_step += 1
         for callback in self._tick_listeners:
             callback()

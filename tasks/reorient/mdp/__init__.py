@@ -28,6 +28,7 @@ from .adr_terms import (  # noqa: F401
     randomize_object_size,
     randomize_tendon_gain_scale,
 )
+from .joint_damping import randomize_joint_damping_total  # noqa: F401
 from .observations import *  # noqa: F401,F403
 from .rewards import *  # noqa: F401,F403
 from .terminations import *  # noqa: F401,F403
