@@ -73,6 +73,10 @@ class ContractMismatchError(ContractError):
     """The contract does not fit the hand (motors, count) or the runtime (control period)."""
 
 
+class PolicyFileError(ContractError):
+    """The policy file is not a usable ONNX model (missing, truncated, corrupt, or not ONNX at all)."""
+
+
 @dataclass
 class ObservationNoise:
     """Observation noise the policy was trained with, in the units of its term (std of a Gaussian).
@@ -200,6 +204,9 @@ class PolicyContract:
         for term in self.observation:
             if term.size <= 0:
                 raise ContractError(f"observation term {term.name!r} has size {term.size}")
+            noise = (term.noise.correlated_std, term.noise.uncorrelated_std)
+            if not all(math.isfinite(v) and v >= 0 for v in noise):
+                raise ContractError(f"observation term {term.name!r}: noise std {noise} must be finite and >= 0")
         self._validate_action()
         for name in ("control_period_s", "success_threshold_rad"):
             value = getattr(self, name)
@@ -221,6 +228,10 @@ class PolicyContract:
         for key in ("scale", "offsets", "limits"):
             if len(getattr(act, key)) != n:
                 raise ContractError(f"action.{key} has {len(getattr(act, key))} entries for {n} motors")
+        for motor, limit, scale in zip(act.motor_names, act.limits, act.scale):
+            if len(limit) != 2 or not all(math.isfinite(v) for v in (*limit, scale)):
+                raise ContractError(f"action of {motor}: limits {limit} must be [lower, upper] and scale {scale} "
+                                    "finite [rad]; re-export")  # fmt: skip
         for motor, (lower, upper) in zip(act.motor_names, act.limits):
             if not lower <= upper:
                 raise ContractError(f"action.limits of {motor}: lower {lower} > upper {upper} [rad]")
@@ -241,16 +252,31 @@ class PolicyContract:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PolicyContract:
+        """Build and validate a contract read from JSON. Every field must be present with the right type (no
+        silent defaults: a missing hand base, smoothing or period would move the hand wrongly)."""
+        if not isinstance(data, dict):
+            raise ContractError(f"malformed policy contract: a JSON object is needed, got {type(data).__name__}")
         data = dict(data)
+        if data.get("schema_version") != SCHEMA_VERSION:  # a contract of another version: say that first
+            return cls(**{f.name: data.get(f.name) for f in dataclasses.fields(cls)}).validate()
         try:
-            data["observation"] = [
-                ObservationTerm(**{**t, "noise": ObservationNoise(**t.get("noise", {}))}) for t in data["observation"]
-            ]
+            _check_fields(cls, data, "contract")
+            _check_fields(ActionLayout, data["action"], "action")
+            if not isinstance(data["observation"], list):
+                raise ContractError("malformed policy contract: observation must be a list of terms; re-export")
+            terms = []
+            for index, term in enumerate(data["observation"]):
+                _check_fields(ObservationTerm, term, f"observation[{index}]")
+                _check_fields(ObservationNoise, term["noise"], f"observation[{index}].noise")
+                terms.append(ObservationTerm(**{**term, "noise": ObservationNoise(**term["noise"])}))
+            data["observation"] = terms
             data["action"] = ActionLayout(**data["action"])
-            data["rnn"] = RnnSpec(**data["rnn"]) if data.get("rnn") is not None else None
+            if data["rnn"] is not None:
+                _check_fields(RnnSpec, data["rnn"], "rnn")
+                data["rnn"] = RnnSpec(**data["rnn"])
             contract = cls(**data)
         except (KeyError, TypeError) as error:
-            raise ContractError(f"malformed policy contract: {error}") from error
+            raise ContractError(f"malformed policy contract: {error}; re-export the policy") from error
         return contract.validate()
 
     @classmethod
@@ -260,6 +286,54 @@ class PolicyContract:
         except json.JSONDecodeError as error:
             raise ContractError(f"policy contract is not valid JSON: {error}") from error
         return cls.from_dict(data)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_list_of(check):
+    return lambda value: isinstance(value, list) and all(check(v) for v in value)
+
+
+_TYPE_CHECKS = {
+    "str": lambda v: isinstance(v, str),
+    "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "float": _is_number,
+    "bool": lambda v: isinstance(v, bool),
+    "list[str]": _is_list_of(lambda v: isinstance(v, str)),
+    "list[float]": _is_list_of(_is_number),
+    "list[list[float]]": _is_list_of(_is_list_of(_is_number)),
+    "dict[str, float]": lambda v: isinstance(v, dict) and all(isinstance(k, str) and _is_number(x) for k, x in v.items()),
+    "dict[str, list[float]]": lambda v: isinstance(v, dict)
+    and all(isinstance(k, str) and _is_list_of(_is_number)(x) for k, x in v.items()),
+}
+"""Checks of the JSON value of a dataclass field by its annotation (``X | None`` also accepts null); fields
+of other annotations (nested dataclasses, lists of them) are checked where they are built."""
+
+
+def _check_fields(cls, data: Any, where: str) -> None:
+    """Every field of dataclass ``cls`` present in ``data`` with a value of its type; no unknown fields."""
+    if not isinstance(data, dict):
+        raise ContractError(f"malformed policy contract: {where!r} must be a JSON object, got {type(data).__name__}; re-export")
+    fields = {f.name: f.type for f in dataclasses.fields(cls)}
+    missing = [name for name in fields if name not in data]
+    unknown = [name for name in data if name not in fields]
+    if missing or unknown:
+        raise ContractError(
+            f"malformed policy contract: {where}: missing fields {missing or 'none'}, unknown fields {unknown or 'none'}; the contract must "
+            "carry every field (no defaults are assumed): re-export the policy with this dactyl-lab version"
+        )
+    for name, annotation in fields.items():
+        value = data[name]
+        optional = annotation.endswith(" | None")
+        check = _TYPE_CHECKS.get(annotation[: -len(" | None")] if optional else annotation)
+        if check is None or (optional and value is None):
+            continue
+        if not check(value):
+            raise ContractError(
+                f"malformed policy contract: {where}.{name} must be {annotation}, got {json.dumps(value)[:60]}; the contract is corrupt: re-export"
+            )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -346,23 +420,35 @@ def read_contract(onnx_path: str | Path) -> PolicyContract:
     """The contract embedded in an ONNX file (``onnx`` package if installed, else onnxruntime)."""
     path = Path(onnx_path)
     if not path.is_file():
-        raise FileNotFoundError(f"policy file {path} does not exist")
+        raise PolicyFileError(f"policy file {path} does not exist; pass the policy.onnx that scripts/export.py wrote")
     try:
-        import onnx
-    except ImportError:
-        import onnxruntime
-
-        session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-        metadata = dict(session.get_modelmeta().custom_metadata_map)
-    else:
-        model = onnx.load(str(path), load_external_data=False)
-        metadata = {prop.key: prop.value for prop in model.metadata_props}
+        metadata = _onnx_metadata(path)
+    except Exception as error:  # noqa: BLE001 - protobuf / onnxruntime raise many types for a corrupt file
+        detail = " ".join(str(error).split())[:160]
+        raise PolicyFileError(
+            f"{path} is not a readable ONNX model ({type(error).__name__}: {detail}); pass the policy.onnx that "
+            "scripts/export.py wrote (a truncated or damaged copy? copy it again)"
+        ) from None
     if METADATA_KEY not in metadata:
         raise ContractError(
             f"{path} carries no '{METADATA_KEY}' metadata: export the policy with dactyl-lab's exporter, or embed "
             f"a contract with dactyl_lab.contract.embed_contract (keys present: {sorted(metadata) or 'none'})"
         )
     return PolicyContract.from_json(metadata[METADATA_KEY])
+
+
+def _onnx_metadata(path: Path) -> dict[str, str]:
+    try:
+        import onnx
+    except ImportError:
+        import onnxruntime
+
+        session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        return dict(session.get_modelmeta().custom_metadata_map)
+    model = onnx.load(str(path), load_external_data=False)
+    if not model.graph.node and not model.graph.input:
+        raise ValueError("the file parses as an empty model (no graph): not an ONNX export")
+    return {prop.key: prop.value for prop in model.metadata_props}
 
 
 def embed_contract(model: Any, contract: PolicyContract) -> Any:
