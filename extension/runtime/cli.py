@@ -126,7 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="episode ends (drop) when the cube is farther than this from --object-home [m] (default "
                    "0.12, as in training)")
     g.add_argument("--object-home", type=float, nargs=3, default=(0.0, -0.38, 0.06), metavar=("X", "Y", "Z"),
-                   help="the cube's goal position above the palm, hand-mount frame [m] (default: the task's spawn "
+                   help="the cube's goal position above the palm, relative to the hand base in the MJCF world axes "
+                   "[m] (the contract's task.cube_home_m; default: the task's spawn "
                    "point 0 -0.38 0.06)")
 
     g = parser.add_argument_group("safety")
@@ -163,7 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     g = parser.add_argument_group("ros (Shadow Hand ROS 1 driver)")
     g.add_argument("--pose-topic", default="/dactyl/object_pose",
-                   help="geometry_msgs/PoseStamped of the cube in the hand-mount frame rh_hand_mount "
+                   help="geometry_msgs/PoseStamped of the cube relative to the hand base, in the rewritten MJCF's "
+                   "world axes (NOT the rh_hand_mount body's axes, which the contract's frame.mount_quat_xyzw rotates) "
                    "(default /dactyl/object_pose)")
     g.add_argument("--pose-frame", default=None,
                    help="expected header.frame_id of the pose messages; others are dropped (default: accept any)")
