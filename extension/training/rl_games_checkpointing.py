@@ -25,8 +25,7 @@ import os
 
 from rl_games.algos_torch import a2c_continuous, a2c_discrete, torch_ext
 
-from dactyl_lab.tasks.randomization import adr_state_dict, env_adr, load_adr_state_dict
-from dactyl_lab.tasks.randomization.checkpointing import CHECKPOINT_KEY as ADR_CHECKPOINT_KEY
+from dactyl_lab.tasks.randomization import ADR_CHECKPOINT_KEY, adr_state_dict, env_adr, load_adr_state_dict
 from dactyl_lab.training import checkpoints
 
 ROLLING_STEM = "last"

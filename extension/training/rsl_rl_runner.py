@@ -33,8 +33,7 @@ import torch.distributed as dist
 from rsl_rl.runners import OnPolicyRunner
 from rsl_rl.utils.logger import Logger
 
-from dactyl_lab.tasks.randomization import adr_state_dict, env_adr, load_adr_state_dict
-from dactyl_lab.tasks.randomization.checkpointing import CHECKPOINT_KEY as ADR_CHECKPOINT_KEY
+from dactyl_lab.tasks.randomization import ADR_CHECKPOINT_KEY, adr_state_dict, env_adr, load_adr_state_dict
 from dactyl_lab.training import checkpoints
 
 MAX_OVER_ITERATION = ("Metrics/consecutive_successes_max",)
@@ -163,7 +162,11 @@ def build(env, agent_cfg, log_dir: str | None = None) -> DactylOnPolicyRunner:
 
 
 def install() -> None:
-    """Make Isaac Lab's RSL-RL training entrypoint build :class:`DactylOnPolicyRunner` for PPO runs."""
+    """Make Isaac Lab's RSL-RL training entrypoint build :class:`DactylOnPolicyRunner` for PPO runs.
+
+    The one swap of an Isaac Lab attribute (isaaclab_rl 3.0.0): ``train_rsl_rl.create_rsl_rl_runner`` builds only
+    the class names ``OnPolicyRunner`` / ``DistillationRunner`` and takes no runner class, so our factory replaces
+    it in memory (other class names still go to Isaac Lab's)."""
     from isaaclab.utils import to_dict
     from isaaclab_rl.entrypoints.backends import train_rsl_rl
 

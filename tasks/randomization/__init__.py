@@ -10,7 +10,8 @@ Per control step: ``action_noise`` -> ``delay`` -> (task smoothing) -> ``backlas
 
 from .action_noise import ActionNoise, ActionNoiseCfg
 from .adr import ADR, ADRCfg, ADRParamCfg
-from .checkpointing import adr_state_dict, attach_adr_checkpointing, env_adr, load_adr_state_dict
+from .checkpointing import CHECKPOINT_KEY as ADR_CHECKPOINT_KEY
+from .checkpointing import adr_state_dict, env_adr, load_adr_state_dict
 from .distributions import (
     DistributionCfg,
     add_gaussian_noise,
