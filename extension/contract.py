@@ -432,9 +432,7 @@ _TYPE_CHECKS = {
     "list[str]": _is_list_of(lambda v: isinstance(v, str)),
     "list[float]": _is_list_of(_is_number),
     "list[list[float]]": _is_list_of(_is_list_of(_is_number)),
-    "dict[str, float]": lambda v: isinstance(v, dict) and all(isinstance(k, str) and _is_number(x) for k, x in v.items()),
-    "dict[str, list[float]]": lambda v: isinstance(v, dict)
-    and all(isinstance(k, str) and _is_list_of(_is_number)(x) for k, x in v.items()),
+    "dict[str, str]": lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in (*v.keys(), *v.values())),
 }
 """Checks of the JSON value of a dataclass field by its annotation (``X | None`` also accepts null); fields
 of other annotations (nested dataclasses, lists of them) are checked where they are built."""
@@ -443,13 +441,16 @@ of other annotations (nested dataclasses, lists of them) are checked where they 
 def _check_fields(cls, data: Any, where: str) -> None:
     """Every field of dataclass ``cls`` present in ``data`` with a value of its type; no unknown fields."""
     if not isinstance(data, dict):
-        raise ContractError(f"malformed policy contract: {where!r} must be a JSON object, got {type(data).__name__}; re-export")
+        raise ContractError(
+            f"malformed policy contract: {where!r} must be a JSON object, got {type(data).__name__}; re-export"
+        )
     fields = {f.name: f.type for f in dataclasses.fields(cls)}
     missing = [name for name in fields if name not in data]
     unknown = [name for name in data if name not in fields]
     if missing or unknown:
         raise ContractError(
-            f"malformed policy contract: {where}: missing fields {missing or 'none'}, unknown fields {unknown or 'none'}; the contract must "
+            f"malformed policy contract: {where}: missing fields {missing or 'none'}, unknown fields "
+            f"{unknown or 'none'}; the contract must "
             "carry every field (no defaults are assumed): re-export the policy with this dactyl-lab version"
         )
     for name, annotation in fields.items():
@@ -460,7 +461,8 @@ def _check_fields(cls, data: Any, where: str) -> None:
             continue
         if not check(value):
             raise ContractError(
-                f"malformed policy contract: {where}.{name} must be {annotation}, got {json.dumps(value)[:60]}; the contract is corrupt: re-export"
+                f"malformed policy contract: {where}.{name} must be {annotation}, got {json.dumps(value)[:60]}; "
+                "the contract is corrupt: re-export"
             )
 
 

@@ -73,7 +73,8 @@ def _number(kind, low: float, low_ok: bool, high: float | None = None, what: str
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
-        if not math.isfinite(value) or value < low or (value == low and not low_ok) or (high is not None and value > high):
+        too_low = value < low or (value == low and not low_ok)
+        if not math.isfinite(value) or too_low or (high is not None and value > high):
             raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
         return value
 
@@ -108,7 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--control-period", type=POSITIVE_S, default=None, metavar="S",
                    help="control period [s]; default: the contract's (0.08). A different value is refused: the "
                    "policy only works at the period it was trained at")
-    g.add_argument("--steps", type=POSITIVE_INT, default=None, help="stop after this many control steps (default: no limit)")
+    g.add_argument("--steps", type=POSITIVE_INT, default=None,
+                   help="stop after this many control steps (default: no limit)")
     g.add_argument("--episodes", type=POSITIVE_INT, default=None,
                    help="stop after this many episodes (default: no limit for mujoco, 1 for ros)")
     g.add_argument("--seed", type=int, default=0, help="seed of the goal sampler and of the stand-in's noise")
@@ -121,14 +123,14 @@ def build_parser() -> argparse.ArgumentParser:
     g = parser.add_argument_group("episodes and success (Dactyl paper defaults)")
     g.add_argument("--goal-timeout", type=POSITIVE_S, default=80.0, metavar="S",
                    help="an episode ends when a goal is not reached within this time [s] (default 80)")
-    g.add_argument("--max-successes", type=POSITIVE_INT, default=50, help="episode ends after this many consecutive successes")
-    g.add_argument("--fall-distance", type=POSITIVE, default=0.12, metavar="M",
-                   help="episode ends (drop) when the cube is farther than this from --object-home [m] (default "
-                   "0.12, as in training)")
-    g.add_argument("--object-home", type=float, nargs=3, default=(0.0, -0.38, 0.06), metavar=("X", "Y", "Z"),
-                   help="the cube's goal position above the palm, relative to the hand base in the MJCF world axes "
-                   "[m] (the contract's task.cube_home_m; default: the task's spawn "
-                   "point 0 -0.38 0.06)")
+    g.add_argument("--max-successes", type=POSITIVE_INT, default=50,
+                   help="episode ends after this many consecutive successes")
+    g.add_argument("--fall-distance", type=POSITIVE, default=None, metavar="M",
+                   help="episode ends (drop) when the cube is farther than this from --object-home [m] (default: "
+                   "the contract's task.drop_distance_m, 0.12 in training)")
+    g.add_argument("--object-home", type=float, nargs=3, default=None, metavar=("X", "Y", "Z"),
+                   help="the cube's home position above the palm, relative to the hand base in the MJCF world axes "
+                   "[m] (default: the contract's task.cube_home_m, the task's spawn point 0 -0.38 0.06)")
 
     g = parser.add_argument_group("safety")
     g.add_argument("--max-step", type=POSITIVE, default=0.2, metavar="RAD",
@@ -248,7 +250,8 @@ def _read_replay_log(args, contract) -> RunLog:
             f"mid-write); replay compares every step, so truncate the log to its {len(log.steps)} complete steps "
             f"(head -n {log.truncated_at_line - 1}) or record it again"
         )
-    missing = [key for key in ("contract", "loop", "safety", "motor_names", "control_period_s") if key not in log.header]
+    needed = ("contract", "loop", "safety", "motor_names", "control_period_s")
+    missing = [key for key in needed if key not in log.header]
     if missing:
         raise UsageError(f"{args.replay_log}: the log header lacks {missing}; record the log again")
     if log.header["contract"] != contract.to_dict():
@@ -302,7 +305,9 @@ def main(argv: list[str] | None = None) -> int:
     loop_config = loop_config or LoopConfig(
         control_period_s=period_s, realtime=args.realtime, max_steps=args.steps, max_episodes=episodes,
         goal_timeout_s=args.goal_timeout, max_consecutive_successes=args.max_successes,
-        fall_distance_m=args.fall_distance, object_home_m=tuple(args.object_home), seed=args.seed,
+        fall_distance_m=contract.task.drop_distance_m if args.fall_distance is None else args.fall_distance,
+        object_home_m=tuple(contract.task.cube_home_m if args.object_home is None else args.object_home),
+        seed=args.seed,
     )  # fmt: skip
     log_path = None if args.no_log else (args.log or Path(time.strftime("dactyl_runtime_%Y%m%d_%H%M%S.jsonl")))
     logger = RunLogger(log_path) if log_path else None

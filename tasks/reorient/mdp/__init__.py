@@ -52,14 +52,20 @@ from .randomization_terms import (
     reset_randomization,
 )
 from .rewards import goal_reached, orientation_progress
-from .terminations import goal_timeout, max_consecutive_successes, object_dropped
+from .terminations import (
+    any_nonfinite,
+    goal_timeout,
+    max_consecutive_successes,
+    nonfinite_state,
+    object_dropped,
+)
 
 __all__ = [
     "DactylRandomizationCfg", "GoalOrientationCommand", "GoalOrientationCommandCfg", "RandomizationState",
     "RelativeMotorTargetAction", "RelativeMotorTargetActionCfg", "adr_sync_and_log", "adr_update_and_resample",
-    "apply_random_object_force", "fingertip_positions", "goal_orientation", "goal_reached",
+    "any_nonfinite", "apply_random_object_force", "fingertip_positions", "goal_orientation", "goal_reached",
     "goal_relative_orientation", "goal_timeout", "is_terminated", "joint_pos", "joint_vel", "last_action",
-    "max_consecutive_successes", "noisy_fingertip_positions", "noisy_goal_relative_orientation",
+    "max_consecutive_successes", "nonfinite_state", "noisy_fingertip_positions", "noisy_goal_relative_orientation",
     "noisy_object_orientation", "noisy_object_position", "object_dropped", "object_orientation", "object_position",
     "object_velocities", "orientation_progress", "randomization_state", "randomize_actuator_gains",
     "randomize_friction_scale", "randomize_gain_scale", "randomize_gravity_offset", "randomize_joint_limits",
