@@ -45,7 +45,8 @@ def nonfinite_state(
 ) -> torch.Tensor:
     """The guard against a diverged simulation: True where the hand's joint positions / velocities or the cube's
     pose / velocities hold NaN or inf. The env is reset like any ended episode, and the termination manager
-    counts it in the episode log (``Episode_Termination/nonfinite_state``)."""
+    reports it in the episode log (``Episode_Termination/nonfinite_state``: the fraction of envs whose last episode
+    the guard ended)."""
     robot, cube = env.scene[robot_cfg.name].data, env.scene[object_cfg.name].data
     return any_nonfinite(
         robot.joint_pos.torch, robot.joint_vel.torch, cube.root_pos_w.torch, cube.root_quat_w.torch,
