@@ -23,8 +23,23 @@ CUBE_MASS_KG = shadow_mjcf.CUBE_DENSITY_KG_M3 * shadow_mjcf.CUBE_EDGE_M**3
 """Mass of the default 5 cm block [kg] (~0.071 kg)."""
 
 
+GENERATED_HAND_USD = "<the generated Shadow hand: dactyl_lab.assets.build.hand_asset(), built when spawned>"
+"""``usd_path`` of the hand config until the scene spawns it (loading a config must not build the USD: that
+imports pxr, which Isaac Lab forbids before Kit starts)."""
+
+
+def spawn_generated_hand(prim_path: str, cfg: sim_utils.UsdFileCfg, *args, **kwargs):
+    """Spawn the generated hand: build (or find in the cache) its USD now, then Isaac Lab's ``spawn_from_usd``."""
+    from isaaclab.sim.spawners.from_files import spawn_from_usd
+
+    if cfg.usd_path == GENERATED_HAND_USD:
+        cfg = cfg.replace(usd_path=str(hand_asset().usd_path))
+    return spawn_from_usd(prim_path, cfg, *args, **kwargs)
+
+
 def shadow_hand_cfg() -> ArticulationCfg:
-    """The generated Shadow hand (24 joints, 20 motors), fixed at :data:`HAND_BASE_POS_M`.
+    """The generated Shadow hand (24 joints, 20 motors), fixed at :data:`HAND_BASE_POS_M`; its USD is built
+    when the scene is created (:func:`spawn_generated_hand`).
 
     Self-collisions on: Newton filters the two bodies of every joint and the asset's
     :data:`~dactyl_lab.assets.shadow_mjcf.SELF_COLLISION_EXCLUDES` (``physics:filteredPairs``), as the MJCF does.
@@ -34,7 +49,8 @@ def shadow_hand_cfg() -> ArticulationCfg:
     return ArticulationCfg(
         prim_path="{ENV_REGEX_NS}/Robot",
         spawn=sim_utils.UsdFileCfg(
-            usd_path=str(hand_asset().usd_path),
+            func=f"{__name__}:spawn_generated_hand",
+            usd_path=GENERATED_HAND_USD,
             articulation_props=NewtonArticulationCfg(self_collision_enabled=True),
         ),
         init_state=ArticulationCfg.InitialStateCfg(pos=HAND_BASE_POS_M, rot=(0.0, 0.0, 0.0, 1.0), joint_pos={".*": 0.0}),

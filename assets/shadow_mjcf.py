@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import importlib.util
 from pathlib import Path
 
 import mujoco
@@ -54,14 +55,14 @@ finger-finger, thumb-finger, finger-palm."""
 
 
 def gymnasium_hand_dir() -> Path:
-    """Folder of gymnasium-robotics' Shadow hand MJCF files."""
-    try:
-        import gymnasium_robotics
-    except ImportError as error:  # pragma: no cover - depends on the install
+    """Folder of gymnasium-robotics' Shadow hand MJCF files, found without importing the package (importing it
+    registers its envs and prints their warnings, e.g. the AdroitHand reward-function one)."""
+    spec = importlib.util.find_spec("gymnasium_robotics")
+    if spec is None or not spec.submodule_search_locations:
         raise ImportError(
             "the Shadow hand model comes from the 'gymnasium-robotics' package: pip install gymnasium-robotics"
-        ) from error
-    return Path(gymnasium_robotics.__file__).parent / "envs" / "assets" / "hand"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "envs" / "assets" / "hand"
 
 
 def source_fingerprint() -> str:

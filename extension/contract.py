@@ -23,9 +23,14 @@ goal_relative_quat        4  xyzw   ``quat_mul(object_quat, conj(goal_quat))``, 
 last_action              20  1      the previous policy action as the env saw it, motor order
 =====================  ====  =====  ===========================================================
 
-"Hand-base/env frame": axes of the hand mount (``rh_hand_mount``, MJCF world of the rewritten hand),
-origin shifted so that the mount sits at ``PolicyContract.hand_base_pos_m`` (the task's env frame puts the
-mount at (0, 0, 0.5) m). Hardware reports positions in the mount frame; the runtime adds the shift.
+"Hand-base/env frame" (``PolicyContract.frame``): the task's env frame, whose axes are the world axes of the
+rewritten hand MJCF (z up, the palm faces +z; the task places the hand's root there with no rotation), origin
+shifted so that the MJCF world origin sits at ``PolicyContract.hand_base_pos_m`` ((0, 0, 0.5) m in the task).
+The body ``rh_hand_mount`` sits at that origin but is *rotated* within it (``frame.mount_quat_xyzw``): a tracker
+that reports poses in the mount body's axes must rotate them by that quaternion first. The task's observation
+terms (``dactyl_lab.tasks.reorient.mdp.observations``) compute world position minus env origin, and the exported
+normalizer statistics are in these axes. Hardware reports positions relative to the hand base; the runtime adds
+``hand_base_pos_m``.
 """
 
 from __future__ import annotations
@@ -59,6 +64,29 @@ DEFAULT_CONTROL_PERIOD_S = 0.08
 DACTYL_HAND_BASE_POS_M = (0.0, 0.0, 0.5)
 """Where the Dactyl task places the hand mount in its env frame [m] (``dactyl_lab.assets.scene.HAND_BASE_POS_M``)."""
 
+DACTYL_CUBE_EDGE_M = 0.05
+"""Edge of the task's cube [m] (``dactyl_lab.assets.shadow_mjcf.CUBE_EDGE_M``; the paper's block is 5.7 cm)."""
+
+DACTYL_CUBE_HOME_M = (0.0, -0.38, 0.06)
+"""Where the cube starts and is held, relative to the hand base (MJCF world axes) [m]: gymnasium-robotics' block
+rest point above the palm (``shadow_mjcf.palm_up_cube_position()``) plus the task's 1 cm spawn lift."""
+
+DACTYL_DROP_DISTANCE_M = 0.12
+"""The episode ends (drop) when the cube is farther than this from its home position [m] (task termination)."""
+
+DACTYL_TRAIN_GOAL_TIMEOUT_S = 8.0
+"""Training episodes end when a goal is not reached within this time [s] (the real hand uses 80 s)."""
+
+DACTYL_MAX_CONSECUTIVE_SUCCESSES = 50
+"""Episodes end after this many goals in a row (paper)."""
+
+POSITION_NOISE_UNITS = "m, per component"
+ROTATION_NOISE_UNITS = "rad, rotation angle about a uniformly random axis (not per quaternion component)"
+
+MOUNT_QUAT_XYZW = (0.0, -0.7071067811865476, 0.7071067811865476, 0.0)
+"""Orientation of the body ``rh_hand_mount`` in the observation frame (x, y, z, w): gymnasium-robotics' mount
+euler (1.5708, 0, 3.14159), measured with MuJoCo on the rewritten MJCF."""
+
 DEFAULT_SUCCESS_THRESHOLD_RAD = 0.4
 """Orientation error below which a goal counts as reached [rad] (Dactyl paper)."""
 
@@ -78,6 +106,10 @@ class ContractMismatchError(ContractError):
     """The contract does not fit the hand (motors, count) or the runtime (control period)."""
 
 
+class PolicyFileError(ContractError):
+    """The policy file is not a usable ONNX model (missing, truncated, corrupt, or not ONNX at all)."""
+
+
 @dataclass
 class ObservationNoise:
     """Observation noise the policy was trained with, in the units of its term (std of a Gaussian).
@@ -86,6 +118,9 @@ class ObservationNoise:
 
     correlated_std: float = 0.0
     uncorrelated_std: float = 0.0
+    units: str = "term units, per component"
+    """How the std applies: ``"m, per component"`` (positions: independent Gaussian per coordinate) or
+    ``"rad, rotation angle about a uniformly random axis"`` (quaternions: not per component)."""
 
 
 @dataclass
@@ -111,6 +146,62 @@ class RnnSpec:
     state_inputs: list[str] = field(default_factory=lambda: ["h_in", "c_in"])
     state_outputs: list[str] = field(default_factory=lambda: ["h_out", "c_out"])
     zero_state: str = "zeros at episode start"
+
+
+@dataclass
+class FrameSpec:
+    """The frame of every position and orientation the policy sees (see the module docstring)."""
+
+    description: str
+    up_axis: list[float]
+    """Gravity points along minus this axis (the palm faces it)."""
+    mount_body: str
+    mount_quat_xyzw: list[float]
+    """Orientation of ``mount_body`` in this frame (x, y, z, w)."""
+
+
+@dataclass
+class FingertipSpec:
+    """How ``fingertip_pos`` is measured: tip = body origin + R(body) * offset, in ``body_names`` order."""
+
+    body_names: list[str]
+    tip_offsets_m: list[list[float]]
+    """Per body, the tip point in the body's own frame [m]."""
+    site_names: list[str]
+    """The same points as MJCF sites of the rewritten hand (``rh_fftip`` ...), where a model has them."""
+
+
+@dataclass
+class TaskSpec:
+    """The cube and the episode rules the policy was trained with."""
+
+    cube_edge_m: float
+    cube_home_m: list[float]
+    """Cube start / hold position relative to the hand base (observation frame minus ``hand_base_pos_m``) [m]."""
+    drop_distance_m: float
+    train_goal_timeout_s: float
+    max_consecutive_successes: int
+
+
+@dataclass
+class EpisodeStart:
+    """The state an episode starts from (what the runtime must reproduce at every episode start)."""
+
+    last_action_value: float
+    """Every element of the ``last_action`` observation at an episode's first step."""
+    motor_targets: str
+    smoothed_targets: str
+    recurrent_state: str
+
+
+@dataclass
+class OpenAIModelMap:
+    """How the joints map onto OpenAI's model (gymnasium-robotics ``robot0:`` names): same angle, or negated."""
+
+    joint_names: dict[str, str]
+    """Shadow joint name -> the OpenAI model's joint name."""
+    flipped_joints: list[str]
+    """OpenAI model joints (its own names) that turn the other way: angle_openai = -angle_shadow."""
 
 
 @dataclass
@@ -166,6 +257,11 @@ class PolicyContract:
     """The RL wrapper's ``clip_observations`` (rl_games 5.0): the policy saw ``clip(obs, -obs_clip, obs_clip)``."""
     quat_convention: str = hand.QUAT_CONVENTION_ISAACLAB
     joint_order_note: str = JOINT_ORDER_NOTE
+    frame: FrameSpec = field(default_factory=lambda: dactyl_frame())
+    fingertips: FingertipSpec = field(default_factory=lambda: dactyl_fingertips())
+    task: TaskSpec = field(default_factory=lambda: dactyl_task())
+    episode_start: EpisodeStart = field(default_factory=lambda: dactyl_episode_start())
+    openai_model: OpenAIModelMap = field(default_factory=lambda: dactyl_openai_map())
     schema_version: int = SCHEMA_VERSION
     package_version: str = __version__
 
@@ -210,6 +306,9 @@ class PolicyContract:
         for term in self.observation:
             if term.size <= 0:
                 raise ContractError(f"observation term {term.name!r} has size {term.size}")
+            noise = (term.noise.correlated_std, term.noise.uncorrelated_std)
+            if not all(math.isfinite(v) and v >= 0 for v in noise):
+                raise ContractError(f"observation term {term.name!r}: noise std {noise} must be finite and >= 0")
         self._validate_action()
         for name in ("control_period_s", "success_threshold_rad"):
             value = getattr(self, name)
@@ -217,9 +316,34 @@ class PolicyContract:
                 raise ContractError(f"{name} must be a positive number, got {value}")
         if len(self.hand_base_pos_m) != 3 or not all(math.isfinite(v) for v in self.hand_base_pos_m):
             raise ContractError(f"hand_base_pos_m must be 3 finite numbers [m], got {self.hand_base_pos_m}")
+        self._validate_geometry()
         if self.obs_clip is not None and not self.obs_clip > 0:
             raise ContractError(f"obs_clip must be positive or null, got {self.obs_clip}")
         return self
+
+    def _validate_geometry(self) -> None:
+        tips = self.fingertips
+        if len(tips.tip_offsets_m) != len(tips.body_names) or any(len(o) != 3 for o in tips.tip_offsets_m):
+            raise ContractError("fingertips.tip_offsets_m needs one [x, y, z] per fingertips.body_names entry")
+        if any(t.name == "fingertip_pos" and t.size != 3 * len(tips.body_names) for t in self.observation):
+            raise ContractError(f"fingertip_pos has {self.term('fingertip_pos').size} values for "
+                                f"{len(tips.body_names)} fingertips (3 each)")  # fmt: skip
+        vectors = {"frame.up_axis": (self.frame.up_axis, 3), "frame.mount_quat_xyzw": (self.frame.mount_quat_xyzw, 4),
+                   "task.cube_home_m": (self.task.cube_home_m, 3)}  # fmt: skip
+        for name, (vector, size) in vectors.items():
+            if len(vector) != size or not all(math.isfinite(v) for v in vector):
+                raise ContractError(f"{name} must be {size} finite numbers, got {vector}")
+        for name in ("frame.up_axis", "frame.mount_quat_xyzw"):
+            if abs(math.sqrt(sum(v * v for v in vectors[name][0])) - 1.0) > 1e-6:
+                raise ContractError(f"{name} must have unit length, got {vectors[name][0]}")
+        task = self.task
+        for name in ("cube_edge_m", "drop_distance_m", "train_goal_timeout_s"):
+            if not (math.isfinite(getattr(task, name)) and getattr(task, name) > 0):
+                raise ContractError(f"task.{name} must be a positive number, got {getattr(task, name)}")
+        if task.max_consecutive_successes < 1:
+            raise ContractError(f"task.max_consecutive_successes must be >= 1, got {task.max_consecutive_successes}")
+        if not math.isfinite(self.episode_start.last_action_value):
+            raise ContractError(f"episode_start.last_action_value must be finite, got {self.episode_start}")
 
     def _validate_action(self) -> None:
         act = self.action
@@ -231,6 +355,10 @@ class PolicyContract:
         for key in ("scale", "offsets", "limits"):
             if len(getattr(act, key)) != n:
                 raise ContractError(f"action.{key} has {len(getattr(act, key))} entries for {n} motors")
+        for motor, limit, scale in zip(act.motor_names, act.limits, act.scale):
+            if len(limit) != 2 or not all(math.isfinite(v) for v in (*limit, scale)):
+                raise ContractError(f"action of {motor}: limits {limit} must be [lower, upper] and scale {scale} "
+                                    "finite [rad]; re-export")  # fmt: skip
         for motor, (lower, upper) in zip(act.motor_names, act.limits):
             if not lower <= upper:
                 raise ContractError(f"action.limits of {motor}: lower {lower} > upper {upper} [rad]")
@@ -255,24 +383,27 @@ class PolicyContract:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PolicyContract:
+        """Build and validate a contract read from JSON. Every field must be present with the right type (no
+        silent defaults: a missing hand base, smoothing or period would move the hand wrongly)."""
+        if not isinstance(data, dict):
+            raise ContractError(f"malformed policy contract: a JSON object is needed, got {type(data).__name__}")
         data = dict(data)
         check_action_law_version(data.get("schema_version"))
+        if data.get("schema_version") != SCHEMA_VERSION:  # a contract of another version: say that first
+            return cls(**{f.name: data.get(f.name) for f in dataclasses.fields(cls)}).validate()
         try:
-            data["observation"] = [
-                ObservationTerm(**{**t, "noise": ObservationNoise(**t.get("noise", {}))}) for t in data["observation"]
-            ]
-            data["action"] = ActionLayout(**data["action"])
-            data["rnn"] = RnnSpec(**data["rnn"]) if data.get("rnn") is not None else None
-            contract = cls(**data)
-        except (KeyError, TypeError) as error:
-            raise ContractError(f"malformed policy contract: {error}") from error
+            contract = _build(cls, data, "contract")
+        except (KeyError, TypeError, ValueError) as error:
+            if isinstance(error, ContractError):
+                raise
+            raise ContractError(f"malformed policy contract: {error}; re-export the policy") from error
         return contract.validate()
 
     @classmethod
     def from_json(cls, text: str) -> PolicyContract:
         try:
             data = json.loads(text)
-        except json.JSONDecodeError as error:
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:  # onnx hands over bytes when not valid UTF-8
             raise ContractError(f"policy contract is not valid JSON: {error}") from error
         return cls.from_dict(data)
 
@@ -287,11 +418,118 @@ def check_action_law_version(schema_version: Any) -> None:
             "the new action). Re-export the policy with this dactyl-lab (scripts/export.py --checkpoint <run>) and "
             "retrain it first if it was trained before the change: the law is part of what the policy learned"
         )
+def _nested_types() -> dict[str, Any]:
+    return {cls.__name__: cls for cls in (ObservationNoise, ObservationTerm, RnnSpec, ActionLayout, FrameSpec,
+                                          FingertipSpec, TaskSpec, EpisodeStart, OpenAIModelMap)}  # fmt: skip
+
+
+def _build(cls, data: Any, where: str):
+    """``cls(**data)`` with every field checked (:func:`_check_fields`) and nested dataclasses built too."""
+    _check_fields(cls, data, where)
+    nested, values = _nested_types(), {}
+    for f in dataclasses.fields(cls):
+        value, annotation = data[f.name], f.type
+        optional = annotation.endswith(" | None")
+        base = annotation[: -len(" | None")] if optional else annotation
+        if base in nested and not (optional and value is None):
+            value = _build(nested[base], value, f"{where}.{f.name}")
+        elif base.startswith("list[") and base[5:-1] in nested:
+            if not isinstance(value, list):
+                raise ContractError(f"malformed policy contract: {where}.{f.name} must be a list; re-export")
+            value = [_build(nested[base[5:-1]], v, f"{where}.{f.name}[{i}]") for i, v in enumerate(value)]
+        values[f.name] = value
+    return cls(**values)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_list_of(check):
+    return lambda value: isinstance(value, list) and all(check(v) for v in value)
+
+
+_TYPE_CHECKS = {
+    "str": lambda v: isinstance(v, str),
+    "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "float": _is_number,
+    "bool": lambda v: isinstance(v, bool),
+    "list[str]": _is_list_of(lambda v: isinstance(v, str)),
+    "list[float]": _is_list_of(_is_number),
+    "list[list[float]]": _is_list_of(_is_list_of(_is_number)),
+    "dict[str, str]": lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in (*v.keys(), *v.values())),
+}
+"""Checks of the JSON value of a dataclass field by its annotation (``X | None`` also accepts null); fields
+of other annotations (nested dataclasses, lists of them) are checked where they are built."""
+
+
+def _check_fields(cls, data: Any, where: str) -> None:
+    """Every field of dataclass ``cls`` present in ``data`` with a value of its type; no unknown fields."""
+    if not isinstance(data, dict):
+        raise ContractError(
+            f"malformed policy contract: {where!r} must be a JSON object, got {type(data).__name__}; re-export"
+        )
+    fields = {f.name: f.type for f in dataclasses.fields(cls)}
+    missing = [name for name in fields if name not in data]
+    unknown = [name for name in data if name not in fields]
+    if missing or unknown:
+        raise ContractError(
+            f"malformed policy contract: {where}: missing fields {missing or 'none'}, unknown fields "
+            f"{unknown or 'none'}; the contract must "
+            "carry every field (no defaults are assumed): re-export the policy with this dactyl-lab version"
+        )
+    for name, annotation in fields.items():
+        value = data[name]
+        optional = annotation.endswith(" | None")
+        check = _TYPE_CHECKS.get(annotation[: -len(" | None")] if optional else annotation)
+        if check is None or (optional and value is None):
+            continue
+        if not check(value):
+            raise ContractError(
+                f"malformed policy contract: {where}.{name} must be {annotation}, got {json.dumps(value)[:60]}; "
+                "the contract is corrupt: re-export"
+            )
 
 
 # ---------------------------------------------------------------------------------------------------
 # The Dactyl layout
 # ---------------------------------------------------------------------------------------------------
+def dactyl_frame() -> FrameSpec:
+    """The observation frame of the Dactyl task (module docstring)."""
+    return FrameSpec(
+        "task env frame: world axes of the rewritten hand MJCF (z up, palm facing +z), origin = MJCF world origin "
+        "at hand_base_pos_m; rh_hand_mount is rotated within it by mount_quat_xyzw",
+        [0.0, 0.0, 1.0], "rh_hand_mount", list(MOUNT_QUAT_XYZW),
+    )  # fmt: skip
+
+
+def dactyl_fingertips() -> FingertipSpec:
+    return FingertipSpec(list(hand.FINGERTIP_BODY_NAMES), [list(o) for o in hand.FINGERTIP_OFFSETS_M],
+                         list(hand.FINGERTIP_SITE_NAMES))  # fmt: skip
+
+
+def dactyl_task() -> TaskSpec:
+    return TaskSpec(DACTYL_CUBE_EDGE_M, list(DACTYL_CUBE_HOME_M), DACTYL_DROP_DISTANCE_M, DACTYL_TRAIN_GOAL_TIMEOUT_S,
+                    DACTYL_MAX_CONSECUTIVE_SUCCESSES)  # fmt: skip
+
+
+def dactyl_episode_start() -> EpisodeStart:
+    return EpisodeStart(
+        0.0,
+        "the hand's measured motor positions clipped to action.limits (tendon motors rh_*J0: J1 + J2); every "
+        "target is relative to the positions measured at that step",
+        "the smoothed action a_smooth starts at 0 (the first target is the measured position plus "
+        "scale * smoothing_alpha * a)",
+        "zeros (h and c), rnn only",
+    )
+
+
+def dactyl_openai_map() -> OpenAIModelMap:
+    """Shadow joint names -> gymnasium-robotics' ``robot0:`` names and the joints it turns the other way."""
+    names = {shadow: f"robot0:{openai}" for openai, shadow in hand.OPENAI_TO_SHADOW_JOINT.items()}
+    return OpenAIModelMap(names, sorted(names[shadow] for shadow in hand.AXIS_FLIPPED_VS_OPENAI))
+
+
 def dactyl_observation_terms(num_actions: int = len(hand.MOTOR_NAMES)) -> list[ObservationTerm]:
     """The policy observation of the Dactyl task, with the paper's observation noise."""
     return [
@@ -299,12 +537,13 @@ def dactyl_observation_terms(num_actions: int = len(hand.MOTOR_NAMES)) -> list[O
             "fingertip_pos", 3 * len(hand.FINGERTIP_BODY_NAMES), "m",
             "fingertip tip points (body origin + R * FINGERTIP_OFFSETS_M), order FINGERTIP_BODY_NAMES, xyz each, "
             "hand-base/env frame",
-            ObservationNoise(0.001, 0.002),
+            ObservationNoise(0.001, 0.002, POSITION_NOISE_UNITS),
         ),
-        ObservationTerm("object_pos", 3, "m", "cube centre, hand-base/env frame", ObservationNoise(0.005, 0.001)),
+        ObservationTerm("object_pos", 3, "m", "cube centre, hand-base/env frame",
+                        ObservationNoise(0.005, 0.001, POSITION_NOISE_UNITS)),
         ObservationTerm(
-            "object_quat", 4, "xyzw", "cube orientation, hand-base/env frame, w >= 0", ObservationNoise(0.1, 0.1),
-            quat_unique=True,
+            "object_quat", 4, "xyzw", "cube orientation, hand-base/env frame, w >= 0",
+            ObservationNoise(0.1, 0.1, ROTATION_NOISE_UNITS), quat_unique=True,
         ),
         ObservationTerm(
             "goal_relative_quat", 4, "xyzw",
@@ -373,23 +612,35 @@ def read_contract(onnx_path: str | Path) -> PolicyContract:
     """The contract embedded in an ONNX file (``onnx`` package if installed, else onnxruntime)."""
     path = Path(onnx_path)
     if not path.is_file():
-        raise FileNotFoundError(f"policy file {path} does not exist")
+        raise PolicyFileError(f"policy file {path} does not exist; pass the policy.onnx that scripts/export.py wrote")
     try:
-        import onnx
-    except ImportError:
-        import onnxruntime
-
-        session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-        metadata = dict(session.get_modelmeta().custom_metadata_map)
-    else:
-        model = onnx.load(str(path), load_external_data=False)
-        metadata = {prop.key: prop.value for prop in model.metadata_props}
+        metadata = _onnx_metadata(path)
+    except Exception as error:  # noqa: BLE001 - protobuf / onnxruntime raise many types for a corrupt file
+        detail = " ".join(str(error).split())[:160]
+        raise PolicyFileError(
+            f"{path} is not a readable ONNX model ({type(error).__name__}: {detail}); pass the policy.onnx that "
+            "scripts/export.py wrote (a truncated or damaged copy? copy it again)"
+        ) from None
     if METADATA_KEY not in metadata:
         raise ContractError(
             f"{path} carries no '{METADATA_KEY}' metadata: export the policy with dactyl-lab's exporter, or embed "
             f"a contract with dactyl_lab.contract.embed_contract (keys present: {sorted(metadata) or 'none'})"
         )
     return PolicyContract.from_json(metadata[METADATA_KEY])
+
+
+def _onnx_metadata(path: Path) -> dict[str, str]:
+    try:
+        import onnx
+    except ImportError:
+        import onnxruntime
+
+        session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        return dict(session.get_modelmeta().custom_metadata_map)
+    model = onnx.load(str(path), load_external_data=False)
+    if not model.graph.node and not model.graph.input:
+        raise ValueError("the file parses as an empty model (no graph): not an ONNX export")
+    return {prop.key: prop.value for prop in model.metadata_props}
 
 
 def embed_contract(model: Any, contract: PolicyContract) -> Any:

@@ -12,9 +12,11 @@ Examples:
 Logs and checkpoints go to ./logs/<backend>/<experiment>/<timestamp>/ with TensorBoard event files.
 Resuming (--resume or --checkpoint) restores the model, its normalizers, the optimizer and the iteration,
 and keeps writing checkpoints and TensorBoard events into the same run folder; --max_iterations is then
-the run's total, so re-running the command of a killed run finishes it. SIGTERM or Ctrl-C stop RSL-RL
-training after the current iteration with a checkpoint. At the end (also after such a stop) the run gets its
-training report, <run>/report.png and report.html (dactyl-lab report RUN makes it at any time).
+the run's total, so re-running the command of a killed run finishes it. SIGTERM or Ctrl-C stop training
+after the current iteration (rl-games: epoch) with a checkpoint; a rolling model_last.pt (rl-games: nn/last.pth)
+is rewritten after every iteration, and resuming picks the newest checkpoint that loads. At the end (also after
+such a stop) the run gets its training report, <run>/report.png and report.html (dactyl-lab report RUN makes it
+at any time).
 
 --distributed (under torchrun): rank r runs on cuda:LOCAL_RANK with NCCL, or on the CPU with gloo when
 there is no CUDA (or with --device cpu; RSL-RL only), with seed + r; gradients are averaged over the
@@ -118,6 +120,10 @@ def main(argv: list[str] | None = None) -> int:
         from dactyl_lab.training import rsl_rl_runner
 
         rsl_rl_runner.install()
+    else:
+        from dactyl_lab.training import rl_games_checkpointing
+
+        rl_games_checkpointing.install()
     started = time.time()
     try:
         return run_train_cli(forwarded)

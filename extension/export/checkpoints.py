@@ -11,21 +11,18 @@ Both runs keep the configs they trained with in ``<timestamp>/params/{env,agent}
 
 from __future__ import annotations
 
-import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from dactyl_lab.export import ExportError
+from dactyl_lab.training import checkpoints as training_checkpoints
 
-BACKENDS = ("rsl_rl", "rl_games")
+BACKENDS = training_checkpoints.BACKENDS
 VARIANTS = ("ff", "lstm")
 
-CHECKPOINT_HELP = (
-    "pass a checkpoint file (RSL-RL: logs/rsl_rl/<experiment>/<run>/model_<iteration>.pt; rl-games: "
-    "logs/rl_games/<experiment>/<run>/nn/<name>.pth) or a run folder (its newest checkpoint; an experiment folder: its newest run); "
-    "train one with scripts/train.py"
-)
+CHECKPOINT_HELP = training_checkpoints.HELP
 
 
 @dataclass
@@ -48,34 +45,20 @@ class Checkpoint:
         return self.state["actor_state_dict"] if self.backend == "rsl_rl" else self.state["model"]
 
 
-def _iteration(path: Path) -> int:
-    match = re.search(r"model_(\d+)\.pt$", path.name)
-    return int(match.group(1)) if match else -1
-
-
 def resolve_checkpoint(path: str | Path) -> Path:
-    """The checkpoint file ``path`` names: itself, or the newest checkpoint of a run folder."""
-    path = Path(path)
-    if not path.exists():
-        raise ExportError(f"checkpoint {path} does not exist; {CHECKPOINT_HELP}")
-    if path.is_file():
-        return path
-    found = _newest_in_run(path)
-    if found is None:  # an experiment folder: its newest run (timestamps sort by name)
-        runs = [run for run in sorted(p for p in path.iterdir() if p.is_dir()) if _newest_in_run(run) is not None]
-        found = _newest_in_run(runs[-1]) if runs else None
-    if found is None:
-        raise ExportError(f"no checkpoint (model_*.pt, nn/*.pth) in the folder {path}; {CHECKPOINT_HELP}")
+    """The checkpoint file ``path`` names: itself, or the newest loadable checkpoint of a run / experiment folder
+    (the training resolver, :func:`dactyl_lab.training.checkpoints.resolve_checkpoint`)."""
+    return _resolve(path).path
+
+
+def _resolve(path: str | Path) -> training_checkpoints.Resolved:
+    try:
+        found = training_checkpoints.resolve_checkpoint(path)
+    except training_checkpoints.CheckpointError as error:
+        raise ExportError(str(error)) from None
+    for line in found.report()[:-1]:
+        print(line, file=sys.stderr)
     return found
-
-
-def _newest_in_run(path: Path) -> Path | None:
-    rsl = sorted(path.glob("model_*.pt"), key=_iteration)
-    if rsl:
-        return rsl[-1]
-    rlg = sorted((path / "nn").glob("*.pth"), key=lambda p: p.stat().st_mtime) if (path / "nn").is_dir() else []
-    rlg = rlg or sorted(path.glob("*.pth"), key=lambda p: p.stat().st_mtime)
-    return rlg[-1] if rlg else None
 
 
 def strip_compile_prefix(state: dict[str, Any]) -> dict[str, Any]:
@@ -86,26 +69,13 @@ def strip_compile_prefix(state: dict[str, Any]) -> dict[str, Any]:
 def load_checkpoint(path: str | Path, backend: str | None = None, variant: str | None = None) -> Checkpoint:
     """Load ``path`` (file or run folder) on the CPU; detect backend and variant and check them against the
     ones requested (None: accept what the checkpoint is)."""
-    import torch
-
-    file = resolve_checkpoint(path)
-    try:
-        state = torch.load(file, map_location="cpu", weights_only=False)
-    except Exception as error:  # noqa: BLE001 - any unreadable file gets the same advice
-        raise ExportError(f"{file} is not a readable PyTorch checkpoint ({type(error).__name__}: {error}); "
-                          f"{CHECKPOINT_HELP}") from error  # fmt: skip
-    if not isinstance(state, dict):
-        raise ExportError(f"{file} holds a {type(state).__name__}, not a training checkpoint dict; {CHECKPOINT_HELP}")
+    found = _resolve(path)
+    file, state = found.path, found.state
     if "actor_state_dict" in state:
         found_backend = "rsl_rl"
-    elif "model" in state:
+    else:
         found_backend = "rl_games"
         state = dict(state, model=strip_compile_prefix(state["model"]))
-    else:
-        raise ExportError(
-            f"{file} is neither an RSL-RL checkpoint (no 'actor_state_dict') nor an rl-games one (no 'model'); keys: "
-            f"{sorted(state)[:8]}; {CHECKPOINT_HELP}"
-        )
     if backend is not None and backend != found_backend:
         raise ExportError(
             f"{file} is an {found_backend} checkpoint but --backend {backend} was given; drop --backend (it is "

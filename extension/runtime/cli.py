@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import signal
 import sys
 import time
 from pathlib import Path
 
 from dactyl_lab import hand
-from dactyl_lab.contract import ContractError, check_against_hand, read_contract
+from dactyl_lab.contract import ContractError, ContractMismatchError, check_against_hand, read_contract
 from dactyl_lab.runtime.log import RunLog, RunLogger
 from dactyl_lab.runtime.loop import ControlLoop, LoopConfig
 from dactyl_lab.runtime.policy import OnnxPolicy
@@ -47,6 +48,8 @@ def _nan_joint(text: str) -> tuple[str, int, int]:
         name, start, count = text.split(":")
         if name not in hand.JOINT_NAMES:
             raise ValueError(f"unknown joint {name}")
+        if int(start) < 0 or int(count) < 1:
+            raise ValueError("STEP >= 0 and COUNT >= 1")
         return name, int(start), int(count)
     except ValueError as error:
         raise argparse.ArgumentTypeError(f"expected JOINT:STEP:COUNT with a Shadow joint name ({error})") from error
@@ -55,9 +58,35 @@ def _nan_joint(text: str) -> tuple[str, int, int]:
 def _dropout(text: str) -> tuple[int, int]:
     try:
         start, count = text.split(":")
+        if int(start) < 0 or int(count) < 1:
+            raise ValueError(text)
         return int(start), int(count)
     except ValueError as error:
         raise argparse.ArgumentTypeError(f"expected STEP:COUNT, got {text!r}") from error
+
+
+def _number(kind, low: float, low_ok: bool, high: float | None = None, what: str = "a positive number"):
+    """An argparse type: ``kind`` (int or float) above ``low`` (or equal when ``low_ok``), at most ``high``."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        too_low = value < low or (value == low and not low_ok)
+        if not math.isfinite(value) or too_low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+        return value
+
+    return parse
+
+
+POSITIVE_INT = _number(int, 0, False, what="a positive integer")
+NON_NEGATIVE_INT = _number(int, 0, True, what="an integer >= 0")
+POSITIVE_S = _number(float, 0.0, False, what="a positive duration [s]")
+POSITIVE = _number(float, 0.0, False)
+NON_NEGATIVE = _number(float, 0.0, True, what="a number >= 0")
+FRACTION = _number(float, 0.0, True, 1.0, what="a number in [0, 1]")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,36 +106,38 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--realtime", type=_on_off, default=True, metavar="{on,off}",
                    help="on (default): sleep until each control deadline; off: run as fast as possible (stand-in "
                    "and tests only; refused for --hand ros; replay always runs off)")
-    g.add_argument("--control-period", type=float, default=None, metavar="S",
+    g.add_argument("--control-period", type=POSITIVE_S, default=None, metavar="S",
                    help="control period [s]; default: the contract's (0.08). A different value is refused: the "
                    "policy only works at the period it was trained at")
-    g.add_argument("--steps", type=int, default=None, help="stop after this many control steps (default: no limit)")
-    g.add_argument("--episodes", type=int, default=None,
+    g.add_argument("--steps", type=POSITIVE_INT, default=None,
+                   help="stop after this many control steps (default: no limit)")
+    g.add_argument("--episodes", type=POSITIVE_INT, default=None,
                    help="stop after this many episodes (default: no limit for mujoco, 1 for ros)")
     g.add_argument("--seed", type=int, default=0, help="seed of the goal sampler and of the stand-in's noise")
-    g.add_argument("--threads", type=int, default=1, help="ONNX Runtime intra-op threads (default 1)")
+    g.add_argument("--threads", type=POSITIVE_INT, default=1, help="ONNX Runtime intra-op threads (default 1)")
     g.add_argument("--log", type=Path, default=None,
                    help="step log (JSON-lines) path; default dactyl_runtime_<date>_<time>.jsonl in the current folder")
     g.add_argument("--no-log", action="store_true", help="do not write a step log")
     g.add_argument("--summary-json", type=Path, default=None, help="also write the run summary to this JSON file")
 
     g = parser.add_argument_group("episodes and success (Dactyl paper defaults)")
-    g.add_argument("--goal-timeout", type=float, default=80.0, metavar="S",
+    g.add_argument("--goal-timeout", type=POSITIVE_S, default=80.0, metavar="S",
                    help="an episode ends when a goal is not reached within this time [s] (default 80)")
-    g.add_argument("--max-successes", type=int, default=50, help="episode ends after this many consecutive successes")
-    g.add_argument("--fall-distance", type=float, default=0.12, metavar="M",
-                   help="episode ends (drop) when the cube is farther than this from --object-home [m] (default "
-                   "0.12, as in training)")
-    g.add_argument("--object-home", type=float, nargs=3, default=(0.0, -0.38, 0.06), metavar=("X", "Y", "Z"),
-                   help="the cube's goal position above the palm, hand-mount frame [m] (default: the task's spawn "
-                   "point 0 -0.38 0.06)")
+    g.add_argument("--max-successes", type=POSITIVE_INT, default=50,
+                   help="episode ends after this many consecutive successes")
+    g.add_argument("--fall-distance", type=POSITIVE, default=None, metavar="M",
+                   help="episode ends (drop) when the cube is farther than this from --object-home [m] (default: "
+                   "the contract's task.drop_distance_m, 0.12 in training)")
+    g.add_argument("--object-home", type=float, nargs=3, default=None, metavar=("X", "Y", "Z"),
+                   help="the cube's home position above the palm, relative to the hand base in the MJCF world axes "
+                   "[m] (default: the contract's task.cube_home_m, the task's spawn point 0 -0.38 0.06)")
 
     g = parser.add_argument_group("safety")
-    g.add_argument("--max-step", type=float, default=0.2, metavar="RAD",
+    g.add_argument("--max-step", type=POSITIVE, default=0.2, metavar="RAD",
                    help="largest change of any motor target per control step [rad] (default 0.2)")
-    g.add_argument("--pose-stale", type=float, default=0.25, metavar="S",
+    g.add_argument("--pose-stale", type=POSITIVE_S, default=0.25, metavar="S",
                    help="hold the last safe targets when the object pose is older than this [s] (default 0.25)")
-    g.add_argument("--joints-stale", type=float, default=0.1, metavar="S",
+    g.add_argument("--joints-stale", type=POSITIVE_S, default=0.1, metavar="S",
                    help="hold the last safe targets when the joint reading is older than this [s] (default 0.1; "
                    "only the ros backend reads joints asynchronously)")
     g.add_argument("--safe-pose", choices=("current", "neutral"), default="current",
@@ -114,14 +145,14 @@ def build_parser() -> argparse.ArgumentParser:
                    "neutral = ramp to an open flat hand (0 rad clipped to limits, or --neutral-pose)")
     g.add_argument("--neutral-pose", type=Path, default=None,
                    help="JSON file {motor name: target rad} overriding the neutral pose")
-    g.add_argument("--safe-move-steps", type=int, default=25,
+    g.add_argument("--safe-move-steps", type=POSITIVE_INT, default=25,
                    help="most control steps spent ramping to the safe pose (default 25)")
     g.add_argument("--fault-stop", type=float, default=1.0, metavar="S",
                    help="end the run (exit 1) with a safe stop when the watchdog has held this long without a break: "
                    "the last safe targets stay, then the hand's soft stop (default 1.0; 0 = hold for ever)")
 
     g = parser.add_argument_group("mujoco stand-in")
-    g.add_argument("--physics-dt", type=float, default=0.008, metavar="S",
+    g.add_argument("--physics-dt", type=POSITIVE_S, default=0.008, metavar="S",
                    help="physics step [s] (default 0.008, the task's; substeps = control period / physics dt; "
                    "--standin-physics task splits it into 2 MuJoCo steps as Newton does)")
     g.add_argument("--standin-physics", choices=("task", "mujoco-default"), default="task",
@@ -131,13 +162,13 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--standin-start", choices=("task", "yaw"), default="task",
                    help="episode starts: task (default) = the paper's (cube on the palm in a random orientation, "
                    "100 steps of random actions, drops discarded); yaw = cube upright with a random yaw")
-    g.add_argument("--tracker-latency", type=int, default=1, metavar="STEPS",
+    g.add_argument("--tracker-latency", type=NON_NEGATIVE_INT, default=1, metavar="STEPS",
                    help="the simulated tracker reports the pose measured this many control steps ago (default 1)")
-    g.add_argument("--pos-noise", type=float, nargs=2, default=(0.005, 0.001), metavar=("CORR", "UNCORR"),
+    g.add_argument("--pos-noise", type=NON_NEGATIVE, nargs=2, default=(0.005, 0.001), metavar=("CORR", "UNCORR"),
                    help="object position noise std [m]: correlated per episode, uncorrelated per step (5 mm, 1 mm)")
-    g.add_argument("--rot-noise", type=float, nargs=2, default=(0.1, 0.1), metavar=("CORR", "UNCORR"),
+    g.add_argument("--rot-noise", type=NON_NEGATIVE, nargs=2, default=(0.1, 0.1), metavar=("CORR", "UNCORR"),
                    help="object orientation noise std [rad] about random axes: correlated, uncorrelated (0.1, 0.1)")
-    g.add_argument("--fingertip-noise", type=float, nargs=2, default=(0.0, 0.0), metavar=("CORR", "UNCORR"),
+    g.add_argument("--fingertip-noise", type=NON_NEGATIVE, nargs=2, default=(0.0, 0.0), metavar=("CORR", "UNCORR"),
                    help="fingertip position noise std [m] (default none; the paper trained with 1 mm, 2 mm)")
     g.add_argument("--inject-nan-joint", type=_nan_joint, action="append", default=[], metavar="JOINT:STEP:COUNT",
                    help="fault drill: JOINT reads NaN for COUNT control steps from STEP (repeatable)")
@@ -146,16 +177,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     g = parser.add_argument_group("ros (Shadow Hand ROS 1 driver)")
     g.add_argument("--pose-topic", default="/dactyl/object_pose",
-                   help="geometry_msgs/PoseStamped of the cube in the hand-mount frame rh_hand_mount "
+                   help="geometry_msgs/PoseStamped of the cube relative to the hand base, in the rewritten MJCF's "
+                   "world axes (NOT the rh_hand_mount body's axes, which the contract's frame.mount_quat_xyzw rotates) "
                    "(default /dactyl/object_pose)")
     g.add_argument("--pose-frame", default=None,
                    help="expected header.frame_id of the pose messages; others are dropped (default: accept any)")
     g.add_argument("--joint-states-topic", default="/joint_states", help="sensor_msgs/JointState topic (by name)")
     g.add_argument("--controller-prefix", default="sh_",
                    help="controller name prefix: <prefix><motor lowercase>_position_controller (default sh_)")
-    g.add_argument("--max-force-factor", type=float, default=1.0,
+    g.add_argument("--max-force-factor", type=FRACTION, default=1.0,
                    help="max_force_factor [0..1] published to every position controller at start (default 1.0)")
-    g.add_argument("--stop-force-factor", type=float, default=0.3,
+    g.add_argument("--stop-force-factor", type=FRACTION, default=0.3,
                    help="max_force_factor [0..1] published after the safe pose (soft stop; default 0.3)")
     g.add_argument("--hand-mjcf", type=Path, default=None,
                    help="rewritten hand MJCF for fingertip forward kinematics (default: build it from "
@@ -169,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     g = parser.add_argument_group("replay")
     g.add_argument("--replay-log", type=Path, default=None, help="the log to replay (--hand replay)")
-    g.add_argument("--replay-tolerance", type=float, default=1e-5,
+    g.add_argument("--replay-tolerance", type=NON_NEGATIVE, default=1e-5,
                    help="largest allowed |action difference| between the log and the replay (default 1e-5)")
     return parser
 
@@ -208,16 +240,61 @@ def _make_backend(args, contract, period_s):
         return ros_hand, pose, None, None, None, info
     from dactyl_lab.runtime.backends.replay import ReplayGoalSampler, ReplayHand, ReplayPoseSource, replay_configs
 
-    if args.replay_log is None:
-        raise SystemExit("--hand replay needs --replay-log LOG.jsonl")
-    log = RunLog(args.replay_log)
-    if log.header.get("contract") != contract.to_dict():
-        print("warning: the policy's contract differs from the one in the log", file=sys.stderr)
+    log = _read_replay_log(args, contract)
     replay_hand = ReplayHand(log)
     loop_config, safety_config = replay_configs(log)
     return replay_hand, ReplayPoseSource(replay_hand), ReplayGoalSampler(log), loop_config, safety_config, {
         "replay_of": str(args.replay_log)
     }
+
+
+class UsageError(ValueError):
+    """A request the runtime refuses before anything moves (exit code 2); the message names the fix."""
+
+
+def _read_replay_log(args, contract) -> RunLog:
+    """The log to replay: complete, of this runtime's format, recorded with this very policy contract."""
+    if args.replay_log is None:
+        raise UsageError("--hand replay needs --replay-log LOG.jsonl (a log written by dactyl-lab-runtime --log)")
+    if not args.replay_log.is_file():
+        raise UsageError(f"replay log {args.replay_log} does not exist")
+    try:
+        log = RunLog(args.replay_log)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise UsageError(f"{args.replay_log} is not a readable runtime log ({error}); pass a log written by "
+                         "dactyl-lab-runtime --log") from None  # fmt: skip
+    if log.truncated_at_line is not None:
+        raise UsageError(
+            f"{args.replay_log} is cut in the middle of line {log.truncated_at_line} (the recording was killed "
+            f"mid-write); replay compares every step, so truncate the log to its {len(log.steps)} complete steps "
+            f"(head -n {log.truncated_at_line - 1}) or record it again"
+        )
+    needed = ("contract", "loop", "safety", "motor_names", "control_period_s")
+    missing = [key for key in needed if key not in log.header]
+    if missing:
+        raise UsageError(f"{args.replay_log}: the log header lacks {missing}; record the log again")
+    if log.header["contract"] != contract.to_dict():
+        raise UsageError(
+            f"{args.replay_log} was recorded with another policy (its contract differs from {args.policy}'s); "
+            "replay it with the policy file that recorded it (the log header's policy_path: "
+            f"{log.header.get('policy_path', 'unknown')})"
+        )
+    return log
+
+
+def _read_neutral_pose(path: Path | None) -> dict[str, float]:
+    if path is None:
+        return {}
+    try:
+        pose = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise UsageError(f"--neutral-pose {path}: not a readable JSON file ({error})") from None
+    if not isinstance(pose, dict) or not all(
+        name in hand.MOTOR_NAMES and isinstance(v, (int, float)) and math.isfinite(v) for name, v in pose.items()
+    ):
+        raise UsageError(f"--neutral-pose {path}: expected {{motor name: target rad}} with names from "
+                         f"{', '.join(hand.MOTOR_NAMES[:3])}, ...")  # fmt: skip
+    return pose
 
 
 def main(argv: list[str] | None = None, on_loop=None) -> int:
@@ -227,19 +304,20 @@ def main(argv: list[str] | None = None, on_loop=None) -> int:
         print("error: --realtime off is refused for the real hand", file=sys.stderr)
         return 2
     try:
+        neutral = _read_neutral_pose(args.neutral_pose)
         contract = read_contract(args.policy)
         period_s = args.control_period if args.control_period is not None else contract.control_period_s
         check_against_hand(contract, contract.action.motor_names, period_s)  # the period, before building anything
         policy = OnnxPolicy(args.policy, contract, threads=args.threads)
         hand_if, pose_source, goals, loop_config, safety_config, info = _make_backend(args, contract, period_s)
-    except ContractError as error:
-        print(f"contract mismatch, nothing was moved: {error}", file=sys.stderr)
-        return 2
+    except ContractMismatchError as error:
+        return _refuse(f"contract mismatch, nothing was moved: {error}")
+    except (ContractError, UsageError) as error:
+        return _refuse(f"error, nothing was moved: {error}")
     except (RuntimeError, FileNotFoundError, ValueError) as error:
-        print(f"error, nothing was moved: {error}", file=sys.stderr)
+        print(f"error, nothing was moved: {_one_line(error)}", file=sys.stderr)
         return 1
 
-    neutral = json.loads(args.neutral_pose.read_text()) if args.neutral_pose else {}
     safety_config = safety_config or SafetyConfig(
         args.max_step, args.pose_stale, args.joints_stale, args.safe_pose, neutral, args.safe_move_steps,
         fault_stop_s=args.fault_stop,
@@ -248,8 +326,9 @@ def main(argv: list[str] | None = None, on_loop=None) -> int:
     loop_config = loop_config or LoopConfig(
         control_period_s=period_s, realtime=args.realtime, max_steps=args.steps, max_episodes=episodes,
         goal_timeout_s=args.goal_timeout, max_consecutive_successes=args.max_successes,
-        fall_distance_m=args.fall_distance, object_home_m=tuple(args.object_home), seed=args.seed,
-        return_to_start=args.hand == "ros",
+        fall_distance_m=contract.task.drop_distance_m if args.fall_distance is None else args.fall_distance,
+        object_home_m=tuple(contract.task.cube_home_m if args.object_home is None else args.object_home),
+        seed=args.seed, return_to_start=args.hand == "ros",
     )  # fmt: skip
     log_path = None if args.no_log else (args.log or Path(time.strftime("dactyl_runtime_%Y%m%d_%H%M%S.jsonl")))
     logger = RunLogger(log_path) if log_path else None
@@ -262,8 +341,8 @@ def main(argv: list[str] | None = None, on_loop=None) -> int:
     except ContractError as error:
         if logger:
             logger.close()
-        print(f"contract mismatch, nothing was moved: {error}", file=sys.stderr)
-        return 2
+            log_path.unlink(missing_ok=True)  # nothing ran: leave no empty log behind
+        return _refuse(f"contract mismatch, nothing was moved: {error}")
 
     def _sigterm(signum, frame):
         raise KeyboardInterrupt
@@ -290,6 +369,16 @@ def main(argv: list[str] | None = None, on_loop=None) -> int:
         print(f"safe stop after a fault: {summary.stop_reason}", file=sys.stderr)
         return 1
     return 130 if summary.stop_reason == "operator_stop" else 0
+
+
+def _one_line(error: BaseException | str) -> str:
+    return " ".join(str(error).split())
+
+
+def _refuse(message: str) -> int:
+    """Print one line on stderr; exit code 2 (bad input, nothing moved)."""
+    print(_one_line(message), file=sys.stderr)
+    return 2
 
 
 def _print_summary(summary, log_path) -> None:

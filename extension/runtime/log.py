@@ -82,6 +82,8 @@ class RunLog:
         self.header: dict[str, Any] = {}
         self.steps: list[dict[str, Any]] = []
         self.summary: dict[str, Any] | None = None
+        self.truncated_at_line: int | None = None
+        """The line a killed run left half written (reading stopped there), or None."""
         with self.path.open(encoding="utf-8") as file:
             for number, line in enumerate(file, 1):
                 if not line.strip():
@@ -90,8 +92,11 @@ class RunLog:
                     record = json.loads(line)
                 except json.JSONDecodeError:
                     if number > 1:  # a run killed mid-write leaves a partial last line
+                        self.truncated_at_line = number
                         break
                     raise
+                if not isinstance(record, dict):
+                    raise ValueError(f"{self.path}: line {number} is not a JSON object")
                 kind = record.pop("kind", None)
                 if kind == "header":
                     self.header = record

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-from dactyl_lab.contract import ContractMismatchError, PolicyContract, read_contract
+from dactyl_lab.contract import ContractMismatchError, PolicyContract, PolicyFileError, read_contract
 
 
 class OnnxPolicy:
@@ -26,9 +26,32 @@ class OnnxPolicy:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        self.session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+        try:
+            self.session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+        except Exception as error:  # noqa: BLE001 - onnxruntime raises its own types for invalid graphs
+            raise PolicyFileError(f"{self.path}: ONNX Runtime cannot load the model ({_one_line(error)}); "
+                                  "re-export it with scripts/export.py") from None  # fmt: skip
         self._check_signature()
         self.reset()
+        self._self_check()
+
+    def _self_check(self) -> None:
+        """One inference on a zero observation (before any hand exists): the graph runs, shapes fit the contract,
+        the action is finite. Leaves the recurrent state at zeros."""
+        try:
+            for _ in range(2):  # twice: the recurrent state fed back must fit too
+                action = self(np.zeros(self.contract.observation_size))
+        except Exception as error:  # noqa: BLE001 - onnxruntime raises its own types at run time
+            raise PolicyFileError(f"{self.path}: the network fails on a zero observation ({_one_line(error)}); "
+                                  "re-export it with scripts/export.py") from None  # fmt: skip
+        finally:
+            self.reset()
+        if action.shape != (self.contract.action_size,) or not np.all(np.isfinite(action)):
+            raise ContractMismatchError(
+                f"{self.path}: for a zero observation the network returns {action.size} values "
+                f"({'finite' if np.all(np.isfinite(action)) else 'not finite'}), the contract needs "
+                f"{self.contract.action_size} finite actions; re-export it with scripts/export.py"
+            )
 
     def _check_signature(self) -> None:
         c = self.contract
@@ -42,13 +65,13 @@ class OnnxPolicy:
                 f"{self.path}: ONNX inputs {sorted(inputs)} / outputs {sorted(outputs)} do not match the contract "
                 f"(inputs {want_in}, outputs {want_out}); the file and its contract disagree: re-export"
             )
-        obs_dim = inputs[c.input_name].shape[-1]
+        obs_dim = (inputs[c.input_name].shape or [None])[-1]
         if isinstance(obs_dim, int) and obs_dim != c.observation_size:
             raise ContractMismatchError(
                 f"{self.path}: the network takes {obs_dim} observations but the contract's terms add up to "
                 f"{c.observation_size}; re-export"
             )
-        act_dim = outputs[c.output_name].shape[-1]
+        act_dim = (outputs[c.output_name].shape or [None])[-1]
         if isinstance(act_dim, int) and act_dim != c.action_size:
             raise ContractMismatchError(
                 f"{self.path}: the network outputs {act_dim} actions but the contract names {c.action_size} motors"
@@ -73,3 +96,7 @@ class OnnxPolicy:
         for name_in, value in zip(self._state_in, result[1:]):
             self.state[name_in] = value
         return result[0].reshape(-1).astype(np.float64)
+
+
+def _one_line(error: BaseException) -> str:
+    return f"{type(error).__name__}: {' '.join(str(error).split())[:160]}"

@@ -1,7 +1,9 @@
 """Training support around Isaac Lab 3's unified entrypoints (used by scripts/train.py and scripts/evaluate.py).
 
 * :mod:`.distributed` - rank, device and process-group backend under ``torchrun`` (NCCL on CUDA, gloo on the CPU)
-* :mod:`.checkpoints` - find the checkpoint to resume from and how many iterations it has completed
+* :mod:`.checkpoints` - atomic checkpoint writes and the one resolver (newest checkpoint that loads) for training,
+  evaluation and export; stop-on-signal helpers
+* :mod:`.rl_games_checkpointing` - rl-games agents with atomic + rolling checkpoints, ADR state, save on SIGTERM
 * :mod:`.rsl_rl_runner` - RSL-RL's ``OnPolicyRunner`` with a CPU (gloo) multi-process path, exact resume,
   a checkpoint on SIGTERM / Ctrl-C, the true iteration maximum of consecutive successes and ADR logging
 * :mod:`.evaluation` - the paper's evaluation protocol (trials, statistics, report, histogram)

@@ -5,31 +5,36 @@
   multi-process code, which works over gloo: parameters broadcast from rank 0 at start, gradients
   averaged every mini-batch, normalizer statistics and the adaptive learning rate shared; only rank 0
   logs and writes checkpoints. CUDA ranks keep rsl_rl's NCCL path unchanged.
-* **Exact resume**: checkpoints hold actor and critic (with their observation normalizers), the Adam
-  state, the iteration and, with ``presets=adr``, the ADR state (key ``adr_state``, through
-  :func:`~dactyl_lab.tasks.randomization.attach_adr_checkpointing`). Loading continues with the iteration
-  *after* the saved one (rsl_rl would run the saved one again).
+* **Kill-proof checkpoints** (:meth:`DactylOnPolicyRunner.save` overrides rsl_rl's): written atomically
+  (:func:`~dactyl_lab.training.checkpoints.atomic_save`), and besides rsl_rl's periodic ``model_<it>.pt`` a
+  rolling ``model_last.pt`` after every iteration, so a SIGKILL loses less than one iteration.
+* **Exact resume** (:meth:`DactylOnPolicyRunner.load`): checkpoints hold actor and critic (with their
+  observation normalizers), the Adam state, the iteration and, with ``presets=adr``, the ADR state (key
+  ``adr_state``). Loading continues with the iteration *after* the saved one (rsl_rl would run it again).
 * **Stop with a checkpoint**: SIGTERM (a scheduler, or torchrun stopping its workers) or Ctrl-C ends
   training after the current iteration and saves it; all ranks agree on the last iteration.
 * **TensorBoard**: ``Metrics/consecutive_successes_max`` is the maximum over the iteration (rsl_rl
   averages every logged value over the iteration's steps). With ``presets=adr`` the task itself syncs
   ADR across ranks and puts its bounds and entropy (``ADR/*``) into the logged episode extras.
 
-:func:`install` makes Isaac Lab's RSL-RL training entrypoint build this runner (an in-memory swap of
-its runner factory; Isaac Lab's files are not touched).
+The end-of-iteration work runs in :class:`IterationLogger`, a subclass of rsl_rl's ``Logger`` whose ``log``
+is called once per iteration on every rank. :func:`install` makes Isaac Lab's RSL-RL training entrypoint build
+this runner: the one in-memory swap of Isaac Lab's runner factory ``train_rsl_rl.create_rsl_rl_runner``
+(isaaclab_rl 3.0.0), because that factory only builds the class names ``OnPolicyRunner`` /
+``DistillationRunner`` and offers no hook for a runner subclass. Isaac Lab's files are not touched.
 """
 
 from __future__ import annotations
 
 import os
-import signal
-from contextlib import contextmanager
 
 import torch
 import torch.distributed as dist
 from rsl_rl.runners import OnPolicyRunner
+from rsl_rl.utils.logger import Logger
 
-from dactyl_lab.tasks.randomization import attach_adr_checkpointing
+from dactyl_lab.tasks.randomization import ADR_CHECKPOINT_KEY, adr_state_dict, env_adr, load_adr_state_dict
+from dactyl_lab.training import checkpoints
 
 MAX_OVER_ITERATION = ("Metrics/consecutive_successes_max",)
 """Logged per reset as a maximum: reported as the maximum over the iteration, not the mean."""
@@ -43,13 +48,40 @@ class StopTraining(Exception):
     """Raised at the end of an iteration once a stop was requested."""
 
 
+class IterationLogger(Logger):
+    """rsl_rl's ``Logger`` that folds the per-iteration maxima before logging and then calls ``after_log(it)``
+    (every rank calls ``log`` once per iteration, after the update)."""
+
+    def __init__(self, *args, after_log=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.after_log = after_log
+
+    def log(self, it: int, *args, **kwargs) -> None:
+        fold_iteration_maxima(self.ep_extras)
+        super().log(it, *args, **kwargs)
+        if self.after_log is not None:
+            self.after_log(it)
+
+
+def fold_iteration_maxima(extras: list[dict]) -> None:
+    """Replace every :data:`MAX_OVER_ITERATION` value by its maximum over the iteration (rsl_rl then averages it)."""
+    for key in MAX_OVER_ITERATION:
+        values = [float(entry[key]) for entry in extras if key in entry]
+        for entry in extras:
+            if key in entry:
+                entry[key] = max(values)
+
+
 class DactylOnPolicyRunner(OnPolicyRunner):
     def __init__(self, env, train_cfg: dict, log_dir: str | None = None, device: str = "cpu"):
-        self._stop_requested = False
+        self._stop = checkpoints.StopOnSignals()
         super().__init__(env, train_cfg, log_dir=log_dir, device=device)
-        attach_adr_checkpointing(self, env)  # no-op unless the task has ADR
-        log_iteration = self.logger.log
-        self.logger.log = lambda **kwargs: self._end_of_iteration(log_iteration, **kwargs)
+        self._adr_env = env if env_adr(env) is not None else None
+        self.logger = IterationLogger(
+            log_dir=log_dir, cfg=self.cfg, env_cfg=self.env.cfg, num_envs=self.env.num_envs,
+            is_distributed=self.is_distributed, gpu_world_size=self.gpu_world_size,
+            gpu_global_rank=self.gpu_global_rank, device=self.device, after_log=self._end_of_iteration,
+        )  # fmt: skip
 
     # -- multi-process ---------------------------------------------------------------------------------
 
@@ -74,7 +106,7 @@ class DactylOnPolicyRunner(OnPolicyRunner):
 
     def learn(self, num_learning_iterations: int, init_at_random_ep_len: bool = False) -> None:
         if num_learning_iterations > 0:
-            with self._stop_on_signals():
+            with self._stop:
                 try:
                     super().learn(num_learning_iterations, init_at_random_ep_len)
                 except StopTraining:
@@ -84,47 +116,33 @@ class DactylOnPolicyRunner(OnPolicyRunner):
                         self.logger.stop_logging_writer()
         self._dump_rank_weights()
 
-    def _end_of_iteration(self, log_iteration, **kwargs) -> None:
-        extras = self.logger.ep_extras
-        for key in MAX_OVER_ITERATION:
-            values = [float(entry[key]) for entry in extras if key in entry]
-            for entry in extras:
-                if key in entry:
-                    entry[key] = max(values)
-        log_iteration(**kwargs)
-        if self._stop_agreed():
+    def _end_of_iteration(self, it: int) -> None:
+        if self.logger.writer is not None:  # rank 0: the rolling checkpoint, so a kill loses < 1 iteration
+            self.save(os.path.join(self.logger.log_dir, checkpoints.LAST_NAMES["rsl_rl"]))
+        if checkpoints.stop_agreed(self._stop.requested, self.device, self.is_distributed):
             raise StopTraining
-
-    def _stop_agreed(self) -> bool:
-        stop = torch.tensor([float(self._stop_requested)], device=self.device)
-        if self.is_distributed:
-            dist.all_reduce(stop, op=dist.ReduceOp.MAX)
-        return bool(stop.item())
-
-    @contextmanager
-    def _stop_on_signals(self):
-        def request_stop(signum, frame):
-            if self._stop_requested:  # asked twice: stop now
-                signal.signal(signum, signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL)
-                os.kill(os.getpid(), signum)
-                return
-            print(f"[INFO] {signal.Signals(signum).name}: stopping after this iteration (again to stop now).")
-            self._stop_requested = True
-
-        previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-        try:
-            yield
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
 
     # -- checkpoints -----------------------------------------------------------------------------------
 
+    def save(self, path: str, infos: dict | None = None) -> None:
+        """rsl_rl's checkpoint (``alg.save()``, ``iter``, ``infos``) plus the ADR state, written atomically."""
+        saved = self.alg.save()
+        saved["iter"] = self.current_learning_iteration
+        saved["infos"] = infos
+        if self._adr_env is not None:
+            saved[ADR_CHECKPOINT_KEY] = adr_state_dict(self._adr_env)
+        checkpoints.atomic_save(saved, path)
+        if os.path.basename(path) != checkpoints.LAST_NAMES["rsl_rl"]:
+            self.logger.save_model(path, self.current_learning_iteration)
+
     def load(self, path: str, load_cfg: dict | None = None, strict: bool = True, map_location: str | None = None):
-        infos = super().load(path, load_cfg, strict, map_location)
-        if load_cfg is None or load_cfg.get("iteration"):
-            self.current_learning_iteration += 1  # the saved iteration is done: continue with the next one
-        return infos
+        """rsl_rl's load, then the ADR state (if saved and the task has ADR); continues with the next iteration."""
+        loaded = torch.load(path, weights_only=False, map_location=map_location)
+        if self.alg.load(loaded, load_cfg, strict):
+            self.current_learning_iteration = loaded["iter"] + 1  # the saved iteration is done
+        if self._adr_env is not None and loaded.get(ADR_CHECKPOINT_KEY) is not None:
+            load_adr_state_dict(self._adr_env, loaded[ADR_CHECKPOINT_KEY])
+        return loaded["infos"]
 
     def _dump_rank_weights(self) -> None:
         folder = os.getenv(RANK_WEIGHTS_DIR_ENV)
@@ -144,7 +162,11 @@ def build(env, agent_cfg, log_dir: str | None = None) -> DactylOnPolicyRunner:
 
 
 def install() -> None:
-    """Make Isaac Lab's RSL-RL training entrypoint build :class:`DactylOnPolicyRunner` for PPO runs."""
+    """Make Isaac Lab's RSL-RL training entrypoint build :class:`DactylOnPolicyRunner` for PPO runs.
+
+    The one swap of an Isaac Lab attribute (isaaclab_rl 3.0.0): ``train_rsl_rl.create_rsl_rl_runner`` builds only
+    the class names ``OnPolicyRunner`` / ``DistillationRunner`` and takes no runner class, so our factory replaces
+    it in memory (other class names still go to Isaac Lab's)."""
     from isaaclab.utils import to_dict
     from isaaclab_rl.entrypoints.backends import train_rsl_rl
 

@@ -1,5 +1,7 @@
 """ADR state in checkpoints: helpers over an env whose task exposes its :class:`~.adr.ADR` as ``env.adr``
-(``presets=adr`` does, on the unwrapped env), and a hook for an RSL-RL ``OnPolicyRunner``.
+(``presets=adr`` does, on the unwrapped env). The training runners store it under :data:`CHECKPOINT_KEY`
+(``dactyl_lab.training.rsl_rl_runner.DactylOnPolicyRunner.save`` and the rl-games
+``dactyl_lab.training.rl_games_checkpointing.CheckpointingMixin``).
 
 The ADR state (bounds, queues, versions, staged results; see :meth:`ADR.state_dict`) is global: per-env
 episode values are not saved, every env resamples at its next reset. Every rank of a multi-process run
@@ -11,7 +13,7 @@ from __future__ import annotations
 from .adr import ADR
 
 CHECKPOINT_KEY = "adr_state"
-"""Key of the ADR state in an RSL-RL checkpoint dict written through :func:`attach_adr_checkpointing`."""
+"""Key of the ADR state in a training checkpoint dict (RSL-RL and rl-games)."""
 
 
 def env_adr(env) -> ADR | None:
@@ -41,32 +43,3 @@ def adr_state_dict(env) -> dict:
 def load_adr_state_dict(env, state: dict, strict: bool = True) -> None:
     """Restore ``env``'s ADR state from :func:`adr_state_dict`'s output (envs resample at their next reset)."""
     _require(env).load_state_dict(state, strict=strict)
-
-
-def attach_adr_checkpointing(runner, env) -> None:
-    """Store ``env``'s ADR state in every checkpoint ``runner.save`` writes (key :data:`CHECKPOINT_KEY` of the
-    saved dict) and restore it on ``runner.load``. Wraps the runner's algorithm ``save`` / ``load`` (RSL-RL's
-    ``OnPolicyRunner.save`` writes ``alg.save()`` plus ``iter`` / ``infos``; ``load`` passes the loaded dict to
-    ``alg.load``), so it composes with runner subclasses. A checkpoint without the key leaves ADR as it is.
-    No-op when the env has no ADR. Idempotent."""
-    if env_adr(env) is None:
-        return
-    alg = runner.alg
-    if getattr(alg, "_dactyl_adr_checkpointing", False):
-        return
-    save, load = alg.save, alg.load
-
-    def save_with_adr(*args, **kwargs):
-        saved = save(*args, **kwargs)
-        saved[CHECKPOINT_KEY] = adr_state_dict(env)
-        return saved
-
-    def load_with_adr(loaded_dict, *args, **kwargs):
-        result = load(loaded_dict, *args, **kwargs)
-        state = loaded_dict.get(CHECKPOINT_KEY) if isinstance(loaded_dict, dict) else None
-        if state is not None:
-            load_adr_state_dict(env, state)
-        return result
-
-    alg.save, alg.load = save_with_adr, load_with_adr
-    alg._dactyl_adr_checkpointing = True

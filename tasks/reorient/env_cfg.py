@@ -156,6 +156,8 @@ class TerminationsCfg:
     )
     goal_timeout = DoneTerm(func=mdp.goal_timeout, params={"command_name": GOAL, "timeout_s": 8.0}, time_out=True)
     time_out = DoneTerm(func=mdp.time_out, time_out=True)
+    # a diverged simulation (NaN / inf state) resets the env and is counted: not the policy's fault, no penalty
+    nonfinite_state = DoneTerm(func=mdp.nonfinite_state, time_out=True)
 
 
 @configclass

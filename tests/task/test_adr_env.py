@@ -207,9 +207,8 @@ def test_adr_state_round_trips_through_an_rsl_rl_checkpoint(env, tmp_path):
     from isaaclab.utils import to_dict
     from isaaclab_rl.rsl_rl import RslRlMLPModelCfg, RslRlOnPolicyRunnerCfg, RslRlPpoAlgorithmCfg, RslRlVecEnvWrapper
     from isaaclab_rl.rsl_rl import handle_deprecated_rsl_rl_cfg
-    from rsl_rl.runners import OnPolicyRunner
-
-    from dactyl_lab.tasks.randomization import adr_state_dict, attach_adr_checkpointing, load_adr_state_dict
+    from dactyl_lab.tasks.randomization import adr_state_dict, load_adr_state_dict
+    from dactyl_lab.training.rsl_rl_runner import DactylOnPolicyRunner
 
     u = env.unwrapped
     adr = u.adr
@@ -224,8 +223,7 @@ def test_adr_state_round_trips_through_an_rsl_rl_checkpoint(env, tmp_path):
                                        use_clipped_value_loss=True, desired_kl=0.01, max_grad_norm=1.0),
     )  # fmt: skip
     cfg = handle_deprecated_rsl_rl_cfg(cfg, importlib.metadata.version("rsl-rl-lib"))
-    runner = OnPolicyRunner(RslRlVecEnvWrapper(env), to_dict(cfg), log_dir=None, device="cpu")
-    attach_adr_checkpointing(runner, env)
+    runner = DactylOnPolicyRunner(RslRlVecEnvWrapper(env), to_dict(cfg), log_dir=None, device="cpu")
     set_bounds(adr, {"mass_scale": (0.7, 1.3), "obs_object_rot_corr_std_rad": (0.0, 0.05)})
     adr.queue[0, 1, :3] = torch.tensor([1.0, 2.0, 3.0], dtype=adr.queue.dtype)
     adr.fill[0, 1] = 3

@@ -1,12 +1,45 @@
-"""MDP terms of the Dactyl reorientation task: small pure functions and a few stateful terms."""
+"""MDP terms of the Dactyl reorientation task: small pure functions and a few stateful terms.
 
-from isaaclab.envs.mdp import *  # noqa: F401,F403  (Isaac Lab's stock terms: is_terminated, reset_* ...)
-from isaaclab_tasks.core.reorient.mdp import reset_reorient_hand  # noqa: F401
+Explicit names only: a star import of Isaac Lab's ``isaaclab.envs.mdp`` would resolve every one of its lazy
+attributes (the terrain importer, trimesh, scipy), which loading a config must not import before Kit starts.
+"""
 
-from .actions import RelativeMotorTargetAction, RelativeMotorTargetActionCfg  # noqa: F401
-from .events import silence_solver_iteration_warnings  # noqa: F401
-from .commands import GoalOrientationCommand, GoalOrientationCommandCfg  # noqa: F401
-from .randomization_terms import (  # noqa: F401
+from isaaclab.envs.mdp import (  # Isaac Lab's stock terms the task uses
+    is_terminated,
+    joint_pos,
+    joint_vel,
+    last_action,
+    randomize_actuator_gains,
+    randomize_physics_scene_gravity,
+    randomize_rigid_body_mass,
+    randomize_rigid_body_material,
+    reset_root_state_with_random_orientation,
+    time_out,
+)
+from isaaclab_tasks.core.reorient.mdp import reset_reorient_hand
+
+from .actions import RelativeMotorTargetAction, RelativeMotorTargetActionCfg
+from .adr_terms import (
+    adr_sync_and_log,
+    adr_update_and_resample,
+    randomize_friction_scale,
+    randomize_gain_scale,
+    randomize_gravity_offset,
+    randomize_mass_scale,
+    randomize_object_size,
+    randomize_tendon_gain_scale,
+)
+from .commands import GoalOrientationCommand, GoalOrientationCommandCfg
+from .events import silence_solver_iteration_warnings
+from .observations import (
+    fingertip_positions,
+    goal_orientation,
+    goal_relative_orientation,
+    object_orientation,
+    object_position,
+    object_velocities,
+)
+from .randomization_terms import (
     DactylRandomizationCfg,
     RandomizationState,
     apply_random_object_force,
@@ -18,17 +51,13 @@ from .randomization_terms import (  # noqa: F401
     randomize_joint_limits,
     reset_randomization,
 )
-from .adr_terms import (  # noqa: F401
-    adr_sync_and_log,
-    adr_update_and_resample,
-    randomize_friction_scale,
-    randomize_gain_scale,
-    randomize_gravity_offset,
-    randomize_mass_scale,
-    randomize_object_size,
-    randomize_tendon_gain_scale,
+from .rewards import episode_terminated, goal_reached, orientation_progress, per_policy_step
+from .terminations import (
+    any_nonfinite,
+    goal_timeout,
+    max_consecutive_successes,
+    nonfinite_state,
+    object_dropped,
 )
-from .joint_damping import randomize_joint_damping_total  # noqa: F401
-from .observations import *  # noqa: F401,F403
-from .rewards import *  # noqa: F401,F403
-from .terminations import *  # noqa: F401,F403
+
+from .joint_damping import randomize_joint_damping_total
