@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dactyl_lab import __version__, hand
+from dactyl_lab import __version__, hand, task_constants
 
 METADATA_KEY = "dactyl_lab.contract"
 """Key of the contract JSON in the ONNX model's ``metadata_props``."""
@@ -48,13 +48,13 @@ SCHEMA_VERSION = 1
 BACKENDS = ("rsl_rl", "rl_games")
 ACTION_MODES = ("relative", "absolute")
 
-DEFAULT_CONTROL_PERIOD_S = 0.08
+DEFAULT_CONTROL_PERIOD_S = task_constants.CONTROL_PERIOD_S
 """Dactyl's policy step [s] (10 MuJoCo steps of 8 ms)."""
 
-DACTYL_HAND_BASE_POS_M = (0.0, 0.0, 0.5)
-"""Where the Dactyl task places the hand mount in its env frame [m] (``dactyl_lab.assets.scene.HAND_BASE_POS_M``)."""
+DACTYL_HAND_BASE_POS_M = task_constants.HAND_BASE_POS_M
+"""Where the Dactyl task places the hand mount in its env frame [m] (``dactyl_lab.task_constants``)."""
 
-DEFAULT_SUCCESS_THRESHOLD_RAD = 0.4
+DEFAULT_SUCCESS_THRESHOLD_RAD = task_constants.SUCCESS_THRESHOLD_RAD
 """Orientation error below which a goal counts as reached [rad] (Dactyl paper)."""
 
 JOINT_ORDER_NOTE = (

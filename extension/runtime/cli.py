@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from dactyl_lab import hand
+from dactyl_lab import hand, task_constants
 from dactyl_lab.contract import ContractError, check_against_hand, read_contract
 from dactyl_lab.runtime.log import RunLog, RunLogger
 from dactyl_lab.runtime.loop import ControlLoop, LoopConfig
@@ -91,15 +91,18 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--summary-json", type=Path, default=None, help="also write the run summary to this JSON file")
 
     g = parser.add_argument_group("episodes and success (Dactyl paper defaults)")
-    g.add_argument("--goal-timeout", type=float, default=80.0, metavar="S",
-                   help="an episode ends when a goal is not reached within this time [s] (default 80)")
-    g.add_argument("--max-successes", type=int, default=50, help="episode ends after this many consecutive successes")
-    g.add_argument("--fall-distance", type=float, default=0.12, metavar="M",
+    tc = task_constants
+    g.add_argument("--goal-timeout", type=float, default=tc.EVAL_GOAL_TIMEOUT_S, metavar="S",
+                   help="an episode ends when a goal is not reached within this time [s] "
+                   f"(default {tc.EVAL_GOAL_TIMEOUT_S:g})")
+    g.add_argument("--max-successes", type=int, default=tc.MAX_CONSECUTIVE_SUCCESSES,
+                   help=f"episode ends after this many consecutive successes (default {tc.MAX_CONSECUTIVE_SUCCESSES})")
+    g.add_argument("--fall-distance", type=float, default=tc.DROP_DISTANCE_M, metavar="M",
                    help="episode ends (drop) when the cube is farther than this from --object-home [m] (default "
-                   "0.12, as in training)")
-    g.add_argument("--object-home", type=float, nargs=3, default=(0.0, -0.38, 0.06), metavar=("X", "Y", "Z"),
+                   f"{tc.DROP_DISTANCE_M:g}, as in training)")
+    g.add_argument("--object-home", type=float, nargs=3, default=tc.CUBE_HOME_POS_M, metavar=("X", "Y", "Z"),
                    help="the cube's goal position above the palm, hand-mount frame [m] (default: the task's spawn "
-                   "point 0 -0.38 0.06)")
+                   f"point {' '.join(f'{v:g}' for v in tc.CUBE_HOME_POS_M)})")
 
     g = parser.add_argument_group("safety")
     g.add_argument("--max-step", type=float, default=0.2, metavar="RAD",
