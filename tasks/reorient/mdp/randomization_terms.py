@@ -31,7 +31,7 @@ import isaaclab.utils.math as math_utils
 from isaaclab.managers import EventTermCfg, ManagerTermBase, SceneEntityCfg
 from isaaclab.utils import configclass
 
-from dactyl_lab import hand
+from dactyl_lab import hand, task_constants
 from dactyl_lab.tasks.randomization import (
     ADR,
     ADRCfg,
@@ -49,12 +49,13 @@ from dactyl_lab.tasks.randomization import (
     TimingJitter,
     TimingJitterCfg,
     make_generator,
+    nail_site_occlusion,
     resolve_env_ids,
     sample_gaussian,
     sample_value,
 )
 
-from .observations import fingertip_positions, object_orientation, object_position
+from .observations import fingertip_positions, marker_geometry, object_orientation, object_position
 
 if TYPE_CHECKING:
     from isaaclab.assets import Articulation, RigidObject
@@ -80,6 +81,10 @@ class DactylRandomizationCfg:
     term keeps the previous targets for k substeps), see :mod:`dactyl_lab.tasks.randomization.unmodeled`."""
     adr: ADRCfg | None = None
     """ADR driving the magnitudes (``presets=adr``); None: the fixed distributions above."""
+    unmodeled_adr_params: dict[str, str] = {}
+    """ADR parameter driving each unmodeled effect's magnitude, keys ``delay``, ``backlash``, ``object_force``,
+    ``timing`` (``presets=adr``: :data:`~dactyl_lab.tasks.randomization.presets.UNMODELED_ADR_PARAMS`); empty: the
+    fixed distributions above. Applied by :func:`set_unmodeled_magnitudes`."""
     adr_sync_interval_steps: int = 16
     """Env steps between two ``adr.sync()`` calls (one RSL-RL rollout); collective under torch.distributed."""
     action_term: str = "motors"
@@ -111,6 +116,8 @@ class RandomizationState:
         """The last ``adr.log_dict()``, merged into ``env.extras['log']`` every step."""
         self.noisy_object_quat: torch.Tensor | None = None
         """The cube orientation the policy saw on its last observation (xyzw), shared with the goal term."""
+        self.force_accel_scale = torch.ones(n, device=env.device)
+        """Per-env factor on the random force's std (ADR ``object_force``; 1 = ``object_force.accel_std_mps2``)."""
         self.effective_actions = torch.zeros((n, m), device=env.device)
         """The last action after noise and delay (what moved the targets), for diagnostics."""
         self.action_term: RelativeMotorTargetAction = env.action_manager.get_term(cfg.action_term)
@@ -141,6 +148,38 @@ class RandomizationState:
         self.backlash.reset(ids, torch.clamp(term.motor_positions(ids), term._low, term._high))
         self.forces.reset(ids)
         self.jitter.reset(ids)
+        if self.adr is not None and self.cfg.unmodeled_adr_params:
+            set_unmodeled_magnitudes(self, ids, self.adr, self.cfg.unmodeled_adr_params)
+
+
+ADR_MAGNITUDE_SETTER = "set_adr_magnitude"
+"""Name of the method an unmodeled-effect model may define to take its ADR magnitude itself:
+``model.set_adr_magnitude(env_ids, value)`` with ``value`` (n,) in the units of its ADR parameter
+(:data:`~dactyl_lab.tasks.randomization.presets.UNMODELED_ADR_PARAMS`). Models without it get the fallback
+below, which writes their public per-env tensors."""
+
+
+def set_unmodeled_magnitudes(state: RandomizationState, ids: torch.Tensor, adr: ADR, params: dict[str, str]) -> None:
+    """This episode's ADR magnitudes of the delay, backlash, random force and timing jitter for ``ids`` (after the
+    models' own ``reset``): delay probability per actuator, backlash amounts x scale, force std [m/s^2] per unit
+    mass, mean extra time per physics step [s] (the paper's 1 / lambda)."""
+    models = {"delay": state.delay, "backlash": state.backlash, "object_force": state.forces, "timing": state.jitter}
+    for key, name in params.items():
+        if key not in models:
+            raise KeyError(f"unmodeled_adr_params: unknown effect {key!r}; use {', '.join(models)}")
+        value = adr.get(name, ids).to(state.device)
+        model = models[key]
+        if hasattr(model, ADR_MAGNITUDE_SETTER):
+            getattr(model, ADR_MAGNITUDE_SETTER)(ids, value)
+        elif key == "delay":
+            u = torch.rand(model.delayed[ids].shape, device=state.device, generator=state.generator)
+            model.delayed[ids] = u < value[:, None]
+        elif key == "backlash":
+            model.width[ids] = model.width[ids] * value[:, None]
+        elif key == "object_force":
+            state.force_accel_scale[ids] = value / max(float(state.cfg.object_force.accel_std_mps2), 1e-12)
+        else:  # timing: Exp(lambda) extra time per physics step with mean 1 / lambda = value
+            model.rate_per_s[ids] = 1.0 / value.clamp_min(1e-9)
 
 
 def randomization_state(env: ManagerBasedEnv) -> RandomizationState:
@@ -156,9 +195,24 @@ def randomization_state(env: ManagerBasedEnv) -> RandomizationState:
 
 
 # --------------------------------------------------------------------------------------------- observations
-def noisy_fingertip_positions(env: ManagerBasedRLEnv, asset_cfg: SceneEntityCfg) -> torch.Tensor:
-    """:func:`fingertip_positions` with correlated + uncorrelated noise and marker dropout [m]."""
-    return randomization_state(env).obs_noise.apply_fingertip_pos(fingertip_positions(env, asset_cfg))
+def noisy_fingertip_positions(env: ManagerBasedRLEnv, asset_cfg: SceneEntityCfg,
+                              middle_cfg: SceneEntityCfg | None = None) -> torch.Tensor:  # fmt: skip
+    """Fingertip marker readings [m]: :func:`fingertip_positions` with misplaced markers (turning with each
+    fingertip), correlated + uncorrelated noise, per-marker dropout and occlusion (a marker holds its last reading
+    while another finger's distal / middle capsule or the cube is within ``occlusion.distance_m`` of its nail site;
+    needs ``middle_cfg``, the middle phalanges in finger order)."""
+    state = randomization_state(env)
+    noise = state.obs_noise
+    quat = env.scene[asset_cfg.name].data.body_quat_w.torch[:, asset_cfg.body_ids]
+    occluded = None
+    if middle_cfg is not None and noise.cfg.occlusion.enabled:
+        nail, segments, radii = marker_geometry(env, asset_cfg, middle_cfg)
+        cube = env.scene[state.cfg.object_name].data
+        occluded = nail_site_occlusion(
+            nail, segments, radii, cube.root_pos_w.torch - env.scene.env_origins, cube.root_quat_w.torch,
+            0.5 * task_constants.CUBE_EDGE_M, noise.cfg.occlusion.distance_m,
+        )  # fmt: skip
+    return noise.apply_fingertip_pos(fingertip_positions(env, asset_cfg), quat, occluded)
 
 
 def noisy_object_position(env: ManagerBasedRLEnv, asset_cfg: SceneEntityCfg = SceneEntityCfg("object")) -> torch.Tensor:
@@ -198,7 +252,7 @@ def apply_random_object_force(env: ManagerBasedEnv, env_ids: torch.Tensor | None
     state = randomization_state(env)
     cube: RigidObject = env.scene[state.cfg.object_name]
     mass = cube.data.body_mass.torch.sum(dim=-1)  # (N,) [kg], the randomized mass
-    force = state.forces.step(mass)
+    force = state.forces.step(mass * state.force_accel_scale)  # force std = accel std x mass (x ADR factor)
     cube.permanent_wrench_composer.set_forces_and_torques_index(
         forces=force[:, None, :], torques=torch.zeros_like(force)[:, None, :], is_global=True
     )
