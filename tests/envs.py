@@ -14,8 +14,8 @@ TEST_START_STEPS = 2
 minutes of start-up per env on a shared CPU); tests/task/test_start_states.py checks the bank itself."""
 
 
-def make_env(task: str = "Dactyl-Reorient-Cube-Shadow", num_envs: int = 4, seed: int = 0, presets=(), device="cpu", edit=None,
-             start_steps: int | None = TEST_START_STEPS):  # fmt: skip
+def make_env(task: str = "Dactyl-Reorient-Cube-Shadow", num_envs: int = 4, seed: int = 0, presets=(), device="cpu",
+             edit=None, start_steps: int | None = TEST_START_STEPS):  # fmt: skip
     """A real ``ManagerBasedRLEnv`` on Newton; ``edit(cfg)`` may change the resolved config first; ``start_steps``
     sets the start-state bank's random-action steps (None: the task's own)."""
     import dactyl_lab.tasks  # noqa: F401  (registers our task)

@@ -116,6 +116,7 @@ class MarkerDropout:
         self.has_last[ids] = False
         self.dropped[ids] = False
         self.started[ids] = False
+        self.occluded[ids] = False
 
     def __call__(self, x: torch.Tensor, hold: torch.Tensor | None = None) -> torch.Tensor:
         """``x`` (N, M, ...) -> x with dropped markers replaced by their last output. ``hold`` (N, M) bool: markers

@@ -93,8 +93,8 @@ def adr_sync_and_log(env: ManagerBasedEnv, env_ids: torch.Tensor | None) -> None
 
 # --------------------------------------------------------------------------------------------- physics
 class randomize_mass_scale(ManagerTermBase):
-    """Body masses = default x value (one ADR scale per env for every body of the asset, or i.i.d. per body
-    from the fixed distribution); inertias scaled by the same ratio."""
+    """Body masses = default x value (i.i.d. per body: from the ADR range under ADR, else from the fixed
+    distribution); inertias scaled by the same ratio."""
 
     def __init__(self, cfg: EventTermCfg, env: ManagerBasedEnv):
         super().__init__(cfg, env)
