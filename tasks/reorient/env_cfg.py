@@ -148,7 +148,7 @@ class EventsCfg:
         mode="reset",
         params={
             "enabled": True,
-            "bank_size": None,  # None: one state per env (one round of rollouts when no start drops the cube)
+            "bank_size": None,  # None: the starts that survive one round of rollouts over every env
             "random_action_steps": 100,  # paper
             "max_rounds": 4,
             "keep_max_distance_m": tc.DROP_DISTANCE_M,

@@ -8,8 +8,9 @@ each round places the cube and the hand (Isaac Lab's ``reset_root_state_with_ran
 ``reset_reorient_hand``), then steps the whole vectorised env ``random_action_steps`` control steps with
 uniform random actions in [-1, 1] through the task's own action term (so the action law, smoothing and the
 action randomizations of the preset apply), and keeps the envs whose cube never went farther than
-``keep_max_distance_m`` from its home (the task's drop distance). Rounds repeat until ``bank_size`` states are
-kept (at most ``max_rounds``). Isaac Lab's dexsuite ``conditional_reset`` (a reset-state buffer filled by
+``keep_max_distance_m`` from its home (the task's drop distance). By default (``bank_size=None``) the bank is the
+starts that survive one round (measured: 40 of 64 at 100 steps); with a ``bank_size`` rounds repeat until that many
+states are kept (at most ``max_rounds``). Isaac Lab's dexsuite ``conditional_reset`` (a reset-state buffer filled by
 rejection sampling on the first reset) is the precedent.
 
 Every later reset draws a bank row per env (uniform, with replacement, on ``env.device``, no host sync) and
@@ -49,7 +50,7 @@ class reset_from_start_state_bank(ManagerTermBase):
     """``reset`` event: restore settled start states from a bank filled on the first reset (module docstring).
 
     Params (all Hydra-overridable under ``env.events.start_state.params``): ``enabled`` (False: only place the
-    cube and the hand, no settling), ``bank_size`` (None: one state per env), ``random_action_steps`` (paper:
+    cube and the hand, no settling), ``bank_size`` (None: the survivors of one round), ``random_action_steps`` (paper:
     100), ``max_rounds``, ``keep_max_distance_m``, ``joint_position_noise`` (placement, Isaac Lab's
     ``reset_reorient_hand`` scale), ``refresh_on_full_reset``, ``action_term``.
     """
@@ -66,6 +67,8 @@ class reset_from_start_state_bank(ManagerTermBase):
         """Wall time of the last bank generation [s] (start-up cost)."""
         self.rounds = 0
         """Rounds of ``random_action_steps`` steps the last generation needed."""
+        self.generation_cpu_s = 0.0
+        """CPU time of this process during the last bank generation [s] (steadier than wall time on a shared CPU)."""
         self.kept_fraction = 0.0
         """Fraction of rolled-out starts that kept the cube (the rest were discarded as drops)."""
 
@@ -98,10 +101,10 @@ class reset_from_start_state_bank(ManagerTermBase):
     def generate(self, env: ManagerBasedEnv, bank_size: int | None, random_action_steps: int, max_rounds: int,
                  keep_max_distance_m: float, joint_position_noise: float, action_term: str) -> None:  # fmt: skip
         """Fill the bank by rolling out every env (disturbs all envs: call only when all of them reset)."""
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         term = env.action_manager.get_term(action_term)
         ids = torch.arange(env.num_envs, device=env.device)
-        want = int(bank_size) if bank_size else env.num_envs
+        want = int(bank_size) if bank_size else 1  # None: whatever survives the first round
         kept: list[torch.Tensor] = []
         num_kept = rolled = 0
         rounds = 0
@@ -118,8 +121,9 @@ class reset_from_start_state_bank(ManagerTermBase):
             kept.append(good)
             num_kept += good.shape[0]
             rolled += env.num_envs
-            print(f"[dactyl-lab] start-state bank: round {rounds}, kept {num_kept}/{want} "
-                  f"({time.perf_counter() - start:.1f} s)", flush=True)  # fmt: skip
+            print(f"[dactyl-lab] start-state bank: round {rounds}, kept {num_kept} of {rolled} starts "
+                  f"({time.perf_counter() - start:.1f} s wall, {time.process_time() - cpu_start:.1f} s CPU)",
+                  flush=True)  # fmt: skip
             if num_kept >= want:
                 break
         if num_kept == 0:
@@ -128,9 +132,10 @@ class reset_from_start_state_bank(ManagerTermBase):
                 f"{keep_max_distance_m} m); lower random_action_steps or raise keep_max_distance_m "
                 "(env.events.start_state.params)"
             )
-        self.bank = torch.cat(kept)[:want]
+        self.bank = torch.cat(kept)[:want] if bank_size else torch.cat(kept)
         self.rounds, self.kept_fraction = rounds, num_kept / rolled
         self.generation_time_s = time.perf_counter() - start
+        self.generation_cpu_s = time.process_time() - cpu_start
 
     # ------------------------------------------------------------------ reset
     def _write(self, env: ManagerBasedEnv, ids: torch.Tensor, rows: torch.Tensor) -> None:
