@@ -12,12 +12,12 @@ from isaaclab.assets import ArticulationCfg, AssetBaseCfg, RigidObjectCfg
 from isaaclab.markers import VisualizationMarkersCfg
 from isaaclab_newton.sim.schemas import NewtonArticulationCfg
 
-from dactyl_lab import hand
+from dactyl_lab import hand, task_constants
 from dactyl_lab.assets import shadow_mjcf
 from dactyl_lab.assets.build import hand_asset
 
-HAND_BASE_POS_M = (0.0, 0.0, 0.5)
-"""Where the hand mount sits in each environment [m]; the palm faces up (+z)."""
+HAND_BASE_POS_M = task_constants.HAND_BASE_POS_M
+"""Where the hand mount sits in each environment [m]; the palm faces up (+z) (``dactyl_lab.task_constants``)."""
 
 CUBE_MASS_KG = shadow_mjcf.CUBE_DENSITY_KG_M3 * shadow_mjcf.CUBE_EDGE_M**3
 """Mass of the default 5 cm block [kg] (~0.071 kg)."""
@@ -76,8 +76,7 @@ def shadow_hand_cfg() -> ArticulationCfg:
 
 
 def cube_cfg(edge_m: float = shadow_mjcf.CUBE_EDGE_M) -> RigidObjectCfg:
-    """The Dactyl block: a free cube resting above the palm."""
-    x, y, z = shadow_mjcf.palm_up_cube_position()
+    """The Dactyl block: a free cube at its home above the palm (``task_constants.cube_home_env_m``)."""
     return RigidObjectCfg(
         prim_path="{ENV_REGEX_NS}/object",
         spawn=sim_utils.CuboidCfg(
@@ -87,9 +86,7 @@ def cube_cfg(edge_m: float = shadow_mjcf.CUBE_EDGE_M) -> RigidObjectCfg:
             collision_props=sim_utils.CollisionPropertiesCfg(),
             visual_material=sim_utils.PreviewSurfaceCfg(diffuse_color=(0.9, 0.5, 0.1)),
         ),
-        init_state=RigidObjectCfg.InitialStateCfg(
-            pos=(HAND_BASE_POS_M[0] + x, HAND_BASE_POS_M[1] + y, HAND_BASE_POS_M[2] + z + 0.01), rot=(0.0, 0.0, 0.0, 1.0)
-        ),
+        init_state=RigidObjectCfg.InitialStateCfg(pos=task_constants.cube_home_env_m(), rot=(0.0, 0.0, 0.0, 1.0)),
     )
 
 

@@ -31,9 +31,7 @@ from pathlib import Path
 import mujoco
 
 from dactyl_lab import hand
-
-CUBE_EDGE_M = 0.05
-"""Default edge of the Dactyl block [m] (gymnasium-robotics' block is 5 cm; the paper's is 5.7 cm)."""
+from dactyl_lab.task_constants import CUBE_EDGE_M  # noqa: F401  (gymnasium-robotics' 5 cm block; the paper's: 5.7 cm)
 
 CUBE_DENSITY_KG_M3 = 567.0
 """Density of the gymnasium-robotics block [kg/m^3] (a 5 cm block weighs about 71 g)."""

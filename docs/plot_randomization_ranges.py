@@ -24,17 +24,29 @@ import matplotlib.ticker  # noqa: E402,F401
 
 def paper_values() -> dict[str, tuple[str, tuple[float, ...]]]:
     """Per ADR parameter: ("range", (low, high)) for a fixed distribution's support, or ("std", (std,))."""
-    from dactyl_lab.tasks.randomization import ActionNoiseCfg, ObservationNoiseCfg, PhysicsRandomizationCfg
+    from dactyl_lab.tasks.randomization import (
+        ActionDelayCfg,
+        ActionNoiseCfg,
+        ObservationNoiseCfg,
+        PhysicsRandomizationCfg,
+        RandomForceCfg,
+        TimingJitterCfg,
+    )
 
     phys, obs, act = PhysicsRandomizationCfg(), ObservationNoiseCfg(), ActionNoiseCfg()
+    rate = TimingJitterCfg().rate_range_per_s
     return {
         "object_scale": ("range", tuple(phys.object_scale.params)),
-        "mass_scale": ("range", tuple(phys.mass_scale.params)),
-        "friction_scale": ("range", tuple(phys.friction_scale.params)),
+        "object_mass_scale": ("range", tuple(phys.mass_scale.params)),
+        "hand_mass_scale": ("range", tuple(phys.mass_scale.params)),
+        "object_friction_scale": ("range", tuple(phys.friction_scale.params)),
+        "hand_friction_scale": ("range", tuple(phys.friction_scale.params)),
         "joint_damping_scale_log": ("range", tuple(phys.joint_damping_scale.params)),
         "actuator_gain_scale_log": ("range", tuple(phys.actuator_gain_scale.params)),
         "joint_limit_offset_std_rad": ("std", (phys.joint_limit_offset_rad.params[1],)),
         "gravity_offset_std_mps2": ("std", (phys.gravity_offset_mps2.params[1],)),
+        "obs_fingertip_misplaced_std_m": ("std", (obs.misplacement.fingertip_std_m,)),
+        "obs_hand_base_misplaced_std_m": ("std", (obs.misplacement.hand_base_std_m,)),
         "obs_fingertip_corr_std_m": ("std", (obs.fingertip_pos.correlated_std,)),
         "obs_fingertip_uncorr_std_m": ("std", (obs.fingertip_pos.uncorrelated_std,)),
         "obs_object_pos_corr_std_m": ("std", (obs.object_pos.correlated_std,)),
@@ -44,6 +56,10 @@ def paper_values() -> dict[str, tuple[str, tuple[float, ...]]]:
         "action_uncorr_frac": ("std", (act.uncorrelated_frac,)),
         "action_corr_frac": ("std", (act.correlated_frac,)),
         "action_mult_frac": ("std", (act.multiplicative_frac,)),
+        "action_delay_prob": ("std", (ActionDelayCfg().probability,)),
+        "backlash_scale": ("std", (1.0,)),
+        "object_force_accel_std_mps2": ("std", (RandomForceCfg().accel_std_mps2,)),
+        "timing_extra_step_time_s": ("range", (1.0 / rate[1], 1.0 / rate[0])),
     }
 
 

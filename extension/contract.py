@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dactyl_lab import __version__, action_law, hand
+from dactyl_lab import __version__, action_law, hand, task_constants
 
 METADATA_KEY = "dactyl_lab.contract"
 """Key of the contract JSON in the ONNX model's ``metadata_props``."""
@@ -58,26 +58,25 @@ OLD_ACTION_LAW_SCHEMAS = (1,)
 BACKENDS = ("rsl_rl", "rl_games")
 ACTION_MODES = ("relative", "absolute")
 
-DEFAULT_CONTROL_PERIOD_S = 0.08
+DEFAULT_CONTROL_PERIOD_S = task_constants.CONTROL_PERIOD_S
 """Dactyl's policy step [s] (10 MuJoCo steps of 8 ms)."""
 
-DACTYL_HAND_BASE_POS_M = (0.0, 0.0, 0.5)
-"""Where the Dactyl task places the hand mount in its env frame [m] (``dactyl_lab.assets.scene.HAND_BASE_POS_M``)."""
+DACTYL_HAND_BASE_POS_M = task_constants.HAND_BASE_POS_M
+"""Where the Dactyl task places the hand mount in its env frame [m] (``dactyl_lab.task_constants``)."""
 
-DACTYL_CUBE_EDGE_M = 0.05
-"""Edge of the task's cube [m] (``dactyl_lab.assets.shadow_mjcf.CUBE_EDGE_M``; the paper's block is 5.7 cm)."""
+DACTYL_CUBE_EDGE_M = task_constants.CUBE_EDGE_M
+"""Edge of the task's cube [m] (the paper's block is 5.7 cm)."""
 
-DACTYL_CUBE_HOME_M = (0.0, -0.38, 0.06)
-"""Where the cube starts and is held, relative to the hand base (MJCF world axes) [m]: gymnasium-robotics' block
-rest point above the palm (``shadow_mjcf.palm_up_cube_position()``) plus the task's 1 cm spawn lift."""
+DACTYL_CUBE_HOME_M = task_constants.CUBE_HOME_POS_M
+"""Where the cube starts and is held, relative to the hand base (MJCF world axes) [m]."""
 
-DACTYL_DROP_DISTANCE_M = 0.12
+DACTYL_DROP_DISTANCE_M = task_constants.DROP_DISTANCE_M
 """The episode ends (drop) when the cube is farther than this from its home position [m] (task termination)."""
 
-DACTYL_TRAIN_GOAL_TIMEOUT_S = 8.0
+DACTYL_TRAIN_GOAL_TIMEOUT_S = task_constants.GOAL_TIMEOUT_S
 """Training episodes end when a goal is not reached within this time [s] (the real hand uses 80 s)."""
 
-DACTYL_MAX_CONSECUTIVE_SUCCESSES = 50
+DACTYL_MAX_CONSECUTIVE_SUCCESSES = task_constants.MAX_CONSECUTIVE_SUCCESSES
 """Episodes end after this many goals in a row (paper)."""
 
 POSITION_NOISE_UNITS = "m, per component"
@@ -87,7 +86,7 @@ MOUNT_QUAT_XYZW = (0.0, -0.7071067811865476, 0.7071067811865476, 0.0)
 """Orientation of the body ``rh_hand_mount`` in the observation frame (x, y, z, w): gymnasium-robotics' mount
 euler (1.5708, 0, 3.14159), measured with MuJoCo on the rewritten MJCF."""
 
-DEFAULT_SUCCESS_THRESHOLD_RAD = 0.4
+DEFAULT_SUCCESS_THRESHOLD_RAD = task_constants.SUCCESS_THRESHOLD_RAD
 """Orientation error below which a goal counts as reached [rad] (Dactyl paper)."""
 
 JOINT_ORDER_NOTE = (

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-PHYSICS_DT_S = 0.008
-"""One physics step of the task [s] (paper: 8 ms); the policy step is 10 of them (80 ms)."""
+# the task's timing and start-state facts live in task_constants; the stand-in reads them through this module
+from dactyl_lab.task_constants import DROP_DISTANCE_M, PHYSICS_DT_S, START_RANDOM_ACTION_STEPS  # noqa: F401
 
 NUM_SUBSTEPS = 2
 """Newton substeps per physics step: MuJoCo-Warp integrates 2 x 4 ms per 8 ms step."""
@@ -48,9 +48,6 @@ per physics step; ``mujoco-default``: the MJCF's own options with one ``PHYSICS_
 START_CUBE_HEIGHT_M = 0.01
 """The cube starts this far above its resting place on the palm [m] (the task's cube init state)."""
 
-START_RANDOM_ACTION_STEPS = 100
-"""Policy steps of uniformly random actions that settle a start state (paper, C.1)."""
-
 START_MAX_ATTEMPTS = 20
 """Start states tried before giving up (each that drops the cube is discarded)."""
 
@@ -74,7 +71,7 @@ def mujoco_option_values(settings: SolverSettings = TASK_SOLVER) -> dict[str, in
         "tolerance": settings.tolerance,
     }
 
-START_DROP_DISTANCE_M = 0.12
+START_DROP_DISTANCE_M = DROP_DISTANCE_M
 """A settled start whose cube ended farther than this from its start place is discarded [m] (the task's drop
 distance)."""
 

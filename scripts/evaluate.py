@@ -20,7 +20,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from dactyl_lab import launch
+from dactyl_lab import launch, task_constants
 from dactyl_lab.render.options import add_video_args, video_options
 from dactyl_lab.training import checkpoints, evaluation
 
@@ -32,11 +32,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--checkpoint", required=True, help="checkpoint file, or a run folder (its latest checkpoint)")
     parser.add_argument("--num_trials", type=int, default=100, help="number of trials (episodes) (default: 100)")
     parser.add_argument(
-        "--max_successes", type=int, default=50,
+        "--max_successes", type=int, default=task_constants.MAX_CONSECUTIVE_SUCCESSES,
         help="a trial stops at this many consecutive successes (default: %(default)s)",
     )
     parser.add_argument(
-        "--goal_timeout_s", type=float, default=80.0,
+        "--goal_timeout_s", type=float, default=task_constants.EVAL_GOAL_TIMEOUT_S,
         help="a trial ends when a goal is not reached within this time [s] (default: %(default)s, the real hand's)",
     )
     parser.add_argument(

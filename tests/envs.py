@@ -9,8 +9,15 @@ import pytest
 import torch
 
 
-def make_env(task: str = "Dactyl-Reorient-Cube-Shadow", num_envs: int = 4, seed: int = 0, presets=(), device="cpu", edit=None):
-    """A real ``ManagerBasedRLEnv`` on Newton; ``edit(cfg)`` may change the resolved config first."""
+TEST_START_STEPS = 2
+"""Random-action steps of the start-state bank in test envs (the task's default is the paper's 100, which costs
+minutes of start-up per env on a shared CPU); tests/task/test_start_states.py checks the bank itself."""
+
+
+def make_env(task: str = "Dactyl-Reorient-Cube-Shadow", num_envs: int = 4, seed: int = 0, presets=(), device="cpu",
+             edit=None, start_steps: int | None = TEST_START_STEPS):  # fmt: skip
+    """A real ``ManagerBasedRLEnv`` on Newton; ``edit(cfg)`` may change the resolved config first; ``start_steps``
+    sets the start-state bank's random-action steps (None: the task's own)."""
     import dactyl_lab.tasks  # noqa: F401  (registers our task)
     import isaaclab_tasks  # noqa: F401  (registers Isaac Lab's stock tasks)
     from isaaclab_tasks.utils.hydra import resolve_presets
@@ -24,6 +31,9 @@ def make_env(task: str = "Dactyl-Reorient-Cube-Shadow", num_envs: int = 4, seed:
     cfg.sim.device = device
     cfg.scene.num_envs = num_envs
     cfg.seed = seed
+    start_state = getattr(getattr(cfg, "events", None), "start_state", None)
+    if start_steps is not None and start_state is not None:
+        start_state.params["random_action_steps"] = start_steps
     if edit is not None:
         edit(cfg)
     return gym.make(task, cfg=cfg)

@@ -20,6 +20,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from dactyl_lab import task_constants
+
 OWNED_RUNTIME_FLAGS = (
     "--policy", "--hand", "--realtime", "--episodes", "--summary-json", "--log", "--no-log", "--steps",
     "--goal-timeout", "--max-successes", "--seed",
@@ -92,8 +94,8 @@ def write_histogram(counts: list[int], cap: int, path: Path, title: str) -> None
 def run_sim2sim(
     policy: str | Path,
     trials: int = 10,
-    goal_timeout_s: float = 80.0,
-    max_successes: int = 50,
+    goal_timeout_s: float = task_constants.EVAL_GOAL_TIMEOUT_S,
+    max_successes: int = task_constants.MAX_CONSECUTIVE_SUCCESSES,
     seed: int = 0,
     out_dir: str | Path | None = None,
     keep_log: bool = False,

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from dactyl_lab import hand
+from dactyl_lab import hand, task_constants
 from dactyl_lab.contract import ContractError, ContractMismatchError, check_against_hand, read_contract
 from dactyl_lab.runtime.log import RunLog, RunLogger
 from dactyl_lab.runtime.loop import ControlLoop, LoopConfig
@@ -121,16 +121,19 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--summary-json", type=Path, default=None, help="also write the run summary to this JSON file")
 
     g = parser.add_argument_group("episodes and success (Dactyl paper defaults)")
-    g.add_argument("--goal-timeout", type=POSITIVE_S, default=80.0, metavar="S",
-                   help="an episode ends when a goal is not reached within this time [s] (default 80)")
-    g.add_argument("--max-successes", type=POSITIVE_INT, default=50,
-                   help="episode ends after this many consecutive successes")
+    tc = task_constants
+    g.add_argument("--goal-timeout", type=POSITIVE_S, default=tc.EVAL_GOAL_TIMEOUT_S, metavar="S",
+                   help="an episode ends when a goal is not reached within this time [s] "
+                   f"(default {tc.EVAL_GOAL_TIMEOUT_S:g})")
+    g.add_argument("--max-successes", type=POSITIVE_INT, default=tc.MAX_CONSECUTIVE_SUCCESSES,
+                   help=f"episode ends after this many consecutive successes (default {tc.MAX_CONSECUTIVE_SUCCESSES})")
     g.add_argument("--fall-distance", type=POSITIVE, default=None, metavar="M",
                    help="episode ends (drop) when the cube is farther than this from --object-home [m] (default: "
-                   "the contract's task.drop_distance_m, 0.12 in training)")
+                   f"the contract's task.drop_distance_m, {tc.DROP_DISTANCE_M:g} in training)")
     g.add_argument("--object-home", type=float, nargs=3, default=None, metavar=("X", "Y", "Z"),
                    help="the cube's home position above the palm, relative to the hand base in the MJCF world axes "
-                   "[m] (default: the contract's task.cube_home_m, the task's spawn point 0 -0.38 0.06)")
+                   "[m] (default: the contract's task.cube_home_m, the task's spawn point "
+                   f"{' '.join(f'{v:g}' for v in tc.CUBE_HOME_POS_M)})")
 
     g = parser.add_argument_group("safety")
     g.add_argument("--max-step", type=POSITIVE, default=0.2, metavar="RAD",

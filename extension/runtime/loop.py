@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from dactyl_lab import hand
+from dactyl_lab import hand, task_constants
 from dactyl_lab.contract import ContractMismatchError, PolicyContract, check_against_hand
 from dactyl_lab.runtime.actions import ActionProcessor
 from dactyl_lab.runtime.goals import GoalSampler, RandomGoalSampler, SuccessCounter
@@ -40,12 +40,12 @@ class LoopConfig:
     max_steps: int | None = None
     """Stop after this many control steps (None: until episodes run out or Ctrl-C)."""
     max_episodes: int | None = None
-    goal_timeout_s: float = 80.0
+    goal_timeout_s: float = task_constants.EVAL_GOAL_TIMEOUT_S
     """Episode ends if a goal is not reached within this time [s] (80 s on the real hand in the paper)."""
-    max_consecutive_successes: int = 50
-    fall_distance_m: float = 0.12
+    max_consecutive_successes: int = task_constants.MAX_CONSECUTIVE_SUCCESSES
+    fall_distance_m: float = task_constants.DROP_DISTANCE_M
     """Episode ends (drop) when the cube is farther than this from ``object_home_m`` [m] (the task's 0.12)."""
-    object_home_m: tuple[float, float, float] = (0.0, -0.38, 0.06)
+    object_home_m: tuple[float, float, float] = task_constants.CUBE_HOME_POS_M
     """The cube's goal position above the palm in the hand-mount frame [m] (the task's cube spawn point)."""
     seed: int = 0
     """Seed of the goal sampler."""

@@ -1,7 +1,7 @@
 """Batched randomization for the Dactyl task: distributions, observation / action noise, unmodeled
 effects and Automatic Domain Randomization, pure torch, vectorised over environments on any device.
 
-Typical wiring on a reset of ``env_ids`` (order matters):
+Typical wiring on a reset of ``env_ids`` (the task runs the ADR update as a curriculum term, before the events):
 ``adr.update(env_ids, successes)`` -> ``adr.resample(env_ids)`` -> ``sample_physics(...)`` ->
 ``obs_noise.reset(env_ids, adr)`` / ``action_noise.reset(env_ids, adr)`` / ``delay.reset(env_ids)`` / ...
 Per control step (in the task's action term): (task smoothing of the action) -> ``action_noise`` -> ``delay`` ->
@@ -36,7 +36,16 @@ from .mapping import (
     sample_value,
 )
 from .noise import CorrelatedGaussianNoise
-from .observation_noise import MarkerDropout, MarkerDropoutCfg, NoiseTermCfg, ObservationNoise, ObservationNoiseCfg
+from .observation_noise import (
+    MarkerDropout,
+    MarkerDropoutCfg,
+    MarkerMisplacementCfg,
+    MarkerOcclusionCfg,
+    NoiseTermCfg,
+    ObservationNoise,
+    ObservationNoiseCfg,
+    nail_site_occlusion,
+)
 from .presets import adr_action_noise_cfg, adr_observation_noise_cfg, adr_physics_cfg, dactyl_adr_cfg, dactyl_adr_params
 from .unmodeled import (
     ActionDelay,

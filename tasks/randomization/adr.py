@@ -250,7 +250,17 @@ class ADR:
 
     # ------------------------------------------------------------------ reporting
     def entropy(self) -> torch.Tensor:
-        """ADR entropy in nats per dimension: mean of log(high - low) over params with width > 0 (0 if none)."""
+        """ADR entropy in nats per dimension as OpenAI define it (arXiv 1910.07113, sec. 5.2): the entropy of the
+        uniform distribution over the d parameters' ranges divided by d, ``(1/d) sum_i log(high_i - low_i)`` over
+        ALL d parameters. A parameter still at its nominal value (zero width) has a point mass: the entropy is
+        then -inf (see :meth:`entropy_widened` for a finite curve); 0 without parameters."""
+        if not self.names:
+            return torch.zeros((), dtype=torch.float64, device=self.device)
+        return torch.log(self.high - self.low).mean()
+
+    def entropy_widened(self) -> torch.Tensor:
+        """Mean of log(high - low) over the parameters with width > 0 only (0 if none): finite while some
+        parameters are still at their nominal value (not the paper's definition: see :meth:`entropy`)."""
         width = self.high - self.low
         pos = width > 0
         logs = torch.where(pos, torch.log(torch.where(pos, width, torch.ones_like(width))), torch.zeros_like(width))
@@ -264,6 +274,8 @@ class ADR:
             out[f"{prefix}/{name}/low"] = low[i]
             out[f"{prefix}/{name}/high"] = high[i]
         out[f"{prefix}/entropy_npd"] = float(self.entropy())
+        out[f"{prefix}/entropy_npd_widened"] = float(self.entropy_widened())
+        out[f"{prefix}/widened_fraction"] = float((self.high > self.low).double().mean()) if self.names else 0.0
         evaluating = (self.env_boundary >= 0).double()
         out[f"{prefix}/boundary_env_fraction"] = float(evaluating.mean()) if self.num_envs else 0.0
         return out

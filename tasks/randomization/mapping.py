@@ -5,10 +5,12 @@ values for ``env_ids``:
 
 * fixed distribution (paper default): i.i.d. samples of ``distribution`` / ``params`` of shape
   ``(n, *shape)`` (e.g. one mass scale per body);
-* ADR (``adr`` given, enabled, and ``adr_param`` set): the env's ADR value lambda for this episode
-  (after ``adr_transform``), used as the value itself broadcast over ``shape`` (``adr_mode="value"``,
-  e.g. a scale), or as the std of Gaussian elements around the neutral value (``adr_mode="std"``,
-  e.g. joint-limit or gravity offsets that ADR grows from 0);
+* ADR (``adr`` given, enabled, and ``adr_param`` set), ``adr_mode="value"`` (e.g. a scale): every element
+  (body, shape, joint) draws its own value uniformly from the parameter's current ADR range [low, high]
+  (after ``adr_transform``: log-uniform for an ``exp`` parameter), except in an env that evaluates this
+  parameter's boundary this episode, where every element takes the boundary value; a scalar quantity
+  (``shape=()``) takes the env's ADR value lambda itself. ``adr_mode="std"`` (e.g. joint-limit or gravity
+  offsets that ADR grows from 0): lambda is the std of Gaussian elements around the neutral value;
 * disabled: the neutral value (1 for ``scale``, 0 for ``add``).
 
 Apply the result with :func:`apply_operation` to the default (unrandomized) physical values.
@@ -81,15 +83,32 @@ def sample_value(
     if not uses_adr(cfg, adr):
         return sample(DistributionCfg(distribution=cfg.distribution, params=cfg.params), full, device, generator)
     lam = adr.get(cfg.adr_param, ids)
+    if cfg.adr_mode == "value" and len(shape) > 0:
+        lam = adr_element_values(adr, cfg.adr_param, ids, tuple(shape), generator)
     if cfg.adr_transform == "exp":
         lam = torch.exp(lam)
-    lam = lam.view(-1, *([1] * len(shape)))
     if cfg.adr_mode == "value":
-        return lam.expand(full).clone()
+        return lam.view(full).clone() if len(shape) > 0 else lam.clone()
+    lam = lam.view(-1, *([1] * len(shape)))
     if cfg.adr_mode == "std":
         center = neutral_value(cfg)
         return center + lam * torch.randn(full, device=device, generator=generator)
     raise ValueError(f"unknown adr_mode {cfg.adr_mode!r}")
+
+
+def adr_element_values(adr: ADR, name: str, env_ids: torch.Tensor, shape: tuple[int, ...],
+                       generator: torch.Generator | None = None) -> torch.Tensor:  # fmt: skip
+    """Per-element draws ``(n, *shape)`` of ADR parameter ``name`` for ``env_ids``: U[low, high] of its current
+    range, i.i.d. per element; an env that evaluates one of this parameter's boundaries gets the boundary value
+    in every element (so the boundary's performance is measured at the bound)."""
+    i = adr.index(name)
+    n = env_ids.numel()
+    u = torch.rand((n, *shape), device=adr.device, generator=generator)
+    low, high = adr.low[i].to(torch.float32), adr.high[i].to(torch.float32)
+    draws = low + (high - low) * u
+    boundary = adr.env_boundary[env_ids]
+    pinned = ((boundary >= 0) & (boundary // 2 == i)).view(-1, *([1] * len(shape)))
+    return torch.where(pinned, adr.get(name, env_ids).view(-1, *([1] * len(shape))), draws)
 
 
 def apply_operation(default: torch.Tensor, value: torch.Tensor, operation: Operation) -> torch.Tensor:

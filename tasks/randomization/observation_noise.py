@@ -1,6 +1,9 @@
-"""Dactyl's observation noise (arXiv 1808.00177): correlated (per episode) + uncorrelated (per step)
-Gaussian noise on the policy's fingertip positions, object position and object orientation, and
-fingertip marker dropout. Noise applies to policy inputs only; the value function stays noiseless.
+"""Dactyl's observation noise (arXiv 1808.00177, Table 7, App. C.2): correlated (per episode) + uncorrelated (per
+step) Gaussian noise on the policy's fingertip positions, object position and object orientation; misplaced
+motion-capture markers (fingertip markers 3 mm in the fingertip's frame, the hand-base marker 1 mm, drawn per
+episode); per-marker dropout; and marker occlusion (a marker holds its last reading while another finger or the
+cube is near its nail site, :func:`nail_site_occlusion`). Noise applies to policy inputs only; the value function
+stays noiseless.
 
 Call each ``apply_*`` exactly once per control step (Isaac Lab computes observations once per step):
 every call draws new uncorrelated noise and advances the dropout clock. Call :meth:`ObservationNoise.reset`
@@ -42,8 +45,34 @@ class MarkerDropoutCfg:
     enabled: bool = True
     rate_per_s: float = 0.2
     duration_s: float = 1.0
-    per_fingertip: bool = False
-    """False: the whole 15-D fingertip observation drops together; True: each fingertip independently."""
+    per_fingertip: bool = True
+    """True (paper: "some markers"): each fingertip marker drops independently; False: all five together."""
+
+
+@configclass
+class MarkerMisplacementCfg:
+    """Misplaced motion-capture markers (paper, Table 7; correlated: drawn per episode, Gaussian std per axis).
+
+    A fingertip marker sits ``N(0, fingertip_std_m^2)`` per axis off its nominal point, in the fingertip's own
+    frame (it moves with the finger); the hand-base marker's error ``N(0, hand_base_std_m^2)`` per axis shifts the
+    frame every marker reading is expressed in: all fingertips and the cube position by the same offset."""
+
+    enabled: bool = True
+    fingertip_std_m: float = 0.003
+    hand_base_std_m: float = 0.001
+    fingertip_adr_param: str | None = None
+    hand_base_adr_param: str | None = None
+
+
+@configclass
+class MarkerOcclusionCfg:
+    """Marker occlusion (paper, App. C.2): a fingertip marker holds its last reading while another finger or the
+    cube is within ``distance_m`` of its nail site (a point on the back of the distal phalanx, where the real
+    hand's marker sits). Computed from body poses in the task (:func:`nail_site_occlusion`)."""
+
+    enabled: bool = True
+    distance_m: float = 0.005
+    """Surface distance [m] below which the nail site counts as touched (the paper's site is a few mm small)."""
 
 
 @configclass
@@ -58,6 +87,8 @@ class ObservationNoiseCfg:
     object_rot: NoiseTermCfg = NoiseTermCfg(correlated_std=0.1, uncorrelated_std=0.1)
     """Object orientation [rad]: angle std of a random rotation about a uniformly random axis."""
     dropout: MarkerDropoutCfg = MarkerDropoutCfg()
+    misplacement: MarkerMisplacementCfg = MarkerMisplacementCfg()
+    occlusion: MarkerOcclusionCfg = MarkerOcclusionCfg()
 
 
 class MarkerDropout:
@@ -76,6 +107,8 @@ class MarkerDropout:
         """Which markers the last call held (read-only diagnostics)."""
         self.started = torch.zeros((num_envs, num_markers), dtype=torch.bool, device=self.device)
         """Which markers started a dropout on the last call (read-only diagnostics)."""
+        self.occluded = torch.zeros((num_envs, num_markers), dtype=torch.bool, device=self.device)
+        """Which markers the last call held because of the ``hold`` mask (occlusion; read-only diagnostics)."""
 
     def reset(self, env_ids=None) -> None:
         ids = resolve_env_ids(env_ids, self.num_envs, self.device)
@@ -83,20 +116,27 @@ class MarkerDropout:
         self.has_last[ids] = False
         self.dropped[ids] = False
         self.started[ids] = False
+        self.occluded[ids] = False
 
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        """``x`` (N, M, ...) -> x with dropped markers replaced by their last output."""
-        if not self.cfg.enabled:
-            return x
+    def __call__(self, x: torch.Tensor, hold: torch.Tensor | None = None) -> torch.Tensor:
+        """``x`` (N, M, ...) -> x with dropped markers replaced by their last output. ``hold`` (N, M) bool: markers
+        to hold this step for another reason (occlusion), also when dropout itself is disabled."""
         if self.held is None or self.held.shape != x.shape:
             self.held = x.detach().clone()
-        cols = self.num_markers if self.cfg.per_fingertip else 1
-        u = torch.rand((self.num_envs, cols), device=self.device, generator=self.generator)
-        start = (u < self.step_prob).expand(-1, self.num_markers) & (self.steps_left == 0) & self.has_last[:, None]
-        self.started = start
-        self.steps_left = torch.where(start, torch.full_like(self.steps_left, self.duration_steps), self.steps_left)
-        self.dropped = self.steps_left > 0
-        mask = self.dropped.view(*self.dropped.shape, *([1] * (x.dim() - 2)))
+        if not self.cfg.enabled and hold is None:  # keep the last reading for an occlusion on the next step
+            self.held = x.detach().clone()
+            self.has_last[:] = True
+            return x
+        if self.cfg.enabled:
+            cols = self.num_markers if self.cfg.per_fingertip else 1
+            u = torch.rand((self.num_envs, cols), device=self.device, generator=self.generator)
+            start = (u < self.step_prob).expand(-1, self.num_markers) & (self.steps_left == 0) & self.has_last[:, None]
+            self.started = start
+            self.steps_left = torch.where(start, torch.full_like(self.steps_left, self.duration_steps), self.steps_left)
+            self.dropped = self.steps_left > 0
+        held = self.dropped if hold is None else self.dropped | (hold & self.has_last[:, None])
+        self.occluded = torch.zeros_like(self.dropped) if hold is None else hold & self.has_last[:, None]
+        mask = held.view(*held.shape, *([1] * (x.dim() - 2)))
         out = torch.where(mask, self.held, x)
         self.held = out.detach().clone()
         self.steps_left = (self.steps_left - 1).clamp(min=0)
@@ -127,6 +167,10 @@ class ObservationNoise:
         self.rot_bias = torch.zeros((num_envs, 4), device=self.device)
         self.rot_bias[:, 3] = 1.0
         self.dropout = MarkerDropout(cfg.dropout, num_envs, num_fingertips, control_dt_s, device, generator)
+        self.marker_offset_b = torch.zeros((num_envs, num_fingertips, 3), device=self.device)
+        """This episode's fingertip-marker misplacement in each fingertip's frame [m]."""
+        self.base_offset = torch.zeros((num_envs, 3), device=self.device)
+        """This episode's hand-base-marker misplacement [m]: shifts every marker reading (fingertips, cube)."""
 
     def reset(self, env_ids=None, adr=None) -> None:
         """New episode for ``env_ids``: magnitudes from ADR if given and configured, new correlated noise,
@@ -149,22 +193,40 @@ class ObservationNoise:
         )
         self.rot_bias[ids] = random_rotation_xyzw(self.rot_corr_std[ids], (ids.numel(),), self.device, self.generator)
         self.dropout.reset(ids)
+        m, n = c.misplacement, self.num_envs
+        on = float(self.cfg.enabled and m.enabled)
+        tip_std = on * adr_or_fixed(m.fingertip_std_m, m.fingertip_adr_param, adr, ids, n, self.device)
+        base_std = on * adr_or_fixed(m.hand_base_std_m, m.hand_base_adr_param, adr, ids, n, self.device)
+        z = torch.randn((ids.numel(), self.num_fingertips + 1, 3), device=self.device, generator=self.generator)
+        self.marker_offset_b[ids] = z[:, :-1] * tip_std[:, None, None]
+        self.base_offset[ids] = z[:, -1] * base_std[:, None]
 
     def _on(self, term: NoiseTermCfg) -> bool:
         return self.cfg.enabled and term.enabled
 
-    def apply_fingertip_pos(self, pos: torch.Tensor) -> torch.Tensor:
-        """Noisy fingertip positions [m] with marker dropout, same shape as ``pos``."""
+    def apply_fingertip_pos(self, pos: torch.Tensor, body_quat_xyzw: torch.Tensor | None = None,
+                            occluded: torch.Tensor | None = None) -> torch.Tensor:  # fmt: skip
+        """Fingertip marker readings [m], same shape as ``pos``: misplaced markers (``body_quat_xyzw`` (N, F, 4), the
+        fingertips' orientations, turns each marker's offset with its finger; None: offsets in the env frame), the
+        hand-base marker's offset, correlated + uncorrelated noise, then dropped or ``occluded`` (N, F) markers
+        hold their last reading."""
         x = pos.reshape(self.num_envs, self.num_fingertips, 3)
+        if not self.cfg.enabled:
+            return pos
+        if self.cfg.misplacement.enabled:
+            offset = self.marker_offset_b if body_quat_xyzw is None else _rotate(body_quat_xyzw, self.marker_offset_b)
+            x = x + offset + self.base_offset[:, None, :]
         if self._on(self.cfg.fingertip_pos):
             x = self.fingertip_noise(x)
-        if self.cfg.enabled:
-            x = self.dropout(x)
+        hold = occluded if self.cfg.occlusion.enabled else None
+        x = self.dropout(x, hold)
         return x.reshape(pos.shape)
 
     def apply_object_pos(self, pos: torch.Tensor) -> torch.Tensor:
-        """Noisy object position (N, 3) [m]."""
-        return self.object_pos_noise(pos) if self._on(self.cfg.object_pos) else pos
+        """Noisy object position (N, 3) [m], in the frame of the (misplaced) hand-base marker."""
+        if not self._on(self.cfg.object_pos):
+            return pos
+        return self.object_pos_noise(pos + self.base_offset if self.cfg.misplacement.enabled else pos)
 
     def apply_object_quat(self, quat_xyzw: torch.Tensor) -> torch.Tensor:
         """Noisy object orientation: q_corr * q_step * q (world-frame rotations), unit xyzw quaternions."""
@@ -173,3 +235,46 @@ class ObservationNoise:
         step = random_rotation_xyzw(self.rot_uncorr_std, (self.num_envs,), self.device, self.generator)
         q = quat_mul_xyzw(self.rot_bias, quat_mul_xyzw(step, quat_xyzw))
         return q / q.norm(dim=-1, keepdim=True)
+
+
+def _rotate(q_xyzw: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """Rotate vectors ``v`` (..., 3) by unit quaternions ``q_xyzw`` (..., 4)."""
+    xyz, w = q_xyzw[..., :3], q_xyzw[..., 3:]
+    t = 2.0 * torch.cross(xyz, v, dim=-1)
+    return v + w * t + torch.cross(xyz, t, dim=-1)
+
+
+def point_segment_distance(p: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Distance [m] from points ``p`` to segments ``a``-``b`` (all (..., 3), broadcast)."""
+    ab = b - a
+    t = ((p - a) * ab).sum(-1) / (ab * ab).sum(-1).clamp_min(1e-12)
+    closest = a + t.clamp(0.0, 1.0)[..., None] * ab
+    return (p - closest).norm(dim=-1)
+
+
+def point_box_distance(p: torch.Tensor, center: torch.Tensor, quat_xyzw: torch.Tensor, half_m) -> torch.Tensor:
+    """Distance [m] from points ``p`` (..., 3) to the surface of boxes (0 inside): centre (..., 3), orientation
+    (..., 4), half extents ``half_m`` (float or (..., 1) / (..., 3))."""
+    inverse = torch.cat((-quat_xyzw[..., :3], quat_xyzw[..., 3:]), dim=-1)
+    local = _rotate(inverse, p - center)
+    return (local.abs() - half_m).clamp_min(0.0).norm(dim=-1)
+
+
+def nail_site_occlusion(nail_pos: torch.Tensor, finger_segments: torch.Tensor, finger_radii: torch.Tensor,
+                        cube_pos: torch.Tensor, cube_quat_xyzw: torch.Tensor, cube_half_m,
+                        distance_m: float) -> torch.Tensor:  # fmt: skip
+    """Which fingertip markers are occluded (N, F) bool: another finger's capsule or the cube within ``distance_m``
+    of the marker's nail site.
+
+    ``nail_pos`` (N, F, 3) nail sites; ``finger_segments`` (N, F, K, 2, 3) the end points of each finger's K capsule
+    axes and ``finger_radii`` (F, K) their radii [m] (a finger never occludes its own marker); cube centre (N, 3),
+    orientation (N, 4) xyzw and half extent ``cube_half_m`` [m] (float or (N, 1))."""
+    F = nail_pos.shape[1]
+    p = nail_pos[:, :, None, None, :]  # (N, F, 1, 1, 3) against every finger g and segment k
+    a, b = finger_segments[:, None, :, :, 0], finger_segments[:, None, :, :, 1]  # (N, 1, F, K, 3)
+    surface = point_segment_distance(p, a, b) - finger_radii  # (N, F, F, K)
+    other = ~torch.eye(F, dtype=torch.bool, device=nail_pos.device)[None, :, :, None]
+    near_finger = ((surface < distance_m) & other).flatten(2).any(-1)
+    half = cube_half_m if not torch.is_tensor(cube_half_m) else cube_half_m.view(-1, 1, 1)
+    near_cube = point_box_distance(nail_pos, cube_pos[:, None], cube_quat_xyzw[:, None], half) < distance_m
+    return near_finger | near_cube

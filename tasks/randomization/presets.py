@@ -25,14 +25,18 @@ def dactyl_adr_params() -> dict[str, ADRParamCfg]:
     return {
         # physics (value mode; *_log with adr_transform="exp")
         "object_scale": _p(1.0, 0.8, 1.2, 0.01),
-        "mass_scale": _p(1.0, 0.2, 3.0),
-        "friction_scale": _p(1.0, 0.3, 2.0),
+        "object_mass_scale": _p(1.0, 0.2, 3.0),
+        "hand_mass_scale": _p(1.0, 0.2, 3.0),
+        "object_friction_scale": _p(1.0, 0.3, 2.0),
+        "hand_friction_scale": _p(1.0, 0.3, 2.0),
         "joint_damping_scale_log": _p(0.0, math.log(0.1), math.log(10.0), 0.05),
         "actuator_gain_scale_log": _p(0.0, math.log(0.5), math.log(2.0), 0.02),
         # physics (std mode: lambda is the std of per-element Gaussian offsets)
         "joint_limit_offset_std_rad": _p(0.0, 0.0, 0.3, 0.01),
         "gravity_offset_std_mps2": _p(0.0, 0.0, 1.0, 0.02),
-        # observation noise std
+        # observation noise std (misplaced markers: Table 7's 3 mm / 1 mm, limits twice that)
+        "obs_fingertip_misplaced_std_m": _p(0.0, 0.0, 0.006, 0.0002),
+        "obs_hand_base_misplaced_std_m": _p(0.0, 0.0, 0.002, 0.0001),
         "obs_fingertip_corr_std_m": _p(0.0, 0.0, 0.004, 0.0002),
         "obs_fingertip_uncorr_std_m": _p(0.0, 0.0, 0.008, 0.0002),
         "obs_object_pos_corr_std_m": _p(0.0, 0.0, 0.02, 0.0005),
@@ -43,6 +47,11 @@ def dactyl_adr_params() -> dict[str, ADRParamCfg]:
         "action_uncorr_frac": _p(0.0, 0.0, 0.2, 0.005),
         "action_corr_frac": _p(0.0, 0.0, 0.06, 0.002),
         "action_mult_frac": _p(0.0, 0.0, 0.06, 0.002),
+        # unmodeled effects (paper values: delay p 0.5, force std 1 m/s^2, extra step time 0.1-0.8 ms per 8 ms)
+        "action_delay_prob": _p(0.0, 0.0, 1.0, 0.02),
+        "backlash_scale": _p(0.0, 0.0, 2.0, 0.04),
+        "object_force_accel_std_mps2": _p(0.0, 0.0, 2.0, 0.04),
+        "timing_extra_step_time_s": _p(0.0, 0.0, 0.0016, 0.00004),
     }
 
 
@@ -51,13 +60,28 @@ def dactyl_adr_cfg(**kwargs) -> ADRCfg:
     return ADRCfg(params=dactyl_adr_params(), **kwargs)
 
 
-def adr_physics_cfg() -> PhysicsRandomizationCfg:
+UNMODELED_ADR_PARAMS = {
+    "delay": "action_delay_prob",
+    "backlash": "backlash_scale",
+    "object_force": "object_force_accel_std_mps2",
+    "timing": "timing_extra_step_time_s",
+}
+"""ADR parameter of each unmodeled effect's magnitude (see :func:`dactyl_lab.tasks.reorient.mdp.randomization_terms
+.set_unmodeled_magnitudes`): per-episode probability that an actuator is delayed one step; scale of the backlash
+amounts (1 = the model's nominal); std of each random-force component per unit object mass [m/s^2]; mean extra
+time per 8 ms physics step [s] (1 / lambda of the paper's Exp(lambda))."""
+
+
+def adr_physics_cfg(asset: str = "object") -> PhysicsRandomizationCfg:
     """Physics randomization whose terms are driven by the preset's ADR parameters (fixed paper
-    distributions are kept as fallback when no ADR object is passed)."""
+    distributions are kept as fallback when no ADR object is passed). Mass and friction have one ADR parameter
+    per asset (``asset`` = "object" or "hand"): the hand's and the cube's ranges move independently."""
+    if asset not in ("object", "hand"):
+        raise ValueError(f"adr_physics_cfg(asset={asset!r}): asset must be 'object' or 'hand'")
     cfg = PhysicsRandomizationCfg()
     cfg.object_scale.adr_param = "object_scale"
-    cfg.mass_scale.adr_param = "mass_scale"
-    cfg.friction_scale.adr_param = "friction_scale"
+    cfg.mass_scale.adr_param = f"{asset}_mass_scale"
+    cfg.friction_scale.adr_param = f"{asset}_friction_scale"
     for name in ("joint_damping_scale", "actuator_gain_scale"):
         term = getattr(cfg, name)
         term.adr_param, term.adr_transform = f"{name}_log", "exp"
@@ -68,6 +92,8 @@ def adr_physics_cfg() -> PhysicsRandomizationCfg:
 
 def adr_observation_noise_cfg() -> ObservationNoiseCfg:
     cfg = ObservationNoiseCfg()
+    cfg.misplacement.fingertip_adr_param = "obs_fingertip_misplaced_std_m"
+    cfg.misplacement.hand_base_adr_param = "obs_hand_base_misplaced_std_m"
     for term, key, unit in (("fingertip_pos", "fingertip", "m"), ("object_pos", "object_pos", "m"),
                             ("object_rot", "object_rot", "rad")):  # fmt: skip
         t = getattr(cfg, term)

@@ -7,12 +7,11 @@ Observations (paper, Table 2): ``policy`` holds what the real hand can sense (fi
 cube position and orientation from the tracker, goal relative to the cube, last action); ``critic``
 adds the privileged simulator state (joint positions and velocities, cube velocities, goal).
 
-``presets=randomized`` turns on Dactyl's domain randomization (paper, sec. 4.2 / Table 1): observation
-noise and marker dropout on the ``policy`` group only, action noise and a one-step delay on random
-actuators, backlash, control-step timing jitter (as substep latency), random forces on the cube, and
-per-episode physics (object size, masses, friction, actuator gains, joint limits, gravity per Newton world).
-``presets=adr`` drives the physics and noise magnitudes by Automatic Domain Randomization instead of fixed
-ranges (docs/randomization.md). The default task is not randomized.
+This module is the base task (not randomized). The presets live next to it: ``randomized_cfg.py``
+(``presets=randomized``: Dactyl's domain randomization with the paper's fixed ranges), ``adr_cfg.py``
+(``presets=adr``: the same driven by Automatic Domain Randomization) and ``presets_cfg.py`` (the
+:class:`~isaaclab_tasks.utils.PresetCfg` the task is registered with). Every task constant (timing, drop
+distance, goal timeout, success threshold, hand and cube placement) comes from :mod:`dactyl_lab.task_constants`.
 """
 
 from __future__ import annotations
@@ -29,28 +28,18 @@ from isaaclab.sim import SimulationCfg
 from isaaclab.sim.spawners.materials import RigidBodyMaterialBaseCfg
 from isaaclab.utils import configclass
 from isaaclab_newton.physics import MJWarpSolverCfg, NewtonCfg
-from isaaclab_tasks.utils import PresetCfg
 
 from dactyl_lab import hand
+from dactyl_lab import task_constants as tc
 from dactyl_lab.assets import scene as scene_assets
-from dactyl_lab.sim_settings import NUM_SUBSTEPS, PHYSICS_DT_S, TASK_SOLVER
-from dactyl_lab.tasks.randomization import (
-    ActionDelayCfg,
-    ActionNoiseCfg,
-    BacklashCfg,
-    PhysicsRandomizationCfg,
-    TimingJitterCfg,
-    RandomizedValueCfg,
-    adr_action_noise_cfg,
-    adr_observation_noise_cfg,
-    adr_physics_cfg,
-    dactyl_adr_cfg,
-)
+from dactyl_lab.sim_settings import NUM_SUBSTEPS, TASK_SOLVER
 
 from . import mdp
+from .mdp.start_states import reset_from_start_state_bank
 
 GOAL = "object_pose"
 FINGERTIPS = SceneEntityCfg("robot", body_names=list(hand.FINGERTIP_BODY_NAMES), preserve_order=True)
+HAND_MOTOR_JOINTS = SceneEntityCfg("robot", joint_names=list(hand.JOINT_MOTOR_NAMES), preserve_order=True)
 
 
 @configclass
@@ -69,30 +58,12 @@ class ActionsCfg:
 
 
 @configclass
-class RandomizedActionsCfg:
-    """The motors with Dactyl's actuator models (Table 8, App. C.2): action noise, one-step delay of random
-    actuators, backlash (slack model) and control-step timing jitter, declared on the action term."""
-
-    motors = mdp.RelativeMotorTargetActionCfg(
-        asset_name="robot", action_noise=ActionNoiseCfg(), delay=ActionDelayCfg(), backlash=BacklashCfg(),
-        timing=TimingJitterCfg(),
-    )  # fmt: skip
-
-
-@configclass
-class ADRActionsCfg:
-    """``presets=adr``: the models of :class:`RandomizedActionsCfg`, action-noise magnitudes from ADR."""
-
-    motors = mdp.RelativeMotorTargetActionCfg(
-        asset_name="robot", action_noise=adr_action_noise_cfg(), delay=ActionDelayCfg(), backlash=BacklashCfg(),
-        timing=TimingJitterCfg(),
-    )  # fmt: skip
-
-
-@configclass
 class CommandsCfg:
     object_pose = mdp.GoalOrientationCommandCfg(
-        asset_name="object", goal_marker_cfg=scene_assets.goal_marker_cfg(), debug_vis=False
+        asset_name="object",
+        success_threshold_rad=tc.SUCCESS_THRESHOLD_RAD,
+        goal_marker_cfg=scene_assets.goal_marker_cfg(),
+        debug_vis=False,
     )
 
 
@@ -108,7 +79,7 @@ class PolicyObsCfg(ObsGroup):
 
     def __post_init__(self):
         self.concatenate_terms = True
-        self.enable_corruption = True
+        self.enable_corruption = False  # no term has an Isaac Lab noise cfg: the noise is in the noisy_* terms
 
 
 @configclass
@@ -149,12 +120,18 @@ class RewardsCfg:
 
 @configclass
 class TerminationsCfg:
-    object_dropped = DoneTerm(func=mdp.object_dropped, params={"command_name": GOAL, "max_distance_m": 0.12})
+    object_dropped = DoneTerm(
+        func=mdp.object_dropped, params={"command_name": GOAL, "max_distance_m": tc.DROP_DISTANCE_M}
+    )
     # reaching the cap or timing out on a goal ends the episode without a terminal penalty (bootstrapped)
     max_successes = DoneTerm(
-        func=mdp.max_consecutive_successes, params={"command_name": GOAL, "max_successes": 50}, time_out=True
+        func=mdp.max_consecutive_successes,
+        params={"command_name": GOAL, "max_successes": tc.MAX_CONSECUTIVE_SUCCESSES},
+        time_out=True,
     )
-    goal_timeout = DoneTerm(func=mdp.goal_timeout, params={"command_name": GOAL, "timeout_s": 8.0}, time_out=True)
+    goal_timeout = DoneTerm(
+        func=mdp.goal_timeout, params={"command_name": GOAL, "timeout_s": tc.GOAL_TIMEOUT_S}, time_out=True
+    )
     time_out = DoneTerm(func=mdp.time_out, time_out=True)
     # a diverged simulation (NaN / inf state) resets the env and is counted: not the policy's fault, no penalty
     nonfinite_state = DoneTerm(func=mdp.nonfinite_state, time_out=True)
@@ -162,196 +139,22 @@ class TerminationsCfg:
 
 @configclass
 class EventsCfg:
+    """Start states as in the paper (App. C.1): the cube on the palm in a random orientation settled by 100 steps
+    of random actions, drawn from a bank of such states filled on the first reset (:mod:`.mdp.start_states`)."""
+
     quiet_solver = EventTerm(func=mdp.silence_solver_iteration_warnings, mode="startup")
-    reset_object = EventTerm(
-        func=mdp.reset_root_state_with_random_orientation,
+    start_state = EventTerm(
+        func=reset_from_start_state_bank,
         mode="reset",
         params={
-            "pose_range": {"x": (-0.005, 0.005), "y": (-0.005, 0.005), "z": (0.0, 0.0)},  # [m]
-            "velocity_range": {},
-            "asset_cfg": SceneEntityCfg("object"),
+            "enabled": True,
+            "bank_size": None,  # None: the starts that survive one round of rollouts over every env
+            "random_action_steps": tc.START_RANDOM_ACTION_STEPS,  # paper: 100
+            "max_rounds": 4,
+            "keep_max_distance_m": tc.DROP_DISTANCE_M,
+            "joint_position_noise": 0.1,
+            "refresh_on_full_reset": False,
         },
-    )
-    reset_hand = EventTerm(
-        func=mdp.reset_reorient_hand, mode="reset", params={"joint_position_noise": 0.1, "joint_velocity_noise": 0.0}
-    )
-
-
-@configclass
-class RandomizedPolicyObsCfg(PolicyObsCfg):
-    """The policy's inputs as the real hand would see them: noisy markers and tracker (paper, sec. 4.2)."""
-
-    fingertip_pos = ObsTerm(func=mdp.noisy_fingertip_positions, params={"asset_cfg": FINGERTIPS})
-    object_pos = ObsTerm(func=mdp.noisy_object_position)
-    object_quat = ObsTerm(func=mdp.noisy_object_orientation)
-    goal_relative_quat = ObsTerm(func=mdp.noisy_goal_relative_orientation, params={"command_name": GOAL})
-
-
-@configclass
-class RandomizedObservationsCfg(ObservationsCfg):
-    policy: RandomizedPolicyObsCfg = RandomizedPolicyObsCfg()
-    critic: CriticObsCfg = CriticObsCfg()
-
-
-HAND_MOTOR_JOINTS = SceneEntityCfg("robot", joint_names=list(hand.JOINT_MOTOR_NAMES), preserve_order=True)
-
-
-@configclass
-class RandomizedEventsCfg(EventsCfg):
-    """Dactyl's per-episode physics randomization (arXiv 1808.00177, Table 1) with Isaac Lab's event terms,
-    plus the resets and the per-step object force of :mod:`.mdp.randomization_terms`.
-
-    The object size is our term (Isaac Lab's USD ``randomize_rigid_body_scale`` cannot run kit-less, see
-    :class:`.mdp.randomize_object_size`), so are the 4 tendon motors' P gains (MuJoCo actuators authored in
-    the asset, not exposed as Isaac Lab gains: :class:`.mdp.randomize_tendon_gain_scale`). Joint damping scales
-    the total damping of all 24 joints, which is the asset's passive damping (the servos have none):
-    :class:`.mdp.randomize_joint_damping_total`."""
-
-    object_size = EventTerm(
-        func=mdp.randomize_object_size,
-        mode="reset",
-        params={
-            "asset_cfg": SceneEntityCfg("object"),
-            "value": PhysicsRandomizationCfg().object_scale,
-            "max_scale": 1.05,
-        },
-    )
-
-    object_mass = EventTerm(
-        func=mdp.randomize_rigid_body_mass,
-        mode="reset",
-        params={"asset_cfg": SceneEntityCfg("object"), "mass_distribution_params": (0.5, 1.5), "operation": "scale"},
-    )
-    hand_mass = EventTerm(
-        func=mdp.randomize_rigid_body_mass,
-        mode="reset",
-        params={"asset_cfg": SceneEntityCfg("robot"), "mass_distribution_params": (0.5, 1.5), "operation": "scale"},
-    )
-    # every shape's friction is 1.0 by default and Newton samples absolute values: this is a 0.7 ... 1.3 scale
-    object_friction = EventTerm(
-        func=mdp.randomize_rigid_body_material,
-        mode="reset",
-        params={
-            "asset_cfg": SceneEntityCfg("object"),
-            "static_friction_range": (0.7, 1.3),
-            "dynamic_friction_range": (0.7, 1.3),
-            "restitution_range": (0.0, 0.0),
-            "num_buckets": 250,
-        },
-    )
-    hand_friction = EventTerm(
-        func=mdp.randomize_rigid_body_material,
-        mode="reset",
-        params={
-            "asset_cfg": SceneEntityCfg("robot"),
-            "static_friction_range": (0.7, 1.3),
-            "dynamic_friction_range": (0.7, 1.3),
-            "restitution_range": (0.0, 0.0),
-            "num_buckets": 250,
-        },
-    )
-    actuator_gains = EventTerm(
-        func=mdp.randomize_actuator_gains,
-        mode="reset",
-        params={
-            "asset_cfg": HAND_MOTOR_JOINTS,
-            "stiffness_distribution_params": (0.75, 1.5),
-            "operation": "scale",
-            "distribution": "log_uniform",
-        },
-    )
-    joint_damping = EventTerm(
-        func=mdp.randomize_joint_damping_total,
-        mode="reset",
-        params={"asset_cfg": SceneEntityCfg("robot"), "value": PhysicsRandomizationCfg().joint_damping_scale},
-    )
-    tendon_gains = EventTerm(
-        func=mdp.randomize_tendon_gain_scale,
-        mode="reset",
-        params={"value": PhysicsRandomizationCfg().actuator_gain_scale},
-    )
-    joint_limits = EventTerm(func=mdp.randomize_joint_limits, mode="reset", params={"std_rad": 0.15})
-    gravity = EventTerm(
-        func=mdp.randomize_physics_scene_gravity,
-        mode="reset",
-        params={
-            "gravity_distribution_params": ([0.0, 0.0, -9.81], [0.4, 0.4, 0.4]),  # (mean, std) [m/s^2]
-            "operation": "abs",
-            "distribution": "gaussian",
-        },
-    )
-    randomization = EventTerm(func=mdp.reset_randomization, mode="reset")
-    # interval 0: fires on every control step whatever the step time (the force model reads env.step_dt)
-    object_force = EventTerm(
-        func=mdp.apply_random_object_force, mode="interval", interval_range_s=(0.0, 0.0), is_global_time=True
-    )
-
-
-def _adr_physics():
-    return adr_physics_cfg()
-
-
-@configclass
-class ADREventsCfg(EventsCfg):
-    """``presets=adr``: every physics randomization driven by ADR (our ADR-aware terms, same sim writes as
-    Isaac Lab's), noise magnitudes from ADR in ``reset_randomization``; ADR sync and logging every step.
-    Order matters: ``adr`` (update with the finished episodes, resample) runs before the terms reading it."""
-
-    adr = EventTerm(func=mdp.adr_update_and_resample, mode="reset", params={"command_name": GOAL})
-    object_size = EventTerm(
-        func=mdp.randomize_object_size,
-        mode="reset",
-        params={"asset_cfg": SceneEntityCfg("object"), "value": _adr_physics().object_scale, "max_scale": 1.2},
-    )
-    object_mass = EventTerm(
-        func=mdp.randomize_mass_scale,
-        mode="reset",
-        params={"asset_cfg": SceneEntityCfg("object"), "value": _adr_physics().mass_scale},
-    )
-    hand_mass = EventTerm(
-        func=mdp.randomize_mass_scale,
-        mode="reset",
-        params={"asset_cfg": SceneEntityCfg("robot"), "value": _adr_physics().mass_scale},
-    )
-    object_friction = EventTerm(
-        func=mdp.randomize_friction_scale,
-        mode="reset",
-        params={"asset_cfg": SceneEntityCfg("object"), "value": _adr_physics().friction_scale},
-    )
-    hand_friction = EventTerm(
-        func=mdp.randomize_friction_scale,
-        mode="reset",
-        params={"asset_cfg": SceneEntityCfg("robot"), "value": _adr_physics().friction_scale},
-    )
-    actuator_gains = EventTerm(
-        func=mdp.randomize_gain_scale,
-        mode="reset",
-        params={
-            "asset_cfg": HAND_MOTOR_JOINTS,
-            "stiffness": _adr_physics().actuator_gain_scale,
-            "damping": RandomizedValueCfg(distribution="constant", params=(1.0,)),  # servos have no damping
-        },
-    )
-    joint_damping = EventTerm(
-        func=mdp.randomize_joint_damping_total,
-        mode="reset",
-        params={"asset_cfg": SceneEntityCfg("robot"), "value": _adr_physics().joint_damping_scale},
-    )
-    tendon_gains = EventTerm(
-        func=mdp.randomize_tendon_gain_scale, mode="reset", params={"value": _adr_physics().actuator_gain_scale}
-    )
-    joint_limits = EventTerm(
-        func=mdp.randomize_joint_limits, mode="reset", params={"value": _adr_physics().joint_limit_offset_rad}
-    )
-    gravity = EventTerm(
-        func=mdp.randomize_gravity_offset, mode="reset", params={"value": _adr_physics().gravity_offset_mps2}
-    )
-    randomization = EventTerm(func=mdp.reset_randomization, mode="reset")
-    object_force = EventTerm(
-        func=mdp.apply_random_object_force, mode="interval", interval_range_s=(0.0, 0.0), is_global_time=True
-    )
-    adr_sync = EventTerm(  # every control step; syncs every ``adr_sync_interval_steps`` env steps
-        func=mdp.adr_sync_and_log, mode="interval", interval_range_s=(0.0, 0.0), is_global_time=True
     )
 
 
@@ -391,10 +194,10 @@ class DactylReorientEnvCfg(ManagerBasedRLEnvCfg):
     terminations: TerminationsCfg = TerminationsCfg()
     events: EventsCfg = EventsCfg()
 
-    decimation: int = 10  # 10 x 8 ms = 80 ms per policy step
-    episode_length_s: float = 400.0  # 50 goals x 8 s: the goal terms end episodes first
+    decimation: int = tc.DECIMATION  # 10 x 8 ms = 80 ms per policy step
+    episode_length_s: float = tc.MAX_CONSECUTIVE_SUCCESSES * tc.GOAL_TIMEOUT_S  # the goal terms end episodes first
     sim: SimulationCfg = SimulationCfg(
-        dt=PHYSICS_DT_S,  # [s]
+        dt=tc.PHYSICS_DT_S,  # [s]
         physics_material=RigidBodyMaterialBaseCfg(static_friction=1.0, dynamic_friction=1.0),
     )
 
@@ -413,46 +216,3 @@ class DactylReorient20HzEnvCfg(DactylReorientEnvCfg):
         super().__post_init__()
         self.sim.dt = 1.0 / 60.0
         self.sim.physics = newton_cpu_friendly_physics(num_substeps=4)
-
-
-@configclass
-class DactylReorientRandomizedEnvCfg(DactylReorientEnvCfg):
-    """Every Dactyl randomization on, with the paper's fixed distributions (no ADR)."""
-
-    observations: RandomizedObservationsCfg = RandomizedObservationsCfg()
-    actions: RandomizedActionsCfg = RandomizedActionsCfg()
-    events: RandomizedEventsCfg = RandomizedEventsCfg()
-    randomization: mdp.DactylRandomizationCfg = mdp.DactylRandomizationCfg()
-
-    def __post_init__(self):
-        super().__post_init__()
-        self.events.gravity.params["gravity_distribution_params"] = (list(self.sim.gravity), [0.4, 0.4, 0.4])
-
-
-@configclass
-class DactylReorientADREnvCfg(DactylReorientEnvCfg):
-    """Every randomization of ``randomized``, with the physics and noise magnitudes driven by ADR
-    (:func:`~dactyl_lab.tasks.randomization.dactyl_adr_cfg`; delay, backlash, forces and timing jitter keep
-    the paper's fixed distributions)."""
-
-    observations: RandomizedObservationsCfg = RandomizedObservationsCfg()
-    actions: ADRActionsCfg = ADRActionsCfg()
-    events: ADREventsCfg = ADREventsCfg()
-    randomization: mdp.DactylRandomizationCfg = mdp.DactylRandomizationCfg(
-        observation_noise=adr_observation_noise_cfg(), adr=dactyl_adr_cfg()
-    )
-
-    def __post_init__(self):
-        super().__post_init__()
-        self.events.object_size.params["max_scale"] = mdp.adr_terms.size_hard_limit(self.randomization.adr)
-
-
-@configclass
-class DactylReorientEnvPresetCfg(PresetCfg):
-    """``presets=hz20`` selects the 20 Hz timing of Isaac Gym's ShadowHandOpenAI; ``presets=randomized``
-    turns Dactyl's domain randomization on; ``presets=adr`` drives it by Automatic Domain Randomization."""
-
-    default = DactylReorientEnvCfg()
-    hz20 = DactylReorient20HzEnvCfg()
-    randomized = DactylReorientRandomizedEnvCfg()
-    adr = DactylReorientADREnvCfg()

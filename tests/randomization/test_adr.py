@@ -142,17 +142,22 @@ def test_fixed_sides_never_evaluated_and_disabled():
     assert int(off.fill.sum()) == 0
 
 
-def test_entropy_and_log_dict():
+def test_entropy_is_the_mean_over_all_dimensions_and_log_dict():
     adr = make_adr()
-    assert float(adr.entropy()) == 0.0
+    assert float(adr.entropy()) == -math.inf and float(adr.entropy_widened()) == 0.0  # every range a point
     adr.low[:] = torch.tensor([0.9, 1.0])
     adr.high[:] = torch.tensor([1.1, 1.0])
-    assert float(adr.entropy()) == pytest.approx(math.log(0.2))  # only params with width > 0
+    # the paper's (1/d) sum_i log(width_i) over all d = 2 dimensions: one of them still a point mass
+    assert float(adr.entropy()) == -math.inf
+    assert float(adr.entropy_widened()) == pytest.approx(math.log(0.2))  # only params with width > 0
     adr.high[1] = 1.5
     assert float(adr.entropy()) == pytest.approx((math.log(0.2) + math.log(0.5)) / 2)
+    adr.high[1] = 2.0
+    assert float(adr.entropy()) == pytest.approx((math.log(0.2) + math.log(1.0)) / 2)  # not log(0.2) alone
     d = adr.log_dict()
-    assert d["ADR/mass_scale/low"] == pytest.approx(0.9) and d["ADR/friction_scale/high"] == pytest.approx(1.5)
-    assert d["ADR/entropy_npd"] == pytest.approx(float(adr.entropy()))
+    assert d["ADR/mass_scale/low"] == pytest.approx(0.9) and d["ADR/friction_scale/high"] == pytest.approx(2.0)
+    assert d["ADR/entropy_npd"] == pytest.approx(float(adr.entropy())) and d["ADR/widened_fraction"] == 1.0
+    assert d["ADR/entropy_npd_widened"] == pytest.approx(float(adr.entropy_widened()))
     assert all(isinstance(v, float) for v in d.values())
 
 

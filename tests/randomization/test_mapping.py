@@ -63,19 +63,29 @@ def make_adr(n, seed=0):
 
 def test_adr_preset_drives_physics():
     adr = make_adr(N)
-    v = sample_physics(adr_physics_cfg(), None, N, SHAPES, adr=adr, generator=make_generator(1))
-    # value mode: the env's ADR value, the same for every body
-    assert torch.allclose(v["mass_scale"], adr.get("mass_scale")[:, None].expand(-1, 7))
+    v = sample_physics(adr_physics_cfg("hand"), None, N, SHAPES, adr=adr, generator=make_generator(1))
+    i = adr.index("hand_mass_scale")
+    low, high = float(adr.low[i]), float(adr.high[i])
+    pinned = (adr.env_boundary >= 0) & (adr.env_boundary // 2 == i)
+    # value mode: every body draws its own U[low, high] value; an env evaluating the boundary gets the bound
+    mass = v["mass_scale"]
+    assert float(mass.min()) >= low - 1e-6 and float(mass.max()) <= high + 1e-6
+    free = mass[~pinned].flatten().numpy()
+    assert stats.kstest(free, stats.uniform(loc=low, scale=high - low).cdf).pvalue > 1e-3
+    assert float(mass[~pinned].std(1).mean()) > 0.05  # bodies of one env differ
+    assert pinned.any() and torch.allclose(mass[pinned], adr.get("hand_mass_scale")[pinned, None].expand(-1, 7))
+    # a scalar quantity takes the env's ADR value itself
     assert torch.allclose(v["object_scale"], adr.get("object_scale"))
-    # exp transform: log-scale parameters
+    # exp transform: log-scale parameters (shape () here: the env's value)
     assert torch.allclose(v["joint_damping_scale"], torch.exp(adr.get("joint_damping_scale_log")))
     # std mode: per-element N(0, lambda) offsets; pinned-boundary envs show the bound as their std
     lam = adr.get("gravity_offset_std_mps2")
     z = v["gravity_offset_mps2"] / lam[:, None].clamp_min(1e-9)
     assert float(z[lam > 0.01].std()) == pytest.approx(1.0, rel=0.05)
-    i = adr.index("mass_scale")
     pinned_high = adr.env_boundary == 2 * i + 1
     assert pinned_high.any() and torch.allclose(v["mass_scale"][pinned_high, 0], adr.high[i].float())
+    # the cube has its own mass range: hand and cube are not driven by one shared value
+    assert adr_physics_cfg("object").mass_scale.adr_param == "object_mass_scale" != "hand_mass_scale"
     # without an ADR object the same cfg falls back to the paper's distributions
     fixed = sample_physics(adr_physics_cfg(), None, N, SHAPES)
     assert float(fixed["mass_scale"].min()) >= 0.5 and float(fixed["mass_scale"].max()) <= 1.5
@@ -107,7 +117,7 @@ def test_adr_preset_names_exist_and_noise_magnitudes_follow_adr():
 
 
 def test_preset_cfgs_do_not_leak_into_defaults():
-    assert adr_physics_cfg().mass_scale.adr_param == "mass_scale"
+    assert adr_physics_cfg().mass_scale.adr_param == "object_mass_scale"
     assert PhysicsRandomizationCfg().mass_scale.adr_param is None
     assert adr_observation_noise_cfg().object_rot.correlated_adr_param == "obs_object_rot_corr_std_rad"
     from dactyl_lab.tasks.randomization import ObservationNoiseCfg

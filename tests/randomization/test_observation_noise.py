@@ -31,6 +31,7 @@ def only(corr, uncorr, dropout=False):
         t.correlated_std = t.correlated_std if corr else 0.0
         t.uncorrelated_std = t.uncorrelated_std if uncorr else 0.0
     cfg.dropout.enabled = dropout
+    cfg.misplacement.enabled = False
     return cfg
 
 
@@ -39,7 +40,9 @@ def test_paper_defaults():
     assert (c.fingertip_pos.correlated_std, c.fingertip_pos.uncorrelated_std) == (0.001, 0.002)
     assert (c.object_pos.correlated_std, c.object_pos.uncorrelated_std) == (0.005, 0.001)
     assert (c.object_rot.correlated_std, c.object_rot.uncorrelated_std) == (0.1, 0.1)
-    assert (c.dropout.rate_per_s, c.dropout.duration_s) == (0.2, 1.0)
+    assert (c.dropout.rate_per_s, c.dropout.duration_s) == (0.2, 1.0) and c.dropout.per_fingertip
+    assert (c.misplacement.fingertip_std_m, c.misplacement.hand_base_std_m) == (0.003, 0.001)
+    assert c.occlusion.enabled and c.occlusion.distance_m == 0.005
 
 
 def test_correlated_constant_within_episode_and_changes_at_reset():
@@ -104,7 +107,7 @@ def test_disabled_is_identity():
 
 def test_dropout_holds_last_value_for_one_second():
     n = 256
-    drop = MarkerDropout(MarkerDropoutCfg(rate_per_s=2.0), n, 5, DT, "cpu", make_generator(5))
+    drop = MarkerDropout(MarkerDropoutCfg(rate_per_s=2.0, per_fingertip=False), n, 5, DT, "cpu", make_generator(5))
     assert drop.duration_steps == 13  # 1 s at 80 ms, rounded to whole steps
     prev_out = None
     left = torch.zeros(n, dtype=torch.long)  # our own count of the dropout steps still due
@@ -159,7 +162,7 @@ def test_dropout_cleared_at_reset_and_never_holds_across_episodes():
 
 def test_per_fingertip_dropout_is_independent():
     n = 512
-    drop = MarkerDropout(MarkerDropoutCfg(rate_per_s=1.0, per_fingertip=True), n, 5, DT, "cpu", make_generator(8))
+    drop = MarkerDropout(MarkerDropoutCfg(rate_per_s=1.0), n, 5, DT, "cpu", make_generator(8))  # default: per marker
     mixed = False
     for t in range(30):
         drop(torch.full((n, 5, 3), float(t)))
@@ -181,3 +184,70 @@ def test_adr_drives_magnitudes():
     noise.reset(adr=adr)
     assert torch.allclose(noise.fingertip_noise.uncorr_std, torch.full((4,), 0.03))
     assert torch.allclose(noise.fingertip_noise.corr_std, torch.full((4,), 0.001))  # not ADR-driven: paper
+
+
+def test_misplaced_markers_are_per_episode_turn_with_the_finger_and_share_the_hand_base_offset():
+    from dactyl_lab.tasks.randomization.observation_noise import _rotate
+
+    n = 4000
+    cfg = only(corr=False, uncorr=False)
+    cfg.misplacement.enabled = True
+    noise = make(n, cfg, seed=10)
+    tips, identity = torch.zeros(n, 5, 3), torch.tensor([0.0, 0.0, 0.0, 1.0]).expand(n, 5, 4)
+    a = noise.apply_fingertip_pos(tips, identity)
+    torch.testing.assert_close(noise.apply_fingertip_pos(tips, identity), a)  # correlated: constant in an episode
+    base = noise.base_offset
+    assert float(base.std()) == pytest.approx(0.001, rel=0.05)  # Table 7: hand base 1 mm
+    assert float(noise.marker_offset_b.std()) == pytest.approx(0.003, rel=0.03)  # Table 7: fingertips 3 mm
+    torch.testing.assert_close(a, noise.marker_offset_b + base[:, None])
+    torch.testing.assert_close(noise.apply_object_pos(torch.zeros(n, 3)), base)  # the cube moves with the base frame
+    # a finger turned 90 degrees about z carries its marker's offset with it
+    quarter = torch.tensor([0.0, 0.0, math.sin(math.pi / 4), math.cos(math.pi / 4)]).expand(n, 5, 4)
+    turned = noise.apply_fingertip_pos(tips, quarter) - base[:, None]
+    off = noise.marker_offset_b
+    torch.testing.assert_close(turned, torch.stack((-off[..., 1], off[..., 0], off[..., 2]), -1), atol=1e-7, rtol=0)
+    torch.testing.assert_close(_rotate(quarter, off), turned, atol=1e-7, rtol=0)
+    old = noise.marker_offset_b.clone()
+    noise.reset(torch.tensor([0]))
+    assert not torch.allclose(noise.marker_offset_b[0], old[0]) and torch.equal(noise.marker_offset_b[1:], old[1:])
+
+
+def test_nail_site_occlusion_sees_other_fingers_and_the_cube_but_not_its_own_finger():
+    from dactyl_lab.tasks.randomization import nail_site_occlusion
+
+    n, d = 3, 0.005
+    nail = torch.zeros(n, 5, 3)
+    nail[:, :, 0] = torch.arange(5) * 0.05  # fingers 5 cm apart along x
+    segments = torch.zeros(n, 5, 2, 2, 3)
+    segments[..., 0] = nail[:, :, None, None, 0]  # each finger's capsules pass through its own nail site
+    segments[..., 1, 2] = 0.02
+    radii = torch.full((5, 2), 0.007)
+    far_cube = torch.tensor([[1.0, 1.0, 1.0]]).expand(n, 3)
+    q = torch.tensor([[0.0, 0.0, 0.0, 1.0]]).expand(n, 4)
+    occluded = nail_site_occlusion(nail, segments, radii, far_cube, q, 0.025, d)
+    assert not occluded.any()  # a marker is never occluded by its own finger
+    # env 1: the middle finger's distal capsule lies across the first finger's nail, 3 mm above its surface
+    segments[1, 1, 0] = torch.tensor([[-0.01, 0.0, 0.01], [0.01, 0.0, 0.01]])
+    # env 2: the cube's face is 4 mm from the ring finger's nail (cube centre 29 mm away, half edge 25 mm)
+    cube = far_cube.clone()
+    cube[2] = nail[2, 2] + torch.tensor([0.0, 0.029, 0.0])
+    occluded = nail_site_occlusion(nail, segments, radii, cube, q, 0.025, d)
+    want = torch.zeros(n, 5, dtype=torch.bool)
+    want[1, 0], want[2, 2] = True, True
+    assert torch.equal(occluded, want), occluded
+    cube[2] = nail[2, 2] + torch.tensor([0.0, 0.031, 0.0])  # 6 mm: visible again
+    assert not nail_site_occlusion(nail, segments, radii, cube, q, 0.025, d)[2].any()
+
+
+def test_an_occluded_marker_holds_its_last_reading():
+    n = 8
+    cfg = only(corr=False, uncorr=False)
+    noise = make(n, cfg, seed=11)
+    first = noise.apply_fingertip_pos(torch.zeros(n, 15))
+    occluded = torch.zeros(n, 5, dtype=torch.bool)
+    occluded[0, 2] = True
+    out = noise.apply_fingertip_pos(torch.ones(n, 15), occluded=occluded).view(n, 5, 3)
+    assert torch.equal(out[0, 2], first.view(n, 5, 3)[0, 2]) and torch.equal(noise.dropout.occluded, occluded)
+    assert torch.all(out[~occluded] == 1.0)
+    out = noise.apply_fingertip_pos(torch.full((n, 15), 2.0)).view(n, 5, 3)  # visible again: the new reading
+    assert torch.all(out == 2.0)

@@ -117,11 +117,15 @@ def test_check_against_hand_names_the_period_and_the_flag():
 
 
 def test_hand_base_position_matches_the_task_scene():
-    """The contract's default env-frame offset is the scene's HAND_BASE_POS_M (read from source: no Isaac Lab here)."""
+    """The contract's default env-frame offset and the scene's HAND_BASE_POS_M are both dactyl_lab.task_constants'
+    (the scene read from source: no Isaac Lab here)."""
+    from dactyl_lab import task_constants
+
     source = (REPO / "assets" / "scene.py").read_text()
-    match = re.search(r"HAND_BASE_POS_M\s*=\s*\(([^)]*)\)", source)
-    assert match, "assets/scene.py no longer defines HAND_BASE_POS_M"
-    assert tuple(float(v) for v in match.group(1).split(",")) == DACTYL_HAND_BASE_POS_M
+    assert re.search(r"HAND_BASE_POS_M\s*=\s*task_constants\.HAND_BASE_POS_M", source), (
+        "assets/scene.py no longer takes HAND_BASE_POS_M from dactyl_lab.task_constants"
+    )
+    assert DACTYL_HAND_BASE_POS_M == task_constants.HAND_BASE_POS_M == (0.0, 0.0, 0.5)
     assert rp.ff_contract().hand_base_pos_m == list(DACTYL_HAND_BASE_POS_M)
 
 

@@ -35,43 +35,64 @@ def all_ids(u):
     return torch.arange(NUM_ENVS, device=u.device)
 
 
-def test_adr_preset_is_registered_and_ordered():
-    from dactyl_lab.tasks.reorient import env_cfg, mdp
+def test_adr_preset_is_registered_and_updates_adr_as_a_curriculum_term():
+    from dactyl_lab.tasks.reorient import adr_cfg, mdp, presets_cfg
 
-    cfg = env_cfg.DactylReorientEnvPresetCfg().adr
-    assert isinstance(cfg, env_cfg.DactylReorientADREnvCfg)
-    assert cfg.randomization.adr is not None and "mass_scale" in cfg.randomization.adr.params
-    assert env_cfg.DactylReorientEnvPresetCfg().randomized.randomization.adr is None
-    names = list(cfg.events.to_dict())
-    # ADR must update/resample before every term that reads it, and before the command resets goals_reached
-    assert names.index("adr") < min(names.index(n) for n in ("object_size", "object_mass", "gravity", "randomization"))
-    assert cfg.events.adr.func is mdp.adr_update_and_resample and cfg.events.adr_sync.mode == "interval"
+    cfg = presets_cfg.DactylReorientEnvPresetCfg().adr
+    assert isinstance(cfg, adr_cfg.DactylReorientADREnvCfg)
+    params = set(cfg.randomization.adr.params)
+    assert {"object_mass_scale", "hand_mass_scale", "object_friction_scale", "hand_friction_scale"} <= params
+    unmodeled = cfg.randomization.unmodeled_adr_params
+    assert set(unmodeled) == {"delay", "backlash", "object_force", "timing"} and set(unmodeled.values()) <= params
+    assert presets_cfg.DactylReorientEnvPresetCfg().randomized.randomization.adr is None
+    # ADR updates/resamples in the curriculum manager, which Isaac Lab runs before every reset event and before
+    # the command resets goals_reached: no event term has to come first
+    assert cfg.curriculum.adr.func is mdp.adr_update_and_resample
+    assert "adr" not in cfg.events.to_dict() and cfg.events.adr_sync.mode == "interval"
     assert cfg.randomization.observation_noise.fingertip_pos.correlated_adr_param is not None
+
+
+def elements_follow_adr(adr, name, values, transform=lambda x: x):
+    """``values`` (N, k): every element in the ADR range of ``name``; envs evaluating one of its boundaries
+    have the bound in every element; the others draw each element on its own (they differ within an env)."""
+    i = adr.index(name)
+    low, high = transform(adr.low[i].float()), transform(adr.high[i].float())
+    assert ((values >= low - 1e-5) & (values <= high + 1e-5)).all(), (name, values, low, high)
+    boundary = adr.env_boundary
+    pinned = (boundary >= 0) & (boundary // 2 == i)
+    bound = torch.where(boundary % 2 == 1, high, low)
+    for e in range(values.shape[0]):
+        if pinned[e]:
+            torch.testing.assert_close(values[e], bound[e].expand_as(values[e]), rtol=1e-5, atol=1e-6, msg=name)
+        elif values.shape[1] > 1:
+            assert values[e].std() > 1e-4, (name, e, values[e])  # per body / shape / joint, not one per env
 
 
 def test_adr_values_stay_in_the_bounds_and_reach_the_solver(env):
     u = env.unwrapped
     adr, cube, robot = u.adr, u.scene["object"], u.scene["robot"]
     set_bounds(adr, {
-        "object_scale": (0.9, 1.1), "mass_scale": (0.6, 1.4), "friction_scale": (0.7, 1.3),
+        "object_scale": (0.9, 1.1), "object_mass_scale": (0.6, 1.4), "hand_mass_scale": (0.5, 1.5),
+        "object_friction_scale": (0.7, 1.3), "hand_friction_scale": (0.6, 1.2),
         "actuator_gain_scale_log": (-0.3, 0.3), "joint_damping_scale_log": (-0.5, 0.5),
         "gravity_offset_std_mps2": (0.0, 0.5), "joint_limit_offset_std_rad": (0.0, 0.1),
     })  # fmt: skip
     u._reset_idx(all_ids(u))
     env.step(zeros(env))  # Newton pushes the model changes into MuJoCo-Warp on the step
     v = {n: adr.get(n) for n in adr.names}
-    for name in ("object_scale", "mass_scale", "friction_scale", "actuator_gain_scale_log"):
+    for name in ("object_scale", "object_mass_scale", "hand_friction_scale", "actuator_gain_scale_log"):
         i = adr.index(name)
         assert ((v[name] >= adr.low[i] - 1e-6) & (v[name] <= adr.high[i] + 1e-6)).all(), (name, v[name])
-    assert v["mass_scale"].std() > 1e-3 and v["object_scale"].std() > 1e-3  # per env, not one global draw
+    assert v["object_scale"].std() > 1e-3  # per env, not one global draw
     model = solver().mjw_model
-    # masses: every body of the hand and the cube x this env's ADR scale, in MuJoCo-Warp's per-world masses
+    # masses: the cube's and each hand body's own scale from their own ADR ranges, in MuJoCo-Warp's masses
     mass_term = u.event_manager.get_term_cfg("object_mass").func
-    ratio = cube.data.body_mass.torch[:, 0] / mass_term.default_mass[:, 0]
-    torch.testing.assert_close(ratio, v["mass_scale"], rtol=1e-5, atol=1e-6)
+    ratio = cube.data.body_mass.torch / mass_term.default_mass
+    elements_follow_adr(adr, "object_mass_scale", ratio)
     hand_term = u.event_manager.get_term_cfg("hand_mass").func
-    hand_ratio = robot.data.body_mass.torch / hand_term.default_mass
-    torch.testing.assert_close(hand_ratio, v["mass_scale"][:, None].expand_as(hand_ratio), rtol=1e-5, atol=1e-6)
+    massive = hand_term.default_mass[0] > 1e-6  # bodies with mass (a massless frame scales to nothing)
+    hand_ratio = robot.data.body_mass.torch[:, massive] / hand_term.default_mass[:, massive]
+    elements_follow_adr(adr, "hand_mass_scale", hand_ratio)
     solver_mass = wp.to_torch(model.body_mass)[:NUM_ENVS]
     assert any(torch.allclose(solver_mass[:, b], cube.data.body_mass.torch[:, 0], atol=1e-6)
                for b in range(solver_mass.shape[1]))  # fmt: skip
@@ -82,15 +103,17 @@ def test_adr_values_stay_in_the_bounds_and_reach_the_solver(env):
     torch.testing.assert_close(half, CUBE_HALF_EDGE_M * v["object_scale"][:, None].expand(-1, 3), rtol=1e-5, atol=1e-7)
     rbound = wp.to_torch(model.geom_rbound)[:NUM_ENVS, geom]
     torch.testing.assert_close(rbound, math.sqrt(3) * CUBE_HALF_EDGE_M * v["object_scale"], rtol=1e-4, atol=1e-6)
-    # friction: the cube's coefficient in MuJoCo-Warp's per-world geom friction
+    # friction: the cube's coefficient in MuJoCo-Warp's per-world geom friction, the hand's shapes each their own
     friction = wp.to_torch(model.geom_friction)[:NUM_ENVS, geom, 0]
-    torch.testing.assert_close(friction, v["friction_scale"], rtol=1e-5, atol=1e-6)
-    # P gains x exp(lambda) per env; MuJoCo-Warp's position actuators carry them
+    torch.testing.assert_close(friction, u.event_manager.get_term_cfg("object_friction").func.mu[:, 0])
+    elements_follow_adr(adr, "object_friction_scale", friction[:, None])
+    hand_mu = u.event_manager.get_term_cfg("hand_friction").func
+    elements_follow_adr(adr, "hand_friction_scale", hand_mu.mu / hand_mu.default_mu)
+    # P gains x exp(lambda) per joint; MuJoCo-Warp's position actuators carry them
     gains = u.event_manager.get_term_cfg("actuator_gains")
     ids = torch.tensor(gains.params["asset_cfg"].joint_ids)
     k_ratio = robot.data.joint_stiffness.torch[:, ids] / gains.func.default_joint_stiffness[:, ids]
-    want_k = torch.exp(v["actuator_gain_scale_log"])[:, None].expand_as(k_ratio)
-    torch.testing.assert_close(k_ratio, want_k, rtol=1e-4, atol=1e-6)
+    elements_follow_adr(adr, "actuator_gain_scale_log", k_ratio, torch.exp)
     kp = wp.to_torch(model.actuator_gainprm)[:NUM_ENVS, :, 0]
     for e in range(NUM_ENVS):
         for k in robot.data.joint_stiffness.torch[e, ids].tolist():
@@ -106,27 +129,47 @@ def test_adr_values_stay_in_the_bounds_and_reach_the_solver(env):
     for e in range(NUM_ENVS):
         for d in robot.data.joint_viscous_friction_coeff.torch[e].tolist():
             assert (dof_damping[e] - d).abs().min() < 1e-5, (e, d)
-    # the 4 tendon motors (MuJoCo actuators Newton drives directly): kp and -bias x the same exp(lambda)
+    # the 4 tendon motors (MuJoCo actuators Newton drives directly): kp and -bias x the same per-tendon scale
     direct = [a for a, src in enumerate(solver().mjc_actuator_ctrl_source.numpy().tolist()) if src == 1]
     assert len(direct) == 4
     default_kp = u.event_manager.get_term_cfg("tendon_gains").func.default_kp
     assert torch.allclose(default_kp, default_kp[:1, :1].expand_as(default_kp))
-    want = default_kp[:, :1] * torch.exp(v["actuator_gain_scale_log"])[:, None]
-    torch.testing.assert_close(wp.to_torch(model.actuator_gainprm)[:NUM_ENVS][:, direct, 0], want.expand(-1, 4))
-    torch.testing.assert_close(wp.to_torch(model.actuator_biasprm)[:NUM_ENVS][:, direct, 1], -want.expand(-1, 4))
+    tendon_kp = wp.to_torch(model.actuator_gainprm)[:NUM_ENVS][:, direct, 0]
+    elements_follow_adr(adr, "actuator_gain_scale_log", tendon_kp / default_kp, torch.exp)
+    torch.testing.assert_close(wp.to_torch(model.actuator_biasprm)[:NUM_ENVS][:, direct, 1], -tendon_kp)
     # gravity per world: default + N(0, lambda^2) per axis, lambda in [0, 0.5]
     offset = wp.to_torch(model.opt.gravity)[:NUM_ENVS] - torch.tensor([0.0, 0.0, -9.81])
     lam = v["gravity_offset_std_mps2"]
     assert (offset.abs() <= 6.0 * lam[:, None] + 1e-5).all() and (offset.abs() > 0).any(), (offset, lam)
 
 
+def test_adr_drives_the_delay_backlash_force_and_timing_magnitudes(env):
+    from dactyl_lab.tasks.reorient import mdp
+
+    u = env.unwrapped
+    state = mdp.randomization_state(u)
+    names = ("action_delay_prob", "backlash_scale", "object_force_accel_std_mps2", "timing_extra_step_time_s")
+    try:  # pinned ranges (low above the nominal 0 is not a state ADR itself reaches: restored below)
+        set_bounds(u.adr, dict(zip(names, ((1.0, 1.0), (0.0, 0.0), (2.0, 2.0), (0.0008, 0.0008)))))
+        u._reset_idx(all_ids(u))
+        assert state.delay.delayed.all()  # p = 1: every actuator delayed
+        assert (state.backlash.width == 0).all()  # scale 0: no backlash
+        torch.testing.assert_close(state.force_accel_scale, torch.full((NUM_ENVS,), 2.0))  # 2 m/s^2: twice the paper
+        torch.testing.assert_close(state.jitter.rate_per_s, torch.full((NUM_ENVS,), 1250.0))  # mean extra 0.8 ms
+        set_bounds(u.adr, {"action_delay_prob": (0.0, 0.0), "backlash_scale": (1.0, 1.0)})
+        u._reset_idx(all_ids(u))
+        assert not state.delay.delayed.any() and (state.backlash.width > 0).any()
+    finally:
+        set_bounds(u.adr, {name: (0.0, 0.0) for name in names})
+
+
 def test_high_performance_widens_a_bound_and_the_next_resample_uses_it(env):
     u = env.unwrapped
     adr, cube, cmd = u.adr, u.scene["object"], u.command_manager.get_term("object_pose")
-    i = adr.index("mass_scale")
-    set_bounds(adr, {"mass_scale": (1.0, 1.0)})
+    i = adr.index("object_mass_scale")
+    set_bounds(adr, {"object_mass_scale": (1.0, 1.0)})
     m, step = adr.queue.shape[-1], float(adr.step[i])
-    b = 2 * i + 1  # mass_scale's high boundary
+    b = 2 * i + 1  # object_mass_scale's high boundary
     adr.queue[i, 1, : m - 1] = 30.0  # one episode short of a decision, all above t_H = 20
     adr.fill[i, 1] = m - 1
     # env 0 plays its episode at the high boundary and reaches 30 goals; then its cube falls: a real reset
@@ -141,16 +184,16 @@ def test_high_performance_widens_a_bound_and_the_next_resample_uses_it(env):
     assert int(adr.fill[i, 1]) == 0 and int(adr.version[i, 1]) >= 1
     # the next resample draws from [1, 1 + step]: new per-env scales above the old bound, applied to the cube
     u._reset_idx(all_ids(u))
-    scale = adr.get("mass_scale")
-    assert (scale <= 1.0 + step + 1e-6).all() and (scale > 1.0 + 1e-6).any(), scale
     default = u.event_manager.get_term_cfg("object_mass").func.default_mass[:, 0]
-    torch.testing.assert_close(cube.data.body_mass.torch[:, 0] / default, scale, rtol=1e-5, atol=1e-6)
+    scale = cube.data.body_mass.torch[:, 0] / default
+    assert (scale <= 1.0 + step + 1e-6).all() and (scale > 1.0 + 1e-6).any(), scale
+    elements_follow_adr(adr, "object_mass_scale", scale[:, None])
 
 
 def test_adr_bounds_and_entropy_are_logged_in_extras(env):
     u = env.unwrapped
     adr = u.adr
-    set_bounds(adr, {"friction_scale": (0.8, 1.25)})
+    set_bounds(adr, {"object_friction_scale": (0.8, 1.25)})
     k = u.cfg.randomization.adr_sync_interval_steps
     for _ in range(k):  # a sync step comes within K steps and refreshes the log
         *_, extras = env.step(zeros(env))
@@ -158,8 +201,10 @@ def test_adr_bounds_and_entropy_are_logged_in_extras(env):
     for name in adr.names:
         assert log[f"ADR/{name}/low"] == pytest.approx(float(adr.low[adr.index(name)]))
         assert log[f"ADR/{name}/high"] == pytest.approx(float(adr.high[adr.index(name)]))
-    assert log["ADR/friction_scale/low"] == pytest.approx(0.8) and log["ADR/friction_scale/high"] == pytest.approx(1.25)
-    assert log["ADR/entropy_npd"] == pytest.approx(float(adr.entropy())) and log["ADR/entropy_npd"] != 0.0
+    assert log["ADR/object_friction_scale/low"] == pytest.approx(0.8)
+    assert log["ADR/object_friction_scale/high"] == pytest.approx(1.25)
+    assert log["ADR/entropy_npd"] == pytest.approx(float(adr.entropy()))
+    assert log["ADR/entropy_npd_widened"] == pytest.approx(float(adr.entropy_widened())) != 0.0
 
 
 def test_timing_jitter_delivers_the_new_targets_late_by_the_sampled_extra_time(env, monkeypatch):
@@ -224,7 +269,7 @@ def test_adr_state_round_trips_through_an_rsl_rl_checkpoint(env, tmp_path):
     )  # fmt: skip
     cfg = handle_deprecated_rsl_rl_cfg(cfg, importlib.metadata.version("rsl-rl-lib"))
     runner = DactylOnPolicyRunner(RslRlVecEnvWrapper(env), to_dict(cfg), log_dir=None, device="cpu")
-    set_bounds(adr, {"mass_scale": (0.7, 1.3), "obs_object_rot_corr_std_rad": (0.0, 0.05)})
+    set_bounds(adr, {"object_mass_scale": (0.7, 1.3), "obs_object_rot_corr_std_rad": (0.0, 0.05)})
     adr.queue[0, 1, :3] = torch.tensor([1.0, 2.0, 3.0], dtype=adr.queue.dtype)
     adr.fill[0, 1] = 3
     saved = adr_state_dict(env)
@@ -232,18 +277,18 @@ def test_adr_state_round_trips_through_an_rsl_rl_checkpoint(env, tmp_path):
     runner.save(str(path))
     assert "adr_state" in torch.load(path, weights_only=False)
     # ADR moves on after the checkpoint; loading it brings the saved state back
-    set_bounds(adr, {"mass_scale": (0.9, 1.05), "obs_object_rot_corr_std_rad": (0.0, 0.2)})
+    set_bounds(adr, {"object_mass_scale": (0.9, 1.05), "obs_object_rot_corr_std_rad": (0.0, 0.2)})
     adr.fill[0, 1] = 0
     runner.load(str(path))
     state = adr_state_dict(env)
     for key in ("low", "high", "queue", "fill", "version"):
         torch.testing.assert_close(state[key], saved[key], rtol=0, atol=0, msg=key)
-    assert float(adr.low[adr.index("mass_scale")]) == pytest.approx(0.7)
+    assert float(adr.low[adr.index("object_mass_scale")]) == pytest.approx(0.7)
     # the plain helpers round-trip through torch.save too
     torch.save(adr_state_dict(env), tmp_path / "adr.pt")
-    set_bounds(adr, {"mass_scale": (1.0, 1.0)})
+    set_bounds(adr, {"object_mass_scale": (1.0, 1.0)})
     load_adr_state_dict(env, torch.load(tmp_path / "adr.pt"))
-    assert float(adr.high[adr.index("mass_scale")]) == pytest.approx(1.3)
+    assert float(adr.high[adr.index("object_mass_scale")]) == pytest.approx(1.3)
 
 
 def test_adr_drives_the_action_noise_of_the_action_term(env):

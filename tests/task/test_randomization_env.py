@@ -32,15 +32,15 @@ def solver_model():
 
 
 def test_default_task_is_not_randomized_and_the_preset_is():
-    from dactyl_lab.tasks.reorient import env_cfg, mdp
+    from dactyl_lab.tasks.reorient import env_cfg, mdp, presets_cfg, randomized_cfg
 
     default = env_cfg.DactylReorientEnvCfg()
     assert not hasattr(default, "randomization")
-    assert set(default.events.to_dict()) == {"quiet_solver", "reset_object", "reset_hand"}
+    assert set(default.events.to_dict()) == {"quiet_solver", "start_state"}
     assert default.observations.policy.fingertip_pos.func is mdp.fingertip_positions
     assert default.observations.policy.object_quat.func is mdp.object_orientation
-    randomized = env_cfg.DactylReorientEnvPresetCfg().randomized
-    assert isinstance(randomized, env_cfg.DactylReorientRandomizedEnvCfg)
+    randomized = presets_cfg.DactylReorientEnvPresetCfg().randomized
+    assert isinstance(randomized, randomized_cfg.DactylReorientRandomizedEnvCfg)
     assert randomized.observations.policy.fingertip_pos.func is mdp.noisy_fingertip_positions
     assert randomized.observations.critic.fingertip_pos.func is mdp.fingertip_positions
     assert randomized.events.object_force.interval_range_s == (0.0, 0.0)  # every control step, whatever its length
@@ -253,9 +253,10 @@ def test_random_force_is_drawn_and_pushes_the_cube_along_it(env):
         assert (force.norm(dim=-1) > 1e-4).all() and (force.norm(dim=-1) < 10.0 * mass).all()  # ~1 m/s^2 x mass
         composed = cube.permanent_wrench_composer.out_force_b.torch[:, 0]
         torch.testing.assert_close(composed.norm(dim=-1), force.norm(dim=-1), rtol=1e-4, atol=1e-6)
-        # a strong push away from the palm (3 g, upper hemisphere) that contacts cannot hide; prob 0: it decays
+        # a strong push away from the palm (3 g, mostly up: the start states' fingers may be curled around the cube,
+        # so no push toward them) that contacts cannot hide; prob 0: it decays
         st.forces.prob[:] = 0.0
-        direction = torch.tensor([[0.0, 0.0, 1.0], [1.0, 0.0, 1.0], [0.0, -1.0, 1.0], [-1.0, 1.0, 2.0]])
+        direction = torch.tensor([[0.0, 0.0, 1.0], [1.0, 0.0, 1.0], [0.0, 0.3, 1.0], [-1.0, 1.0, 2.0]])
         direction = direction / direction.norm(dim=-1, keepdim=True)
         st.forces.force[:] = 30.0 * mass[:, None] * direction
         env.step(zeros(env))  # the event writes the (decayed) force for the next step
@@ -290,3 +291,34 @@ def test_joint_damping_total_is_randomized_on_all_24_joints(env):
     newest = robot.data.joint_viscous_friction_coeff.torch / nominal  # this episode's draw (in MuJoCo-Warp next step)
     assert ((newest > 0.3 - 1e-4) & (newest < 3.0 + 1e-4)).all() and newest.std() > 1e-3
     assert (wp.to_torch(model.actuator_biasprm)[:NUM_ENVS, :, 2] == 0).all()  # no servo damping anywhere
+def test_a_marker_whose_nail_site_the_cube_touches_holds_its_last_reading(env):
+    from dactyl_lab.tasks.randomization.observation_noise import point_segment_distance
+    from dactyl_lab.tasks.reorient import mdp
+
+    u = env.unwrapped
+    noise = state(env).obs_noise
+    assert noise.cfg.occlusion.enabled and noise.cfg.misplacement.enabled and noise.cfg.dropout.per_fingertip
+    tips = SceneEntityCfg("robot", body_names=list(hand.FINGERTIP_BODY_NAMES), preserve_order=True)
+    middles = SceneEntityCfg("robot", body_names=list(mdp.MIDDLE_BODY_NAMES), preserve_order=True)
+    tips.resolve(u.scene)
+    middles.resolve(u.scene)
+    env.step(zeros(env))
+    nail, segments, radii = mdp.marker_geometry(u, tips, middles)
+    # every nail site lies on the surface of its own distal capsule
+    own = point_segment_distance(nail, segments[:, :, 0, 0], segments[:, :, 0, 1])
+    torch.testing.assert_close(own, radii[:, 0].expand_as(own), rtol=0, atol=1e-5)
+    last = mdp.noisy_fingertip_positions(u, tips, middles).view(NUM_ENVS, 5, 3)
+    # env 0: the cube's inscribed sphere 2 mm from the first finger's nail site, on the back of the finger
+    a, b = segments[0, 0, 0, 0], segments[0, 0, 0, 1]
+    t = ((nail[0, 0] - a) @ (b - a)) / ((b - a) @ (b - a))
+    outward = nail[0, 0] - (a + t * (b - a))
+    outward = outward / outward.norm()
+    cube = u.scene["object"]
+    pose = cube.data.root_pose_w.torch[:1].clone()
+    pose[0, :3] = nail[0, 0] + (0.025 + 0.002) * outward + u.scene.env_origins[0]
+    cube.write_root_pose_to_sim_index(root_pose=pose, env_ids=torch.tensor([0], device=u.device))
+    out = mdp.noisy_fingertip_positions(u, tips, middles).view(NUM_ENVS, 5, 3)
+    assert noise.dropout.occluded[0, 0]
+    assert torch.equal(out[0, 0], last[0, 0])  # the occluded marker holds its last reading exactly
+    visible = ~(noise.dropout.occluded | noise.dropout.dropped)
+    assert visible[1:].any() and not torch.equal(out[visible], last[visible])  # the others read anew (fresh noise)

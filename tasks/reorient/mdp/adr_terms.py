@@ -1,15 +1,16 @@
 """Event terms of ``presets=adr``: Automatic Domain Randomization driving every randomized magnitude.
 
 The ADR object lives in the env's :class:`~.randomization_terms.RandomizationState` (``state.adr``, also
-exposed as ``env.adr``), built from ``env.cfg.randomization.adr``. On a reset of ``env_ids`` the terms run
-in their config order:
+exposed as ``env.adr``), built from ``env.cfg.randomization.adr``. On a reset of ``env_ids``:
 
-1. :func:`adr_update_and_resample` - the finished episodes' consecutive successes (the goal command's
-   ``goals_reached``, read here because reset events run *before* ``command_manager.reset`` zeroes it) feed
-   ``adr.update``; then ``adr.resample(env_ids)`` draws this episode's per-env values;
-2. the physics terms below, each writing ``default (op) value`` where the value comes from
-   :func:`~dactyl_lab.tasks.randomization.sample_value`: the env's ADR value when ADR drives the term,
-   else the term's fixed distribution (so the same terms also work without ADR);
+1. :func:`adr_update_and_resample`, the curriculum term ``adr`` (Isaac Lab runs the curriculum manager before
+   every reset event and before ``command_manager.reset`` zeroes the goal command's ``goals_reached``): the
+   finished episodes' consecutive successes feed ``adr.update``; then ``adr.resample(env_ids)`` draws this
+   episode's per-env values;
+2. the physics event terms below, each writing ``default (op) value`` where the value comes from
+   :func:`~dactyl_lab.tasks.randomization.sample_value`: drawn per body / shape / joint from the env's ADR
+   range when ADR drives the term, else from the term's fixed distribution (so the same terms also work
+   without ADR);
 3. ``reset_randomization`` - noise magnitudes from ADR through the modules' ``reset(env_ids, adr=...)``.
 
 Every step :func:`adr_sync_and_log` (an ``interval`` event firing each control step) calls ``adr.sync()``
@@ -64,7 +65,7 @@ def _model_changed(env: ManagerBasedEnv, flag_name: str) -> None:
 # --------------------------------------------------------------------------------------------- ADR bookkeeping
 def adr_update_and_resample(env: ManagerBasedRLEnv, env_ids: torch.Tensor | None, command_name: str = "object_pose"):
     """Feed the finished episodes' consecutive successes to ADR, then resample ADR values for ``env_ids``.
-    List it before every ADR-driven reset term."""
+    A curriculum term (``CurriculumTermCfg``): Isaac Lab runs it before the reset events that read ADR."""
     state = randomization_state(env)
     if state.adr is None:
         return
@@ -92,8 +93,8 @@ def adr_sync_and_log(env: ManagerBasedEnv, env_ids: torch.Tensor | None) -> None
 
 # --------------------------------------------------------------------------------------------- physics
 class randomize_mass_scale(ManagerTermBase):
-    """Body masses = default x value (one ADR scale per env for every body of the asset, or i.i.d. per body
-    from the fixed distribution); inertias scaled by the same ratio."""
+    """Body masses = default x value (i.i.d. per body: from the ADR range under ADR, else from the fixed
+    distribution); inertias scaled by the same ratio."""
 
     def __init__(self, cfg: EventTermCfg, env: ManagerBasedEnv):
         super().__init__(cfg, env)

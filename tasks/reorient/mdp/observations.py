@@ -56,3 +56,41 @@ def object_velocities(env: ManagerBasedRLEnv, asset_cfg: SceneEntityCfg = SceneE
     """Cube linear [m/s] and angular [rad/s] velocity, world frame, shape (num_envs, 6)."""
     data = env.scene[asset_cfg.name].data
     return torch.cat((data.root_lin_vel_w.torch, data.root_ang_vel_w.torch), dim=-1)
+
+
+# --------------------------------------------------------------------------------------------- marker geometry
+MIDDLE_BODY_NAMES: tuple[str, ...] = ("rh_ffmiddle", "rh_mfmiddle", "rh_rfmiddle", "rh_lfmiddle", "rh_thmiddle")
+"""Middle phalanges, same finger order as ``hand.FINGERTIP_BODY_NAMES`` (distal phalanges)."""
+
+NAIL_SITES_M: tuple[tuple[float, float, float], ...] = (
+    (0.0, 0.00705, 0.018), (0.0, 0.00705, 0.018), (0.0, 0.00705, 0.018), (0.0, 0.00705, 0.018), (0.00918, 0.0, 0.019),
+)  # fmt: skip
+"""Nail site of each distal phalanx in its body frame [m]: on the back of the phalanx (the side away from the palm:
++y for the fingers, whose J1 flexes about +x, +x for the thumb, whose THJ1 flexes about -y), on the surface of the
+distal collision capsule (radius 7.05 / 9.18 mm), 18-19 mm from the joint (the tip points are at 26 / 27.5 mm)."""
+
+FINGER_CAPSULES_M: tuple[tuple[tuple[float, float], tuple[float, float]], ...] = (
+    ((0.024, 0.00705), (0.025, 0.00805)), ((0.024, 0.00705), (0.025, 0.00805)), ((0.024, 0.00705), (0.025, 0.00805)),
+    ((0.024, 0.00705), (0.025, 0.00805)), ((0.026, 0.00918), (0.032, 0.011)),
+)  # fmt: skip
+"""Per finger, (length along body z, radius) [m] of the distal and the middle collision capsule (the rewritten
+MJCF's ``rh_C_*distal`` / ``rh_C_*middle``: axis from the body origin along +z)."""
+
+
+def marker_geometry(env: ManagerBasedRLEnv, distal_cfg: SceneEntityCfg, middle_cfg: SceneEntityCfg):
+    """Nail sites (N, 5, 3), finger capsule axes (N, 5, 2, 2, 3) [distal, middle] x [start, end] and radii (5, 2),
+    env frame [m]; body cfgs as :data:`FINGERTIPS` and :data:`MIDDLE_BODY_NAMES` with preserve_order=True."""
+    robot = env.scene[distal_cfg.name]
+    origins = env.scene.env_origins[:, None, :]
+    pos_d = robot.data.body_pos_w.torch[:, distal_cfg.body_ids] - origins
+    quat_d = robot.data.body_quat_w.torch[:, distal_cfg.body_ids]
+    pos_m = robot.data.body_pos_w.torch[:, middle_cfg.body_ids] - origins
+    quat_m = robot.data.body_quat_w.torch[:, middle_cfg.body_ids]
+    n = env.num_envs
+    nail = pos_d + math_utils.quat_apply(quat_d, torch.tensor(NAIL_SITES_M, device=env.device).expand(n, -1, -1))
+    caps = torch.tensor(FINGER_CAPSULES_M, device=env.device)  # (5, 2, 2): (length, radius)
+    axis = torch.zeros((n, 5, 2, 3), device=env.device)
+    axis[..., 2] = caps[:, :, 0]
+    pos, quat = torch.stack((pos_d, pos_m), dim=2), torch.stack((quat_d, quat_m), dim=2)  # (N, 5, 2, ...)
+    segments = torch.stack((pos, pos + math_utils.quat_apply(quat, axis)), dim=3)
+    return nail, segments, caps[:, :, 1]

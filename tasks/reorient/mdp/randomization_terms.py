@@ -29,7 +29,7 @@ import isaaclab.utils.math as math_utils
 from isaaclab.managers import EventTermCfg, ManagerTermBase, SceneEntityCfg
 from isaaclab.utils import configclass
 
-from dactyl_lab import hand
+from dactyl_lab import hand, task_constants
 from dactyl_lab.tasks.randomization import (
     ADR,
     ADRCfg,
@@ -39,12 +39,13 @@ from dactyl_lab.tasks.randomization import (
     RandomizedValueCfg,
     RandomObjectForce,
     make_generator,
+    nail_site_occlusion,
     resolve_env_ids,
     sample_gaussian,
     sample_value,
 )
 
-from .observations import fingertip_positions, object_orientation, object_position
+from .observations import fingertip_positions, marker_geometry, object_orientation, object_position
 
 if TYPE_CHECKING:
     from isaaclab.assets import Articulation, RigidObject
@@ -61,8 +62,14 @@ class DactylRandomizationCfg:
     object_force: RandomForceCfg = RandomForceCfg()
     adr: ADRCfg | None = None
     """ADR driving the magnitudes (``presets=adr``); None: the fixed distributions above."""
+    unmodeled_adr_params: dict[str, str] = {}
+    """ADR parameter driving each unmodeled effect's magnitude, keys ``delay``, ``backlash``, ``object_force``,
+    ``timing`` (``presets=adr``: :data:`~dactyl_lab.tasks.randomization.presets.UNMODELED_ADR_PARAMS`); empty: the
+    fixed distributions above. Applied by :func:`set_unmodeled_magnitudes`."""
     adr_sync_interval_steps: int = 16
     """Env steps between two ``adr.sync()`` calls (one RSL-RL rollout); collective under torch.distributed."""
+    action_term: str = "motors"
+    """The action term whose delay, backlash and timing models ``unmodeled_adr_params`` drive."""
     object_name: str = "object"
     seed_offset: int = 1_000_003
     """The modules draw from a private generator seeded with ``env.cfg.seed + seed_offset`` (global RNG if
@@ -73,7 +80,7 @@ class RandomizationState:
     """Per-env randomization state of one environment (all N envs, on the env device)."""
 
     def __init__(self, cfg: DactylRandomizationCfg, env: ManagerBasedEnv):
-        self.cfg, self.num_envs, self.device = cfg, env.num_envs, env.device
+        self.cfg, self.num_envs, self.device, self.env = cfg, env.num_envs, env.device, env
         seed = None if env.cfg.seed is None else int(env.cfg.seed) + cfg.seed_offset
         self.generator = make_generator(seed, env.device)
         n, dt = env.num_envs, env.step_dt
@@ -86,11 +93,38 @@ class RandomizationState:
         """The last ``adr.log_dict()``, merged into ``env.extras['log']`` every step."""
         self.noisy_object_quat: torch.Tensor | None = None
         """The cube orientation the policy saw on its last observation (xyzw), shared with the goal term."""
+        self.force_accel_scale = torch.ones(n, device=env.device)
+        """Per-env factor on the random force's std (ADR ``object_force``; 1 = ``object_force.accel_std_mps2``)."""
 
     def reset(self, env_ids=None) -> None:
         ids = resolve_env_ids(env_ids, self.num_envs, self.device)
         self.obs_noise.reset(ids, adr=self.adr)
         self.forces.reset(ids)
+        if self.adr is not None and self.cfg.unmodeled_adr_params:
+            set_unmodeled_magnitudes(self.env, ids, self.adr, self.cfg.unmodeled_adr_params)
+
+
+def set_unmodeled_magnitudes(env: ManagerBasedEnv, ids: torch.Tensor, adr: ADR, params: dict[str, str]) -> None:
+    """This episode's ADR magnitudes of the delay, backlash, random force and timing jitter for ``ids``, written into
+    the models' public per-env tensors before the action term's reset draws the episode from them: delay probability
+    per actuator, backlash nominal amount x scale, force std [m/s^2] per unit mass, mean extra time per physics step
+    [s] (the paper's 1 / lambda; lambda is then this episode's fixed rate)."""
+    state = randomization_state(env)
+    term = env.action_manager.get_term(state.cfg.action_term)
+    for key, name in params.items():
+        value = adr.get(name, ids).to(state.device)
+        if key == "object_force":
+            state.force_accel_scale[ids] = value / max(float(state.cfg.object_force.accel_std_mps2), 1e-12)
+        elif key == "delay" and term.delay is not None:
+            term.delay.probability[ids] = value
+        elif key == "backlash" and term.backlash is not None:
+            term.backlash.nominal[ids] = term.backlash.cfg.nominal * value
+        elif key == "timing" and term.timing is not None:
+            rate = 1.0 / value.clamp_min(1e-9)
+            term.timing.rate_low_per_s[ids] = rate
+            term.timing.rate_high_per_s[ids] = rate
+        elif key not in ("object_force", "delay", "backlash", "timing"):
+            raise KeyError(f"unmodeled_adr_params: unknown effect {key!r}; use delay, backlash, object_force, timing")
 
 
 def randomization_state(env: ManagerBasedEnv) -> RandomizationState:
@@ -106,9 +140,24 @@ def randomization_state(env: ManagerBasedEnv) -> RandomizationState:
 
 
 # --------------------------------------------------------------------------------------------- observations
-def noisy_fingertip_positions(env: ManagerBasedRLEnv, asset_cfg: SceneEntityCfg) -> torch.Tensor:
-    """:func:`fingertip_positions` with correlated + uncorrelated noise and marker dropout [m]."""
-    return randomization_state(env).obs_noise.apply_fingertip_pos(fingertip_positions(env, asset_cfg))
+def noisy_fingertip_positions(env: ManagerBasedRLEnv, asset_cfg: SceneEntityCfg,
+                              middle_cfg: SceneEntityCfg | None = None) -> torch.Tensor:  # fmt: skip
+    """Fingertip marker readings [m]: :func:`fingertip_positions` with misplaced markers (turning with each
+    fingertip), correlated + uncorrelated noise, per-marker dropout and occlusion (a marker holds its last reading
+    while another finger's distal / middle capsule or the cube is within ``occlusion.distance_m`` of its nail site;
+    needs ``middle_cfg``, the middle phalanges in finger order)."""
+    state = randomization_state(env)
+    noise = state.obs_noise
+    quat = env.scene[asset_cfg.name].data.body_quat_w.torch[:, asset_cfg.body_ids]
+    occluded = None
+    if middle_cfg is not None and noise.cfg.occlusion.enabled:
+        nail, segments, radii = marker_geometry(env, asset_cfg, middle_cfg)
+        cube = env.scene[state.cfg.object_name].data
+        occluded = nail_site_occlusion(
+            nail, segments, radii, cube.root_pos_w.torch - env.scene.env_origins, cube.root_quat_w.torch,
+            0.5 * task_constants.CUBE_EDGE_M, noise.cfg.occlusion.distance_m,
+        )  # fmt: skip
+    return noise.apply_fingertip_pos(fingertip_positions(env, asset_cfg), quat, occluded)
 
 
 def noisy_object_position(env: ManagerBasedRLEnv, asset_cfg: SceneEntityCfg = SceneEntityCfg("object")) -> torch.Tensor:
@@ -148,7 +197,7 @@ def apply_random_object_force(env: ManagerBasedEnv, env_ids: torch.Tensor | None
     state = randomization_state(env)
     cube: RigidObject = env.scene[state.cfg.object_name]
     mass = cube.data.body_mass.torch.sum(dim=-1)  # (N,) [kg], the randomized mass
-    force = state.forces.step(mass)
+    force = state.forces.step(mass * state.force_accel_scale)  # force std = accel std x mass (x ADR factor)
     cube.permanent_wrench_composer.set_forces_and_torques_index(
         forces=force[:, None, :], torques=torch.zeros_like(force)[:, None, :], is_global=True
     )
