@@ -32,9 +32,11 @@ from .adr_terms import (
 from .commands import GoalOrientationCommand, GoalOrientationCommandCfg
 from .events import silence_solver_iteration_warnings
 from .observations import (
+    MIDDLE_BODY_NAMES,
     fingertip_positions,
     goal_orientation,
     goal_relative_orientation,
+    marker_geometry,
     object_orientation,
     object_position,
     object_velocities,
