@@ -341,6 +341,15 @@ def newton_cpu_friendly_physics(num_substeps: int = 2) -> NewtonCfg:
 
 
 @configclass
+class CurriculumPresetCfg(PresetCfg):
+    """``presets=curriculum`` (composable with the others, e.g. ``presets=randomized,curriculum``): goals start
+    within 0.6 rad of the cube and widen to uniform on SO(3) with the success rate (:mod:`.mdp.curriculum`)."""
+
+    default = mdp.NoCurriculumCfg()
+    curriculum = mdp.GoalCurriculumCfg()
+
+
+@configclass
 class DactylReorientEnvCfg(ManagerBasedRLEnvCfg):
     """Shadow hand cube reorientation with Dactyl's timing, reward, goals and terminations."""
 
@@ -351,6 +360,7 @@ class DactylReorientEnvCfg(ManagerBasedRLEnvCfg):
     rewards: RewardsCfg = RewardsCfg()
     terminations: TerminationsCfg = TerminationsCfg()
     events: EventsCfg = EventsCfg()
+    curriculum: CurriculumPresetCfg = CurriculumPresetCfg()
 
     decimation: int = 10  # 10 x 8 ms = 80 ms per policy step
     episode_length_s: float = 400.0  # 50 goals x 8 s: the goal terms end episodes first

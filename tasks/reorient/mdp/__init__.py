@@ -6,6 +6,7 @@ from isaaclab_tasks.core.reorient.mdp import reset_reorient_hand  # noqa: F401
 from .actions import RelativeMotorTargetAction, RelativeMotorTargetActionCfg  # noqa: F401
 from .events import silence_solver_iteration_warnings  # noqa: F401
 from .commands import GoalOrientationCommand, GoalOrientationCommandCfg  # noqa: F401
+from .curriculum import GoalAngleCurriculum, GoalAngleCurriculumParams, GoalCurriculumCfg, NoCurriculumCfg  # noqa: F401
 from .randomization_terms import (  # noqa: F401
     DactylRandomizationCfg,
     RandomizationState,
