@@ -37,15 +37,23 @@ REPO = Path(__file__).resolve().parents[1]
 ARMS = ("policy", "zero", "random")
 CURVES = {  # name: (TensorBoard tags, one per library, first found wins; label)
     "episode_duration_s": (("Train/mean_episode_length", "episode_lengths/step"), "mean episode duration [s]"),
-    "drop_fraction": (("Episode_Termination/object_dropped", "Episode/Episode_Termination/object_dropped"),
-                      "episodes ended by a drop"),
-    "orientation_progress": (("Episode_Reward/orientation_progress", "Episode/Episode_Reward/orientation_progress"),
-                             "orientation progress per episode [rad]"),
+    "drop_fraction": (
+        ("Episode_Termination/object_dropped", "Episode/Episode_Termination/object_dropped"),
+        "episodes ended by a drop",
+    ),
+    "orientation_progress": (
+        ("Episode_Reward/orientation_progress", "Episode/Episode_Reward/orientation_progress"),
+        "orientation progress per episode [rad]",
+    ),
     "goals_per_episode": (("Episode_Reward/goal_bonus", "Episode/Episode_Reward/goal_bonus"), "goals per episode"),
-    "consecutive_successes": (("Metrics/object_pose/consecutive_successes",
-                               "Episode/Metrics/object_pose/consecutive_successes"), "consecutive successes"),
-    "goal_angle_rad": (("Curriculum/goal_angle/max_angle_rad", "Episode/Curriculum/goal_angle/max_angle_rad"),
-                       "curriculum goal angle [rad]"),
+    "consecutive_successes": (
+        ("Metrics/object_pose/consecutive_successes", "Episode/Metrics/object_pose/consecutive_successes"),
+        "consecutive successes",
+    ),
+    "goal_angle_rad": (
+        ("Curriculum/goal_angle/max_angle_rad", "Episode/Curriculum/goal_angle/max_angle_rad"),
+        "curriculum goal angle [rad]",
+    ),
     "adr_entropy_npd": (("ADR/entropy_npd", "Episode/ADR/entropy_npd"), "ADR entropy [nats/dim]"),
 }
 
@@ -83,10 +91,9 @@ def log(message: str) -> None:
 
 def steps_per_iteration(backend: str, variant: str) -> int:
     """Env steps per env in one training iteration (rollout length) of the agent config."""
-    from isaaclab_tasks.utils.parse_cfg import load_cfg_from_registry
-
     import dactyl_lab.tasks  # noqa: F401
     from dactyl_lab import launch
+    from isaaclab_tasks.utils.parse_cfg import load_cfg_from_registry
 
     cfg = load_cfg_from_registry("Dactyl-Reorient-Cube-Shadow", launch.agent_entry_point(backend, variant))
     return cfg.num_steps_per_env if backend == "rsl_rl" else cfg["params"]["config"]["horizon_length"]
@@ -97,9 +104,22 @@ def train(args, seed: int, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     per_iteration = args.num_envs * steps_per_iteration(args.backend, args.variant)
     iterations = math.ceil(args.budget_samples / per_iteration) if args.budget_samples else 10**6
-    cmd = [sys.executable, str(REPO / "scripts/train.py"), "--backend", args.backend, "--variant", args.variant,
-           "--num_envs", str(args.num_envs), "--seed", str(seed), "--device", args.device,
-           "--max_iterations", str(iterations)]
+    cmd = [
+        sys.executable,
+        str(REPO / "scripts/train.py"),
+        "--backend",
+        args.backend,
+        "--variant",
+        args.variant,
+        "--num_envs",
+        str(args.num_envs),
+        "--seed",
+        str(seed),
+        "--device",
+        args.device,
+        "--max_iterations",
+        str(iterations),
+    ]
     if args.presets:
         cmd.append("presets=" + ",".join(args.presets))
     env = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"), PYTHONUNBUFFERED="1")
@@ -124,9 +144,26 @@ def train(args, seed: int, folder: Path) -> Path:
 def evaluate(args, seed: int, arm: str, run: Path, folder: Path) -> dict:
     """scripts/evaluate.py on the final checkpoint or a baseline; returns its evaluation.json."""
     out = folder / f"eval_{arm}"
-    cmd = [sys.executable, str(REPO / "scripts/evaluate.py"), "--backend", args.backend, "--variant", args.variant,
-           "--num_trials", str(args.eval_trials), "--num_envs", str(args.eval_envs), "--seed", str(1000 + seed),
-           "--goal_timeout_s", str(args.goal_timeout_s), "--device", args.device, "--output", str(out)]
+    cmd = [
+        sys.executable,
+        str(REPO / "scripts/evaluate.py"),
+        "--backend",
+        args.backend,
+        "--variant",
+        args.variant,
+        "--num_trials",
+        str(args.eval_trials),
+        "--num_envs",
+        str(args.eval_envs),
+        "--seed",
+        str(1000 + seed),
+        "--goal_timeout_s",
+        str(args.goal_timeout_s),
+        "--device",
+        args.device,
+        "--output",
+        str(out),
+    ]
     cmd += ["--checkpoint", str(run)] if arm == "policy" else ["--baseline", arm]
     log(f"seed {seed}: evaluating {arm} ({args.eval_trials} trials)")
     env = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
@@ -179,15 +216,19 @@ def verdict(evaluations: dict[str, list[dict]], seed: int = 0) -> dict:
     trials = {arm: [t for e in evaluations[arm] for t in e["trials"]] for arm in ARMS}
     goals = {arm: [t["successes"] for t in trials[arm]] for arm in ARMS}
     drops = {arm: [float(t["ended_by"] == "object_dropped") for t in trials[arm]] for arm in ARMS}
-    out = {"num_trials": {arm: len(trials[arm]) for arm in ARMS},
-           "mean_goals": {arm: float(np.mean(goals[arm])) for arm in ARMS},
-           "drop_fraction": {arm: float(np.mean(drops[arm])) for arm in ARMS}}
+    out = {
+        "num_trials": {arm: len(trials[arm]) for arm in ARMS},
+        "mean_goals": {arm: float(np.mean(goals[arm])) for arm in ARMS},
+        "drop_fraction": {arm: float(np.mean(drops[arm])) for arm in ARMS},
+    }
     for base in ("zero", "random"):
         g = bootstrap_difference(goals["policy"], goals[base], rng)
         d = bootstrap_difference(drops["policy"], drops[base], rng)
         out[f"vs_{base}"] = {
-            "goals_diff_ci95": g, "drop_diff_ci95": d,
-            "more_goals": g[0] > 0.0, "fewer_drops": d[1] < 0.0,
+            "goals_diff_ci95": g,
+            "drop_diff_ci95": d,
+            "more_goals": g[0] > 0.0,
+            "fewer_drops": d[1] < 0.0,
         }
     out["learned"] = all(out[f"vs_{b}"]["more_goals"] for b in ("zero", "random"))
     return out
@@ -207,7 +248,12 @@ def plot(results: dict, path: Path) -> None:
             for s in results["seeds"]:
                 if name in s["curves"]:
                     c = s["curves"][name]
-                    ax.plot(np.array(c[x]) / (60.0 if x == "wall_s" else 1.0), c["value"], marker=".", label=f"seed {s['seed']}")
+                    ax.plot(
+                        np.array(c[x]) / (60.0 if x == "wall_s" else 1.0),
+                        c["value"],
+                        marker=".",
+                        label=f"seed {s['seed']}",
+                    )
             ax.set(ylabel=CURVES[name][1], xlabel="env steps" if x == "samples" else "wall time [min]")
             ax.grid(alpha=0.3)
     v = results["verdict"]
@@ -219,8 +265,10 @@ def plot(results: dict, path: Path) -> None:
     ax.bar(arms, [v["drop_fraction"][a] for a in arms], color=["tab:blue", "tab:gray", "tab:orange"])
     ax.set(ylabel="drop fraction (evaluation)", title="learned: " + ("yes" if v["learned"] else "no"))
     axes[0][0].legend(fontsize=8)
-    fig.suptitle(f"{results['settings']['backend']} {results['settings']['variant']} "
-                 f"presets={','.join(results['settings']['presets']) or 'default'}")
+    fig.suptitle(
+        f"{results['settings']['backend']} {results['settings']['variant']} "
+        f"presets={','.join(results['settings']['presets']) or 'default'}"
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
@@ -255,23 +303,33 @@ def main(argv: list[str] | None = None) -> int:
         curves = read_curves(run, per_iteration, step_dt, max_len_s, bonus)
         samples = max((c["samples"][-1] for c in curves.values()), default=0)
         log(f"seed {seed}: trained {samples} samples in {train_s / 60:.1f} min ({samples / train_s:.0f} samples/s)")
-        seed_result = {"seed": seed, "run": str(run), "train_s": train_s, "samples": samples, "curves": curves,
-                       "evaluation": {}}
+        seed_result = {
+            "seed": seed,
+            "run": str(run),
+            "train_s": train_s,
+            "samples": samples,
+            "curves": curves,
+            "evaluation": {},
+        }
         for arm in ARMS:
             e = evaluate(args, seed, arm, run, folder)
             evaluations[arm].append(e)
             seed_result["evaluation"][arm] = e["summary"]
             s = e["summary"]
-            log(f"seed {seed}: {arm}: goals/trial {s['mean']:.2f}, drops {s['drop_fraction']:.1%}, "
-                f"trial {s['mean_duration_s']:.1f} s")
+            log(
+                f"seed {seed}: {arm}: goals/trial {s['mean']:.2f}, drops {s['drop_fraction']:.1%}, "
+                f"trial {s['mean_duration_s']:.1f} s"
+            )
         results["seeds"].append(seed_result)
     results["verdict"] = verdict(evaluations)
     (output / "learning_curve.json").write_text(json.dumps(results, indent=2) + "\n")
     plot(results, output / "learning_curve.png")
     v = results["verdict"]
-    log(f"verdict: learned={v['learned']}; goals/trial policy {v['mean_goals']['policy']:.2f} vs zero "
+    log(
+        f"verdict: learned={v['learned']}; goals/trial policy {v['mean_goals']['policy']:.2f} vs zero "
         f"{v['mean_goals']['zero']:.2f} vs random {v['mean_goals']['random']:.2f}; drops "
-        f"{v['drop_fraction']['policy']:.1%} / {v['drop_fraction']['zero']:.1%} / {v['drop_fraction']['random']:.1%}")
+        f"{v['drop_fraction']['policy']:.1%} / {v['drop_fraction']['zero']:.1%} / {v['drop_fraction']['random']:.1%}"
+    )
     log(f"wrote {output / 'learning_curve.json'} and {output / 'learning_curve.png'}")
     return 0
 

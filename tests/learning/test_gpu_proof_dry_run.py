@@ -18,7 +18,12 @@ def test_gpu_proof_dry_run_runs_every_stage_and_writes_the_results(tmp_path):
     env = dict(os.environ, PYTHON=sys.executable, OMP_NUM_THREADS="1")
     done = subprocess.run(
         ["bash", str(REPO / "bench/gpu_proof.sh"), "--dry-run", str(out)],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=1800, check=False,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert (out / "tests.rc").read_text().strip() == "0", (out / "tests.log").read_text()[-2000:]

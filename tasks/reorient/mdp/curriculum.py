@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import torch
-
 from isaaclab.managers import CurriculumTermCfg, ManagerTermBase
 from isaaclab.utils import configclass
 
