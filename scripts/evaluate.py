@@ -12,6 +12,7 @@ Examples:
   python scripts/evaluate.py --checkpoint logs/rsl_rl/dactyl_reorient_ff/<run>/model_100.pt --num_trials 100
   python scripts/evaluate.py --checkpoint <run folder> --randomization on          # latest checkpoint of the run
   python scripts/evaluate.py --backend rl_games --variant lstm --checkpoint <run>/nn/dactyl_reorient_lstm.pth
+  python scripts/evaluate.py --baseline zero --output eval/zero                   # a baseline, no checkpoint
 """
 
 from __future__ import annotations
@@ -29,7 +30,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     launch.add_common_args(parser)
     parser.set_defaults(seed=0)
-    parser.add_argument("--checkpoint", required=True, help="checkpoint file, or a run folder (its latest checkpoint)")
+    parser.add_argument("--checkpoint", default=None, help="checkpoint file, or a run folder (its latest checkpoint)")
+    parser.add_argument(
+        "--baseline", choices=evaluation.BASELINES, default=None,
+        help="evaluate a baseline instead of a checkpoint: zero (the zero action) or random (uniform in [-1, 1]); "
+        "needs --output",
+    )
     parser.add_argument("--num_trials", type=int, default=100, help="number of trials (episodes) (default: 100)")
     parser.add_argument(
         "--max_successes", type=int, default=task_constants.MAX_CONSECUTIVE_SUCCESSES,
@@ -56,6 +62,10 @@ def parse(argv: list[str]) -> argparse.Namespace:
     if args.video > min(args.num_envs, args.num_trials):
         raise launch.UsageError(f"--video {args.video}: at most --num_envs ({args.num_envs}) and --num_trials trials "
                                 "can be recorded (the first trial of each env); raise --num_envs")
+    if (args.checkpoint is None) == (args.baseline is None):
+        raise launch.UsageError("give either --checkpoint (a trained policy) or --baseline zero|random")
+    if args.baseline and not args.output:
+        raise launch.UsageError("--baseline needs --output (a baseline has no run folder to write into)")
     if min(args.num_trials, args.num_envs, args.max_successes) < 1 or args.goal_timeout_s <= 0:
         raise launch.UsageError("--num_trials, --num_envs, --max_successes and --goal_timeout_s must be positive")
     return args
@@ -65,14 +75,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
     launch.check_backend(args.backend, args.variant)
     launch.check_task(args.task)
-    try:
-        checkpoint = checkpoints.resolve(args.checkpoint, args.backend)
-    except FileNotFoundError as error:
-        raise launch.UsageError(f"--checkpoint: {error}; train first (scripts/train.py)") from None
+    checkpoint = None
+    if args.checkpoint is not None:
+        try:
+            checkpoint = checkpoints.resolve(args.checkpoint, args.backend)
+        except FileNotFoundError as error:
+            raise launch.UsageError(f"--checkpoint: {error}; train first (scripts/train.py)") from None
     presets = tuple(args.presets) + (("randomized",) if args.randomization == "on" else ())
     device = args.device or launch.default_device()
-    name = f"{checkpoint.stem}_randomization-{args.randomization}"
-    output = Path(args.output) if args.output else checkpoints.run_dir(checkpoint, args.backend) / "evaluation" / name
+    if args.output:
+        output = Path(args.output)
+    else:
+        name = f"{checkpoint.stem}_randomization-{args.randomization}"
+        output = checkpoints.run_dir(checkpoint, args.backend) / "evaluation" / name
 
     if args.video:
         from dactyl_lab.render.gl import RenderSetupError, check_available
@@ -96,25 +111,29 @@ def main(argv: list[str] | None = None) -> int:
         paths = [output / "videos" / f"trial_{i:03d}.mp4" for i in range(args.video)]
         env = recorder = EnvVideoRecorder(env, paths, video_options(args), until_done=True)
     try:
-        make_policy = evaluation.rsl_rl_policy if args.backend == "rsl_rl" else evaluation.rl_games_policy
-        env, act, reset = make_policy(env, agent_cfg, str(checkpoint), device)
+        if args.baseline:
+            env, act, reset = evaluation.baseline_policy(env, args.baseline, args.seed)
+        else:
+            make_policy = evaluation.rsl_rl_policy if args.backend == "rsl_rl" else evaluation.rl_games_policy
+            env, act, reset = make_policy(env, agent_cfg, str(checkpoint), device)
         trials = evaluation.run_trials(env, act, reset, args.num_trials)
     finally:
         env.close()
 
     summary = evaluation.summarize(trials)
     settings = {
-        "checkpoint": str(checkpoint), "task": args.task, "backend": args.backend, "variant": args.variant,
+        "checkpoint": str(checkpoint) if checkpoint else None, "baseline": args.baseline, "task": args.task, "backend": args.backend, "variant": args.variant,
         "randomization": args.randomization, "presets": list(presets), "num_trials": args.num_trials,
         "num_envs": args.num_envs, "max_successes": args.max_successes, "goal_timeout_s": args.goal_timeout_s,
-        "seed": args.seed, "device": device, "deterministic_policy": True,
+        "seed": args.seed, "device": device, "deterministic_policy": args.baseline != "random",
     }
     report, histogram = evaluation.write_report(output, summary, settings, trials)
     print(f"\nconsecutive successes over {summary['num_trials']} trials (cap {args.max_successes}, "
           f"goal timeout {args.goal_timeout_s:g} s, randomization {args.randomization}):")
     print(f"  mean {summary['mean']:.2f}   median {summary['median']:.1f}   max {summary['max']}   "
           f"(std {summary['std']:.2f}, min {summary['min']})")
-    print(f"  ended by: {summary['ended_by']}")
+    print(f"  ended by: {summary['ended_by']}   drops {summary['drop_fraction']:.1%}   "
+          f"mean trial {summary['mean_duration_s']:.2f} s")
     print(f"report: {report}\nhistogram: {histogram}")
     for path in recorder.close_videos() if args.video else []:
         print(f"video: {path}")

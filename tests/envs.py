@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 
 import gymnasium as gym
 import pytest
@@ -13,11 +14,14 @@ TEST_START_STEPS = 2
 """Random-action steps of the start-state bank in test envs (the task's default is the paper's 100, which costs
 minutes of start-up per env on a shared CPU); tests/task/test_start_states.py checks the bank itself."""
 
+TEST_DEVICE = os.environ.get("DACTYL_TEST_DEVICE", "cpu")
+"""Device of the test envs: ``DACTYL_TEST_DEVICE=cuda:0`` runs the env tests on a GPU (default: cpu)."""
 
-def make_env(task: str = "Dactyl-Reorient-Cube-Shadow", num_envs: int = 4, seed: int = 0, presets=(), device="cpu",
+
+def make_env(task: str = "Dactyl-Reorient-Cube-Shadow", num_envs: int = 4, seed: int = 0, presets=(), device=None,
              edit=None, start_steps: int | None = TEST_START_STEPS):  # fmt: skip
-    """A real ``ManagerBasedRLEnv`` on Newton; ``edit(cfg)`` may change the resolved config first; ``start_steps``
-    sets the start-state bank's random-action steps (None: the task's own)."""
+    """A real ``ManagerBasedRLEnv`` on Newton (on ``device``, default :data:`TEST_DEVICE`); ``edit(cfg)`` may change
+    the resolved config first; ``start_steps`` sets the start-state bank's random-action steps (None: the task's)."""
     import dactyl_lab.tasks  # noqa: F401  (registers our task)
     import isaaclab_tasks  # noqa: F401  (registers Isaac Lab's stock tasks)
     from isaaclab_tasks.utils.hydra import resolve_presets
@@ -28,7 +32,7 @@ def make_env(task: str = "Dactyl-Reorient-Cube-Shadow", num_envs: int = 4, seed:
     if SimulationContext.instance() is not None:
         raise RuntimeError("an Isaac Lab simulation is still open in this process (one per process): close_env() it first")
     cfg = resolve_presets(load_cfg_from_registry(task, "env_cfg_entry_point"), selected=tuple(presets))
-    cfg.sim.device = device
+    cfg.sim.device = device or TEST_DEVICE
     cfg.scene.num_envs = num_envs
     cfg.seed = seed
     start_state = getattr(getattr(cfg, "events", None), "start_state", None)

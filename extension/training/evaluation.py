@@ -54,6 +54,30 @@ def rsl_rl_policy(env, agent_cfg, checkpoint: str, device: str):
     return env, policy, policy.reset
 
 
+BASELINES = ("zero", "random")
+"""Policies without a checkpoint to compare a trained one with: the zero action (hold the start pose) and
+uniformly random actions in [-1, 1] (drawn from a generator seeded with the evaluation's seed)."""
+
+
+def baseline_policy(env, kind: str, seed: int):
+    """(wrapped env, act(obs) -> actions, reset(dones)) of a baseline: ``zero`` or ``random``."""
+    from isaaclab_rl.rsl_rl import RslRlVecEnvWrapper
+
+    if kind not in BASELINES:
+        raise ValueError(f"unknown baseline {kind!r}; choose one of {', '.join(BASELINES)}")
+    env = RslRlVecEnvWrapper(env)
+    shape = (env.num_envs, env.num_actions)
+    device = env.unwrapped.device
+    generator = torch.Generator(device=device).manual_seed(seed)
+
+    def act(obs):
+        if kind == "zero":
+            return torch.zeros(shape, device=device)
+        return torch.rand(shape, device=device, generator=generator) * 2.0 - 1.0
+
+    return env, act, lambda dones: None
+
+
 def rl_games_policy(env, agent_cfg: dict, checkpoint: str, device: str):
     """(wrapped env, act(obs) -> actions, reset(dones)) of an rl-games checkpoint; deterministic player."""
     from isaaclab_rl.rl_games import RlGamesVecEnvWrapper, register_rl_games_env
@@ -89,7 +113,7 @@ def rl_games_policy(env, agent_cfg: dict, checkpoint: str, device: str):
 
 def run_trials(env, act, reset, num_trials: int, progress=print) -> list[dict]:
     """Run ``num_trials`` episodes (env i runs trials i, i + num_envs, ...); one dict per trial:
-    ``successes`` (goals reached in a row), ``ended_by`` (termination term), ``steps``."""
+    ``successes`` (goals reached in a row), ``ended_by`` (termination term), ``steps``, ``duration_s``."""
     unwrapped = env.unwrapped
     goals = unwrapped.command_manager.get_term(GOAL_TERM)
     terms = unwrapped.termination_manager
@@ -106,7 +130,9 @@ def run_trials(env, act, reset, num_trials: int, progress=print) -> list[dict]:
             finished = dones.bool() & (quota > 0)
             for i in finished.nonzero().flatten().tolist():
                 ended_by = next((t for t in ENDINGS if t in terms.active_terms and bool(terms.get_term(t)[i])), "other")
-                trial = {"env": i, "successes": int(reached[i]), "ended_by": ended_by, "steps": int(steps[i]) + 1}
+                n = int(steps[i]) + 1
+                trial = {"env": i, "successes": int(reached[i]), "ended_by": ended_by, "steps": n,
+                         "duration_s": n * unwrapped.step_dt}
                 trials.append(trial)
                 quota[i] -= 1
                 progress(f"trial {len(trials)}/{num_trials}: {int(reached[i])} consecutive successes ({ended_by})")
@@ -123,6 +149,8 @@ def summarize(trials: list[dict]) -> dict:
         "min": min(successes),
         "std": statistics.pstdev(successes),
         "ended_by": dict(Counter(t["ended_by"] for t in trials)),
+        "drop_fraction": sum(t["ended_by"] == "object_dropped" for t in trials) / len(trials),
+        "mean_duration_s": statistics.fmean(t.get("duration_s", 0.0) for t in trials),
     }
 
 

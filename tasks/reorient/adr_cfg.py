@@ -13,6 +13,7 @@ from isaaclab.managers import CurriculumTermCfg as CurrTerm
 from isaaclab.managers import EventTermCfg as EventTerm
 from isaaclab.managers import SceneEntityCfg
 from isaaclab.utils import configclass
+from isaaclab_tasks.utils import PresetCfg
 
 from dactyl_lab.tasks.randomization import (
     ActionDelayCfg,
@@ -119,6 +120,22 @@ class ADRCurriculumCfg:
 
 
 @configclass
+class ADRAndGoalCurriculumCfg(ADRCurriculumCfg):
+    """``presets=adr,curriculum``: the ADR update, then the goal-angle curriculum (both read the finished episodes'
+    successes before the command resets them)."""
+
+    goal_angle = mdp.GoalCurriculumCfg().goal_angle
+
+
+@configclass
+class ADRCurriculumPresetCfg(PresetCfg):
+    """The ADR update alone, or with ``presets=curriculum`` also the goal-angle curriculum."""
+
+    default = ADRCurriculumCfg()
+    curriculum = ADRAndGoalCurriculumCfg()
+
+
+@configclass
 class DactylReorientADREnvCfg(DactylReorientEnvCfg):
     """Every randomization of ``randomized``, with the magnitudes driven by ADR
     (:func:`~dactyl_lab.tasks.randomization.dactyl_adr_cfg`): physics (each body, shape and joint drawing its own
@@ -128,7 +145,7 @@ class DactylReorientADREnvCfg(DactylReorientEnvCfg):
     observations: RandomizedObservationsCfg = RandomizedObservationsCfg()
     actions: ADRActionsCfg = ADRActionsCfg()
     events: ADREventsCfg = ADREventsCfg()
-    curriculum: ADRCurriculumCfg = ADRCurriculumCfg()
+    curriculum: ADRCurriculumPresetCfg = ADRCurriculumPresetCfg()
     randomization: mdp.DactylRandomizationCfg = mdp.DactylRandomizationCfg(
         observation_noise=adr_observation_noise_cfg(),
         adr=dactyl_adr_cfg(),

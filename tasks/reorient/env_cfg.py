@@ -28,6 +28,7 @@ from isaaclab.sim import SimulationCfg
 from isaaclab.sim.spawners.materials import RigidBodyMaterialBaseCfg
 from isaaclab.utils import configclass
 from isaaclab_newton.physics import MJWarpSolverCfg, NewtonCfg
+from isaaclab_tasks.utils import PresetCfg
 
 from dactyl_lab import hand
 from dactyl_lab import task_constants as tc
@@ -183,6 +184,15 @@ def newton_cpu_friendly_physics(num_substeps: int = NUM_SUBSTEPS) -> NewtonCfg:
 
 
 @configclass
+class CurriculumPresetCfg(PresetCfg):
+    """``presets=curriculum`` (composable with the others, e.g. ``presets=randomized,curriculum``): goals start
+    0.5-0.8 rad from the cube and widen to uniform on SO(3) with the success rate (:mod:`.mdp.curriculum`)."""
+
+    default = mdp.NoCurriculumCfg()
+    curriculum = mdp.GoalCurriculumCfg()
+
+
+@configclass
 class DactylReorientEnvCfg(ManagerBasedRLEnvCfg):
     """Shadow hand cube reorientation with Dactyl's timing, reward, goals and terminations."""
 
@@ -193,6 +203,7 @@ class DactylReorientEnvCfg(ManagerBasedRLEnvCfg):
     rewards: RewardsCfg = RewardsCfg()
     terminations: TerminationsCfg = TerminationsCfg()
     events: EventsCfg = EventsCfg()
+    curriculum: CurriculumPresetCfg = CurriculumPresetCfg()
 
     decimation: int = tc.DECIMATION  # 10 x 8 ms = 80 ms per policy step
     episode_length_s: float = tc.MAX_CONSECUTIVE_SUCCESSES * tc.GOAL_TIMEOUT_S  # the goal terms end episodes first

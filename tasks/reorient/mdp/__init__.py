@@ -30,6 +30,7 @@ from .adr_terms import (
     randomize_tendon_gain_scale,
 )
 from .commands import GoalOrientationCommand, GoalOrientationCommandCfg
+from .curriculum import GoalAngleCurriculum, GoalAngleCurriculumParams, GoalCurriculumCfg, NoCurriculumCfg
 from .events import silence_solver_iteration_warnings
 from .observations import (
     MIDDLE_BODY_NAMES,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .newton_internals import mjwarp_solver
+
 if TYPE_CHECKING:
     from isaaclab.envs import ManagerBasedEnv
 
@@ -15,11 +17,6 @@ def silence_solver_iteration_warnings(env: ManagerBasedEnv, env_ids) -> None:
     device-side printf then floods the console on every step. Convergence is still available through
     ``NewtonCfg(debug_mode=True)``, which logs the solver's iteration statistics.
     """
-    try:
-        from isaaclab_newton.physics.mjwarp_manager import NewtonMJWarpManager
-    except ImportError:  # another physics backend
-        return
-    solver = getattr(NewtonMJWarpManager, "_solver", None)
-    model = getattr(solver, "mjw_model", None)
-    if model is not None:
-        model.opt.warn_overflow = False
+    solver = mjwarp_solver()
+    if solver is not None:
+        solver.mjw_model.opt.warn_overflow = False
