@@ -10,7 +10,7 @@ import isaaclab.sim as sim_utils
 from isaaclab.actuators import ImplicitActuatorCfg
 from isaaclab.assets import ArticulationCfg, AssetBaseCfg, RigidObjectCfg
 from isaaclab.markers import VisualizationMarkersCfg
-from isaaclab_newton.sim.schemas import NewtonArticulationCfg
+from isaaclab_newton.sim.schemas import MujocoRigidBodyCfg, NewtonArticulationCfg
 
 from dactyl_lab import hand, task_constants
 from dactyl_lab.assets import shadow_mjcf
@@ -52,6 +52,7 @@ def shadow_hand_cfg() -> ArticulationCfg:
             func=f"{__name__}:spawn_generated_hand",
             usd_path=GENERATED_HAND_USD,
             articulation_props=NewtonArticulationCfg(self_collision_enabled=True),
+            rigid_props=MujocoRigidBodyCfg(gravcomp=shadow_mjcf.HAND_GRAVCOMP),  # the hand holds its pose
         ),
         init_state=ArticulationCfg.InitialStateCfg(pos=HAND_BASE_POS_M, rot=(0.0, 0.0, 0.0, 1.0), joint_pos={".*": 0.0}),
         joint_ordering="mjwarp",

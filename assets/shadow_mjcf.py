@@ -52,6 +52,14 @@ checks each one still does). Every other pair of hand colliders that are not par
 finger-finger, thumb-finger, finger-palm."""
 
 
+HAND_GRAVCOMP = 1.0
+"""Gravity compensation of every hand body (MuJoCo ``gravcomp``; Newton reads ``mjc:gravcomp``, written by the
+scene's ``MujocoRigidBodyCfg``). The real hand's position controllers hold its pose against gravity; with the
+paper's action law (targets relative to the measured joints) and this model's gains (kp ~ 1 N m/rad) an
+uncompensated wrist sags to its limit within 20 zero-action steps and drops the cube. Isaac Lab's stock Shadow
+hand disables gravity on the hand for the same reason."""
+
+
 def gymnasium_hand_dir() -> Path:
     """Folder of gymnasium-robotics' Shadow hand MJCF files, found without importing the package (importing it
     registers its envs and prints their warnings, e.g. the AdroitHand reward-function one)."""
@@ -121,10 +129,11 @@ def build_hand_spec(
         mesh.name = _rename(mesh.name)
     spec.meshdir = ""
 
-    # -- rename bodies, geoms, sites, joints; fix axes and ranges
+    # -- rename bodies, geoms, sites, joints; fix axes and ranges; gravity compensation on every hand body
     for body in spec.bodies:
         if body.name.startswith(_PREFIX):
             body.name = _rename(body.name).replace(" ", "_")
+            body.gravcomp = HAND_GRAVCOMP
     for geom in spec.geoms:
         if geom.name.startswith(_PREFIX):
             geom.name = _rename(geom.name)

@@ -49,18 +49,19 @@ def test_task_start_states_are_settled_random_orientations_on_the_palm():
     standin = MujocoStandInHand(seed=3)
     home = standin.model.body_pos[standin.object_body] + [0.0, 0.0, sim_settings.START_CUBE_HEIGHT_M]
     quats = []
-    for _ in range(3):
+    for _ in range(6):
         standin.reset_episode()
         pos, quat = standin.object_pose_true()
         assert np.linalg.norm(pos - home) <= sim_settings.START_DROP_DISTANCE_M
         assert standin.start_bank_size <= standin.start_attempts <= standin.start_bank_size * 20
         joints = np.array(list(standin.read_joint_positions().values()))
-        assert np.abs(joints).max() > 0.02  # 100 random actions moved the hand
+        assert np.abs(joints).max() > 0.02  # the random actions moved the hand
         assert np.all(standin.data.qvel == 0.0)
         quats.append(quat)
-    # random orientations, not a yaw about the vertical: the cube's up axis differs between starts
-    ups = [np.array(_rotate(q, [0.0, 0.0, 1.0])) for q in quats]
-    assert min(np.degrees(np.arccos(np.clip(abs(a @ b), 0, 1))) for a, b in [(ups[0], ups[1]), (ups[1], ups[2])]) > 1
+    # random orientations, not a yaw about the vertical: a settled cube rests on a face, and which of its three
+    # axes points up differs between starts (a yaw-only start keeps the same one)
+    up_axes = {int(np.argmax([abs(_rotate(q, np.eye(3)[i])[2]) for i in range(3)])) for q in quats}
+    assert len(up_axes) >= 2, up_axes
 
 
 def _rotate(q_xyzw, v):

@@ -183,7 +183,8 @@ class MujocoStandInHand(HandInterface):
             mujoco.mj_forward(self.model, self.data)
             self.data.ctrl[:] = actions.reset({name: float(self.data.qpos[adr]) for name, adr in self.qpos_adr.items()})
             for _ in range(sim_settings.START_RANDOM_ACTION_STEPS):
-                sent = actions.targets(self.rng.uniform(-1.0, 1.0, len(self._motor_names)))
+                joints = {name: float(self.data.qpos[adr]) for name, adr in self.qpos_adr.items()}
+                sent = actions.targets(self.rng.uniform(-1.0, 1.0, len(self._motor_names)), joints)
                 actions.commit(sent)
                 self.data.ctrl[:] = sent
                 mujoco.mj_step(self.model, self.data, nstep=nstep)
