@@ -59,6 +59,8 @@ def rl_games_policy(env, agent_cfg: dict, checkpoint: str, device: str):
     from isaaclab_rl.rl_games import RlGamesVecEnvWrapper, register_rl_games_env
     from rl_games.torch_runner import Runner
 
+    from .rl_games_agent import restore_player
+
     config = agent_cfg["params"]["config"]
     config["device"] = config["device_name"] = device
     config["num_actors"] = env.unwrapped.num_envs
@@ -70,7 +72,7 @@ def rl_games_policy(env, agent_cfg: dict, checkpoint: str, device: str):
     runner = Runner()
     runner.load(agent_cfg)
     player = runner.create_player()
-    player.restore(checkpoint)
+    restore_player(player, checkpoint, map_location=device)
     player.reset()
     player.get_batch_size(env.reset()["obs"], 1)
     if player.is_rnn:
