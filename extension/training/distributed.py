@@ -31,12 +31,25 @@ def from_env() -> Rank:
 
 
 def device_for(rank: Rank, requested: str | None = None) -> str:
-    """``cuda:LOCAL_RANK`` when CUDA exists and the CPU was not asked for, else ``cpu``."""
+    """This rank's device: ``cpu`` when asked for or without CUDA, else :func:`cuda_device` of the visible GPUs."""
     import torch
 
     if (requested or "").startswith("cpu") or not torch.cuda.is_available():
         return "cpu"
-    return f"cuda:{rank.local_rank}"
+    return cuda_device(rank.local_rank, torch.cuda.device_count())
+
+
+def cuda_device(local_rank: int, visible_gpus: int) -> str:
+    """``cuda:LOCAL_RANK`` when the node's ranks share its GPUs; ``cuda:0`` when each rank sees exactly one GPU
+    (a per-rank ``CUDA_VISIBLE_DEVICES``, common under SLURM)."""
+    if visible_gpus == 1:
+        return "cuda:0"
+    if local_rank >= visible_gpus:
+        raise RuntimeError(
+            f"local rank {local_rank} but only {visible_gpus} visible GPU(s): start at most {visible_gpus} ranks per "
+            "node (torchrun --nproc_per_node), or give each rank one GPU with CUDA_VISIBLE_DEVICES"
+        )
+    return f"cuda:{local_rank}"
 
 
 def backend_for(device: str) -> str:
