@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import warnings
 from collections.abc import Callable
@@ -78,3 +79,33 @@ def shared_value(rank: Rank, key: str, make: Callable[[], str]) -> str:
     if rank.is_main:
         store.set(key, make())
     return store.get(key).decode()
+
+
+def shared_decision(rank: Rank, key: str, decide: Callable[[], object]) -> object:
+    """``decide()`` run on rank 0 only and its JSON-able result (or the exception it raised, re-raised as a
+    :class:`SharedDecisionError` on every rank) handed to every rank through :func:`shared_value`.
+
+    For what must agree across ranks and nodes, e.g. the checkpoint to resume from and its completed iteration:
+    on another node (another working directory, no or another ``logs/``) a rank would resolve a different one,
+    and ranks that disagree hang in their first collective."""
+
+    def on_rank_0() -> str:
+        try:
+            return json.dumps({"value": decide()})
+        except Exception as error:  # noqa: BLE001  (handed to every rank, re-raised there)
+            return json.dumps({"error": str(error), "type": type(error).__name__})
+
+    if rank.world_size == 1:
+        return decide()
+    shared = json.loads(shared_value(rank, key, on_rank_0))
+    if "error" in shared:
+        raise SharedDecisionError(shared["error"], shared["type"])
+    return shared["value"]
+
+
+class SharedDecisionError(RuntimeError):
+    """Rank 0's decision failed; every rank raises this with rank 0's message."""
+
+    def __init__(self, message: str, kind: str):
+        super().__init__(message)
+        self.kind = kind
