@@ -25,8 +25,8 @@ SYNC_METHODS = {
     T.item: "item", T.tolist: "tolist", T.cpu: "cpu", T.numpy: "numpy", T.__bool__: "bool", T.__float__: "float",
     T.__int__: "int", T.__index__: "index", T.nonzero: "nonzero", torch.nonzero: "nonzero", torch.argwhere: "argwhere",
     T.masked_select: "masked_select", torch.masked_select: "masked_select", torch.unique: "unique",
-    T.unique: "unique", torch.bincount: "bincount", T.bincount: "bincount", torch.repeat_interleave: "repeat_interleave",
-    T.repeat_interleave: "repeat_interleave",
+    T.unique: "unique", torch.bincount: "bincount", T.bincount: "bincount",
+    torch.repeat_interleave: "repeat_interleave", T.repeat_interleave: "repeat_interleave",
 }  # fmt: skip
 FACTORIES = {
     torch.zeros, torch.ones, torch.empty, torch.full, torch.tensor, torch.arange, torch.rand, torch.randn,

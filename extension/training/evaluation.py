@@ -99,6 +99,7 @@ def run_trials(env, act, reset, num_trials: int, progress=print) -> list[dict]:
     quota = torch.tensor([len(range(i, num_trials, num_envs)) for i in range(num_envs)], device=unwrapped.device)
     trials: list[dict] = []
     obs = env.get_observations() if hasattr(env, "get_observations") else env.reset()
+    endings = [t for t in ENDINGS if t in terms.active_terms]
     with torch.inference_mode():
         while len(trials) < num_trials:
             reached = goals.goals_reached.clone()  # a reset zeroes it: read the count before the step
@@ -106,12 +107,18 @@ def run_trials(env, act, reset, num_trials: int, progress=print) -> list[dict]:
             obs, _, dones, _ = env.step(act(obs))
             reset(dones)
             finished = dones.bool() & (quota > 0)
-            for i in finished.nonzero().flatten().tolist():
-                ended_by = next((t for t in ENDINGS if t in terms.active_terms and bool(terms.get_term(t)[i])), "other")
-                trial = {"env": i, "successes": int(reached[i]), "ended_by": ended_by, "steps": int(steps[i]) + 1}
-                trials.append(trial)
-                quota[i] -= 1
-                progress(f"trial {len(trials)}/{num_trials}: {int(reached[i])} consecutive successes ({ended_by})")
+            if not bool(finished.any()):
+                continue
+            # one batch per step, not a loop over envs: which term ended each finished trial (first of ENDINGS)
+            ids = finished.nonzero().flatten()
+            fired = [terms.get_term(t)[ids].bool() for t in endings] + [torch.ones_like(ids, dtype=torch.bool)]
+            fired = torch.stack(fired)
+            ended_by = fired.int().argmax(0)  # the "other" row catches trials no listed term ended
+            quota[ids] -= 1
+            names = endings + ["other"]
+            for i, k, n, e in zip(ids.tolist(), reached[ids].int().tolist(), steps[ids].tolist(), ended_by.tolist()):
+                trials.append({"env": i, "successes": k, "ended_by": names[e], "steps": n + 1})
+                progress(f"trial {len(trials)}/{num_trials}: {k} consecutive successes ({names[e]})")
     return trials
 
 

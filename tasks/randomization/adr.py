@@ -244,7 +244,8 @@ class ADR:
 
     def take_staged(self) -> torch.Tensor:
         """This rank's staged results [k, 3] (boundary or -1, version, performance), removed from the stage."""
-        rows = torch.cat(self._pending) if self._pending else torch.zeros((0, 3), dtype=torch.float64, device=self.device)
+        empty = torch.zeros((0, 3), dtype=torch.float64, device=self.device)
+        rows = torch.cat(self._pending) if self._pending else empty
         self._pending = []
         return rows.to(self.device)
 
