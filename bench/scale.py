@@ -8,6 +8,8 @@ Each (preset, num_envs) runs in a fresh process (Isaac Lab allows one simulation
   the build (torch, Warp and Isaac Lab imported), divided by num_envs; peak (VmHWM) as well. On CUDA, add
   torch's and Warp's device memory (not measured here);
 * env-steps/s: ``--steps`` env steps of random actions after ``--warmup`` untimed ones;
+* model-change cost: Newton's ``notify_model_changed`` with the flags a randomized reset raises (masses,
+  shapes, dof and actuator properties, gravity), timed alone: the part of a reset that scales with all envs;
 * reset cost: ``env.unwrapped._reset_idx`` of ``--reset_envs`` envs (the preset's reset events: physics
   re-randomization, ADR) plus the next env step (where Newton applies the model changes), minus a plain step.
   If it grows with num_envs for a fixed number of resetting envs, the re-randomization costs O(all envs).
@@ -66,16 +68,34 @@ def worker(args: argparse.Namespace) -> None:
         u._reset_idx(ids)
         env.step(action)
         reset_s.append(time.perf_counter() - t)
+    notify_s = model_change_seconds(u, repeats=3)
     plain = sorted(step_s)[len(step_s) // 2]
     result = {
         "preset": args.preset, "num_envs": args.num_envs, "build_s": build_s,
         "env_steps_per_s": args.num_envs * len(step_s) / sum(step_s), "median_step_s": plain,
         "reset_plus_step_s": sorted(reset_s)[len(reset_s) // 2],
         "reset_overhead_s": sorted(reset_s)[len(reset_s) // 2] - plain,
-        "rss_mib": rss_mib(), "peak_mib": rss_mib("VmHWM"), "mib_per_env": (rss_mib() - before) / args.num_envs,
+        "notify_s": notify_s, "rss_mib": rss_mib(), "peak_mib": rss_mib("VmHWM"), "mib_per_env": (rss_mib() - before) / args.num_envs,
     }  # fmt: skip
     Path(args.result).write_text(json.dumps(result))
     os._exit(0)  # skip the slow teardown of the simulation
+
+
+def model_change_seconds(u, repeats: int) -> float:
+    """Median seconds of the solver update a randomized reset triggers at the next step (Newton's
+    ``notify_model_changed`` with the flags our reset terms and Isaac Lab's setters raise): it runs over every
+    world, whatever the number of envs that reset."""
+    from newton import ModelFlags
+
+    solver = u.sim.physics_manager._solver
+    flags = (ModelFlags.BODY_INERTIAL_PROPERTIES | ModelFlags.SHAPE_PROPERTIES | ModelFlags.JOINT_DOF_PROPERTIES
+             | ModelFlags.ACTUATOR_PROPERTIES | ModelFlags.MODEL_PROPERTIES)  # fmt: skip
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        solver.notify_model_changed(flags)
+        times.append(time.perf_counter() - t)
+    return sorted(times)[len(times) // 2]
 
 
 def measure(preset: str, num_envs: int, args: argparse.Namespace) -> dict | None:
@@ -119,7 +139,7 @@ def main() -> None:
         return
     rows = [r for p in args.presets for n in args.num_envs if (r := measure(p, n, args)) is not None]
     print(f"\n{'preset':<10} | {'envs':>5} | {'env-steps/s':>11} | {'step s':>7} | {'reset+step s':>12} | "
-          f"{'reset overhead s':>16} | {'MiB/env':>7} | {'RSS MiB':>7} | {'build s':>7}")
+          f"{'reset overhead s':>16} | {'notify s':>8} | {'MiB/env':>7} | {'RSS MiB':>7} | {'build s':>7}")
     for r in rows:
         print(f"{r['preset']:<10} | {r['num_envs']:>5} | {r['env_steps_per_s']:>11.1f} | {r['median_step_s']:>7.2f} | "
               f"{r['reset_plus_step_s']:>12.2f} | {r['reset_overhead_s']:>16.2f} | {r['mib_per_env']:>7.3f} | "
