@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -75,7 +76,8 @@ def worker(args: argparse.Namespace) -> None:
         "env_steps_per_s": args.num_envs * len(step_s) / sum(step_s), "median_step_s": plain,
         "reset_plus_step_s": sorted(reset_s)[len(reset_s) // 2],
         "reset_overhead_s": sorted(reset_s)[len(reset_s) // 2] - plain,
-        "notify_s": notify_s, "rss_mib": rss_mib(), "peak_mib": rss_mib("VmHWM"), "mib_per_env": (rss_mib() - before) / args.num_envs,
+        "notify_s": notify_s, "rss_mib": rss_mib(), "peak_mib": rss_mib("VmHWM"),
+        "mib_per_env": (rss_mib() - before) / args.num_envs,
     }  # fmt: skip
     Path(args.result).write_text(json.dumps(result))
     os._exit(0)  # skip the slow teardown of the simulation
@@ -142,8 +144,9 @@ def main() -> None:
           f"{'reset overhead s':>16} | {'notify s':>8} | {'MiB/env':>7} | {'RSS MiB':>7} | {'build s':>7}")
     for r in rows:
         print(f"{r['preset']:<10} | {r['num_envs']:>5} | {r['env_steps_per_s']:>11.1f} | {r['median_step_s']:>7.2f} | "
-              f"{r['reset_plus_step_s']:>12.2f} | {r['reset_overhead_s']:>16.2f} | {r['mib_per_env']:>7.3f} | "
-              f"{r['rss_mib']:>7.0f} | {r['build_s']:>7.0f}")
+              f"{r['reset_plus_step_s']:>12.2f} | {r['reset_overhead_s']:>16.2f} | "
+              f"{r.get('notify_s', math.nan):>8.3f} | "
+              f"{r['mib_per_env']:>7.3f} | {r['rss_mib']:>7.0f} | {r['build_s']:>7.0f}")
     print(f"(device {args.device}; {args.steps} timed steps, {args.resets} resets of {args.reset_envs} envs each)")
 
 
