@@ -41,11 +41,14 @@ def worker(args: argparse.Namespace) -> None:
     from dactyl_lab.training.rsl_rl_runner import build
 
     rank = distributed.from_env()
+    # every rank its own GPU (cuda:LOCAL_RANK, or cuda:0 with one visible GPU per rank); rsl_rl refuses ranks
+    # that share one
+    device = distributed.device_for(rank, args.device) if rank.world_size > 1 else args.device
     stock = args.task == STOCK
-    env = make_env(args.task, num_envs=args.num_envs, seed=args.seed + rank.rank, device=args.device,
+    env = make_env(args.task, num_envs=args.num_envs, seed=args.seed + rank.rank, device=device,
                    presets=("newton_mjwarp",) if stock else (), edit=scene.use_in_stock_shadow_task if stock else None)
     env = RslRlVecEnvWrapper(env)
-    cfg = DactylFFPPORunnerCfg(device=args.device, seed=args.seed + rank.rank)
+    cfg = DactylFFPPORunnerCfg(device=device, seed=args.seed + rank.rank)
     if stock:
         cfg.obs_groups = {"actor": ["policy"], "critic": ["policy"]}
     runner = build(env, cfg)
@@ -93,7 +96,9 @@ def main() -> None:
     parser.add_argument("--num_envs", type=int, default=16, help="environments per rank")
     parser.add_argument("--iterations", type=int, default=3, help="timed training iterations")
     parser.add_argument("--ranks", type=int, nargs="+", default=[1, 2], help="rank counts to measure on our task")
-    parser.add_argument("--device", default="cpu", help="simulation and training device")
+    parser.add_argument("--device", default="cpu",
+                        help="simulation and training device: cpu, or cuda (with several ranks each rank takes "
+                        "cuda:LOCAL_RANK)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1, help="OMP_NUM_THREADS of every rank (default: %(default)s)")
     parser.add_argument("--no_stock", action="store_true", help="skip Isaac Lab's stock task")

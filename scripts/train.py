@@ -19,7 +19,7 @@ such a stop) the run gets its training report, <run>/report.png and report.html 
 at any time).
 
 --distributed (under torchrun): rank r runs on cuda:LOCAL_RANK with NCCL, or on the CPU with gloo when
-there is no CUDA (or with --device cpu; RSL-RL only), with seed + r; gradients are averaged over the
+there is no CUDA (or with --device cpu), with seed + r; gradients are averaged over the
 ranks; rank 0 alone writes logs and checkpoints (the others keep their settings in <run>/rank_<r>/).
 
 Anything not listed below is passed on to Isaac Lab (Hydra overrides such as env.scene.num_envs=32).
@@ -66,21 +66,16 @@ def main(argv: list[str] | None = None) -> int:
     rank = distributed.from_env() if args.distributed else distributed.Rank()
     device = distributed.device_for(rank, args.device) if args.distributed else args.device or launch.default_device()
     cpu_ranks = args.distributed and device == "cpu"
-    if cpu_ranks and args.backend != "rsl_rl":
-        raise launch.UsageError("--distributed on the CPU (gloo) needs --backend rsl_rl: rl-games hard-codes NCCL")
     experiment, default_iterations, default_seed = launch.agent_defaults(args.task, args.backend, args.variant)
     iterations, checkpoint, run_name = args.max_iterations, None, None
 
     if args.resume or args.checkpoint:
-        root = checkpoints.log_root(args.backend, experiment)
-        try:
-            checkpoint = checkpoints.resolve(args.checkpoint, args.backend) if args.checkpoint else None
-        except FileNotFoundError as error:
-            raise launch.UsageError(f"--checkpoint: {error}") from None
-        checkpoint = checkpoint or checkpoints.latest_in_experiment(root, args.backend)
-        if checkpoint is None:
-            raise launch.UsageError(f"--resume: no checkpoint under {root}; train first (without --resume)")
-        done, total = checkpoints.completed_iterations(checkpoint, args.backend), iterations or default_iterations
+        total = iterations or default_iterations
+        try:  # rank 0 resolves the checkpoint and its iteration for every rank (other nodes see other files)
+            resumed = distributed.shared_decision(rank, "resume", lambda: resolve_resume(args, experiment))
+        except (ValueError, distributed.SharedDecisionError) as error:
+            raise launch.UsageError(str(error)) from None
+        checkpoint, done = Path(resumed[0]), int(resumed[1])
         if done >= total:
             print(f"[INFO] {checkpoint} has completed {done} of {total} iterations: nothing to do.")
             return 0
@@ -113,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     forwarded += passthrough + launch.agent_device_overrides(args.backend, device)
     if args.backend == "rl_games":
         forwarded += launch.rl_games_minibatch_overrides(args.num_envs)
+        if cpu_ranks:  # DactylA2CAgent joins the ranks over gloo (rl-games itself is NCCL-only)
+            forwarded.append("agent.params.config.multi_gpu=True")
 
     from isaaclab_rl.entrypoints import run_train_cli
 
@@ -151,6 +148,19 @@ def write_training_report(root: Path, run_name: str | None, started_s: float) ->
         print(f"[report] not written for {run}: {error}", file=sys.stderr)
         return
     print(f"[report] {png}\n[report] {page}")
+
+
+def resolve_resume(args: argparse.Namespace, experiment: str) -> tuple[str, int]:
+    """(checkpoint file, completed iterations) to resume from; ValueError naming the fix when there is none."""
+    root = checkpoints.log_root(args.backend, experiment)
+    try:
+        checkpoint = checkpoints.resolve(args.checkpoint, args.backend) if args.checkpoint else None
+    except FileNotFoundError as error:
+        raise ValueError(f"--checkpoint: {error}") from None
+    checkpoint = checkpoint or checkpoints.latest_in_experiment(root, args.backend)
+    if checkpoint is None:
+        raise ValueError(f"--resume: no checkpoint under {root}; train first (without --resume)")
+    return str(checkpoint), checkpoints.completed_iterations(checkpoint, args.backend)
 
 
 def timestamp() -> str:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from dactyl_lab.export import ExportError
+from dactyl_lab.training.rl_games_agent import restore_player
 
 
 def params_of(agent_cfg: dict[str, Any], source: str) -> dict[str, Any]:
@@ -91,7 +92,7 @@ def build_player(params: dict[str, Any], checkpoint: Path, obs_dim: int, num_act
     try:
         with contextlib.redirect_stdout(io.StringIO()):  # rl-games prints every layer it builds
             player = PpoPlayerContinuous(params)
-            player.restore(str(checkpoint))
+            restore_player(player, checkpoint, map_location="cpu")
     except RuntimeError as error:
         first = " ".join(str(error).splitlines()[0:3])
         raise ExportError(

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import warnings
 from collections.abc import Callable
@@ -31,12 +32,25 @@ def from_env() -> Rank:
 
 
 def device_for(rank: Rank, requested: str | None = None) -> str:
-    """``cuda:LOCAL_RANK`` when CUDA exists and the CPU was not asked for, else ``cpu``."""
+    """This rank's device: ``cpu`` when asked for or without CUDA, else :func:`cuda_device` of the visible GPUs."""
     import torch
 
     if (requested or "").startswith("cpu") or not torch.cuda.is_available():
         return "cpu"
-    return f"cuda:{rank.local_rank}"
+    return cuda_device(rank.local_rank, torch.cuda.device_count())
+
+
+def cuda_device(local_rank: int, visible_gpus: int) -> str:
+    """``cuda:LOCAL_RANK`` when the node's ranks share its GPUs; ``cuda:0`` when each rank sees exactly one GPU
+    (a per-rank ``CUDA_VISIBLE_DEVICES``, common under SLURM)."""
+    if visible_gpus == 1:
+        return "cuda:0"
+    if local_rank >= visible_gpus:
+        raise RuntimeError(
+            f"local rank {local_rank} but only {visible_gpus} visible GPU(s): start at most {visible_gpus} ranks per "
+            "node (torchrun --nproc_per_node), or give each rank one GPU with CUDA_VISIBLE_DEVICES"
+        )
+    return f"cuda:{local_rank}"
 
 
 def backend_for(device: str) -> str:
@@ -65,3 +79,33 @@ def shared_value(rank: Rank, key: str, make: Callable[[], str]) -> str:
     if rank.is_main:
         store.set(key, make())
     return store.get(key).decode()
+
+
+def shared_decision(rank: Rank, key: str, decide: Callable[[], object]) -> object:
+    """``decide()`` run on rank 0 only and its JSON-able result (or the exception it raised, re-raised as a
+    :class:`SharedDecisionError` on every rank) handed to every rank through :func:`shared_value`.
+
+    For what must agree across ranks and nodes, e.g. the checkpoint to resume from and its completed iteration:
+    on another node (another working directory, no or another ``logs/``) a rank would resolve a different one,
+    and ranks that disagree hang in their first collective."""
+
+    def on_rank_0() -> str:
+        try:
+            return json.dumps({"value": decide()})
+        except Exception as error:  # noqa: BLE001  (handed to every rank, re-raised there)
+            return json.dumps({"error": str(error), "type": type(error).__name__})
+
+    if rank.world_size == 1:
+        return decide()
+    shared = json.loads(shared_value(rank, key, on_rank_0))
+    if "error" in shared:
+        raise SharedDecisionError(shared["error"], shared["type"])
+    return shared["value"]
+
+
+class SharedDecisionError(RuntimeError):
+    """Rank 0's decision failed; every rank raises this with rank 0's message."""
+
+    def __init__(self, message: str, kind: str):
+        super().__init__(message)
+        self.kind = kind

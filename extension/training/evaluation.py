@@ -83,6 +83,8 @@ def rl_games_policy(env, agent_cfg: dict, checkpoint: str, device: str):
     from isaaclab_rl.rl_games import RlGamesVecEnvWrapper, register_rl_games_env
     from rl_games.torch_runner import Runner
 
+    from .rl_games_agent import restore_player
+
     config = agent_cfg["params"]["config"]
     config["device"] = config["device_name"] = device
     config["num_actors"] = env.unwrapped.num_envs
@@ -94,7 +96,7 @@ def rl_games_policy(env, agent_cfg: dict, checkpoint: str, device: str):
     runner = Runner()
     runner.load(agent_cfg)
     player = runner.create_player()
-    player.restore(checkpoint)
+    restore_player(player, checkpoint, map_location=device)
     player.reset()
     player.get_batch_size(env.reset()["obs"], 1)
     if player.is_rnn:
@@ -121,6 +123,7 @@ def run_trials(env, act, reset, num_trials: int, progress=print) -> list[dict]:
     quota = torch.tensor([len(range(i, num_trials, num_envs)) for i in range(num_envs)], device=unwrapped.device)
     trials: list[dict] = []
     obs = env.get_observations() if hasattr(env, "get_observations") else env.reset()
+    endings = [t for t in ENDINGS if t in terms.active_terms]
     with torch.inference_mode():
         while len(trials) < num_trials:
             reached = goals.goals_reached.clone()  # a reset zeroes it: read the count before the step
@@ -128,14 +131,19 @@ def run_trials(env, act, reset, num_trials: int, progress=print) -> list[dict]:
             obs, _, dones, _ = env.step(act(obs))
             reset(dones)
             finished = dones.bool() & (quota > 0)
-            for i in finished.nonzero().flatten().tolist():
-                ended_by = next((t for t in ENDINGS if t in terms.active_terms and bool(terms.get_term(t)[i])), "other")
-                n = int(steps[i]) + 1
-                trial = {"env": i, "successes": int(reached[i]), "ended_by": ended_by, "steps": n,
-                         "duration_s": n * unwrapped.step_dt}
-                trials.append(trial)
-                quota[i] -= 1
-                progress(f"trial {len(trials)}/{num_trials}: {int(reached[i])} consecutive successes ({ended_by})")
+            if not bool(finished.any()):
+                continue
+            # one batch per step, not a loop over envs: which term ended each finished trial (first of ENDINGS)
+            ids = finished.nonzero().flatten()
+            fired = [terms.get_term(t)[ids].bool() for t in endings] + [torch.ones_like(ids, dtype=torch.bool)]
+            fired = torch.stack(fired)
+            ended_by = fired.int().argmax(0)  # the "other" row catches trials no listed term ended
+            quota[ids] -= 1
+            names = endings + ["other"]
+            for i, k, n, e in zip(ids.tolist(), reached[ids].int().tolist(), steps[ids].tolist(), ended_by.tolist()):
+                trials.append({"env": i, "successes": k, "ended_by": names[e], "steps": n + 1,
+                               "duration_s": (n + 1) * unwrapped.step_dt})
+                progress(f"trial {len(trials)}/{num_trials}: {k} consecutive successes ({names[e]})")
     return trials
 
 

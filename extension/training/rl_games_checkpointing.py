@@ -7,7 +7,8 @@ subclass, e.g. a multi-process one) and overrides its public ``save`` / ``restor
 
 * ``save(fn)`` writes ``fn + ".pth"`` atomically (:func:`~dactyl_lab.training.checkpoints.atomic_save`) with
   rl-games' full state plus, with ``presets=adr``, the ADR state (key ``adr_state``, as RSL-RL);
-* ``restore(fn)`` loads it (rl-games' ``torch_ext.load_checkpoint``) and restores the ADR state;
+* ``restore(fn)`` loads it onto the agent's device (:func:`~.rl_games_agent.load_checkpoint`) and restores the ADR
+  state;
 * at the start of every epoch the finished epoch is saved to the rolling ``nn/last.pth`` (rank 0), so a SIGKILL
   loses less than one epoch; rl-games' own periodic ``last_<name>_ep_<n>_rew_<r>.pth`` files stay;
 * SIGTERM / Ctrl-C end training after the current epoch with ``nn/last_<name>_ep_<n>_rew_stop.pth``
@@ -23,10 +24,11 @@ from __future__ import annotations
 
 import os
 
-from rl_games.algos_torch import a2c_continuous, a2c_discrete, torch_ext
+from rl_games.algos_torch import a2c_discrete
 
 from dactyl_lab.tasks.randomization import ADR_CHECKPOINT_KEY, adr_state_dict, env_adr, load_adr_state_dict
 from dactyl_lab.training import checkpoints
+from dactyl_lab.training.rl_games_agent import dactyl_a2c_agent_class, load_checkpoint
 
 ROLLING_STEM = "last"
 """``nn/last.pth``: :data:`~dactyl_lab.training.checkpoints.LAST_NAMES` ``["rl_games"]`` without ``.pth``."""
@@ -53,7 +55,7 @@ class CheckpointingMixin:
         checkpoints.atomic_save(state, fn + ".pth")
 
     def restore(self, fn: str, set_epoch: bool = True) -> None:
-        state = torch_ext.load_checkpoint(fn)
+        state = load_checkpoint(fn, self.ppo_device)
         self.set_full_state_weights(state, set_epoch=set_epoch)
         env = self._adr_env()
         if env is not None and state.get(ADR_CHECKPOINT_KEY) is not None:
@@ -82,8 +84,9 @@ class CheckpointingMixin:
                 return self.last_mean_rewards, self.epoch_num
 
 
-class CheckpointingA2CAgent(CheckpointingMixin, a2c_continuous.A2CAgent):
-    """rl-games' continuous PPO agent with :class:`CheckpointingMixin`."""
+class CheckpointingA2CAgent(CheckpointingMixin, dactyl_a2c_agent_class()):
+    """rl-games' continuous PPO agent, multi-rank on the CPU too with shared normalizers
+    (:func:`~.rl_games_agent.dactyl_a2c_agent_class`), with :class:`CheckpointingMixin`."""
 
 
 class CheckpointingDiscreteA2CAgent(CheckpointingMixin, a2c_discrete.DiscreteA2CAgent):

@@ -17,11 +17,12 @@ def make_adr(n=64, seed=0, **kw):
         "friction_scale": ADRParamCfg(nominal=1.0, hard_limits=(0.5, 2.0), step=0.1),
     }
     kw.setdefault("queue_length", 8)
-    return ADR(ADRCfg(params=params, **kw), n, "cpu", make_generator(seed))
+    world_size = kw.pop("world_size", 1)
+    return ADR(ADRCfg(params=params, **kw), n, "cpu", make_generator(seed), world_size=world_size)
 
 
 def test_starts_at_nominal_and_values_pin_boundaries():
-    adr = make_adr(n=2000)
+    adr = make_adr(n=2000, queue_length=2000)  # cohorts larger than the envs: every env that wants one evaluates
     assert torch.equal(adr.low, adr.nominal) and torch.equal(adr.high, adr.nominal)
     adr.low[:] = torch.tensor([0.95, 0.8])
     adr.high[:] = torch.tensor([1.05, 1.4])
@@ -121,7 +122,7 @@ def test_overflowing_updates_in_one_call():
 
 
 def test_boundary_fraction_mode_is_a_fixed_subset():
-    adr = make_adr(n=1000, boundary_fraction=0.4)
+    adr = make_adr(n=1000, boundary_fraction=0.4, queue_length=1000)
     adr.resample()
     first = adr.env_boundary >= 0
     assert int(first.sum()) == 400
@@ -194,3 +195,70 @@ def test_reproducible_sampling():
     a, b = make_adr(seed=7), make_adr(seed=7)
     a.low[:] = b.low[:] = 0.9
     assert torch.equal(a.resample(), b.resample())
+
+
+def _reversed_names_state(adr):
+    """``adr``'s state as a checkpoint of the same parameters in the opposite order."""
+    state = adr.state_dict()
+    flip = torch.arange(len(adr.names) - 1, -1, -1)
+    for k in ("low", "high", "queue", "fill", "version"):
+        state[k] = state[k][flip]
+    state["names"] = state["names"][::-1]
+    rows = state["pending"].clone()
+    b = rows[:, 0].long()
+    rows[:, 0] = torch.where(b >= 0, 2 * (len(adr.names) - 1 - b // 2) + b % 2, b).double()
+    state["pending"] = rows
+    return state
+
+
+def test_staged_rows_saved_in_a_checkpoint_are_applied_after_loading_on_the_adrs_device():
+    """Staged results at save time (a multi-rank run between two syncs) come back re-indexed by name, and
+    loading builds nothing on a device other than the ADR's (the remap table used to be made on the CPU and
+    indexed with rows that runner.load(map_location="cuda") had put on the GPU)."""
+    from hostsync import StepPathAudit
+
+    adr = make_adr(world_size=2)  # 2 ranks: results stay staged until sync()
+    assert feed(adr, 3, 30.0, 4) == 4 and adr.num_pending > 0  # friction high: this rank's 4 tickets of 8
+    state = _reversed_names_state(adr)
+    fresh = make_adr(seed=5, world_size=2)
+    with StepPathAudit() as audit:
+        fresh.load_state_dict(state)
+    assert not audit.no_device, audit.no_device
+    fresh.sync()  # no process group: applies the re-staged rows
+    assert int(fresh.fill[1, 1]) == 4 and int(fresh.fill.sum()) == 4  # friction's high side, as saved
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_checkpoint_loaded_onto_cuda_with_staged_rows():
+    adr = make_adr(world_size=2)
+    feed(adr, 3, 30.0, 4)
+    state = {k: v.cuda() if torch.is_tensor(v) else v for k, v in _reversed_names_state(adr).items()}
+    fresh = ADR(adr.cfg, 64, "cuda", None, world_size=2)
+    fresh.load_state_dict(state)
+    fresh.sync()
+    assert int(fresh.fill[1, 1]) == 4
+
+
+def test_a_cohort_is_chosen_when_episodes_start():
+    """With far more envs wanting a boundary than its cohort, only queue_length of them evaluate it per bound
+    value; the results of the rest never enter the queue, and the decision waits for the whole cohort."""
+    adr = make_adr(n=512, boundary_fraction=1.0, queue_length=8)
+    adr.resample()
+    counts = torch.bincount(adr.env_boundary[adr.env_boundary >= 0], minlength=4)
+    assert counts.tolist() == [8, 8, 8, 8] and int(adr.issued.sum()) == 32
+    cohort = (adr.env_boundary == 1).nonzero().flatten()
+    adr.update(cohort[:7], torch.full((7,), 30.0))  # the first 7 to finish: no decision yet
+    assert float(adr.high[0]) == 1.0 and int(adr.fill[0, 1]) == 7
+    adr.update(cohort[7:], torch.full((1,), 30.0))
+    assert float(adr.high[0]) == pytest.approx(1.02) and float(adr.decision_mean[0, 1]) == 30.0
+    assert int(adr.issued[0, 1]) == 0  # a new cohort at the new bound
+    adr.resample((adr.env_boundary < 0).nonzero().flatten())  # the next 8 tickets go to envs that start now
+    assert int((adr.env_boundary == 1).sum()) == 8
+
+
+def test_an_env_resampled_before_reporting_returns_its_ticket():
+    adr = make_adr(n=64, boundary_fraction=1.0, queue_length=8)
+    adr.resample()
+    assert int(adr.issued.sum()) == 32
+    adr.resample()  # nobody reported: the tickets come back and are issued again
+    assert int(adr.issued.sum()) == 32 and int((adr.env_boundary >= 0).sum()) == 32

@@ -35,11 +35,11 @@ def _worker(rank, world, init_file, out_dir):
         # mass high bound: rank 0 plays 4 good episodes (30), rank 1 plays 4 mediocre ones (12).
         # Alone neither queue (length 8) would be full; together mean 21 >= 20 widens.
         feed_boundary(adr, MASS_HIGH, 30.0 if rank == 0 else 12.0, 4)
-        # friction low bound: both ranks 6 good episodes: 12 results, the first 8 widen it, the rest are stale
-        feed_boundary(adr, FRICTION_LOW, 25.0, 6)
+        # friction low bound: both ranks try 6 good episodes; the cohort of 8 gives each rank 4 tickets
+        played = feed_boundary(adr, FRICTION_LOW, 25.0, 6)
         staged = adr.num_pending
         adr.sync()
-        # a second round where only rank 1 has results (rank 0 contributes nothing)
+        # a second round where only rank 1 has results: its 4 tickets are half a cohort, no decision yet
         if rank == 1:
             feed_boundary(adr, MASS_HIGH, 40.0, 8)
         adr.sync()
@@ -49,7 +49,8 @@ def _worker(rank, world, init_file, out_dir):
             adr.low[0] = 0.7
         adr.broadcast_(src=0)
         torch.save(
-            {"state": synced, "staged": staged, "low_after_broadcast": adr.low.clone(), "values": adr.values},
+            {"state": synced, "staged": staged, "played": played, "low_after_broadcast": adr.low.clone(),
+             "values": adr.values},
             os.path.join(out_dir, f"rank{rank}.pt"),
         )
     finally:
@@ -61,13 +62,15 @@ def test_two_ranks_end_with_identical_bounds(tmp_path):
     run_two_ranks(_worker, str(init_file), str(tmp_path), timeout_s=110)
     r0 = torch.load(tmp_path / "rank0.pt")
     r1 = torch.load(tmp_path / "rank1.pt")
-    assert r0["staged"] == r1["staged"] == 10  # results stay staged until sync()
+    assert r0["played"] == r1["played"] == 4  # ceil(8 / 2) tickets per rank and cohort
+    assert r0["staged"] == r1["staged"] == 8  # results stay staged until sync()
     for k in ("low", "high", "queue", "fill", "version"):
         assert torch.equal(r0["state"][k], r1["state"][k]), k
     s = r0["state"]
-    # round 1: combined mean 21 widened mass high once; round 2: rank 1's 8 x 40 widened it again
-    assert float(s["high"][0]) == pytest.approx(1.04)
-    assert float(s["low"][1]) == pytest.approx(0.9)  # friction low widened once, stale extras dropped
-    assert int(s["fill"].sum()) == 0
+    # round 1: combined mean 21 widened mass high once, friction low (mean 25) once; round 2: rank 1's 4 x 40
+    # wait in the next mass-high cohort for rank 0's 4
+    assert float(s["high"][0]) == pytest.approx(1.02)
+    assert float(s["low"][1]) == pytest.approx(0.9)
+    assert int(s["fill"][0, 1]) == 4 and int(s["fill"].sum()) == 4
     assert torch.equal(r0["low_after_broadcast"], r1["low_after_broadcast"])
     assert not torch.equal(r0["values"], r1["values"])  # the ranks' envs sample differently

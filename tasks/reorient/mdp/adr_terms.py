@@ -72,8 +72,7 @@ def adr_update_and_resample(env: ManagerBasedRLEnv, env_ids: torch.Tensor | None
     ids = _ids(env, env_ids)
     successes = env.command_manager.get_term(command_name).goals_reached[ids]
     state.adr.update(ids, successes)
-    state.adr.resample(ids)
-    state.adr_log = state.adr.log_dict()
+    state.adr.resample(ids)  # the log is refreshed at the next sync (adr_sync_and_log): no host read per reset
 
 
 def adr_sync_and_log(env: ManagerBasedEnv, env_ids: torch.Tensor | None) -> None:

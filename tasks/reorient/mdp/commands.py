@@ -136,7 +136,7 @@ class GoalOrientationCommand(CommandTerm):
         self.reached_now[:] = error < self.cfg.success_threshold_rad
         self.goals_reached += self.reached_now.float()
         self.goal_time_s += self._env.step_dt
-        self.goal_time_s[self.reached_now] = 0.0
+        self.goal_time_s.masked_fill_(self.reached_now, 0.0)  # no boolean-mask write: no host sync
         # draw the next goal where this one was reached; vectorised: sample for all, keep where reached
         fresh = self.sample_goals(slice(None))
         self.quat_command_w[:] = torch.where(self.reached_now[:, None], fresh, self.quat_command_w)

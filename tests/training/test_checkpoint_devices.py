@@ -1,0 +1,71 @@
+"""Checkpoints saved on another device (a GPU this machine does not have) load onto the device we ask for.
+
+rl-games' own loader (torch_ext.load_checkpoint) calls torch.load without map_location: a checkpoint written on
+cuda:7 cannot be restored on a CPU-only machine. The checkpoint of a real 1-epoch rl-games run is rewritten so
+that every tensor's storage is tagged ``cuda:7``; scripts/export.py and scripts/evaluate.py still work on the CPU.
+"""
+
+import json
+import subprocess
+import sys
+
+import pytest
+import torch
+from conftest import run_script
+
+pytestmark = [pytest.mark.sim, pytest.mark.slow]
+
+TAG_SCRIPT = """
+import sys, torch
+state = torch.load(sys.argv[1], map_location="cpu", weights_only=False)
+# the first tagger asked names every storage's location: the file then reads as saved on that device
+torch.serialization.register_package(0, lambda storage: sys.argv[2], lambda storage, location: None)
+torch.save(state, sys.argv[1])
+"""
+
+
+def tag_storages(path, location: str) -> None:
+    """Rewrite a torch checkpoint so that its tensors' storages are recorded as saved on ``location``."""
+    subprocess.run([sys.executable, "-c", TAG_SCRIPT, str(path), location], check=True, timeout=120)
+
+
+def storage_locations(path) -> set[str]:
+    """The device tags recorded in a checkpoint file (read through torch.load's own map_location callback)."""
+    seen = set()
+
+    def keep_on_cpu(storage, location):
+        seen.add(location)
+        return storage
+
+    torch.load(path, map_location=keep_on_cpu, weights_only=False)
+    return seen
+
+
+@pytest.fixture(scope="module")
+def gpu_checkpoint(tmp_path_factory):
+    cwd = tmp_path_factory.mktemp("rl_games_gpu_ckpt")
+    run_script(cwd, "train.py", "--backend", "rl_games", "--device", "cpu", "--num_envs", "8",
+               "--max_iterations", "1", "--seed", "4")  # fmt: skip
+    checkpoint = next(cwd.glob("logs/rl_games/dactyl_reorient_ff/*/nn/*.pth"))
+    tag_storages(checkpoint, "cuda:7")
+    assert storage_locations(checkpoint) == {"cuda:7"}
+    if not torch.cuda.is_available():  # what rl-games' own loader does with it here
+        with pytest.raises(RuntimeError, match="CUDA"):
+            torch.load(checkpoint, weights_only=False)
+    return cwd, checkpoint
+
+
+def test_rl_games_checkpoint_of_another_device_exports_on_the_cpu(gpu_checkpoint, tmp_path):
+    from dactyl_lab.export.cli import main
+
+    cwd, checkpoint = gpu_checkpoint
+    assert main(["--checkpoint", str(checkpoint), "-o", str(tmp_path / "policy.onnx")]) == 0
+    assert (tmp_path / "policy.onnx").stat().st_size > 0
+
+
+def test_rl_games_checkpoint_of_another_device_evaluates_on_the_cpu(gpu_checkpoint, tmp_path):
+    cwd, checkpoint = gpu_checkpoint
+    run_script(cwd, "evaluate.py", "--backend", "rl_games", "--checkpoint", str(checkpoint), "--device", "cpu",
+               "--num_trials", "2", "--num_envs", "2", "--goal_timeout_s", "0.8", "--max_successes", "1",
+               "--output", str(tmp_path))  # fmt: skip
+    assert json.loads((tmp_path / "evaluation.json").read_text())["summary"]["num_trials"] == 2

@@ -1,0 +1,72 @@
+"""Two torchrun agents on one machine as two "nodes" (--nnodes 2 --nproc_per_node 1, c10d rendezvous on
+127.0.0.1, gloo): each node runs in its own working directory (its own ./logs, as on a cluster without a shared
+log folder), trains, ends with the same weights, and a --resume continues the same iteration on both: rank 0
+resolves the checkpoint and its completed iteration and hands them to the other node."""
+
+import re
+import socket
+import subprocess
+import sys
+
+import pytest
+import torch
+from conftest import SCRIPTS, script_env
+
+pytestmark = [pytest.mark.sim, pytest.mark.slow]
+UPDATES_PER_ITERATION = 4 * 4
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def two_nodes(tmp_path, weights, *train_args: str) -> list[str]:
+    """Run scripts/train.py on two single-rank torchrun agents; returns each node's output."""
+    port, run_id = free_port(), f"dactyl-{free_port()}"
+    nodes = []
+    for node in (0, 1):
+        cwd = tmp_path / f"node{node}"
+        cwd.mkdir(exist_ok=True)
+        command = [sys.executable, "-m", "torch.distributed.run", "--nnodes", "2", "--nproc_per_node", "1",
+                   "--rdzv_backend", "c10d", "--rdzv_endpoint", f"127.0.0.1:{port}", "--rdzv_id", run_id,
+                   str(SCRIPTS / "train.py"), "--distributed", "--device", "cpu", "--num_envs", "4", *train_args]
+        env = script_env(DACTYL_LAB_RANK_WEIGHTS_DIR=str(weights), GLOO_SOCKET_IFNAME="lo")
+        nodes.append(subprocess.Popen(command, cwd=cwd, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                      env=env))  # fmt: skip
+    outputs = []
+    for proc in nodes:
+        try:
+            outputs.append(proc.communicate(timeout=1500)[0])
+        except subprocess.TimeoutExpired:
+            for p in nodes:
+                p.kill()
+            raise
+    for proc, out in zip(nodes, outputs):
+        assert proc.returncode == 0, out[-4000:]
+    return outputs
+
+
+def assert_identical(weights, iterations: int) -> None:
+    rank0, rank1 = (torch.load(weights / f"rank_{r}.pt", weights_only=False) for r in (0, 1))
+    for part in ("actor_state_dict", "critic_state_dict"):
+        for name, tensor in rank0[part].items():
+            assert torch.equal(tensor, rank1[part][name]), f"{part}.{name} differs between the nodes"
+    for rank in (rank0, rank1):
+        assert int(rank["optimizer_state_dict"]["state"][0]["step"]) == iterations * UPDATES_PER_ITERATION
+
+
+def test_two_nodes_train_identically_and_resume_the_same_iteration(tmp_path):
+    weights = tmp_path / "rank_weights"
+    two_nodes(tmp_path, weights, "--max_iterations", "2", "--seed", "1")
+    assert_identical(weights, 2)
+    # only node 0's working directory holds the run: node 1 resolves nothing by itself
+    assert list((tmp_path / "node0").glob("logs/rsl_rl/dactyl_reorient_ff/*/model_1.pt"))
+    assert not list((tmp_path / "node1").glob("logs/rsl_rl/*/*/model_*.pt"))
+
+    outputs = two_nodes(tmp_path, weights, "--resume", "--max_iterations", "3", "--seed", "1")
+    resumed = [re.findall(r"Resuming (\S+): iteration (\d+) of 3", out) for out in outputs]
+    assert resumed[0] and resumed[0] == resumed[1], resumed  # the same checkpoint and iteration on both nodes
+    assert resumed[0][0][1] == "2"
+    assert_identical(weights, 3)
