@@ -81,8 +81,9 @@ def register_binned_env() -> None:
     def create(**kwargs):
         if ISAACLAB_ENV_NAME not in env_configurations.configurations:
             raise RuntimeError(
-                f"rl-games env {ISAACLAB_ENV_NAME!r} is not registered: the discrete rl-games configs wrap the env that "
-                "Isaac Lab's register_rl_games_env registers; train through scripts/train.py or Isaac Lab's entrypoint"
+                f"rl-games env {ISAACLAB_ENV_NAME!r} is not registered: the discrete rl-games configs wrap the env "
+                "that Isaac Lab's register_rl_games_env registers; train through scripts/train.py or Isaac Lab's "
+                "entrypoint"
             )
         return BinnedActionVecEnv(env_configurations.configurations[ISAACLAB_ENV_NAME]["env_creator"](**kwargs))
 

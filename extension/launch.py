@@ -72,8 +72,8 @@ def check_playable(backend: str, variant: str) -> None:
     policy is bin indices, not actions: refuse it and name the paths that map bins to actions."""
     if backend == "rl_games" and is_discrete(variant):
         raise UsageError(
-            f"--backend rl_games --variant {variant}: Isaac Lab's rl-games play loop would send the policy's bin indices "
-            "to the env as actions. Evaluate it with scripts/evaluate.py (maps bins to actions), or export it "
+            f"--backend rl_games --variant {variant}: Isaac Lab's rl-games play loop would send the policy's bin "
+            "indices to the env as actions. Evaluate it with scripts/evaluate.py (maps bins to actions), or export it "
             "(scripts/export.py) and run scripts/sim2sim.py; RSL-RL discrete policies play as usual"
         )
 

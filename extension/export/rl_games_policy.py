@@ -2,8 +2,8 @@
 
 The reference is rl-games' own player (``PpoPlayerContinuous``; ``PpoPlayerDiscrete`` for the paper's discrete
 head, whose deterministic action is the argmax bin, mapped to its centre as the training env wrapper does),
-created from the agent yaml with an ``env_info`` instead of an env and restored with ``player.restore`` (its ``torch_ext.load_checkpoint``):
-``player.get_action(obs, is_deterministic=True)`` is the library's inference path: it normalizes with the
+created from the agent yaml with an ``env_info`` instead of an env and restored with ``player.restore`` (its
+``torch_ext.load_checkpoint``): ``player.get_action(obs, is_deterministic=True)`` is the library's inference path: it normalizes with the
 model's ``running_mean_std`` (``(obs - mean) / sqrt(var + eps)`` clamped to +-5), runs the network, takes
 ``mu`` and clamps it to [-1, 1] (then rescales to the action space, the identity for Isaac Lab's
 ``Box(-clip_actions, clip_actions)`` with ``clip_actions`` 1).
@@ -12,8 +12,9 @@ Nothing in rl-games or Isaac Lab exports an rl-games policy with its normalizer 
 ``export_rl_games`` traces a whole env rollout with LEAPP). :class:`RlGamesOnnxPolicy` does: the
 normalizer as plain tensor ops (the statistics are float64 buffers of a TorchScript module, used as float32
 as rl-games does), then the model's own ``a2c_network`` (MLP, LSTM, its layer norm if configured, ``mu`` or the
-logits) with the LSTM state passed in and returned. The exported action is ``mu`` unclipped; the contract records the wrappers'
-``clip_actions`` (env_clip) and ``clip_observations`` (obs_clip) for the runtime to apply.
+logits) with the LSTM state passed in and returned. The exported action is ``mu`` unclipped (or the argmax bin
+centre); the contract records the wrappers' ``clip_actions`` (env_clip) and ``clip_observations`` (obs_clip) for
+the runtime to apply.
 """
 
 from __future__ import annotations

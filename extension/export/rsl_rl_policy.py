@@ -6,11 +6,12 @@ the observation groups and the number of actions) and loaded strictly from ``act
 
 Export reuses rsl-rl's own ``model.as_onnx()`` (``_OnnxMLPModel`` / ``_OnnxRNNModel``; dactyl_lab's
 ``DenseLSTMModel`` puts its dense layer after the normalizer in the same wrapper): a copy of the
-``EmpiricalNormalization``, the MLP (and the LSTM) and the distribution's deterministic output (the Gaussian
-mean; for the discrete head the centre of the most probable of the 11 bins: ArgMax + Gather), with inputs ``obs[, h_in, c_in]`` and outputs ``actions[, h_out, c_out]``. What
-``OnPolicyRunner.export_policy_to_onnx`` adds is not what the runtime needs: it exports with torch's default
-exporter (dynamo in torch 2.11), opset 18, a batch fixed at 1 and no metadata; :mod:`.onnx_io` exports the same
-module with the TorchScript exporter, a dynamic batch axis, a stated opset and the contract.
+``EmpiricalNormalization``, the MLP (and the LSTM) and the distribution's deterministic output (the Gaussian mean;
+for the discrete head the centre of the most probable of the 11 bins: ArgMax + Gather), with inputs
+``obs[, h_in, c_in]`` and outputs ``actions[, h_out, c_out]``. What ``OnPolicyRunner.export_policy_to_onnx`` adds is
+not what the runtime needs: it exports with torch's default exporter (dynamo in torch 2.11), opset 18, a batch fixed
+at 1 and no metadata; :mod:`.onnx_io` exports the same module with the TorchScript exporter, a dynamic batch axis, a
+stated opset and the contract.
 """
 
 from __future__ import annotations

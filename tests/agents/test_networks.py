@@ -78,10 +78,12 @@ def test_rsl_rl_networks(cfg_name, trunk, actor_out, recurrent):
     assert actor.is_recurrent == recurrent and critic.is_recurrent == recurrent
     assert forward_order(actor, lambda: actor(obs)) == with_inputs(trunk, OBS) + [actor_out]
     # separate value network of the same shape on the privileged observations
-    assert forward_order(critic, lambda: critic(obs)) == with_inputs(trunk, CRITIC_OBS) + [(actor_out[0], actor_out[1], 1)]
+    value_out = (actor_out[0], actor_out[1], 1)
+    assert forward_order(critic, lambda: critic(obs)) == with_inputs(trunk, CRITIC_OBS) + [value_out]
     assert not set(map(id, actor.parameters())) & set(map(id, critic.parameters()))
     discrete = actor_out[2] == ACTIONS * BINS
-    assert type(actor.distribution).__name__ == ("BinnedCategoricalDistribution" if discrete else "GaussianDistribution")
+    head = "BinnedCategoricalDistribution" if discrete else "GaussianDistribution"
+    assert type(actor.distribution).__name__ == head
     assert actor(obs).shape == (2, ACTIONS)
 
 
