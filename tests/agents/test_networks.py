@@ -96,6 +96,10 @@ def test_rsl_rl_paper_lstm_exports_in_the_same_order():
     assert order == with_inputs(PAPER_LSTM, OBS) + [("Linear", 512, ACTIONS * BINS)]
     actor.reset()
     assert torch.equal(module(obs["policy"], *state)[0], actor(obs))
+    # Isaac Lab's play exports TorchScript too (runner.export_policy_to_jit: torch.jit.script(as_jit()), batch 1)
+    scripted = torch.jit.script(actor.as_jit().eval())
+    actor.reset()
+    assert torch.equal(scripted(obs["policy"][:1]), actor(obs[:1]))
 
 
 # -- rl-games ----------------------------------------------------------------------------------------------------
