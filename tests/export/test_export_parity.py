@@ -172,7 +172,7 @@ def test_parity_on_random_observations(exported, library_policy):
     assert worst["action"] < TOL and worst["clipped_action"] < TOL and worst["state"] < TOL, worst
 
 
-def test_discrete_actions_are_bin_centres(exported, trajectory):
+def test_actions_are_bin_centres_for_the_binned_head_only(exported, trajectory):
     """The discrete head's ONNX output is always one of the 11 bin centres; the Gaussian's is not."""
     from dactyl_lab.agents.discrete import bin_centres
 
