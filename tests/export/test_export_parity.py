@@ -4,7 +4,9 @@ Each variant (ff, lstm, and both with the paper's discrete 11-bin head, whose ON
 argmax bin) is trained for one iteration (scripts/train.py, 8 envs) and exported with scripts/export.py. The
 reference is the library itself (RSL-RL ``runner.get_inference_policy()``, rl-games ``PpoPlayerContinuous``),
 normalizer included, on real observations of the task's env and on random ones; LSTMs over 100-step sequences
-carrying state. Max abs difference < 1e-5 everywhere.
+carrying state. Max abs difference of the actions < 1e-5 everywhere; of the LSTM state < 1e-5 relative to its size
+(scaled by max(1, |state|): on N(0, 1) observations far from the training statistics the cell state of the paper's
+dense 1024 -> LSTM 512 reaches |c| ~ 60 after 100 steps, where float32 alone differs by ~4e-5).
 """
 
 from __future__ import annotations
@@ -85,6 +87,11 @@ def _library_obs(library, obs: torch.Tensor) -> torch.Tensor:
     return obs if library.clip_obs is None else obs.clamp(-library.clip_obs, library.clip_obs)
 
 
+def _scaled_diff(a: np.ndarray, b: np.ndarray) -> float:
+    """``max |a - b| / max(1, max |b|)``, as the exporter's self-check: absolute below 1, relative above."""
+    return float(np.abs(a - b).max() / max(1.0, float(np.abs(b).max())))
+
+
 def _compare(exp, library, sequence: torch.Tensor) -> dict[str, float]:
     """Run ONNX and the library over ``sequence`` (steps, batch, 46), carrying LSTM state; max abs differences."""
     session = _session(exp)
@@ -103,8 +110,8 @@ def _compare(exp, library, sequence: torch.Tensor) -> dict[str, float]:
         worst["action"] = max(worst["action"], float(np.abs(onnx_action - mean).max()))
         if clipped is not None:
             worst["clipped_action"] = max(worst["clipped_action"], float(np.abs(np.clip(onnx_action, -1, 1) - clipped).max()))
-        if exp.recurrent:
-            worst["state"] = max(worst["state"], *(float(np.abs(a - b).max()) for a, b in zip(state, lib_state)))
+        if exp.recurrent:  # relative to the state's size: the LSTM cell state is unbounded (float32 precision)
+            worst["state"] = max(worst["state"], *(_scaled_diff(a, b) for a, b in zip(state, lib_state)))
     return worst
 
 
