@@ -5,8 +5,8 @@ argmax bin) is trained for one iteration (scripts/train.py, 8 envs) and exported
 reference is the library itself (RSL-RL ``runner.get_inference_policy()``, rl-games ``PpoPlayerContinuous``),
 normalizer included, on real observations of the task's env and on random ones; LSTMs over 100-step sequences
 carrying state. Max abs difference of the actions < 1e-5 everywhere; of the LSTM state < 1e-5 relative to its size
-(scaled by max(1, |state|): on N(0, 1) observations far from the training statistics the cell state of the paper's
-dense 1024 -> LSTM 512 reaches |c| ~ 60 after 100 steps, where float32 alone differs by ~4e-5).
+on real observations (scaled by max(1, |state|): the cell state of the paper's dense 1024 -> LSTM 512 reaches
+|c| ~ 60 on N(0, 1) observations after 100 steps), < 1e-4 on N(0, 1) observations (RANDOM_STATE_TOL).
 """
 
 from __future__ import annotations
@@ -25,6 +25,10 @@ from dactyl_lab.export.onnx_io import read_provenance
 pytestmark = [pytest.mark.sim, pytest.mark.slow]
 
 TOL = 1e-5
+RANDOM_STATE_TOL = 1e-4
+"""LSTM state on N(0, 1) observations, relative to its size: after one training iteration the RSL-RL normalizer's
+smallest std is ~0.004, so N(0, 1) inputs reach |x| ~ 280 after normalization; through the paper's dense 1024 ->
+LSTM 512 over 100 steps float32 alone gives up to 1.2e-5 (measured: rsl_rl lstm, lstm_discrete). Actions stay < TOL."""
 OBS, ACT = 46, 20
 
 
@@ -176,7 +180,7 @@ def test_parity_on_random_observations(exported, library_policy):
     shape = (TRAJECTORY_STEPS, 8, OBS) if exported.recurrent else (1, 512, OBS)
     worst = _compare(exported, library_policy(exported), torch.randn(shape, generator=generator))
     print(f"{exported.backend}-{exported.variant} random obs: {worst}")
-    assert worst["action"] < TOL and worst["clipped_action"] < TOL and worst["state"] < TOL, worst
+    assert worst["action"] < TOL and worst["clipped_action"] < TOL and worst["state"] < RANDOM_STATE_TOL, worst
 
 
 def test_actions_are_bin_centres_for_the_binned_head_only(exported, trajectory):
