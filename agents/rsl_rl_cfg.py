@@ -1,16 +1,62 @@
-"""RSL-RL (rsl-rl-lib 5.5.1) PPO configs: asymmetric actor-critic, feed-forward and LSTM.
+"""RSL-RL (rsl-rl-lib 5.5.1) PPO configs: asymmetric actor-critic; feed-forward and LSTM, each with a Gaussian or the
+paper's discrete (20 x 11-bin categorical) policy head.
 
-Defaults follow the Dactyl paper (gamma 0.998, lambda 0.95, clip 0.2, entropy 0.01, Adam 3e-4;
-dense ReLU layer then an LSTM) scaled to what trains on one GPU, and Isaac Gym's ShadowHandOpenAI.
-The actor sees the ``policy`` group, the critic the privileged ``critic`` group; both normalise
-their inputs with running statistics (exported with the policy). ``device`` is overwritten by
-scripts/train.py with the environment's device.
+What each config builds (printed by rsl_rl as ``Actor Model`` / ``Critic Model``; tests/agents/test_networks.py checks
+the layer order and sizes):
+
+* ``DactylFFPPORunnerCfg`` (``--variant ff``): MLP 512-512-256 ELU -> 20 Gaussian means (Isaac Gym
+  ShadowHandOpenAI's feed-forward net); critic MLP 512-512-256 ELU -> value.
+* ``DactylLSTMPPORunnerCfg`` (``--variant lstm``): the paper's network (sec. 4.1, Fig. 4): dense 1024 ReLU -> LSTM
+  512 -> linear -> 20 Gaussian means; a separate value network of the same shape (dense 1024 ReLU -> LSTM 512 ->
+  linear -> value) on the privileged observations (:class:`dactyl_lab.agents.rsl_rl_models.DenseLSTMModel`).
+* ``DactylFFDiscretePPORunnerCfg`` / ``DactylLSTMDiscretePPORunnerCfg`` (``--variant ff_discrete`` /
+  ``lstm_discrete``): the same networks with the paper's discrete head (sec. 4.2): the output layer gives 20 x 11
+  logits, one categorical per motor over 11 bin centres in [-1, 1]
+  (:class:`dactyl_lab.agents.discrete.BinnedCategoricalDistribution`); the env receives the sampled bin centre,
+  the deterministic policy (play, evaluation, ONNX) the centre of the most probable bin.
+
+PPO defaults follow the Dactyl paper (gamma 0.998, lambda 0.95, clip 0.2, entropy 0.01, Adam 3e-4). The actor sees
+the ``policy`` group, the critic the privileged ``critic`` group; both normalise their inputs with running statistics
+(exported with the policy). ``device`` is overwritten by scripts/train.py with the environment's device.
 """
 
 import torch
 
 from isaaclab.utils import configclass
 from isaaclab_rl.rsl_rl import RslRlMLPModelCfg, RslRlOnPolicyRunnerCfg, RslRlPpoAlgorithmCfg, RslRlRNNModelCfg
+
+from .discrete import NUM_BINS
+
+PAPER_DENSE_DIM = 1024
+"""Dense ReLU layer before the LSTM (paper sec. 4.1)."""
+PAPER_LSTM_DIM = 512
+"""LSTM units (paper sec. 4.1)."""
+
+
+@configclass
+class BinnedCategoricalDistributionCfg(RslRlMLPModelCfg.DistributionCfg):
+    """The paper's discrete head: one categorical per action coordinate over ``num_bins`` centres in [-1, 1]."""
+
+    class_name: str = "dactyl_lab.agents.discrete:BinnedCategoricalDistribution"
+    num_bins: int = NUM_BINS
+
+
+@configclass
+class DenseLSTMModelCfg(RslRlRNNModelCfg):
+    """Normalized obs -> ``dense_dims`` (``activation``) -> LSTM ``rnn_hidden_dim`` -> ``hidden_dims`` -> output
+    (:class:`dactyl_lab.agents.rsl_rl_models.DenseLSTMModel`; ``hidden_dims`` empty = one linear output layer)."""
+
+    class_name: str = "dactyl_lab.agents.rsl_rl_models:DenseLSTMModel"
+    dense_dims: list[int] = [PAPER_DENSE_DIM]
+    hidden_dims: list[int] = []
+    activation: str = "relu"
+    rnn_type: str = "lstm"
+    rnn_hidden_dim: int = PAPER_LSTM_DIM
+    rnn_num_layers: int = 1
+
+
+def gaussian_head() -> RslRlMLPModelCfg.GaussianDistributionCfg:
+    return RslRlMLPModelCfg.GaussianDistributionCfg(init_std=1.0)
 
 
 @configclass
@@ -24,10 +70,7 @@ class DactylFFPPORunnerCfg(RslRlOnPolicyRunnerCfg):
     device = "cuda:0" if torch.cuda.is_available() else "cpu"
     obs_groups = {"actor": ["policy"], "critic": ["critic"]}
     actor = RslRlMLPModelCfg(
-        hidden_dims=[512, 512, 256],
-        activation="elu",
-        obs_normalization=True,
-        distribution_cfg=RslRlMLPModelCfg.GaussianDistributionCfg(init_std=1.0),
+        hidden_dims=[512, 512, 256], activation="elu", obs_normalization=True, distribution_cfg=gaussian_head()
     )
     critic = RslRlMLPModelCfg(hidden_dims=[512, 512, 256], activation="elu", obs_normalization=True)
     algorithm = RslRlPpoAlgorithmCfg(
@@ -48,18 +91,29 @@ class DactylFFPPORunnerCfg(RslRlOnPolicyRunnerCfg):
 
 @configclass
 class DactylLSTMPPORunnerCfg(DactylFFPPORunnerCfg):
-    """Dactyl's recurrent policy: a dense layer, then an LSTM (paper: 1024 ReLU -> LSTM 512)."""
+    """The paper's recurrent policy: dense 1024 ReLU -> LSTM 512 -> Gaussian means; value network of the same shape."""
 
     experiment_name = "dactyl_reorient_lstm"
-    actor = RslRlRNNModelCfg(
-        hidden_dims=[512, 256],
-        activation="relu",
+    actor = DenseLSTMModelCfg(obs_normalization=True, distribution_cfg=gaussian_head())
+    critic = DenseLSTMModelCfg(obs_normalization=True)
+
+
+@configclass
+class DactylFFDiscretePPORunnerCfg(DactylFFPPORunnerCfg):
+    """Feed-forward MLP 512-512-256 ELU -> 20 x 11 logits (the paper's discrete head)."""
+
+    experiment_name = "dactyl_reorient_ff_discrete"
+    actor = RslRlMLPModelCfg(
+        hidden_dims=[512, 512, 256],
+        activation="elu",
         obs_normalization=True,
-        distribution_cfg=RslRlMLPModelCfg.GaussianDistributionCfg(init_std=1.0),
-        rnn_type="lstm",
-        rnn_hidden_dim=512,
-        rnn_num_layers=1,
+        distribution_cfg=BinnedCategoricalDistributionCfg(),
     )
-    critic = RslRlRNNModelCfg(
-        hidden_dims=[512, 256], activation="relu", obs_normalization=True, rnn_type="lstm", rnn_hidden_dim=512, rnn_num_layers=1
-    )
+
+
+@configclass
+class DactylLSTMDiscretePPORunnerCfg(DactylLSTMPPORunnerCfg):
+    """The paper's policy: dense 1024 ReLU -> LSTM 512 -> 20 x 11 logits; value network of the same shape."""
+
+    experiment_name = "dactyl_reorient_lstm_discrete"
+    actor = DenseLSTMModelCfg(obs_normalization=True, distribution_cfg=BinnedCategoricalDistributionCfg())

@@ -9,8 +9,14 @@ from __future__ import annotations
 
 import argparse
 
-BACKENDS = ("rsl_rl", "rl_games")
-VARIANTS = ("ff", "lstm")
+from dactyl_lab.contract import BACKENDS  # noqa: F401  (one home: the torch-free contract)
+VARIANTS = ("ff", "lstm", "ff_discrete", "lstm_discrete")
+"""Policy variants (``--variant``): network ``ff`` (MLP) or ``lstm`` (the paper's dense 1024 ReLU -> LSTM 512), with a
+Gaussian head, or with ``_discrete``: the paper's head, 20 independent categoricals over 11 bin centres in [-1, 1]."""
+VARIANT_HELP = (
+    "policy: ff (MLP), lstm (dense 1024 ReLU -> LSTM 512, the paper's), ff_discrete or lstm_discrete (the same "
+    "networks with the paper's discrete head: 11 bins per motor)"
+)
 
 
 class UsageError(SystemExit):
@@ -32,6 +38,16 @@ def agent_entry_point(backend: str, variant: str) -> str:
     return f"{backend}_cfg_entry_point" if variant == "ff" else f"{backend}_{variant}_cfg_entry_point"
 
 
+def is_recurrent(variant: str) -> bool:
+    """Whether the variant's policy carries an LSTM state (``lstm``, ``lstm_discrete``)."""
+    return variant.split("_")[0] == "lstm"
+
+
+def is_discrete(variant: str) -> bool:
+    """Whether the variant's policy has the paper's discrete (11-bin) head."""
+    return variant.endswith("_discrete")
+
+
 def check_task(task: str) -> None:
     """Fail with the list of our task ids when ``task`` is not registered."""
     import gymnasium as gym
@@ -49,6 +65,17 @@ def check_backend(backend: str, variant: str) -> None:
         raise UsageError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     if variant not in VARIANTS:
         raise UsageError(f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}")
+
+
+def check_playable(backend: str, variant: str) -> None:
+    """Isaac Lab's rl-games play loop steps its own env wrapper with the player's output, which for a discrete
+    policy is bin indices, not actions: refuse it and name the paths that map bins to actions."""
+    if backend == "rl_games" and is_discrete(variant):
+        raise UsageError(
+            f"--backend rl_games --variant {variant}: Isaac Lab's rl-games play loop would send the policy's bin "
+            "indices to the env as actions. Evaluate it with scripts/evaluate.py (maps bins to actions), or export it "
+            "(scripts/export.py) and run scripts/sim2sim.py; RSL-RL discrete policies play as usual"
+        )
 
 
 def agent_device_overrides(backend: str, device: str) -> list[str]:
@@ -73,7 +100,7 @@ def rl_games_minibatch_overrides(num_envs: int | None, num_minibatches: int = 4)
 def add_common_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--task", default="Dactyl-Reorient-Cube-Shadow", help="registered task id (default: %(default)s)")
     parser.add_argument("--backend", default="rsl_rl", help="RL library: rsl_rl or rl_games (default: %(default)s)")
-    parser.add_argument("--variant", default="ff", help="policy: ff (feed-forward) or lstm (default: %(default)s)")
+    parser.add_argument("--variant", default="ff", help=VARIANT_HELP + " (default: %(default)s)")
     parser.add_argument("--num_envs", type=int, default=None, help="number of parallel environments (default: the task's)")
     parser.add_argument("--seed", type=int, default=None, help="environment and agent seed")
     parser.add_argument(

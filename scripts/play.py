@@ -65,6 +65,7 @@ def record_created_env(common, options, path: Path) -> list:
 def main(argv: list[str] | None = None) -> int:
     args, passthrough = parse(sys.argv[1:] if argv is None else argv)
     launch.check_backend(args.backend, args.variant)
+    launch.check_playable(args.backend, args.variant)
     launch.check_task(args.task)
     if not os.path.isfile(args.checkpoint):
         raise launch.UsageError(f"checkpoint {args.checkpoint!r} does not exist; train first (scripts/train.py) or pass a model_*.pt / *.pth file")

@@ -4,10 +4,15 @@
 Examples:
   python scripts/train.py --num_envs 64 --max_iterations 2                  # short CPU run
   python scripts/train.py --backend rl_games --variant lstm --device cuda:0
+  python scripts/train.py --variant lstm_discrete                           # the paper's policy (11-bin head)
   python scripts/train.py --resume                                          # continue the newest run
   python scripts/train.py --checkpoint logs/rsl_rl/dactyl_reorient_ff/<run>   # continue that run
   python scripts/train.py presets=hz20                                      # Isaac Lab preset / Hydra override
   torchrun --nproc_per_node=2 scripts/train.py --distributed --num_envs 64  # one process per GPU (or CPU: gloo)
+
+--variant: ff (MLP), lstm (the paper's dense 1024 ReLU -> LSTM 512, value network of the same shape), and
+ff_discrete / lstm_discrete, the same networks with the paper's discrete head (20 independent categoricals over 11
+bin centres in [-1, 1]; the env gets the bin centre).
 
 Logs and checkpoints go to ./logs/<backend>/<experiment>/<timestamp>/ with TensorBoard event files.
 Resuming (--resume or --checkpoint) restores the model, its normalizers, the optimizer and the iteration,

@@ -19,8 +19,7 @@ from typing import Any
 from dactyl_lab.export import ExportError
 from dactyl_lab.training import checkpoints as training_checkpoints
 
-BACKENDS = training_checkpoints.BACKENDS
-VARIANTS = ("ff", "lstm")
+from dactyl_lab.launch import BACKENDS, VARIANTS  # noqa: F401  (one home: the --backend / --variant choices)
 
 CHECKPOINT_HELP = training_checkpoints.HELP
 
@@ -66,6 +65,12 @@ def strip_compile_prefix(state: dict[str, Any]) -> dict[str, Any]:
     return {(k[len("_orig_mod.") :] if k.startswith("_orig_mod.") else k): v for k, v in state.items()}
 
 
+def _has_discrete_head(backend: str, weights: dict[str, Any]) -> bool:
+    from dactyl_lab.export import rl_games_policy, rsl_rl_policy
+
+    return (rsl_rl_policy if backend == "rsl_rl" else rl_games_policy).is_discrete(weights)
+
+
 def load_checkpoint(path: str | Path, backend: str | None = None, variant: str | None = None) -> Checkpoint:
     """Load ``path`` (file or run folder) on the CPU; detect backend and variant and check them against the
     ones requested (None: accept what the checkpoint is)."""
@@ -83,6 +88,8 @@ def load_checkpoint(path: str | Path, backend: str | None = None, variant: str |
         )
     weights = state["actor_state_dict"] if found_backend == "rsl_rl" else state["model"]
     found_variant = "lstm" if any(".rnn." in f".{k}" for k in weights) else "ff"
+    if _has_discrete_head(found_backend, weights):
+        found_variant += "_discrete"
     if variant is not None and variant != found_variant:
         raise ExportError(
             f"{file} holds a {found_variant} policy but --variant {variant} was given; drop --variant (it is "

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from dactyl_lab.export.onnx_io import DEFAULT_OPSET
 from dactyl_lab.export.task import DEFAULT_TASK
+from dactyl_lab.launch import VARIANTS
 
 DESCRIPTION = """\
 Export a policy trained with scripts/train.py (RSL-RL or rl-games, feed-forward or LSTM) to one ONNX file for
@@ -54,8 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="ONNX file to write (default: <run folder>/exported/policy.onnx)")
     parser.add_argument("--backend", choices=("rsl_rl", "rl_games"), default=None,
                         help="RL library of the checkpoint (default: detected from the file; if given, must match)")
-    parser.add_argument("--variant", choices=("ff", "lstm"), default=None,
-                        help="ff (feed-forward) or lstm (default: detected from the weights; if given, must match). "
+    parser.add_argument("--variant", choices=VARIANTS, default=None,
+                        help=f"{', '.join(VARIANTS)} (default: detected from the weights; if given, must match). "
                         "Also picks the registered agent config when the run has no params/agent.yaml")
     parser.add_argument("--task", default=DEFAULT_TASK,
                         help="registered task id the policy was trained on; its id goes into the contract and its "
@@ -94,7 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"checkpoint: {policy.checkpoint.path} ({policy.backend}, {policy.checkpoint.variant})")
     print(f"env cfg: {policy.settings.source}\nagent cfg: {policy.agent_source}")
     rnn = f", LSTM {contract.rnn.num_layers}x{contract.rnn.hidden_size} (h_in, c_in -> h_out, c_out)" if contract.rnn else ""
-    print(f"wrote {result.path}: obs {contract.observation_size} -> actions {contract.action_size}{rnn}, opset {args.opset}")
+    head = " (discrete head: centre of the argmax of 11 bins)" if policy.discrete else ""
+    print(f"wrote {result.path}: obs {contract.observation_size} -> actions {contract.action_size}{head}{rnn}, "
+          f"opset {args.opset}")
     print(f"contract: period {contract.control_period_s} s, scale {contract.action.scale[0]} rad, smoothing "
           f"{contract.action.smoothing_alpha}, obs_clip {contract.obs_clip}, env_clip {contract.action.env_clip}, "
           f"success {contract.success_threshold_rad} rad")  # fmt: skip

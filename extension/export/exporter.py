@@ -7,6 +7,7 @@
 What the ONNX graph computes (both backends, FF and LSTM)::
 
     obs (batch, 46) -> normalize (training statistics) -> network -> Gaussian mean (batch, 20)
+    discrete head (--variant *_discrete): network -> logits (batch, 20, 11) -> centre of the argmax bin (batch, 20)
     LSTM: (obs, h_in, c_in) -> (actions, h_out, c_out), states (layers, batch, hidden), zeros at episode start
 
 The wrappers' clips are not in the graph but in the contract (``obs_clip``: rl-games 5.0; ``action.env_clip``:
@@ -24,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from dactyl_lab import hand
+from dactyl_lab.launch import is_discrete, is_recurrent
 from dactyl_lab.contract import PolicyContract, dactyl_observation_terms, make_action_layout, make_dactyl_contract
 from dactyl_lab.export import ExportError
 from dactyl_lab.export import rl_games_policy as rlg
@@ -63,7 +65,12 @@ class LoadedPolicy:
 
     @property
     def recurrent(self) -> bool:
-        return self.checkpoint.variant == "lstm"
+        return is_recurrent(self.checkpoint.variant)
+
+    @property
+    def discrete(self) -> bool:
+        """The paper's discrete head: the action is the centre of the most probable of 11 bins per motor."""
+        return is_discrete(self.checkpoint.variant)
 
     def zero_state(self, batch: int):
         """Zero (h, c) of shape (layers, batch, hidden) (episode start), or None for a feed-forward policy."""
@@ -92,7 +99,8 @@ class LoadedPolicy:
 
         RSL-RL: the actor's ``forward`` (normalizer, network, deterministic output) with its RNN's hidden state
         set to ``state``; rl-games: ``player.model``'s forward (normalizer, network), the action is ``mu``.
-        ``state`` None means zeros (episode start). Actions are the Gaussian mean, before any wrapper clip.
+        ``state`` None means zeros (episode start). Actions are the Gaussian mean, before any wrapper clip (discrete
+        head: the argmax bin centre).
         """
         import torch
 
@@ -197,7 +205,7 @@ def load_policy(
         clip = agent_cfg.get("clip_actions")
         env_clip, obs_clip = (None if clip is None else float(clip)), None
         num_layers = hidden = 0
-        if ckpt.variant == "lstm":
+        if is_recurrent(ckpt.variant):
             num_layers, hidden = model.rnn.rnn.num_layers, model.rnn.rnn.hidden_size
     else:
         params = rlg.params_of(agent_cfg, agent_source)
@@ -206,7 +214,7 @@ def load_policy(
         model = rlg.build_player(params, ckpt.path, obs_dim, num_actions, agent_source)
         obs_clip, env_clip = rlg.wrapper_clips(params)
         num_layers = hidden = 0
-        if ckpt.variant == "lstm":
+        if is_recurrent(ckpt.variant):
             lstm = model.model.a2c_network.rnn.rnn
             num_layers, hidden = lstm.num_layers, lstm.hidden_size
 
@@ -217,7 +225,7 @@ def load_policy(
     contract = make_dactyl_contract(
         settings.task_id,
         backend=ckpt.backend,
-        recurrent=ckpt.variant == "lstm",
+        recurrent=is_recurrent(ckpt.variant),
         hidden_size=hidden or 512,
         num_layers=num_layers or 1,
         action=action,
@@ -285,6 +293,8 @@ def export_policy(
     :class:`ExportError` above this difference (None: skip)."""
     import torch
 
+    from dactyl_lab.agents.discrete import NUM_BINS
+
     policy = load_policy(checkpoint, backend, variant, task, presets, use_run_params)
     if policy.backend == "rsl_rl":
         module, dummy, _, _ = rsl.onnx_module(policy.model)
@@ -302,6 +312,8 @@ def export_policy(
         "opset": opset,
         "exporter": f"torch.onnx.export(dynamo=False) torch {torch.__version__}",
         "normalizer": "rsl_rl EmpiricalNormalization" if ckpt.backend == "rsl_rl" else "rl_games running_mean_std",
+        "policy_head": (f"discrete: {NUM_BINS} bins per action, output = centre of the argmax bin" if policy.discrete
+                        else "gaussian: output = mean"),  # fmt: skip
         "exported_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     path = Path(output) if output is not None else default_output(ckpt)

@@ -55,7 +55,8 @@ def export_module(
     model.producer_name, model.producer_version = "dactyl-lab", contract.package_version
     model.doc_string = (
         f"Dactyl policy {contract.task_id} ({contract.backend}, {'LSTM' if recurrent else 'feed-forward'}): "
-        f"obs (batch, {contract.observation_size}) -> deterministic action (Gaussian mean) (batch, "
+        f"obs (batch, {contract.observation_size}) -> deterministic action "
+        f"({provenance.get('policy_head', 'gaussian: output = mean')}) (batch, "
         f"{contract.action_size})"
         + (", LSTM state h_in, c_in -> h_out, c_out of shape (layers, batch, hidden), zeros at episode start" if recurrent else "")
         + f". Contract JSON in metadata_props['{METADATA_KEY}'], provenance in '{SOURCE_METADATA_KEY}'."

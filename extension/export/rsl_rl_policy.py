@@ -4,12 +4,14 @@ The actor is built exactly as ``PPO.construct_algorithm`` builds it (``resolve_c
 the observation groups and the number of actions) and loaded strictly from ``actor_state_dict``: its
 ``forward`` is the library's inference path (``runner.get_inference_policy()`` returns this module).
 
-Export reuses rsl-rl's own ``model.as_onnx()`` (``_OnnxMLPModel`` / ``_OnnxRNNModel``): a copy of the
-``EmpiricalNormalization``, the MLP (and the LSTM) and the distribution's deterministic output (the Gaussian
-mean), with inputs ``obs[, h_in, c_in]`` and outputs ``actions[, h_out, c_out]``. What
-``OnPolicyRunner.export_policy_to_onnx`` adds is not what the runtime needs: it exports with torch's default
-exporter (dynamo in torch 2.11), opset 18, a batch fixed at 1 and no metadata; :mod:`.onnx_io` exports the same
-module with the TorchScript exporter, a dynamic batch axis, a stated opset and the contract.
+Export reuses rsl-rl's own ``model.as_onnx()`` (``_OnnxMLPModel`` / ``_OnnxRNNModel``; dactyl_lab's
+``DenseLSTMModel`` puts its dense layer after the normalizer in the same wrapper): a copy of the
+``EmpiricalNormalization``, the MLP (and the LSTM) and the distribution's deterministic output (the Gaussian mean;
+for the discrete head the centre of the most probable of the 11 bins: ArgMax + Gather), with inputs
+``obs[, h_in, c_in]`` and outputs ``actions[, h_out, c_out]``. What ``OnPolicyRunner.export_policy_to_onnx`` adds is
+not what the runtime needs: it exports with torch's default exporter (dynamo in torch 2.11), opset 18, a batch fixed
+at 1 and no metadata; :mod:`.onnx_io` exports the same module with the TorchScript exporter, a dynamic batch axis, a
+stated opset and the contract.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ def checkpoint_dims(state: dict[str, Any]) -> tuple[int, int]:
     """(observation size, number of actions) the actor of a checkpoint was built for."""
     if "obs_normalizer._mean" in state:
         obs_dim = int(state["obs_normalizer._mean"].shape[-1])
+    elif "encoder.0.weight" in state:  # dactyl_lab's DenseLSTMModel: dense layer(s) before the LSTM
+        obs_dim = int(state["encoder.0.weight"].shape[1])
     elif "rnn.rnn.weight_ih_l0" in state:
         obs_dim = int(state["rnn.rnn.weight_ih_l0"].shape[1])
     else:
@@ -31,7 +35,19 @@ def checkpoint_dims(state: dict[str, Any]) -> tuple[int, int]:
         if key in state:
             return obs_dim, int(state[key].shape[-1])
     last = max((k for k in state if k.startswith("mlp.") and k.endswith(".weight")), key=lambda k: int(k.split(".")[1]))
-    return obs_dim, int(state[last].shape[0])
+    outputs = int(state[last].shape[0])
+    if DISCRETE_KEY in state:  # the 11-bin head: the last layer gives num_actions x num_bins logits
+        return obs_dim, outputs // int(state[DISCRETE_KEY].shape[0])
+    return obs_dim, outputs
+
+
+DISCRETE_KEY = "distribution.bin_centres"
+"""State-dict key of the discrete head (dactyl_lab.agents.discrete.BinnedCategoricalDistribution)."""
+
+
+def is_discrete(state: dict[str, Any]) -> bool:
+    """Whether an actor state dict has the paper's discrete (binned categorical) head."""
+    return DISCRETE_KEY in state
 
 
 def build_actor(agent_cfg: dict[str, Any], state: dict[str, Any], obs_dim: int, num_actions: int, source: str):
@@ -63,7 +79,8 @@ def build_actor(agent_cfg: dict[str, Any], state: dict[str, Any], obs_dim: int, 
 
 
 def onnx_module(actor):
-    """rsl-rl's own ONNX wrapper of the actor: normalizer + network + deterministic output (the mean)."""
+    """rsl-rl's own ONNX wrapper of the actor: normalizer + network + deterministic output (the mean, or the
+    argmax bin centre of the discrete head)."""
     import torch
 
     module = actor.as_onnx(verbose=False).to("cpu").eval()

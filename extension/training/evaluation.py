@@ -102,8 +102,15 @@ def rl_games_policy(env, agent_cfg: dict, checkpoint: str, device: str):
     if player.is_rnn:
         player.init_rnn()
 
+    binned = None
+    if getattr(player, "is_multi_discrete", False):  # the paper's discrete head: the player gives bin indices
+        from dactyl_lab.agents.rl_games_discrete import BinnedActionVecEnv
+
+        binned = BinnedActionVecEnv(env)
+
     def act(obs):
-        return player.get_action(player.obs_to_torch(obs), is_deterministic=True)
+        action = player.get_action(player.obs_to_torch(obs), is_deterministic=True)
+        return action if binned is None else binned.to_actions(action)
 
     def reset(dones):
         if player.is_rnn and player.states is not None:

@@ -98,7 +98,8 @@ def library_policy(sim_env):
 
     RSL-RL: ``OnPolicyRunner`` on the real env (RslRlVecEnvWrapper) with the run's agent.yaml, ``runner.load``,
     ``runner.get_inference_policy()``. rl-games: ``PpoPlayerContinuous`` with the spaces of Isaac Lab's
-    ``RlGamesVecEnvWrapper`` on the real env, ``player.restore``. Neither uses dactyl_lab.export.
+    ``RlGamesVecEnvWrapper`` on the real env (discrete head: ``PpoPlayerDiscrete`` with the spaces of the training
+    wrapper ``BinnedActionVecEnv``), ``player.restore``. Neither uses dactyl_lab.export.
     """
     cache = {}
 
@@ -142,12 +143,16 @@ def _build_library_policy(exp: Exported, env) -> Library:
         runner.load(str(_only_checkpoint(exp)))
         return Library("rsl_rl", runner.get_inference_policy(device="cpu"), None)
     from isaaclab_rl.rl_games import RlGamesVecEnvWrapper
-    from rl_games.algos_torch.players import PpoPlayerContinuous
+    from rl_games.algos_torch.players import PpoPlayerContinuous, PpoPlayerDiscrete
+
+    from dactyl_lab.agents.rl_games_discrete import BinnedActionVecEnv
 
     wrapped = RlGamesVecEnvWrapper.from_agent_cfg(env, agent)
+    if exp.discrete:  # what the discrete configs train on: Tuple(Discrete(11) x 20) actions
+        wrapped = BinnedActionVecEnv(wrapped)
     params = copy.deepcopy(agent["params"])
     params["config"].update(device="cpu", device_name="cpu")
     params["config"]["env_info"] = {**wrapped.get_env_info(), "agents": 1, "value_size": 1}
-    player = PpoPlayerContinuous(params)
+    player = (PpoPlayerDiscrete if exp.discrete else PpoPlayerContinuous)(params)
     player.restore(str(_only_checkpoint(exp)))
-    return Library("rl_games", player, float(params["env"]["clip_observations"]))
+    return Library("rl_games", player, float(params["env"]["clip_observations"]), wrapped if exp.discrete else None)

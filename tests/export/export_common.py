@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
-VARIANTS = (("rsl_rl", "ff"), ("rsl_rl", "lstm"), ("rl_games", "ff"), ("rl_games", "lstm"))
+VARIANTS = tuple((backend, variant) for backend in ("rsl_rl", "rl_games")
+                 for variant in ("ff", "lstm", "ff_discrete", "lstm_discrete"))  # fmt: skip
 NUM_ENVS = 4
 """Envs of the observation env (the trajectories are (steps, NUM_ENVS, 46))."""
 TRAJECTORY_STEPS = 100
@@ -22,7 +23,12 @@ class Exported:
 
     @property
     def recurrent(self) -> bool:
-        return self.variant == "lstm"
+        return self.variant.startswith("lstm")
+
+    @property
+    def discrete(self) -> bool:
+        """The paper's 11-bin head: actions are bin centres (the argmax bin's when deterministic)."""
+        return self.variant.endswith("_discrete")
 
 
 @dataclass
@@ -33,3 +39,6 @@ class Library:
     backend: str
     model: object
     clip_obs: float | None
+    binned_env: object = None
+    """rl-games discrete head: the training env wrapper (``BinnedActionVecEnv``), whose ``to_actions`` maps the
+    player's bin indices to the actions the env receives."""

@@ -72,3 +72,13 @@ def test_isaaclab_list_envs_shows_our_task():
     out = subprocess.run([cli, "list_envs"], capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "Dactyl-Reorient-Cube-Shadow" in out.stdout
+
+
+def test_unknown_variant_names_the_choices():
+    out = run("train.py", "--variant", "gru")
+    assert out.returncode == 2 and "ff, lstm, ff_discrete, lstm_discrete" in out.stdout
+
+
+def test_play_refuses_rl_games_discrete_and_names_the_alternatives(tmp_path):
+    out = run("play.py", "--backend", "rl_games", "--variant", "lstm_discrete", "--checkpoint", str(tmp_path / "x.pth"))
+    assert out.returncode == 2 and "bin indices" in out.stdout and "scripts/evaluate.py" in out.stdout

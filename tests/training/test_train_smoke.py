@@ -32,6 +32,10 @@ def test_rsl_rl_feed_forward_trains_two_iterations(ff_run):
         ("rsl_rl", "lstm", "logs/rsl_rl/dactyl_reorient_lstm/*/model_1.pt"),
         ("rl_games", "ff", "logs/rl_games/dactyl_reorient_ff/*/nn/*.pth"),
         ("rl_games", "lstm", "logs/rl_games/dactyl_reorient_lstm/*/nn/*.pth"),
+        ("rsl_rl", "ff_discrete", "logs/rsl_rl/dactyl_reorient_ff_discrete/*/model_1.pt"),
+        ("rsl_rl", "lstm_discrete", "logs/rsl_rl/dactyl_reorient_lstm_discrete/*/model_1.pt"),
+        ("rl_games", "ff_discrete", "logs/rl_games/dactyl_reorient_ff_discrete/*/nn/*.pth"),
+        ("rl_games", "lstm_discrete", "logs/rl_games/dactyl_reorient_lstm_discrete/*/nn/*.pth"),
     ],
 )
 def test_other_variants_train_two_iterations(tmp_path, backend, variant, pattern):
@@ -41,9 +45,15 @@ def test_other_variants_train_two_iterations(tmp_path, backend, variant, pattern
     assert checkpoints, out.stdout[-2000:]
     state = torch.load(checkpoints[-1], map_location="cpu", weights_only=False)
     if backend == "rsl_rl":
-        assert state["iter"] == 1 and any("rnn" in name for name in state["actor_state_dict"])
+        weights = state["actor_state_dict"]
+        assert state["iter"] == 1 and any("rnn" in name for name in weights) == variant.startswith("lstm")
     else:
+        weights = state["model"]
         assert state["epoch"] == 2 and {"model", "optimizer", "assymetric_vf_nets"} <= set(state)
+    discrete = variant.endswith("_discrete")
+    assert ("distribution.bin_centres" in weights or "a2c_network.logits.0.weight" in weights) == discrete
+    if discrete:  # the checkpoint loads into the library's model (strict) and acts with bin centres
+        _assert_loads_and_acts_with_bin_centres(checkpoints[-1], backend, variant)
     if (backend, variant) == ("rl_games", "ff"):  # resuming continues the epochs in the same run folder
         out = run_script(tmp_path, "train.py", *args[:-1], "3", "--resume")
         (resumed,) = set(tmp_path.glob(pattern)) - set(checkpoints)
@@ -52,6 +62,24 @@ def test_other_variants_train_two_iterations(tmp_path, backend, variant, pattern
         run_script(tmp_path, "evaluate.py", "--backend", "rl_games", "--checkpoint", str(resumed), "--device", "cpu",
                    "--num_trials", "2", "--num_envs", "2", "--goal_timeout_s", "0.8", "--output", str(tmp_path / "eval"))
         assert json.loads((tmp_path / "eval" / "evaluation.json").read_text())["summary"]["num_trials"] == 2
+    if (backend, variant) == ("rl_games", "lstm_discrete"):  # evaluate.py maps the player's bins to actions
+        run_script(tmp_path, "evaluate.py", "--backend", backend, "--variant", variant, "--checkpoint",
+                   str(checkpoints[-1]), "--device", "cpu", "--num_trials", "2", "--num_envs", "2",
+                   "--goal_timeout_s", "0.8", "--output", str(tmp_path / "eval"))  # fmt: skip
+        assert json.loads((tmp_path / "eval" / "evaluation.json").read_text())["summary"]["num_trials"] == 2
+
+
+def _assert_loads_and_acts_with_bin_centres(checkpoint, backend: str, variant: str):
+    """Rebuild the policy from the run's params/agent.yaml with the library (RSL-RL: resolve_class + strict
+    load_state_dict; rl-games: PpoPlayerDiscrete.restore) and check its deterministic actions are bin centres."""
+    from dactyl_lab.agents.discrete import bin_centres
+    from dactyl_lab.export.exporter import load_policy
+
+    policy = load_policy(checkpoint)
+    assert (policy.backend, policy.checkpoint.variant, policy.discrete) == (backend, variant, True)
+    actions, _ = policy.reference(torch.randn(64, policy.obs_dim, generator=torch.Generator().manual_seed(0)))
+    assert actions.shape == (64, 20)
+    assert torch.isin(actions, bin_centres()).all() and actions.unique().numel() > 1
 
 
 def test_adr_preset_checkpoints_and_logs_adr(tmp_path):
