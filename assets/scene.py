@@ -54,7 +54,9 @@ def shadow_hand_cfg() -> ArticulationCfg:
             articulation_props=NewtonArticulationCfg(self_collision_enabled=True),
             rigid_props=MujocoRigidBodyCfg(gravcomp=shadow_mjcf.HAND_GRAVCOMP),  # the hand holds its pose
         ),
-        init_state=ArticulationCfg.InitialStateCfg(pos=HAND_BASE_POS_M, rot=(0.0, 0.0, 0.0, 1.0), joint_pos={".*": 0.0}),
+        init_state=ArticulationCfg.InitialStateCfg(
+            pos=HAND_BASE_POS_M, rot=(0.0, 0.0, 0.0, 1.0), joint_pos={".*": 0.0}
+        ),
         joint_ordering="mjwarp",
         body_ordering="mjwarp",
         actuators={

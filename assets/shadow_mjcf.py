@@ -229,4 +229,3 @@ def write_hand_mjcf(path: Path, **kwargs) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(spec.to_xml())
     return path
-

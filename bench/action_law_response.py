@@ -52,9 +52,11 @@ def main() -> None:
     if not ok.any():
         raise SystemExit("every env was reset during the 20 blocked steps; run again with another seed")
     moved = (robot.data.joint_pos.torch[:, j] - start)[ok].abs().max()
-    print(f"blocked rh_FFJ3 (gain 0, {int(ok.sum())} envs not reset): moved {moved:.3f} rad; "
-          f"law: max target - joint {torch.stack(gaps)[:, ok].max():.3f} rad; "
-          f"old law after 20 steps: {(old_sent - at_action)[ok].min():.3f} rad ahead (least over envs)")  # fmt: skip
+    print(
+        f"blocked rh_FFJ3 (gain 0, {int(ok.sum())} envs not reset): moved {moved:.3f} rad; "
+        f"law: max target - joint {torch.stack(gaps)[:, ok].max():.3f} rad; "
+        f"old law after 20 steps: {(old_sent - at_action)[ok].min():.3f} rad ahead (least over envs)"
+    )
     close_env(env)
 
 

@@ -51,14 +51,25 @@ def first_finishers_mean(concurrent: int, m: int, q: float, cap: int, goal_steps
     return sum(means) / len(means)
 
 
-def simulate(ranks: int = 8, envs: int = 8192, params: int = 10, queue: int = 240, steps: int = 2000,
-             q: float = 0.97, cap: int = 50, goal_steps: int = 10, sync_steps: int = 16, seed: int = 0,
-             progress=None) -> dict:  # fmt: skip
+def simulate(
+    ranks: int = 8,
+    envs: int = 8192,
+    params: int = 10,
+    queue: int = 240,
+    steps: int = 2000,
+    q: float = 0.97,
+    cap: int = 50,
+    goal_steps: int = 10,
+    sync_steps: int = 16,
+    seed: int = 0,
+    progress=None,
+) -> dict:
     """Run the ADR logic; returns the decisions' statistics and the true mean."""
     from dactyl_lab.tasks.randomization import ADR, ADRCfg, ADRParamCfg, make_generator
 
-    cfg = ADRCfg(params={f"p{i}": ADRParamCfg(nominal=1.0, hard_limits=(0.0, 2.0)) for i in range(params)},
-                 queue_length=queue)  # fmt: skip
+    cfg = ADRCfg(
+        params={f"p{i}": ADRParamCfg(nominal=1.0, hard_limits=(0.0, 2.0)) for i in range(params)}, queue_length=queue
+    )
     adrs = [ADR(cfg, envs, "cpu", make_generator(seed + r), world_size=ranks) for r in range(ranks)]
     generator = torch.Generator().manual_seed(seed + 10_000)
     episodes = []
@@ -93,12 +104,18 @@ def simulate(ranks: int = 8, envs: int = 8192, params: int = 10, queue: int = 24
     std = math.sqrt(sum((x - mean) ** 2 for x in decision_means) / max(1, n - 1)) if n else math.nan
     concurrent = round(ranks * envs * cfg.boundary_prob / (2 * params))
     return {
-        "true_mean": true_mean(q, cap), "decisions": n, "decision_mean": mean, "decision_std": std,
-        "decision_se": std / math.sqrt(n) if n else math.nan, "widened": int((adrs[0].high > 1.0).sum()),
-        "high_mean": float(adrs[0].high.mean()), "ranks_identical": identical, "concurrent_per_boundary": concurrent,
+        "true_mean": true_mean(q, cap),
+        "decisions": n,
+        "decision_mean": mean,
+        "decision_std": std,
+        "decision_se": std / math.sqrt(n) if n else math.nan,
+        "widened": int((adrs[0].high > 1.0).sum()),
+        "high_mean": float(adrs[0].high.mean()),
+        "ranks_identical": identical,
+        "concurrent_per_boundary": concurrent,
         "first_finishers_mean": first_finishers_mean(concurrent, queue, q, cap, goal_steps, 20, seed),
         "seconds": time.perf_counter() - start,
-    }  # fmt: skip
+    }
 
 
 def main() -> None:
@@ -116,15 +133,32 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     print(f"ADR logic at {args.ranks} x {args.envs} envs, {args.params} parameters, queue {args.queue}:", flush=True)
-    out = simulate(args.ranks, args.envs, args.params, args.queue, args.steps, args.q, args.cap, args.goal_steps,
-                   args.sync_steps, args.seed, progress=lambda s: print(s, flush=True))  # fmt: skip
+    out = simulate(
+        args.ranks,
+        args.envs,
+        args.params,
+        args.queue,
+        args.steps,
+        args.q,
+        args.cap,
+        args.goal_steps,
+        args.sync_steps,
+        args.seed,
+        progress=lambda s: print(s, flush=True),
+    )
     print(f"true mean successes per episode      {out['true_mean']:.2f}")
-    print(f"cohort decisions (this ADR)          {out['decision_mean']:.2f} +- {out['decision_se']:.2f} (s.e.) over "
-          f"{out['decisions']} decisions (std of one decision {out['decision_std']:.2f})")
-    print(f"first {args.queue} finishers of {out['concurrent_per_boundary']} concurrent (previous rule) "
-          f"{out['first_finishers_mean']:.2f}")
-    print(f"bounds widened: {out['widened']} of {args.params} high bounds (thresholds 10 / 20); ranks identical: "
-          f"{out['ranks_identical']}; {out['seconds']:.0f} s")
+    print(
+        f"cohort decisions (this ADR)          {out['decision_mean']:.2f} +- {out['decision_se']:.2f} (s.e.) over "
+        f"{out['decisions']} decisions (std of one decision {out['decision_std']:.2f})"
+    )
+    print(
+        f"first {args.queue} finishers of {out['concurrent_per_boundary']} concurrent (previous rule) "
+        f"{out['first_finishers_mean']:.2f}"
+    )
+    print(
+        f"bounds widened: {out['widened']} of {args.params} high bounds (thresholds 10 / 20); ranks identical: "
+        f"{out['ranks_identical']}; {out['seconds']:.0f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -54,15 +54,24 @@ def main() -> None:
     for n in args.num_envs:
         ours = measure("Dactyl-Reorient-Cube-Shadow", n, args.steps, args.warmup, args.device)
         stock = measure(
-            "Isaac-Reorient-Cube-Shadow", n, args.steps, args.warmup, args.device,
-            presets=("newton_mjwarp",), edit=scene.use_in_stock_shadow_task,
+            "Isaac-Reorient-Cube-Shadow",
+            n,
+            args.steps,
+            args.warmup,
+            args.device,
+            presets=("newton_mjwarp",),
+            edit=scene.use_in_stock_shadow_task,
         )
         rows.append((n, ours, stock))
-    print(f"\n{'envs':>6} | {'ours env-steps/s':>16} | {'stock env-steps/s':>17} | {'ratio':>6} | "
-          f"{'ours sim-s/s':>12} | {'stock sim-s/s':>13} | {'ratio':>6}")
+    print(
+        f"\n{'envs':>6} | {'ours env-steps/s':>16} | {'stock env-steps/s':>17} | {'ratio':>6} | "
+        f"{'ours sim-s/s':>12} | {'stock sim-s/s':>13} | {'ratio':>6}"
+    )
     for n, (o_steps, o_sim), (s_steps, s_sim) in rows:
-        print(f"{n:>6} | {o_steps:>16.1f} | {s_steps:>17.1f} | {o_steps / s_steps:>6.2f} | "
-              f"{o_sim:>12.2f} | {s_sim:>13.2f} | {o_sim / s_sim:>6.2f}")
+        print(
+            f"{n:>6} | {o_steps:>16.1f} | {s_steps:>17.1f} | {o_steps / s_steps:>6.2f} | "
+            f"{o_sim:>12.2f} | {s_sim:>13.2f} | {o_sim / s_sim:>6.2f}"
+        )
 
 
 if __name__ == "__main__":

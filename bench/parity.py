@@ -70,8 +70,12 @@ def target_sequence(kind: str, n_steps: int, dt_s: float = sim_settings.PHYSICS_
     if kind == "push":
         closing = {m: 0.6 for m in ("rh_FFJ3", "rh_MFJ3", "rh_RFJ3", "rh_LFJ3", "rh_THJ5", "rh_THJ4", "rh_THJ1")}
         closing.update({m: 0.5 for m in hand.TENDON_MOTOR_NAMES})
-        goal = np.array([low[i] + closing.get(m, 0.0) * span[i] if m in closing else start[i]
-                         for i, m in enumerate(hand.MOTOR_NAMES)])  # fmt: skip
+        goal = np.array(
+            [
+                low[i] + closing.get(m, 0.0) * span[i] if m in closing else start[i]
+                for i, m in enumerate(hand.MOTOR_NAMES)
+            ]
+        )
         ramp = np.clip(t / (n_steps * dt_s), 0.0, 1.0)
         return start + ramp * (goal - start)
     raise ValueError(f"unknown target sequence {kind!r}; choose one of {FREE_SEQUENCES + CUBE_SEQUENCES}")
@@ -84,9 +88,12 @@ SELF_COLLISION_PUSHES: dict[str, tuple[dict[str, float], tuple[str, ...], tuple[
     # FFJ4 > 0 swings the index toward the little finger, MFJ4 < 0 the middle finger toward the thumb
     "index_into_middle": ({"rh_FFJ4": 0.349, "rh_MFJ4": -0.349}, FF_BODIES, MF_BODIES),
     # thumb opposition and flexion across the palm into the index, flexed at its base
-    "thumb_into_index": ({"rh_THJ5": 0.8, "rh_THJ4": 0.67, "rh_THJ2": 0.3, "rh_THJ1": 0.57, "rh_FFJ3": 0.96},
-                         TH_BODIES, FF_BODIES),
-}  # fmt: skip
+    "thumb_into_index": (
+        {"rh_THJ5": 0.8, "rh_THJ4": 0.67, "rh_THJ2": 0.3, "rh_THJ1": 0.57, "rh_FFJ3": 0.96},
+        TH_BODIES,
+        FF_BODIES,
+    ),
+}
 """Motor targets that drive two fingers into each other (their targets lie >= 5 mm inside the other finger),
 and the two groups of bodies whose colliders must then stop at contact."""
 
@@ -312,11 +319,20 @@ def run_config(config: str, seconds: float, sequences: tuple[str, ...]) -> dict:
         print(f"[parity] {config}: self-collision push {push} (1 s)", flush=True)
         traj = newton.run_targets(push_targets(push, 125), *cube_start("steps", newton.floor_z))
         final = dict(zip(hand.JOINT_NAMES, traj["joint_pos"][-1]))
-        pushes[push] = {"newton_min_distance_m": min_collider_distance(final, bodies_a, bodies_b),
-                        "target_min_distance_m": min_collider_distance(targets, bodies_a, bodies_b)}  # fmt: skip
+        pushes[push] = {
+            "newton_min_distance_m": min_collider_distance(final, bodies_a, bodies_b),
+            "target_min_distance_m": min_collider_distance(targets, bodies_a, bodies_b),
+        }
     newton.close()
-    return {"config": config, "seconds": seconds, "dt_s": sim_settings.PHYSICS_DT_S, "n_steps": n_steps,
-            "wall_s": time.perf_counter() - start, "results": results, "self_collision_pushes": pushes}  # fmt: skip
+    return {
+        "config": config,
+        "seconds": seconds,
+        "dt_s": sim_settings.PHYSICS_DT_S,
+        "n_steps": n_steps,
+        "wall_s": time.perf_counter() - start,
+        "results": results,
+        "self_collision_pushes": pushes,
+    }
 
 
 # ------------------------------------------------------------------------------------------ report
@@ -324,11 +340,15 @@ def summary_rows(report: dict) -> list[dict]:
     rows = []
     dt = report["dt_s"]
     for kind, r in report["results"].items():
-        row = {"config": report["config"], "sequence": kind,
-               "joint_max_rad": max(r["joint_max_rad"].values()),
-               "worst_joint": max(r["joint_max_rad"], key=r["joint_max_rad"].get),
-               "joint_rms_rad": float(np.sqrt(np.mean(np.square(list(r["joint_rms_rad"].values()))))),
-               "tip_max_mm": r["tip_max_mm"], "tip_mean_mm": r["tip_mean_mm"]}  # fmt: skip
+        row = {
+            "config": report["config"],
+            "sequence": kind,
+            "joint_max_rad": max(r["joint_max_rad"].values()),
+            "worst_joint": max(r["joint_max_rad"], key=r["joint_max_rad"].get),
+            "joint_rms_rad": float(np.sqrt(np.mean(np.square(list(r["joint_rms_rad"].values()))))),
+            "tip_max_mm": r["tip_max_mm"],
+            "tip_mean_mm": r["tip_mean_mm"],
+        }
         for t_s in REPORT_TIMES_S:
             k = int(round(t_s / dt))
             if k < len(r["cube_pos_over_time_mm"]):
@@ -339,27 +359,35 @@ def summary_rows(report: dict) -> list[dict]:
 
 
 def markdown(reports: list[dict]) -> str:
-    lines = ["| config | sequence | max joint err [rad] (joint) | RMS joint err [rad] | fingertip max / mean [mm] |"
-             " cube pos err [mm] @0.5/1/1.5 s | cube angle err [rad] @0.5/1/1.5 s |",
-             "|---|---|---|---|---|---|---|"]  # fmt: skip
+    lines = [
+        "| config | sequence | max joint err [rad] (joint) | RMS joint err [rad] | fingertip max / mean [mm] |"
+        " cube pos err [mm] @0.5/1/1.5 s | cube angle err [rad] @0.5/1/1.5 s |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for report in reports:
         for row in summary_rows(report):
             cube = row["sequence"] in CUBE_SEQUENCES
             pos = " / ".join(f"{row.get(f'cube_mm@{t}s', float('nan')):.1f}" for t in ("0.5", "1", "1.5"))
             ang = " / ".join(f"{row.get(f'cube_rad@{t}s', float('nan')):.3f}" for t in ("0.5", "1", "1.5"))
-            lines.append(f"| {row['config']} | {row['sequence']} | {row['joint_max_rad']:.4f} ({row['worst_joint']}) | "
-                         f"{row['joint_rms_rad']:.4f} | {row['tip_max_mm']:.2f} / {row['tip_mean_mm']:.2f} | "
-                         f"{pos if cube else '-'} | {ang if cube else '-'} |")  # fmt: skip
+            lines.append(
+                f"| {row['config']} | {row['sequence']} | {row['joint_max_rad']:.4f} ({row['worst_joint']}) | "
+                f"{row['joint_rms_rad']:.4f} | {row['tip_max_mm']:.2f} / {row['tip_mean_mm']:.2f} | "
+                f"{pos if cube else '-'} | {ang if cube else '-'} |"
+            )
     lines.append("")
-    lines.append("Self-collisions on Newton: smallest distance between the two fingers' colliders after 1 s of "
-                 "motor targets that lie inside the other finger [mm] (negative: penetration):")
+    lines.append(
+        "Self-collisions on Newton: smallest distance between the two fingers' colliders after 1 s of "
+        "motor targets that lie inside the other finger [mm] (negative: penetration):"
+    )
     lines.append("")
     lines.append("| config | push | at the targets (kinematics) | Newton after 1 s |")
     lines.append("|---|---|---|---|")
     for report in reports:
         for push, r in report.get("self_collision_pushes", {}).items():
-            lines.append(f"| {report['config']} | {push} | {1e3 * r['target_min_distance_m']:.1f} | "
-                         f"{1e3 * r['newton_min_distance_m']:.1f} |")
+            lines.append(
+                f"| {report['config']} | {push} | {1e3 * r['target_min_distance_m']:.1f} | "
+                f"{1e3 * r['newton_min_distance_m']:.1f} |"
+            )
     lines.append("")
     lines.append("Per-joint max error [rad] (rows: joints in MJCF order; columns: config/sequence):")
     lines.append("")
@@ -393,9 +421,12 @@ def plot(reports: list[dict], path: Path) -> None:
             else:
                 axes[1, 0].plot(t, np.maximum(r["cube_pos_over_time_mm"], floor), **style)
                 axes[1, 1].plot(t, np.maximum(r["cube_angle_over_time_rad"], floor), **style)
-    titles = [("free hand: max |joint error| over the 24 joints [rad]", "rad"),
-              ("free hand: max fingertip position error [mm]", "mm"),
-              ("cube: position error [mm]", "mm"), ("cube: orientation error [rad]", "rad")]  # fmt: skip
+    titles = [
+        ("free hand: max |joint error| over the 24 joints [rad]", "rad"),
+        ("free hand: max fingertip position error [mm]", "mm"),
+        ("cube: position error [mm]", "mm"),
+        ("cube: orientation error [rad]", "rad"),
+    ]
     for ax, (title, unit) in zip(axes.flat, titles):
         ax.set_title(title, fontsize=9)
         ax.set_xlabel("time [s]")
@@ -403,8 +434,9 @@ def plot(reports: list[dict], path: Path) -> None:
         ax.set_yscale("log")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
-    fig.suptitle("Newton task vs MuJoCo stand-in, same start state and motor targets (dotted: before, solid: after)",
-                 fontsize=10)
+    fig.suptitle(
+        "Newton task vs MuJoCo stand-in, same start state and motor targets (dotted: before, solid: after)", fontsize=10
+    )
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
@@ -413,18 +445,31 @@ def plot(reports: list[dict], path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", choices=("after", "before", "both"), default="after",
-                        help="after: today's settings; before: the settings before the parity work; both (default "
-                        "after)")
+    parser.add_argument(
+        "--config",
+        choices=("after", "before", "both"),
+        default="after",
+        help="after: today's settings; before: the settings before the parity work; both (default after)",
+    )
     parser.add_argument("--seconds", type=float, default=1.5, help="length of every run [s] (default 1.5)")
-    parser.add_argument("--sequences", nargs="+", default=list(FREE_SEQUENCES + CUBE_SEQUENCES),
-                        choices=FREE_SEQUENCES + CUBE_SEQUENCES, help="which runs (default: all five)")
+    parser.add_argument(
+        "--sequences",
+        nargs="+",
+        default=list(FREE_SEQUENCES + CUBE_SEQUENCES),
+        choices=FREE_SEQUENCES + CUBE_SEQUENCES,
+        help="which runs (default: all five)",
+    )
     parser.add_argument("--json", type=Path, default=None, help="write the full results here (one config)")
     parser.add_argument("--png", type=Path, default=None, help="write the figure here")
     parser.add_argument("--markdown", type=Path, default=None, help="write the tables here")
-    parser.add_argument("--reports", type=Path, nargs="+", default=None,
-                        help="only merge these --json results into the table and figure (no simulation)")
-    args = parser.parse_args(argv)  # fmt: skip
+    parser.add_argument(
+        "--reports",
+        type=Path,
+        nargs="+",
+        default=None,
+        help="only merge these --json results into the table and figure (no simulation)",
+    )
+    args = parser.parse_args(argv)
     if not args.seconds > 0:
         print("error: --seconds must be > 0", file=sys.stderr)
         return 2
@@ -433,10 +478,23 @@ def main(argv: list[str] | None = None) -> int:
     elif args.config == "both":
         reports = []
         for config in ("before", "after"):
-            out = Path(f"/tmp/dactyl_parity_{config}.json") if args.json is None else args.json.with_suffix(
-                f".{config}.json")
-            cmd = [sys.executable, __file__, "--config", config, "--seconds", str(args.seconds), "--json", str(out),
-                   "--sequences", *args.sequences]  # fmt: skip
+            out = (
+                Path(f"/tmp/dactyl_parity_{config}.json")
+                if args.json is None
+                else args.json.with_suffix(f".{config}.json")
+            )
+            cmd = [
+                sys.executable,
+                __file__,
+                "--config",
+                config,
+                "--seconds",
+                str(args.seconds),
+                "--json",
+                str(out),
+                "--sequences",
+                *args.sequences,
+            ]
             if subprocess.call(cmd) != 0:
                 print(f"error: the {config} run failed (see above)", file=sys.stderr)
                 return 1

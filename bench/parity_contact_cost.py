@@ -37,16 +37,34 @@ def main() -> int:
     parser.add_argument("--one", choices=("on", "off"), default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one is not None:
-        print(json.dumps({"env_steps_s": measure_one(args.one == "on", args.num_envs, args.steps, args.warmup,
-                                                     args.device)}))  # fmt: skip
+        print(
+            json.dumps(
+                {"env_steps_s": measure_one(args.one == "on", args.num_envs, args.steps, args.warmup, args.device)}
+            )
+        )
         return 0
     results = {"on": [], "off": []}
     for r in range(args.rounds):
         for mode in ("off", "on"):
             print(f"[contact cost] round {r + 1}/{args.rounds}: self-collisions {mode} ...", flush=True)
-            out = subprocess.run([sys.executable, __file__, "--one", mode, "--num_envs", str(args.num_envs),
-                                  "--steps", str(args.steps), "--warmup", str(args.warmup), "--device", args.device],
-                                 capture_output=True, text=True)  # fmt: skip
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--one",
+                    mode,
+                    "--num_envs",
+                    str(args.num_envs),
+                    "--steps",
+                    str(args.steps),
+                    "--warmup",
+                    str(args.warmup),
+                    "--device",
+                    args.device,
+                ],
+                capture_output=True,
+                text=True,
+            )
             if out.returncode != 0:
                 print(out.stderr[-3000:], file=sys.stderr)
                 return 1
@@ -54,8 +72,10 @@ def main() -> int:
             results[mode].append(value)
             print(f"  {value:.1f} env-steps/s", flush=True)
     on, off = (sum(results[m]) / len(results[m]) for m in ("on", "off"))
-    print(f"\n{args.num_envs} envs, {args.steps} steps x {args.rounds} rounds: self-collisions off {off:.1f}, "
-          f"on {on:.1f} env-steps/s ({100 * (on / off - 1):+.1f} %); rounds: {json.dumps(results)}")
+    print(
+        f"\n{args.num_envs} envs, {args.steps} steps x {args.rounds} rounds: self-collisions off {off:.1f}, "
+        f"on {on:.1f} env-steps/s ({100 * (on / off - 1):+.1f} %); rounds: {json.dumps(results)}"
+    )
     return 0
 
 

@@ -40,28 +40,78 @@ def main() -> int:
     run_dir = args.checkpoint if args.checkpoint.is_dir() else args.checkpoint.parent
     policy = args.policy or run_dir / "exported" / "policy.onnx"
     if not args.checkpoint.exists() or not policy.is_file():
-        print(f"error: need the checkpoint {args.checkpoint} and its ONNX export {policy}; export with "
-              f"scripts/export.py --checkpoint {args.checkpoint} (or pass --policy)", file=sys.stderr)  # fmt: skip
+        print(
+            f"error: need the checkpoint {args.checkpoint} and its ONNX export {policy}; export with "
+            f"scripts/export.py --checkpoint {args.checkpoint} (or pass --policy)",
+            file=sys.stderr,
+        )
         return 2
     out = args.out or run_dir / "sim2sim_gap"
     py = sys.executable
-    run([py, str(ROOT / "scripts" / "evaluate.py"), "--checkpoint", str(args.checkpoint), "--num_trials",
-         str(args.trials), "--goal_timeout_s", str(args.goal_timeout), "--seed", str(args.seed), "--device",
-         args.device, "--output", str(out / "newton")])  # fmt: skip
+    run(
+        [
+            py,
+            str(ROOT / "scripts" / "evaluate.py"),
+            "--checkpoint",
+            str(args.checkpoint),
+            "--num_trials",
+            str(args.trials),
+            "--goal_timeout_s",
+            str(args.goal_timeout),
+            "--seed",
+            str(args.seed),
+            "--device",
+            args.device,
+            "--output",
+            str(out / "newton"),
+        ]
+    )
     newton = json.loads((out / "newton" / "evaluation.json").read_text())["summary"]
-    rows = [("newton task", newton["mean"], newton["median"], newton["ended_by"].get("object_dropped", 0),
-             newton["num_trials"])]  # fmt: skip
+    rows = [
+        (
+            "newton task",
+            newton["mean"],
+            newton["median"],
+            newton["ended_by"].get("object_dropped", 0),
+            newton["num_trials"],
+        )
+    ]
     for physics in PHYSICS:
         folder = out / f"standin_{physics}"
-        run([py, str(ROOT / "scripts" / "sim2sim.py"), "--policy", str(policy), "--trials", str(args.trials),
-             "--goal-timeout", str(args.goal_timeout), "--seed", str(args.seed), "--out", str(folder), "--keep-log",
-             "--standin-physics", physics])  # fmt: skip
+        run(
+            [
+                py,
+                str(ROOT / "scripts" / "sim2sim.py"),
+                "--policy",
+                str(policy),
+                "--trials",
+                str(args.trials),
+                "--goal-timeout",
+                str(args.goal_timeout),
+                "--seed",
+                str(args.seed),
+                "--out",
+                str(folder),
+                "--keep-log",
+                "--standin-physics",
+                physics,
+            ]
+        )
         report = json.loads((folder / "report.json").read_text())
-        rows.append((f"stand-in {physics}", report["mean"], report["median"], (report["outcomes"] or {}).get("drop", 0),
-                     report["completed_trials"]))  # fmt: skip
+        rows.append(
+            (
+                f"stand-in {physics}",
+                report["mean"],
+                report["median"],
+                (report["outcomes"] or {}).get("drop", 0),
+                report["completed_trials"],
+            )
+        )
     lines = ["| simulator | goals per episode (mean) | median | drops | trials |", "|---|---|---|---|---|"]
-    lines += [f"| {name} | {mean:.2f} | {median:g} | {drops} ({100 * drops / max(n, 1):.1f} %) | {n} |"
-              for name, mean, median, drops, n in rows]  # fmt: skip
+    lines += [
+        f"| {name} | {mean:.2f} | {median:g} | {drops} ({100 * drops / max(n, 1):.1f} %) | {n} |"
+        for name, mean, median, drops, n in rows
+    ]
     table = "\n".join(lines) + "\n"
     (out / "sim2sim_gap.md").write_text(table)
     print(table)

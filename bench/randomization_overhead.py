@@ -78,8 +78,10 @@ def main(argv=None) -> dict:
                 wall, cpu = measure(preset, n, args.steps, args.warmup, seed=r)
                 rounds[n][preset]["wall"].append(wall)
                 rounds[n][preset]["cpu"].append(cpu)
-                print(f"[bench] {n:5d} envs  round {r}  {preset:10s} {wall:8.1f} env-steps/s wall, "
-                      f"{cpu:8.1f} per CPU-s", flush=True)  # fmt: skip
+                print(
+                    f"[bench] {n:5d} envs  round {r}  {preset:10s} {wall:8.1f} env-steps/s wall, {cpu:8.1f} per CPU-s",
+                    flush=True,
+                )
         results[n] = {p: {k: statistics.median(v) for k, v in d.items()} for p, d in rounds[n].items()}
 
     def pct(base: float, rate: float) -> str:
@@ -94,12 +96,20 @@ def main(argv=None) -> dict:
             f"{p} {pct(base['cpu'], r[p]['cpu'])} ({pct(base['wall'], r[p]['wall'])})" for p in presets[1:]
         )
         lines.append(f"{n:>5} | {cells} | {over}")
-    lines.append(f"(median of {args.repeats} rounds of {args.steps} steps; env-steps per wall second and per "
-                 "CPU second of this process; overhead = extra time per env step)")  # fmt: skip
+    lines.append(
+        f"(median of {args.repeats} rounds of {args.steps} steps; env-steps per wall second and per "
+        "CPU second of this process; overhead = extra time per env step)"
+    )
     print("\n".join(lines))
     if args.json is not None:
-        out = {"steps": args.steps, "warmup": args.warmup, "repeats": args.repeats, "threads": args.threads,
-               "median_env_steps_per_s": results, "rounds_env_steps_per_s": rounds}  # fmt: skip
+        out = {
+            "steps": args.steps,
+            "warmup": args.warmup,
+            "repeats": args.repeats,
+            "threads": args.threads,
+            "median_env_steps_per_s": results,
+            "rounds_env_steps_per_s": rounds,
+        }
         args.json.write_text(json.dumps(out, indent=2))
     return results
 

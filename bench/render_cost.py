@@ -39,8 +39,9 @@ def standin_states(n: int, seed: int = 0) -> list[RenderState]:
         standin.tick(CONTROL_PERIOD_S)
         pos, quat = standin.object_pose_true()
         joints = {name: standin.data.qpos[adr] for name, adr in standin.qpos_adr.items()}
-        states.append(RenderState(joints, pos, quat, goal, standin.time_s, step // 50,
-                                  orientation_error_rad(quat, goal)))  # fmt: skip
+        states.append(
+            RenderState(joints, pos, quat, goal, standin.time_s, step // 50, orientation_error_rad(quat, goal))
+        )
     return states
 
 
@@ -59,10 +60,13 @@ def measure(states: list[RenderState], size: tuple[int, int], camera: str, folde
     per_frame["wall"] = 1e3 * wall_s / len(states)  # incl. flushing the encoder at the end
     frames_per_minute = 60.0 / CONTROL_PERIOD_S
     return {
-        "size": f"{size[0]}x{size[1]}", "frames": len(states), "setup_s": setup_s, "ms_per_frame": per_frame,
+        "size": f"{size[0]}x{size[1]}",
+        "frames": len(states),
+        "setup_s": setup_s,
+        "ms_per_frame": per_frame,
         "s_per_minute_of_rollout": per_frame["wall"] * frames_per_minute / 1e3,
         "bytes_per_minute": path.stat().st_size / len(states) * frames_per_minute,
-    }  # fmt: skip
+    }
 
 
 def main() -> None:
@@ -74,18 +78,24 @@ def main() -> None:
     args = parser.parse_args()
     states = standin_states(args.frames)
     results = []
-    print(f"GL backend: {os.environ.get('MUJOCO_GL') or 'osmesa (default)'}; {args.frames} frames per size; "
-          f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}")  # fmt: skip
-    print(f"{'size':>9} {'render':>8} {'overlay':>8} {'encode':>8} {'total':>8} {'wall':>8}  [ms/frame]   "
-          f"s per minute of rollout   MB per minute")  # fmt: skip
+    print(
+        f"GL backend: {os.environ.get('MUJOCO_GL') or 'osmesa (default)'}; {args.frames} frames per size; "
+        f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}"
+    )
+    print(
+        f"{'size':>9} {'render':>8} {'overlay':>8} {'encode':>8} {'total':>8} {'wall':>8}  [ms/frame]   "
+        f"s per minute of rollout   MB per minute"
+    )
     with tempfile.TemporaryDirectory() as folder:
         for text in args.sizes:
             width, height = (int(v) for v in text.split("x"))
             r = measure(states, (width, height), args.camera, Path(folder))
             ms = r["ms_per_frame"]
-            print(f"{r['size']:>9} {ms['render']:8.1f} {ms['overlay']:8.1f} {ms['encode']:8.1f} {ms['total']:8.1f} "
-                  f"{ms['wall']:8.1f}   {r['s_per_minute_of_rollout']:10.1f}               "
-                  f"{r['bytes_per_minute'] / 1e6:6.2f}")  # fmt: skip
+            print(
+                f"{r['size']:>9} {ms['render']:8.1f} {ms['overlay']:8.1f} {ms['encode']:8.1f} {ms['total']:8.1f} "
+                f"{ms['wall']:8.1f}   {r['s_per_minute_of_rollout']:10.1f}               "
+                f"{r['bytes_per_minute'] / 1e6:6.2f}"
+            )
             results.append(r)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))

@@ -41,8 +41,12 @@ def _free_port() -> int:
 
 def _stats(values_s: list[float]) -> dict[str, float]:
     ms = 1e3 * np.asarray(values_s)
-    return {"n": int(ms.size), "p50_ms": float(np.percentile(ms, 50)), "p99_ms": float(np.percentile(ms, 99)),
-            "max_ms": float(ms.max())}  # fmt: skip
+    return {
+        "n": int(ms.size),
+        "p50_ms": float(np.percentile(ms, 50)),
+        "p99_ms": float(np.percentile(ms, 99)),
+        "max_ms": float(ms.max()),
+    }
 
 
 def _start(argv, env, log_path) -> subprocess.Popen:
@@ -115,13 +119,19 @@ def measure(samples: int, settle_s: float, step_rad: float) -> dict:
         publish_20.append(time.perf_counter() - t1)
     with arrived:
         ages = list(state["ages"])
-    return {"samples": samples, "echoed": len(echo), "command_to_echo": _stats(echo),
-            "joint_states_age": _stats(ages), "publish_20": _stats(publish_20)}  # fmt: skip
+    return {
+        "samples": samples,
+        "echoed": len(echo),
+        "command_to_echo": _stats(echo),
+        "joint_states_age": _stats(ages),
+        "publish_20": _stats(publish_20),
+    }
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--samples", type=int, default=100, help="step commands sent (default 100)")
     parser.add_argument("--settle", type=float, default=0.25, metavar="S", help="wait between steps [s]")
     parser.add_argument("--step", type=float, default=0.2, metavar="RAD", help="WRJ1 command step [rad]")
@@ -155,8 +165,10 @@ def main() -> int:
     print(f"{'stage':<20} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}   (control period {period_ms:g} ms)")
     for name in ("command_to_echo", "joint_states_age", "publish_20"):
         s = result[name]
-        print(f"{name:<20} {s['p50_ms']:8.2f} {s['p99_ms']:8.2f} {s['max_ms']:8.2f}   "
-              f"p99 = {100 * s['p99_ms'] / period_ms:.1f}% of the period")  # fmt: skip
+        print(
+            f"{name:<20} {s['p50_ms']:8.2f} {s['p99_ms']:8.2f} {s['max_ms']:8.2f}   "
+            f"p99 = {100 * s['p99_ms'] / period_ms:.1f}% of the period"
+        )
     print(f"echoed {result['echoed']} of {result['samples']} steps")
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))

@@ -60,16 +60,31 @@ def export(folder: Path) -> dict[str, tuple[Path, torch.nn.Module]]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         path = folder / "ff.onnx"
-        torch.onnx.export(ff, (torch.zeros(1, OBS),), str(path), dynamo=False, opset_version=17, input_names=["obs"],
-                          output_names=["actions"], dynamic_axes={"obs": {0: "batch"}, "actions": {0: "batch"}})
+        torch.onnx.export(
+            ff,
+            (torch.zeros(1, OBS),),
+            str(path),
+            dynamo=False,
+            opset_version=17,
+            input_names=["obs"],
+            output_names=["actions"],
+            dynamic_axes={"obs": {0: "batch"}, "actions": {0: "batch"}},
+        )
         model = onnx.load(str(path))
         onnx.save(embed_contract(model, make_dactyl_contract("bench-ff")), str(path))
         out["FF 512-512-256"] = (path, ff)
         path = folder / "lstm.onnx"
         zeros = torch.zeros(1, 1, 512)
-        torch.onnx.export(lstm, (torch.zeros(1, OBS), zeros, zeros), str(path), dynamo=False, opset_version=17,
-                          input_names=["obs", "h_in", "c_in"], output_names=["actions", "h_out", "c_out"],
-                          dynamic_axes={"obs": {0: "batch"}, "h_in": {1: "batch"}, "c_in": {1: "batch"}})
+        torch.onnx.export(
+            lstm,
+            (torch.zeros(1, OBS), zeros, zeros),
+            str(path),
+            dynamo=False,
+            opset_version=17,
+            input_names=["obs", "h_in", "c_in"],
+            output_names=["actions", "h_out", "c_out"],
+            dynamic_axes={"obs": {0: "batch"}, "h_in": {1: "batch"}, "c_in": {1: "batch"}},
+        )
         model = onnx.load(str(path))
         contract = make_dactyl_contract("bench-lstm", recurrent=True, hidden_size=512)
         onnx.save(embed_contract(model, contract), str(path))
@@ -128,8 +143,10 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         nets = export(Path(folder))
-        print(f"policy inference, batch 1, CPU, {args.threads} thread(s), {args.iters} calls "
-              f"(onnxruntime {__import__('onnxruntime').__version__}, torch {torch.__version__})")
+        print(
+            f"policy inference, batch 1, CPU, {args.threads} thread(s), {args.iters} calls "
+            f"(onnxruntime {__import__('onnxruntime').__version__}, torch {torch.__version__})"
+        )
         print(f"{'network':<16} {'engine':<12} {'p50 ms':>8} {'p99 ms':>8}")
         for name, (path, module) in nets.items():
             for engine, (p50, p99) in time_inference(path, module, args.iters, args.threads).items():
@@ -141,8 +158,10 @@ def main() -> None:
             if steps <= 0:
                 continue
             summary = run_loop(lstm_path, steps, realtime)
-            print(f"\nfull control loop, LSTM 1024->512, MuJoCo stand-in, {label}: {summary.steps} steps, "
-                  f"deadline misses {summary.deadline_misses}")
+            print(
+                f"\nfull control loop, LSTM 1024->512, MuJoCo stand-in, {label}: {summary.steps} steps, "
+                f"deadline misses {summary.deadline_misses}"
+            )
             print(format_latency_table(summary.latency, summary.control_period_s))
 
 

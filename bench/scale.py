@@ -72,13 +72,18 @@ def worker(args: argparse.Namespace) -> None:
     notify_s = model_change_seconds(u, repeats=3)
     plain = sorted(step_s)[len(step_s) // 2]
     result = {
-        "preset": args.preset, "num_envs": args.num_envs, "build_s": build_s,
-        "env_steps_per_s": args.num_envs * len(step_s) / sum(step_s), "median_step_s": plain,
+        "preset": args.preset,
+        "num_envs": args.num_envs,
+        "build_s": build_s,
+        "env_steps_per_s": args.num_envs * len(step_s) / sum(step_s),
+        "median_step_s": plain,
         "reset_plus_step_s": sorted(reset_s)[len(reset_s) // 2],
         "reset_overhead_s": sorted(reset_s)[len(reset_s) // 2] - plain,
-        "notify_s": notify_s, "rss_mib": rss_mib(), "peak_mib": rss_mib("VmHWM"),
+        "notify_s": notify_s,
+        "rss_mib": rss_mib(),
+        "peak_mib": rss_mib("VmHWM"),
         "mib_per_env": (rss_mib() - before) / args.num_envs,
-    }  # fmt: skip
+    }
     Path(args.result).write_text(json.dumps(result))
     os._exit(0)  # skip the slow teardown of the simulation
 
@@ -90,8 +95,13 @@ def model_change_seconds(u, repeats: int) -> float:
     from newton import ModelFlags
 
     solver = u.sim.physics_manager._solver
-    flags = (ModelFlags.BODY_INERTIAL_PROPERTIES | ModelFlags.SHAPE_PROPERTIES | ModelFlags.JOINT_DOF_PROPERTIES
-             | ModelFlags.ACTUATOR_PROPERTIES | ModelFlags.MODEL_PROPERTIES)  # fmt: skip
+    flags = (
+        ModelFlags.BODY_INERTIAL_PROPERTIES
+        | ModelFlags.SHAPE_PROPERTIES
+        | ModelFlags.JOINT_DOF_PROPERTIES
+        | ModelFlags.ACTUATOR_PROPERTIES
+        | ModelFlags.MODEL_PROPERTIES
+    )
     times = []
     for _ in range(repeats):
         t = time.perf_counter()
@@ -102,9 +112,27 @@ def model_change_seconds(u, repeats: int) -> float:
 
 def measure(preset: str, num_envs: int, args: argparse.Namespace) -> dict | None:
     result = Path(f"/tmp/dactyl_scale_{os.getpid()}_{preset}_{num_envs}.json")
-    command = [sys.executable, __file__, "--worker", "--preset", preset, "--num_envs", str(num_envs),
-               "--steps", str(args.steps), "--warmup", str(args.warmup), "--resets", str(args.resets),
-               "--reset_envs", str(args.reset_envs), "--device", args.device, "--result", str(result)]  # fmt: skip
+    command = [
+        sys.executable,
+        __file__,
+        "--worker",
+        "--preset",
+        preset,
+        "--num_envs",
+        str(num_envs),
+        "--steps",
+        str(args.steps),
+        "--warmup",
+        str(args.warmup),
+        "--resets",
+        str(args.resets),
+        "--reset_envs",
+        str(args.reset_envs),
+        "--device",
+        args.device,
+        "--result",
+        str(result),
+    ]
     print(f"  {preset} @ {num_envs} envs ...", flush=True)
     env = {**os.environ, "OMP_NUM_THREADS": os.getenv("OMP_NUM_THREADS", "1")}
     try:
@@ -140,13 +168,17 @@ def main() -> None:
         worker(args)
         return
     rows = [r for p in args.presets for n in args.num_envs if (r := measure(p, n, args)) is not None]
-    print(f"\n{'preset':<10} | {'envs':>5} | {'env-steps/s':>11} | {'step s':>7} | {'reset+step s':>12} | "
-          f"{'reset overhead s':>16} | {'notify s':>8} | {'MiB/env':>7} | {'RSS MiB':>7} | {'build s':>7}")
+    print(
+        f"\n{'preset':<10} | {'envs':>5} | {'env-steps/s':>11} | {'step s':>7} | {'reset+step s':>12} | "
+        f"{'reset overhead s':>16} | {'notify s':>8} | {'MiB/env':>7} | {'RSS MiB':>7} | {'build s':>7}"
+    )
     for r in rows:
-        print(f"{r['preset']:<10} | {r['num_envs']:>5} | {r['env_steps_per_s']:>11.1f} | {r['median_step_s']:>7.2f} | "
-              f"{r['reset_plus_step_s']:>12.2f} | {r['reset_overhead_s']:>16.2f} | "
-              f"{r.get('notify_s', math.nan):>8.3f} | "
-              f"{r['mib_per_env']:>7.3f} | {r['rss_mib']:>7.0f} | {r['build_s']:>7.0f}")
+        print(
+            f"{r['preset']:<10} | {r['num_envs']:>5} | {r['env_steps_per_s']:>11.1f} | {r['median_step_s']:>7.2f} | "
+            f"{r['reset_plus_step_s']:>12.2f} | {r['reset_overhead_s']:>16.2f} | "
+            f"{r.get('notify_s', math.nan):>8.3f} | "
+            f"{r['mib_per_env']:>7.3f} | {r['rss_mib']:>7.0f} | {r['build_s']:>7.0f}"
+        )
     print(f"(device {args.device}; {args.steps} timed steps, {args.resets} resets of {args.reset_envs} envs each)")
 
 

@@ -43,8 +43,9 @@ def main(argv=None) -> dict:
     kills = [("save" if i % 3 == 2 else "random", at) for i, at in enumerate(points)]
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="sigkill_"))
     print(f"[bench] kills at iterations {kills}; logs in {workdir}", flush=True)
-    result = kill_resume_loop(workdir, kills, args.total, num_envs=args.num_envs, jitter_s=args.jitter_s,
-                              rng_seed=args.seed)  # fmt: skip
+    result = kill_resume_loop(
+        workdir, kills, args.total, num_envs=args.num_envs, jitter_s=args.jitter_s, rng_seed=args.seed
+    )
     check(result)
     out = asdict(result)
     out["max_lost_iterations"] = max(k.lost_iterations for k in result.kills)

@@ -72,11 +72,17 @@ def soak(env, steps: int, seed: int = 0, report_every: int = 500, log=print) -> 
     wall_s = time.perf_counter() - start
     at_limits = bool(torch.equal(adr.low, adr.hard_low) and torch.equal(adr.high, adr.hard_high))
     return {
-        "policy_steps": done, "num_envs": n, "wall_s": wall_s, "policy_steps_per_s": done / wall_s,
-        "env_steps_per_s": done * n / wall_s, "nonfinite_guard_resets": int(counts.pop("guard_resets")),
-        "nonfinite_values": {k: int(v) for k, v in counts.items()}, "adr_bounds_at_hard_limits": at_limits,
-        "adr_params": len(adr.names), "device": str(device),
-    }  # fmt: skip
+        "policy_steps": done,
+        "num_envs": n,
+        "wall_s": wall_s,
+        "policy_steps_per_s": done / wall_s,
+        "env_steps_per_s": done * n / wall_s,
+        "nonfinite_guard_resets": int(counts.pop("guard_resets")),
+        "nonfinite_values": {k: int(v) for k, v in counts.items()},
+        "adr_bounds_at_hard_limits": at_limits,
+        "adr_params": len(adr.names),
+        "device": str(device),
+    }
 
 
 def main(argv=None) -> dict:
@@ -97,8 +103,9 @@ def main(argv=None) -> dict:
     sys.path.insert(0, str(TESTS))  # tests/envs.py: make_env / close_env, as the other benches
     from envs import close_env, make_env
 
-    env = make_env(num_envs=args.num_envs, seed=args.seed, presets=("adr",), device=args.device,
-                   edit=no_boundary_evaluation)  # fmt: skip
+    env = make_env(
+        num_envs=args.num_envs, seed=args.seed, presets=("adr",), device=args.device, edit=no_boundary_evaluation
+    )
     try:
         result = soak(env, args.steps, args.seed, args.report_every, log=lambda line: print(line, flush=True))
     finally:

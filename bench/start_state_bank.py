@@ -42,10 +42,15 @@ def measure(num_envs: int, steps: int, bank_size: int | None, device: str, seed:
         cpu = time.process_time() - cpu
         bank = term.func
         return {
-            "num_envs": num_envs, "random_action_steps": steps, "bank_size": int(bank.bank.shape[0]),
-            "rounds": bank.rounds, "kept_fraction": bank.kept_fraction,
-            "generation_wall_s": bank.generation_time_s, "generation_cpu_s": bank.generation_cpu_s, "reset_cpu_s": cpu,
-        }  # fmt: skip
+            "num_envs": num_envs,
+            "random_action_steps": steps,
+            "bank_size": int(bank.bank.shape[0]),
+            "rounds": bank.rounds,
+            "kept_fraction": bank.kept_fraction,
+            "generation_wall_s": bank.generation_time_s,
+            "generation_cpu_s": bank.generation_cpu_s,
+            "reset_cpu_s": cpu,
+        }
     finally:
         close_env(env)
 
@@ -65,9 +70,11 @@ def main(argv=None) -> list[dict]:
         print(f"[bench] {n} envs, {args.steps} random-action steps ...", flush=True)
         r = measure(n, args.steps, args.bank_size, args.device)
         results.append(r)
-        print(f"[bench] {n} envs: bank of {r['bank_size']} states in {r['generation_wall_s']:.1f} s wall "
-              f"({r['generation_cpu_s']:.1f} s CPU), {r['rounds']} round(s), kept {100 * r['kept_fraction']:.0f} %",
-              flush=True)  # fmt: skip
+        print(
+            f"[bench] {n} envs: bank of {r['bank_size']} states in {r['generation_wall_s']:.1f} s wall "
+            f"({r['generation_cpu_s']:.1f} s CPU), {r['rounds']} round(s), kept {100 * r['kept_fraction']:.0f} %",
+            flush=True,
+        )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return results

@@ -45,8 +45,14 @@ def worker(args: argparse.Namespace) -> None:
     # that share one
     device = distributed.device_for(rank, args.device) if rank.world_size > 1 else args.device
     stock = args.task == STOCK
-    env = make_env(args.task, num_envs=args.num_envs, seed=args.seed + rank.rank, device=device,
-                   presets=("newton_mjwarp",) if stock else (), edit=scene.use_in_stock_shadow_task if stock else None)
+    env = make_env(
+        args.task,
+        num_envs=args.num_envs,
+        seed=args.seed + rank.rank,
+        device=device,
+        presets=("newton_mjwarp",) if stock else (),
+        edit=scene.use_in_stock_shadow_task if stock else None,
+    )
     env = RslRlVecEnvWrapper(env)
     cfg = DactylFFPPORunnerCfg(device=device, seed=args.seed + rank.rank)
     if stock:
@@ -77,12 +83,27 @@ def worker(args: argparse.Namespace) -> None:
 def measure(task: str, ranks: int, args: argparse.Namespace) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         result = Path(folder, "result.json")
-        launcher = [sys.executable] if ranks == 1 else [
-            sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={ranks}"
+        launcher = (
+            [sys.executable]
+            if ranks == 1
+            else [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={ranks}"]
+        )
+        command = launcher + [
+            __file__,
+            "--worker",
+            "--task",
+            task,
+            "--result",
+            str(result),
+            "--device",
+            args.device,
+            "--num_envs",
+            str(args.num_envs),
+            "--iterations",
+            str(args.iterations),
+            "--seed",
+            str(args.seed),
         ]
-        command = launcher + [__file__, "--worker", "--task", task, "--result", str(result), "--device", args.device,
-                              "--num_envs", str(args.num_envs), "--iterations", str(args.iterations),
-                              "--seed", str(args.seed)]
         print(f"  {task}, {ranks} rank(s) x {args.num_envs} envs ...", flush=True)
         env = {**os.environ, "OMP_NUM_THREADS": str(args.threads)}
         out = subprocess.run(command, cwd=folder, capture_output=True, text=True, env=env)
@@ -96,9 +117,11 @@ def main() -> None:
     parser.add_argument("--num_envs", type=int, default=16, help="environments per rank")
     parser.add_argument("--iterations", type=int, default=3, help="timed training iterations")
     parser.add_argument("--ranks", type=int, nargs="+", default=[1, 2], help="rank counts to measure on our task")
-    parser.add_argument("--device", default="cpu",
-                        help="simulation and training device: cpu, or cuda (with several ranks each rank takes "
-                        "cuda:LOCAL_RANK)")
+    parser.add_argument(
+        "--device",
+        default="cpu",
+        help="simulation and training device: cpu, or cuda (with several ranks each rank takes cuda:LOCAL_RANK)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1, help="OMP_NUM_THREADS of every rank (default: %(default)s)")
     parser.add_argument("--no_stock", action="store_true", help="skip Isaac Lab's stock task")
@@ -112,15 +135,21 @@ def main() -> None:
     runs = [(OURS, r) for r in args.ranks] + ([] if args.no_stock else [(STOCK, 1)])
     rows = [(task, ranks, measure(task, ranks, args)) for task, ranks in runs]
     base = rows[0][2]["samples_per_s"]
-    print(f"\n{'task':<28} | {'ranks':>5} | {'envs/rank':>9} | {'samples/s':>9} | {'vs first':>8} | "
-          f"{'sim-s/s':>7} | {'collect s':>9} | {'update s':>8}")
+    print(
+        f"\n{'task':<28} | {'ranks':>5} | {'envs/rank':>9} | {'samples/s':>9} | {'vs first':>8} | "
+        f"{'sim-s/s':>7} | {'collect s':>9} | {'update s':>8}"
+    )
     for task, ranks, r in rows:
-        print(f"{task:<28} | {ranks:>5} | {args.num_envs:>9} | {r['samples_per_s']:>9.1f} | "
-              f"{r['samples_per_s'] / base:>8.2f} | {r['samples_per_s'] * r['step_dt']:>7.2f} | "
-              f"{r['collect']:>9.2f} | {r['learn']:>8.2f}")
-    print(f"({args.iterations} timed iterations of 16 steps per env; device {args.device}; {args.threads} thread(s) "
-          "per rank; sim-s/s: simulated seconds per wall second; collect / update: rank 0's seconds over the timed "
-          "iterations)")
+        print(
+            f"{task:<28} | {ranks:>5} | {args.num_envs:>9} | {r['samples_per_s']:>9.1f} | "
+            f"{r['samples_per_s'] / base:>8.2f} | {r['samples_per_s'] * r['step_dt']:>7.2f} | "
+            f"{r['collect']:>9.2f} | {r['learn']:>8.2f}"
+        )
+    print(
+        f"({args.iterations} timed iterations of 16 steps per env; device {args.device}; {args.threads} thread(s) "
+        "per rank; sim-s/s: simulated seconds per wall second; collect / update: rank 0's seconds over the timed "
+        "iterations)"
+    )
 
 
 if __name__ == "__main__":

@@ -41,8 +41,12 @@ def report_picture(run: Path, out: Path) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--run", type=Path, required=True, help="a training run folder (logs/<library>/<exp>/<run>)")
-    parser.add_argument("--video", type=Path, default=None, help="MP4 to take the frame from (default: the run's "
-                        "sim2sim/videos/trial_000.mp4)")  # fmt: skip
+    parser.add_argument(
+        "--video",
+        type=Path,
+        default=None,
+        help="MP4 to take the frame from (default: the run's sim2sim/videos/trial_000.mp4)",
+    )
     parser.add_argument("--frame", type=int, default=40, help="frame index (default: %(default)s)")
     args = parser.parse_args(argv)
     video = args.video or args.run / "sim2sim" / "videos" / "trial_000.mp4"

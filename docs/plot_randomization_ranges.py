@@ -88,15 +88,35 @@ def plot(out: Path, checkpoint: Path | None = None) -> Path:
         ax.barh(0, hi - lo, left=lo, height=0.8, color="#c8d8f0", label="ADR reach (nominal to hard limits)")
         kind, vals = paper[name]
         if kind == "range":
-            ax.barh(0, vals[1] - vals[0], left=vals[0], height=0.45, color="#e08a2c",
-                    label="paper U / logU range (= presets=randomized)")  # fmt: skip
+            ax.barh(
+                0,
+                vals[1] - vals[0],
+                left=vals[0],
+                height=0.45,
+                color="#e08a2c",
+                label="paper U / logU range (= presets=randomized)",
+            )
         else:
-            ax.plot([vals[0]], [0], marker="D", color="#e08a2c", markersize=7, linestyle="none",
-                    label="paper std (= presets=randomized)")  # fmt: skip
+            ax.plot(
+                [vals[0]],
+                [0],
+                marker="D",
+                color="#e08a2c",
+                markersize=7,
+                linestyle="none",
+                label="paper std (= presets=randomized)",
+            )
         if name in reached:
             r0, r1 = (tf(v) for v in reached[name])
-            ax.plot([r0, r1], [0, 0], color="#2a6f3a", linewidth=3, marker="|", markersize=14,
-                    label="ADR bounds (checkpoint)")  # fmt: skip
+            ax.plot(
+                [r0, r1],
+                [0, 0],
+                color="#2a6f3a",
+                linewidth=3,
+                marker="|",
+                markersize=14,
+                label="ADR bounds (checkpoint)",
+            )
         ax.axvline(nominal, color="k", linewidth=1, linestyle=":", label="ADR nominal")
         if log:
             ax.set_xscale("log")
@@ -126,8 +146,9 @@ def plot(out: Path, checkpoint: Path | None = None) -> Path:
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("-o", "--out", type=Path, default=Path(__file__).with_name("randomization_ranges.png"))
-    p.add_argument("--checkpoint", type=Path, default=None,
-                   help="an RSL-RL checkpoint with ADR state, or a saved adr_state_dict")  # fmt: skip
+    p.add_argument(
+        "--checkpoint", type=Path, default=None, help="an RSL-RL checkpoint with ADR state, or a saved adr_state_dict"
+    )
     args = p.parse_args(argv)
     print(plot(args.out, args.checkpoint))
 

@@ -1,9 +1,9 @@
 """``dactyl-lab``: asset and task utilities.
 
-  dactyl-lab assets build [--force]   generate (or rebuild) the offline Shadow hand USD
-  dactyl-lab assets path              print where the cached asset lives
-  dactyl-lab tasks                    list the task ids this package registers
-  dactyl-lab report RUN [--output D]  RUN/report.png + report.html from the run's TensorBoard events
+dactyl-lab assets build [--force]   generate (or rebuild) the offline Shadow hand USD
+dactyl-lab assets path              print where the cached asset lives
+dactyl-lab tasks                    list the task ids this package registers
+dactyl-lab report RUN [--output D]  RUN/report.png + report.html from the run's TensorBoard events
 """
 
 from __future__ import annotations
@@ -18,11 +18,14 @@ def _build_parser() -> argparse.ArgumentParser:
     assets = commands.add_parser("assets", help="the offline Shadow hand asset (MJCF from gymnasium-robotics -> USD)")
     asset_commands = assets.add_subparsers(dest="asset_command", required=True)
     build = asset_commands.add_parser("build", help="generate the hand USD into the cache (skipped when cached)")
-    build.add_argument("--force", action="store_true", help="rebuild even when an asset with the same input hash exists")
+    build.add_argument(
+        "--force", action="store_true", help="rebuild even when an asset with the same input hash exists"
+    )
     asset_commands.add_parser("path", help="print the cached USD path (builds it first when missing)")
     commands.add_parser("tasks", help="list the Isaac Lab task ids this package registers")
     report = commands.add_parser(
-        "report", help="plot a training run's curves (RSL-RL or rl-games, also while it runs) into report.png/.html",
+        "report",
+        help="plot a training run's curves (RSL-RL or rl-games, also while it runs) into report.png/.html",
         description="Write RUN/report.png and RUN/report.html from the run's TensorBoard event files: reward terms, "
         "return, episode duration, how episodes end (drop rate), goals per episode = consecutive successes (mean, "
         "max), learning rate, KL, policy entropy and, with ADR, every bound and the ADR entropy; the page adds the "

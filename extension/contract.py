@@ -325,10 +325,15 @@ class PolicyContract:
         if len(tips.tip_offsets_m) != len(tips.body_names) or any(len(o) != 3 for o in tips.tip_offsets_m):
             raise ContractError("fingertips.tip_offsets_m needs one [x, y, z] per fingertips.body_names entry")
         if any(t.name == "fingertip_pos" and t.size != 3 * len(tips.body_names) for t in self.observation):
-            raise ContractError(f"fingertip_pos has {self.term('fingertip_pos').size} values for "
-                                f"{len(tips.body_names)} fingertips (3 each)")  # fmt: skip
-        vectors = {"frame.up_axis": (self.frame.up_axis, 3), "frame.mount_quat_xyzw": (self.frame.mount_quat_xyzw, 4),
-                   "task.cube_home_m": (self.task.cube_home_m, 3)}  # fmt: skip
+            raise ContractError(
+                f"fingertip_pos has {self.term('fingertip_pos').size} values for "
+                f"{len(tips.body_names)} fingertips (3 each)"
+            )
+        vectors = {
+            "frame.up_axis": (self.frame.up_axis, 3),
+            "frame.mount_quat_xyzw": (self.frame.mount_quat_xyzw, 4),
+            "task.cube_home_m": (self.task.cube_home_m, 3),
+        }
         for name, (vector, size) in vectors.items():
             if len(vector) != size or not all(math.isfinite(v) for v in vector):
                 raise ContractError(f"{name} must be {size} finite numbers, got {vector}")
@@ -356,8 +361,10 @@ class PolicyContract:
                 raise ContractError(f"action.{key} has {len(getattr(act, key))} entries for {n} motors")
         for motor, limit, scale in zip(act.motor_names, act.limits, act.scale):
             if len(limit) != 2 or not all(math.isfinite(v) for v in (*limit, scale)):
-                raise ContractError(f"action of {motor}: limits {limit} must be [lower, upper] and scale {scale} "
-                                    "finite [rad]; re-export")  # fmt: skip
+                raise ContractError(
+                    f"action of {motor}: limits {limit} must be [lower, upper] and scale {scale} "
+                    "finite [rad]; re-export"
+                )
         for motor, (lower, upper) in zip(act.motor_names, act.limits):
             if not lower <= upper:
                 raise ContractError(f"action.limits of {motor}: lower {lower} > upper {upper} [rad]")
@@ -417,9 +424,23 @@ def check_action_law_version(schema_version: Any) -> None:
             "the new action). Re-export the policy with this dactyl-lab (scripts/export.py --checkpoint <run>) and "
             "retrain it first if it was trained before the change: the law is part of what the policy learned"
         )
+
+
 def _nested_types() -> dict[str, Any]:
-    return {cls.__name__: cls for cls in (ObservationNoise, ObservationTerm, RnnSpec, ActionLayout, FrameSpec,
-                                          FingertipSpec, TaskSpec, EpisodeStart, OpenAIModelMap)}  # fmt: skip
+    return {
+        cls.__name__: cls
+        for cls in (
+            ObservationNoise,
+            ObservationTerm,
+            RnnSpec,
+            ActionLayout,
+            FrameSpec,
+            FingertipSpec,
+            TaskSpec,
+            EpisodeStart,
+            OpenAIModelMap,
+        )
+    }
 
 
 def _build(cls, data: Any, where: str):
@@ -498,18 +519,26 @@ def dactyl_frame() -> FrameSpec:
     return FrameSpec(
         "task env frame: world axes of the rewritten hand MJCF (z up, palm facing +z), origin = MJCF world origin "
         "at hand_base_pos_m; rh_hand_mount is rotated within it by mount_quat_xyzw",
-        [0.0, 0.0, 1.0], "rh_hand_mount", list(MOUNT_QUAT_XYZW),
-    )  # fmt: skip
+        [0.0, 0.0, 1.0],
+        "rh_hand_mount",
+        list(MOUNT_QUAT_XYZW),
+    )
 
 
 def dactyl_fingertips() -> FingertipSpec:
-    return FingertipSpec(list(hand.FINGERTIP_BODY_NAMES), [list(o) for o in hand.FINGERTIP_OFFSETS_M],
-                         list(hand.FINGERTIP_SITE_NAMES))  # fmt: skip
+    return FingertipSpec(
+        list(hand.FINGERTIP_BODY_NAMES), [list(o) for o in hand.FINGERTIP_OFFSETS_M], list(hand.FINGERTIP_SITE_NAMES)
+    )
 
 
 def dactyl_task() -> TaskSpec:
-    return TaskSpec(DACTYL_CUBE_EDGE_M, list(DACTYL_CUBE_HOME_M), DACTYL_DROP_DISTANCE_M, DACTYL_TRAIN_GOAL_TIMEOUT_S,
-                    DACTYL_MAX_CONSECUTIVE_SUCCESSES)  # fmt: skip
+    return TaskSpec(
+        DACTYL_CUBE_EDGE_M,
+        list(DACTYL_CUBE_HOME_M),
+        DACTYL_DROP_DISTANCE_M,
+        DACTYL_TRAIN_GOAL_TIMEOUT_S,
+        DACTYL_MAX_CONSECUTIVE_SUCCESSES,
+    )
 
 
 def dactyl_episode_start() -> EpisodeStart:
@@ -533,24 +562,37 @@ def dactyl_observation_terms(num_actions: int = len(hand.MOTOR_NAMES)) -> list[O
     """The policy observation of the Dactyl task, with the paper's observation noise."""
     return [
         ObservationTerm(
-            "fingertip_pos", 3 * len(hand.FINGERTIP_BODY_NAMES), "m",
+            "fingertip_pos",
+            3 * len(hand.FINGERTIP_BODY_NAMES),
+            "m",
             "fingertip tip points (body origin + R * FINGERTIP_OFFSETS_M), order FINGERTIP_BODY_NAMES, xyz each, "
             "hand-base/env frame",
             ObservationNoise(0.001, 0.002, POSITION_NOISE_UNITS),
         ),
-        ObservationTerm("object_pos", 3, "m", "cube centre, hand-base/env frame",
-                        ObservationNoise(0.005, 0.001, POSITION_NOISE_UNITS)),
         ObservationTerm(
-            "object_quat", 4, "xyzw", "cube orientation, hand-base/env frame, w >= 0",
-            ObservationNoise(0.1, 0.1, ROTATION_NOISE_UNITS), quat_unique=True,
+            "object_pos",
+            3,
+            "m",
+            "cube centre, hand-base/env frame",
+            ObservationNoise(0.005, 0.001, POSITION_NOISE_UNITS),
         ),
         ObservationTerm(
-            "goal_relative_quat", 4, "xyzw",
+            "object_quat",
+            4,
+            "xyzw",
+            "cube orientation, hand-base/env frame, w >= 0",
+            ObservationNoise(0.1, 0.1, ROTATION_NOISE_UNITS),
+            quat_unique=True,
+        ),
+        ObservationTerm(
+            "goal_relative_quat",
+            4,
+            "xyzw",
             "quat_mul(object_quat, conj(goal_quat)), w >= 0; noisy through object_quat",
             quat_unique=True,
         ),
         ObservationTerm("last_action", num_actions, "1", "previous policy action as the env saw it, motor order"),
-    ]  # fmt: skip
+    ]
 
 
 def make_action_layout(

@@ -26,23 +26,51 @@ QUAT_CONVENTION_MUJOCO = "wxyz"
 # Joints, in the MJCF's kinematic order (Isaac Lab on Newton orders them as NEWTON_JOINT_ORDER below).
 # ---------------------------------------------------------------------------------------------------
 JOINT_NAMES: tuple[str, ...] = (
-    "rh_WRJ2", "rh_WRJ1",
-    "rh_FFJ4", "rh_FFJ3", "rh_FFJ2", "rh_FFJ1",
-    "rh_MFJ4", "rh_MFJ3", "rh_MFJ2", "rh_MFJ1",
-    "rh_RFJ4", "rh_RFJ3", "rh_RFJ2", "rh_RFJ1",
-    "rh_LFJ5", "rh_LFJ4", "rh_LFJ3", "rh_LFJ2", "rh_LFJ1",
-    "rh_THJ5", "rh_THJ4", "rh_THJ3", "rh_THJ2", "rh_THJ1",
-)  # fmt: skip
+    "rh_WRJ2",
+    "rh_WRJ1",
+    "rh_FFJ4",
+    "rh_FFJ3",
+    "rh_FFJ2",
+    "rh_FFJ1",
+    "rh_MFJ4",
+    "rh_MFJ3",
+    "rh_MFJ2",
+    "rh_MFJ1",
+    "rh_RFJ4",
+    "rh_RFJ3",
+    "rh_RFJ2",
+    "rh_RFJ1",
+    "rh_LFJ5",
+    "rh_LFJ4",
+    "rh_LFJ3",
+    "rh_LFJ2",
+    "rh_LFJ1",
+    "rh_THJ5",
+    "rh_THJ4",
+    "rh_THJ3",
+    "rh_THJ2",
+    "rh_THJ1",
+)
 """All 24 joints [rad] in kinematic (MJCF) order; Isaac Lab on Newton uses NEWTON_JOINT_ORDER: map by name."""
 
 JOINT_MOTOR_NAMES: tuple[str, ...] = (
-    "rh_WRJ2", "rh_WRJ1",
-    "rh_FFJ4", "rh_FFJ3",
-    "rh_MFJ4", "rh_MFJ3",
-    "rh_RFJ4", "rh_RFJ3",
-    "rh_LFJ5", "rh_LFJ4", "rh_LFJ3",
-    "rh_THJ5", "rh_THJ4", "rh_THJ3", "rh_THJ2", "rh_THJ1",
-)  # fmt: skip
+    "rh_WRJ2",
+    "rh_WRJ1",
+    "rh_FFJ4",
+    "rh_FFJ3",
+    "rh_MFJ4",
+    "rh_MFJ3",
+    "rh_RFJ4",
+    "rh_RFJ3",
+    "rh_LFJ5",
+    "rh_LFJ4",
+    "rh_LFJ3",
+    "rh_THJ5",
+    "rh_THJ4",
+    "rh_THJ3",
+    "rh_THJ2",
+    "rh_THJ1",
+)
 """The 16 motors that drive one joint each (same list and order as Isaac Lab's ``JOINT_NAMES``)."""
 
 TENDON_MOTOR_NAMES: tuple[str, ...] = ("rh_FFJ0", "rh_MFJ0", "rh_RFJ0", "rh_LFJ0")
@@ -51,17 +79,19 @@ TENDON_MOTOR_NAMES: tuple[str, ...] = ("rh_FFJ0", "rh_MFJ0", "rh_RFJ0", "rh_LFJ0
 MOTOR_NAMES: tuple[str, ...] = JOINT_MOTOR_NAMES + TENDON_MOTOR_NAMES
 """The 20 motors in action order: joint motors first, then tendon motors."""
 
-TENDON_JOINTS: dict[str, tuple[str, str]] = {
-    f"rh_{f}J0": (f"rh_{f}J2", f"rh_{f}J1") for f in ("FF", "MF", "RF", "LF")
-}
+TENDON_JOINTS: dict[str, tuple[str, str]] = {f"rh_{f}J0": (f"rh_{f}J2", f"rh_{f}J1") for f in ("FF", "MF", "RF", "LF")}
 """Tendon motor -> the two joints whose sum it drives (J0 = J2 + J1)."""
 
 FINGERTIP_BODY_NAMES: tuple[str, ...] = ("rh_ffdistal", "rh_mfdistal", "rh_rfdistal", "rh_lfdistal", "rh_thdistal")
 """Fingertip bodies, in the order of the 15-D fingertip-position observation (Isaac Lab's FINGERTIP_NAMES)."""
 
 FINGERTIP_OFFSETS_M: tuple[tuple[float, float, float], ...] = (
-    (0.0, 0.0, 0.026), (0.0, 0.0, 0.026), (0.0, 0.0, 0.026), (0.0, 0.0, 0.026), (0.0, 0.0, 0.0275),
-)  # fmt: skip
+    (0.0, 0.0, 0.026),
+    (0.0, 0.0, 0.026),
+    (0.0, 0.0, 0.026),
+    (0.0, 0.0, 0.026),
+    (0.0, 0.0, 0.0275),
+)
 """Tip point of each fingertip body in that body's frame [m] (the MJCF's ``S_*tip`` sites, where the
 real hand's PhaseSpace markers sit). A fingertip position = body origin + body rotation * offset."""
 
@@ -97,11 +127,12 @@ MOTOR_LIMITS_RAD: dict[str, tuple[float, float]] = {
 
 # Joint directions: OpenAI's gymnasium-robotics model turns these the opposite way to the real hand.
 OPENAI_TO_SHADOW_JOINT: dict[str, str] = {
-    "WRJ1": "rh_WRJ2", "WRJ0": "rh_WRJ1",
+    "WRJ1": "rh_WRJ2",
+    "WRJ0": "rh_WRJ1",
     **{f"{f}J{n}": f"rh_{f}J{n + 1}" for f in ("FF", "MF", "RF", "LF") for n in range(4)},
     "LFJ4": "rh_LFJ5",
     **{f"THJ{n}": f"rh_THJ{n + 1}" for n in range(5)},
-}  # fmt: skip
+}
 """gymnasium-robotics joint name (without the ``robot0:`` prefix) -> Shadow joint name."""
 
 AXIS_FLIPPED_VS_OPENAI: frozenset[str] = frozenset({"rh_FFJ4", "rh_MFJ4", "rh_THJ2", "rh_THJ1"})
@@ -112,19 +143,27 @@ AXIS_FLIPPED_VS_OPENAI: frozenset[str] = frozenset({"rh_FFJ4", "rh_MFJ4", "rh_TH
 # build from); the asset builder writes them into the rewritten MJCF and a test reads them back.
 # ---------------------------------------------------------------------------------------------------
 MOTOR_STIFFNESS: dict[str, float] = {
-    "rh_WRJ2": 5.0, "rh_WRJ1": 5.0,
+    "rh_WRJ2": 5.0,
+    "rh_WRJ1": 5.0,
     **{name: 1.0 for name in JOINT_MOTOR_NAMES[2:]},
     **{name: 1.0 for name in TENDON_MOTOR_NAMES},
-}  # fmt: skip
+}
 """Position gain of each motor [N m / rad]."""
 
 MOTOR_EFFORT_LIMIT: dict[str, float] = {
-    "rh_WRJ2": 4.785, "rh_WRJ1": 2.175,
+    "rh_WRJ2": 4.785,
+    "rh_WRJ1": 2.175,
     **{f"rh_{f}J{n}": 0.9 for f in ("FF", "MF", "RF") for n in (4, 3)},
-    "rh_LFJ5": 0.9, "rh_LFJ4": 0.9, "rh_LFJ3": 0.9,
-    "rh_THJ5": 2.3722, "rh_THJ4": 1.45, "rh_THJ3": 0.99, "rh_THJ2": 0.99, "rh_THJ1": 0.81,
+    "rh_LFJ5": 0.9,
+    "rh_LFJ4": 0.9,
+    "rh_LFJ3": 0.9,
+    "rh_THJ5": 2.3722,
+    "rh_THJ4": 1.45,
+    "rh_THJ3": 0.99,
+    "rh_THJ2": 0.99,
+    "rh_THJ1": 0.81,
     **{name: 0.7245 for name in TENDON_MOTOR_NAMES},
-}  # fmt: skip
+}
 """Force range of each motor [N m]."""
 
 JOINT_DAMPING: dict[str, float] = {name: (0.5 if name.startswith("rh_WR") else 0.1) for name in JOINT_NAMES}
@@ -149,13 +188,31 @@ def motor_positions_from_joints(joint_pos: dict[str, float]) -> dict[str, float]
 
 
 NEWTON_JOINT_ORDER: tuple[str, ...] = (
-    "rh_WRJ2", "rh_WRJ1",
-    "rh_FFJ4", "rh_FFJ3", "rh_FFJ2", "rh_FFJ1",
-    "rh_LFJ5", "rh_LFJ4", "rh_LFJ3", "rh_LFJ2", "rh_LFJ1",
-    "rh_MFJ4", "rh_MFJ3", "rh_MFJ2", "rh_MFJ1",
-    "rh_RFJ4", "rh_RFJ3", "rh_RFJ2", "rh_RFJ1",
-    "rh_THJ5", "rh_THJ4", "rh_THJ3", "rh_THJ2", "rh_THJ1",
-)  # fmt: skip
+    "rh_WRJ2",
+    "rh_WRJ1",
+    "rh_FFJ4",
+    "rh_FFJ3",
+    "rh_FFJ2",
+    "rh_FFJ1",
+    "rh_LFJ5",
+    "rh_LFJ4",
+    "rh_LFJ3",
+    "rh_LFJ2",
+    "rh_LFJ1",
+    "rh_MFJ4",
+    "rh_MFJ3",
+    "rh_MFJ2",
+    "rh_MFJ1",
+    "rh_RFJ4",
+    "rh_RFJ3",
+    "rh_RFJ2",
+    "rh_RFJ1",
+    "rh_THJ5",
+    "rh_THJ4",
+    "rh_THJ3",
+    "rh_THJ2",
+    "rh_THJ1",
+)
 """Joint order of the generated asset in Isaac Lab on Newton (depth-first over the USD prims, whose
 sibling fingers come alphabetically: ff, lf, mf, rf, th). Observations that list joints (the critic's
 joint_pos/joint_vel) use this order; anything crossing to hardware maps by name (tests assert it)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 
 from dactyl_lab.contract import BACKENDS  # noqa: F401  (one home: the torch-free contract)
+
 VARIANTS = ("ff", "lstm", "ff_discrete", "lstm_discrete")
 """Policy variants (``--variant``): network ``ff`` (MLP) or ``lstm`` (the paper's dense 1024 ReLU -> LSTM 512), with a
 Gaussian head, or with ``_discrete``: the paper's head, 20 independent categoricals over 11 bin centres in [-1, 1]."""
@@ -94,14 +95,21 @@ def rl_games_minibatch_overrides(num_envs: int | None, num_minibatches: int = 4)
     if num_envs is None:
         return []
     size = max(1, num_envs * RL_GAMES_HORIZON // num_minibatches)
-    return [f"agent.params.config.minibatch_size={size}", f"agent.params.config.central_value_config.minibatch_size={size}"]
+    return [
+        f"agent.params.config.minibatch_size={size}",
+        f"agent.params.config.central_value_config.minibatch_size={size}",
+    ]
 
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--task", default="Dactyl-Reorient-Cube-Shadow", help="registered task id (default: %(default)s)")
+    parser.add_argument(
+        "--task", default="Dactyl-Reorient-Cube-Shadow", help="registered task id (default: %(default)s)"
+    )
     parser.add_argument("--backend", default="rsl_rl", help="RL library: rsl_rl or rl_games (default: %(default)s)")
     parser.add_argument("--variant", default="ff", help=VARIANT_HELP + " (default: %(default)s)")
-    parser.add_argument("--num_envs", type=int, default=None, help="number of parallel environments (default: the task's)")
+    parser.add_argument(
+        "--num_envs", type=int, default=None, help="number of parallel environments (default: the task's)"
+    )
     parser.add_argument("--seed", type=int, default=None, help="environment and agent seed")
     parser.add_argument(
         "--device", default=None, help="simulation and agent device, e.g. cpu or cuda:0 (default: cuda:0 if available)"

@@ -57,8 +57,11 @@ def mujoco_option_values(settings: SolverSettings = TASK_SOLVER) -> dict[str, in
     solvers = {"pgs": 0, "cg": 1, "newton": 2}
     integrators = {"euler": 0, "rk4": 1, "implicit": 2, "implicitfast": 3}
     cones = {"pyramidal": 0, "elliptic": 1}
-    for value, table, name in ((settings.solver, solvers, "solver"), (settings.integrator, integrators, "integrator"),
-                               (settings.cone, cones, "cone")):  # fmt: skip
+    for value, table, name in (
+        (settings.solver, solvers, "solver"),
+        (settings.integrator, integrators, "integrator"),
+        (settings.cone, cones, "cone"),
+    ):
         if value not in table:
             raise ValueError(f"unknown MuJoCo {name} {value!r}; choose one of {', '.join(table)}")
     return {
@@ -70,6 +73,7 @@ def mujoco_option_values(settings: SolverSettings = TASK_SOLVER) -> dict[str, in
         "impratio": settings.impratio,
         "tolerance": settings.tolerance,
     }
+
 
 START_DROP_DISTANCE_M = DROP_DISTANCE_M
 """A settled start whose cube ended farther than this from its start place is discarded [m] (the task's drop

@@ -30,7 +30,8 @@ CUBE_EDGE_M = 0.05
 """Edge of the Dactyl block [m] (5 cm)."""
 
 CUBE_HOME_POS_M = (0.0, -0.38, 0.06)
-"""The cube's place above the palm, relative to the hand base in the env (MJCF world) axes [m]: gymnasium-robotics' block position relative to its mount
+"""The cube's place above the palm, relative to the hand base in the env (MJCF world) axes [m]:
+gymnasium-robotics' block position relative to its mount
 ((1, 0.87, 0.2) vs (1, 1.25, 0.15)) raised 1 cm so a freshly placed cube does not start in the palm. The task
 spawns the cube here, its goal position is here, and a drop is measured from here."""
 

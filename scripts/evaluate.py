@@ -32,36 +32,47 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.set_defaults(seed=0)
     parser.add_argument("--checkpoint", default=None, help="checkpoint file, or a run folder (its latest checkpoint)")
     parser.add_argument(
-        "--baseline", choices=evaluation.BASELINES, default=None,
+        "--baseline",
+        choices=evaluation.BASELINES,
+        default=None,
         help="evaluate a baseline instead of a checkpoint: zero (the zero action) or random (uniform in [-1, 1]); "
         "needs --output",
     )
     parser.add_argument("--num_trials", type=int, default=100, help="number of trials (episodes) (default: 100)")
     parser.add_argument(
-        "--max_successes", type=int, default=task_constants.MAX_CONSECUTIVE_SUCCESSES,
+        "--max_successes",
+        type=int,
+        default=task_constants.MAX_CONSECUTIVE_SUCCESSES,
         help="a trial stops at this many consecutive successes (default: %(default)s)",
     )
     parser.add_argument(
-        "--goal_timeout_s", type=float, default=task_constants.EVAL_GOAL_TIMEOUT_S,
+        "--goal_timeout_s",
+        type=float,
+        default=task_constants.EVAL_GOAL_TIMEOUT_S,
         help="a trial ends when a goal is not reached within this time [s] (default: %(default)s, the real hand's)",
     )
     parser.add_argument(
-        "--randomization", choices=("off", "on"), default="off",
+        "--randomization",
+        choices=("off", "on"),
+        default="off",
         help="off: the default task; on: the task's 'randomized' preset (Dactyl's randomizations) (default: off)",
     )
     parser.add_argument(
         "--presets", nargs="*", default=[], help="further Isaac Lab env presets of the task, e.g. hz20 (default: none)"
     )
     parser.add_argument(
-        "--output", default=None,
+        "--output",
+        default=None,
         help="report folder (default: <run folder>/evaluation/<checkpoint name>_randomization-<on|off>)",
     )
     add_video_args(parser, "record the first N trials (default 1) as <report folder>/videos/trial_<i>.mp4", count=True)
     args = parser.parse_args(argv)
     args.num_envs = args.num_envs or min(args.num_trials, 16)
     if args.video > min(args.num_envs, args.num_trials):
-        raise launch.UsageError(f"--video {args.video}: at most --num_envs ({args.num_envs}) and --num_trials trials "
-                                "can be recorded (the first trial of each env); raise --num_envs")
+        raise launch.UsageError(
+            f"--video {args.video}: at most --num_envs ({args.num_envs}) and --num_trials trials "
+            "can be recorded (the first trial of each env); raise --num_envs"
+        )
     if (args.checkpoint is None) == (args.baseline is None):
         raise launch.UsageError("give either --checkpoint (a trained policy) or --baseline zero|random")
     if args.baseline and not args.output:
@@ -122,18 +133,34 @@ def main(argv: list[str] | None = None) -> int:
 
     summary = evaluation.summarize(trials)
     settings = {
-        "checkpoint": str(checkpoint) if checkpoint else None, "baseline": args.baseline, "task": args.task, "backend": args.backend, "variant": args.variant,
-        "randomization": args.randomization, "presets": list(presets), "num_trials": args.num_trials,
-        "num_envs": args.num_envs, "max_successes": args.max_successes, "goal_timeout_s": args.goal_timeout_s,
-        "seed": args.seed, "device": device, "deterministic_policy": args.baseline != "random",
+        "checkpoint": str(checkpoint) if checkpoint else None,
+        "baseline": args.baseline,
+        "task": args.task,
+        "backend": args.backend,
+        "variant": args.variant,
+        "randomization": args.randomization,
+        "presets": list(presets),
+        "num_trials": args.num_trials,
+        "num_envs": args.num_envs,
+        "max_successes": args.max_successes,
+        "goal_timeout_s": args.goal_timeout_s,
+        "seed": args.seed,
+        "device": device,
+        "deterministic_policy": args.baseline != "random",
     }
     report, histogram = evaluation.write_report(output, summary, settings, trials)
-    print(f"\nconsecutive successes over {summary['num_trials']} trials (cap {args.max_successes}, "
-          f"goal timeout {args.goal_timeout_s:g} s, randomization {args.randomization}):")
-    print(f"  mean {summary['mean']:.2f}   median {summary['median']:.1f}   max {summary['max']}   "
-          f"(std {summary['std']:.2f}, min {summary['min']})")
-    print(f"  ended by: {summary['ended_by']}   drops {summary['drop_fraction']:.1%}   "
-          f"mean trial {summary['mean_duration_s']:.2f} s")
+    print(
+        f"\nconsecutive successes over {summary['num_trials']} trials (cap {args.max_successes}, "
+        f"goal timeout {args.goal_timeout_s:g} s, randomization {args.randomization}):"
+    )
+    print(
+        f"  mean {summary['mean']:.2f}   median {summary['median']:.1f}   max {summary['max']}   "
+        f"(std {summary['std']:.2f}, min {summary['min']})"
+    )
+    print(
+        f"  ended by: {summary['ended_by']}   drops {summary['drop_fraction']:.1%}   "
+        f"mean trial {summary['mean_duration_s']:.2f} s"
+    )
     print(f"report: {report}\nhistogram: {histogram}")
     for path in recorder.close_videos() if args.video else []:
         print(f"video: {path}")

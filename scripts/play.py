@@ -29,8 +29,12 @@ def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     launch.add_common_args(parser)
     parser.add_argument("--checkpoint", required=True, help="checkpoint file to play")
-    parser.add_argument("--steps", type=int, default=None,
-                        help=f"stop after this many policy steps (default: until Ctrl-C; {VIDEO_STEPS} with --video)")
+    parser.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        help=f"stop after this many policy steps (default: until Ctrl-C; {VIDEO_STEPS} with --video)",
+    )
     add_video_args(parser, "record env 0 into <run>/videos/play/<checkpoint>.mp4")
     return parser.parse_known_args(argv)
 
@@ -68,7 +72,10 @@ def main(argv: list[str] | None = None) -> int:
     launch.check_playable(args.backend, args.variant)
     launch.check_task(args.task)
     if not os.path.isfile(args.checkpoint):
-        raise launch.UsageError(f"checkpoint {args.checkpoint!r} does not exist; train first (scripts/train.py) or pass a model_*.pt / *.pth file")
+        raise launch.UsageError(
+            f"checkpoint {args.checkpoint!r} does not exist; train first (scripts/train.py) "
+            "or pass a model_*.pt / *.pth file"
+        )
     device = args.device or launch.default_device()
     forwarded = ["--rl_library", args.backend, "--task", args.task, "--device", device, "--checkpoint", args.checkpoint]
     forwarded += ["--agent", launch.agent_entry_point(args.backend, args.variant)]

@@ -47,15 +47,19 @@ def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     launch.add_common_args(parser)
     parser.add_argument(
-        "--max_iterations", type=int, default=None,
+        "--max_iterations",
+        type=int,
+        default=None,
         help="training iterations (default: the agent's); when resuming, the total the run should reach",
     )
     parser.add_argument(
-        "--checkpoint", default=None,
+        "--checkpoint",
+        default=None,
         help="resume from this checkpoint file, or from the latest checkpoint of this run folder",
     )
     parser.add_argument(
-        "--resume", action="store_true",
+        "--resume",
+        action="store_true",
         help="resume the newest run of this experiment under ./logs from its last checkpoint",
     )
     parser.add_argument(

@@ -18,8 +18,15 @@ TEST_DEVICE = os.environ.get("DACTYL_TEST_DEVICE", "cpu")
 """Device of the test envs: ``DACTYL_TEST_DEVICE=cuda:0`` runs the env tests on a GPU (default: cpu)."""
 
 
-def make_env(task: str = "Dactyl-Reorient-Cube-Shadow", num_envs: int = 4, seed: int = 0, presets=(), device=None,
-             edit=None, start_steps: int | None = TEST_START_STEPS):  # fmt: skip
+def make_env(
+    task: str = "Dactyl-Reorient-Cube-Shadow",
+    num_envs: int = 4,
+    seed: int = 0,
+    presets=(),
+    device=None,
+    edit=None,
+    start_steps: int | None = TEST_START_STEPS,
+):
     """A real ``ManagerBasedRLEnv`` on Newton (on ``device``, default :data:`TEST_DEVICE`); ``edit(cfg)`` may change
     the resolved config first; ``start_steps`` sets the start-state bank's random-action steps (None: the task's)."""
     import dactyl_lab.tasks  # noqa: F401  (registers our task)
@@ -30,7 +37,9 @@ def make_env(task: str = "Dactyl-Reorient-Cube-Shadow", num_envs: int = 4, seed:
     from isaaclab.sim import SimulationContext
 
     if SimulationContext.instance() is not None:
-        raise RuntimeError("an Isaac Lab simulation is still open in this process (one per process): close_env() it first")
+        raise RuntimeError(
+            "an Isaac Lab simulation is still open in this process (one per process): close_env() it first"
+        )
     cfg = resolve_presets(load_cfg_from_registry(task, "env_cfg_entry_point"), selected=tuple(presets))
     cfg.sim.device = device or TEST_DEVICE
     cfg.scene.num_envs = num_envs

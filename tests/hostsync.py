@@ -22,15 +22,40 @@ PACKAGE = "dactyl_lab"
 T = torch.Tensor
 
 SYNC_METHODS = {
-    T.item: "item", T.tolist: "tolist", T.cpu: "cpu", T.numpy: "numpy", T.__bool__: "bool", T.__float__: "float",
-    T.__int__: "int", T.__index__: "index", T.nonzero: "nonzero", torch.nonzero: "nonzero", torch.argwhere: "argwhere",
-    T.masked_select: "masked_select", torch.masked_select: "masked_select", torch.unique: "unique",
-    T.unique: "unique", torch.bincount: "bincount", T.bincount: "bincount",
-    torch.repeat_interleave: "repeat_interleave", T.repeat_interleave: "repeat_interleave",
-}  # fmt: skip
+    T.item: "item",
+    T.tolist: "tolist",
+    T.cpu: "cpu",
+    T.numpy: "numpy",
+    T.__bool__: "bool",
+    T.__float__: "float",
+    T.__int__: "int",
+    T.__index__: "index",
+    T.nonzero: "nonzero",
+    torch.nonzero: "nonzero",
+    torch.argwhere: "argwhere",
+    T.masked_select: "masked_select",
+    torch.masked_select: "masked_select",
+    torch.unique: "unique",
+    T.unique: "unique",
+    torch.bincount: "bincount",
+    T.bincount: "bincount",
+    torch.repeat_interleave: "repeat_interleave",
+    T.repeat_interleave: "repeat_interleave",
+}
 FACTORIES = {
-    torch.zeros, torch.ones, torch.empty, torch.full, torch.tensor, torch.arange, torch.rand, torch.randn,
-    torch.randint, torch.randperm, torch.linspace, torch.eye, torch.as_tensor,
+    torch.zeros,
+    torch.ones,
+    torch.empty,
+    torch.full,
+    torch.tensor,
+    torch.arange,
+    torch.rand,
+    torch.randn,
+    torch.randint,
+    torch.randperm,
+    torch.linspace,
+    torch.eye,
+    torch.as_tensor,
 }
 """Factory functions that make a tensor on the default device (the CPU) unless given ``device=``
 (``*_like`` functions take their input's device)."""

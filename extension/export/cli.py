@@ -48,31 +48,63 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="export.py", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--checkpoint", required=True, type=Path,
-                        help="checkpoint file (RSL-RL model_<iteration>.pt, rl-games nn/<name>.pth) or a run folder "
-                        "logs/<backend>/<experiment>/<timestamp> (its newest checkpoint)")
-    parser.add_argument("-o", "--output", type=Path, default=None,
-                        help="ONNX file to write (default: <run folder>/exported/policy.onnx)")
-    parser.add_argument("--backend", choices=("rsl_rl", "rl_games"), default=None,
-                        help="RL library of the checkpoint (default: detected from the file; if given, must match)")
-    parser.add_argument("--variant", choices=VARIANTS, default=None,
-                        help=f"{', '.join(VARIANTS)} (default: detected from the weights; if given, must match). "
-                        "Also picks the registered agent config when the run has no params/agent.yaml")
-    parser.add_argument("--task", default=DEFAULT_TASK,
-                        help="registered task id the policy was trained on; its id goes into the contract and its "
-                        "config is used when the run has no params/env.yaml (default: %(default)s)")
-    parser.add_argument("--preset", action="append", default=[], metavar="NAME",
-                        help="task preset (e.g. hz20, randomized) for the registered config; repeatable; ignored when "
-                        "the run's params/env.yaml is used")
-    parser.add_argument("--registry-cfg", action="store_true",
-                        help="ignore the run's params/*.yaml and use the registered task and agent configs")
-    parser.add_argument("--opset", type=int, default=DEFAULT_OPSET,
-                        help="ONNX opset version (default: %(default)s)")
-    parser.add_argument("--check-tolerance", type=float, default=1e-5, metavar="TOL",
-                        help="largest allowed |ONNX Runtime - PyTorch| / max(1, |output|) of the post-export check "
-                        "(default: %(default)s); a negative value skips the check")
+    parser.add_argument(
+        "--checkpoint",
+        required=True,
+        type=Path,
+        help="checkpoint file (RSL-RL model_<iteration>.pt, rl-games nn/<name>.pth) or a run folder "
+        "logs/<backend>/<experiment>/<timestamp> (its newest checkpoint)",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        help="ONNX file to write (default: <run folder>/exported/policy.onnx)",
+    )
+    parser.add_argument(
+        "--backend",
+        choices=("rsl_rl", "rl_games"),
+        default=None,
+        help="RL library of the checkpoint (default: detected from the file; if given, must match)",
+    )
+    parser.add_argument(
+        "--variant",
+        choices=VARIANTS,
+        default=None,
+        help=f"{', '.join(VARIANTS)} (default: detected from the weights; if given, must match). "
+        "Also picks the registered agent config when the run has no params/agent.yaml",
+    )
+    parser.add_argument(
+        "--task",
+        default=DEFAULT_TASK,
+        help="registered task id the policy was trained on; its id goes into the contract and its "
+        "config is used when the run has no params/env.yaml (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--preset",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="task preset (e.g. hz20, randomized) for the registered config; repeatable; ignored when "
+        "the run's params/env.yaml is used",
+    )
+    parser.add_argument(
+        "--registry-cfg",
+        action="store_true",
+        help="ignore the run's params/*.yaml and use the registered task and agent configs",
+    )
+    parser.add_argument("--opset", type=int, default=DEFAULT_OPSET, help="ONNX opset version (default: %(default)s)")
+    parser.add_argument(
+        "--check-tolerance",
+        type=float,
+        default=1e-5,
+        metavar="TOL",
+        help="largest allowed |ONNX Runtime - PyTorch| / max(1, |output|) of the post-export check "
+        "(default: %(default)s); a negative value skips the check",
+    )
     parser.add_argument("--print-contract", action="store_true", help="print the embedded contract JSON")
-    return parser  # fmt: skip
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,9 +115,16 @@ def main(argv: list[str] | None = None) -> int:
     tolerance = None if args.check_tolerance < 0 else args.check_tolerance
     try:
         result = export_policy(
-            args.checkpoint, args.output, args.backend, args.variant, args.task, tuple(args.preset),
-            use_run_params=not args.registry_cfg, opset=args.opset, check_tolerance=tolerance,
-        )  # fmt: skip
+            args.checkpoint,
+            args.output,
+            args.backend,
+            args.variant,
+            args.task,
+            tuple(args.preset),
+            use_run_params=not args.registry_cfg,
+            opset=args.opset,
+            check_tolerance=tolerance,
+        )
     except ExportError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -94,16 +133,26 @@ def main(argv: list[str] | None = None) -> int:
         print(f"note: {note}")
     print(f"checkpoint: {policy.checkpoint.path} ({policy.backend}, {policy.checkpoint.variant})")
     print(f"env cfg: {policy.settings.source}\nagent cfg: {policy.agent_source}")
-    rnn = f", LSTM {contract.rnn.num_layers}x{contract.rnn.hidden_size} (h_in, c_in -> h_out, c_out)" if contract.rnn else ""
+    rnn = (
+        f", LSTM {contract.rnn.num_layers}x{contract.rnn.hidden_size} (h_in, c_in -> h_out, c_out)"
+        if contract.rnn
+        else ""
+    )
     head = " (discrete head: centre of the argmax of 11 bins)" if policy.discrete else ""
-    print(f"wrote {result.path}: obs {contract.observation_size} -> actions {contract.action_size}{head}{rnn}, "
-          f"opset {args.opset}")
-    print(f"contract: period {contract.control_period_s} s, scale {contract.action.scale[0]} rad, smoothing "
-          f"{contract.action.smoothing_alpha}, obs_clip {contract.obs_clip}, env_clip {contract.action.env_clip}, "
-          f"success {contract.success_threshold_rad} rad")  # fmt: skip
+    print(
+        f"wrote {result.path}: obs {contract.observation_size} -> actions {contract.action_size}{head}{rnn}, "
+        f"opset {args.opset}"
+    )
+    print(
+        f"contract: period {contract.control_period_s} s, scale {contract.action.scale[0]} rad, smoothing "
+        f"{contract.action.smoothing_alpha}, obs_clip {contract.obs_clip}, env_clip {contract.action.env_clip}, "
+        f"success {contract.success_threshold_rad} rad"
+    )
     if result.self_check_max_abs_diff is not None:
-        print(f"self-check: max |onnxruntime - {policy.backend}| = {result.self_check_max_abs_diff:.3g} "
-              "(observations around the training statistics)")
+        print(
+            f"self-check: max |onnxruntime - {policy.backend}| = {result.self_check_max_abs_diff:.3g} "
+            "(observations around the training statistics)"
+        )
     if args.print_contract:
         print(json.dumps(contract.to_dict(), indent=2))
     return 0

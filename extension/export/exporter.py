@@ -219,9 +219,12 @@ def load_policy(
             num_layers, hidden = lstm.num_layers, lstm.hidden_size
 
     action = make_action_layout(
-        "relative", scale_rad=settings.action_scale_rad, smoothing_alpha=settings.action_smoothing, clip=1.0,
+        "relative",
+        scale_rad=settings.action_scale_rad,
+        smoothing_alpha=settings.action_smoothing,
+        clip=1.0,
         env_clip=env_clip,
-    )  # fmt: skip
+    )
     contract = make_dactyl_contract(
         settings.task_id,
         backend=ckpt.backend,
@@ -234,8 +237,9 @@ def load_policy(
         success_threshold_rad=settings.success_threshold_rad,
         obs_clip=obs_clip,
     )
-    return LoadedPolicy(ckpt, settings, agent_cfg, agent_source, obs_dim, num_actions, model, contract,
-                        num_layers, hidden, notes)  # fmt: skip
+    return LoadedPolicy(
+        ckpt, settings, agent_cfg, agent_source, obs_dim, num_actions, model, contract, num_layers, hidden, notes
+    )
 
 
 def default_output(checkpoint: Checkpoint) -> Path:
@@ -312,8 +316,11 @@ def export_policy(
         "opset": opset,
         "exporter": f"torch.onnx.export(dynamo=False) torch {torch.__version__}",
         "normalizer": "rsl_rl EmpiricalNormalization" if ckpt.backend == "rsl_rl" else "rl_games running_mean_std",
-        "policy_head": (f"discrete: {NUM_BINS} bins per action, output = centre of the argmax bin" if policy.discrete
-                        else "gaussian: output = mean"),  # fmt: skip
+        "policy_head": (
+            f"discrete: {NUM_BINS} bins per action, output = centre of the argmax bin"
+            if policy.discrete
+            else "gaussian: output = mean"
+        ),
         "exported_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     path = Path(output) if output is not None else default_output(ckpt)

@@ -46,9 +46,17 @@ def export_module(
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")  # TorchScript-exporter deprecation, LSTM batch-size notes
         torch.onnx.export(
-            module, dummy_inputs, str(path), export_params=True, opset_version=opset, do_constant_folding=True,
-            input_names=inputs, output_names=outputs, dynamic_axes=dynamic_axes, dynamo=False,
-        )  # fmt: skip
+            module,
+            dummy_inputs,
+            str(path),
+            export_params=True,
+            opset_version=opset,
+            do_constant_folding=True,
+            input_names=inputs,
+            output_names=outputs,
+            dynamic_axes=dynamic_axes,
+            dynamo=False,
+        )
     model = onnx.load(str(path))
     embed_contract(model, contract)
     _set_metadata(model, SOURCE_METADATA_KEY, json.dumps(provenance, sort_keys=True))
@@ -58,7 +66,11 @@ def export_module(
         f"obs (batch, {contract.observation_size}) -> deterministic action "
         f"({provenance.get('policy_head', 'gaussian: output = mean')}) (batch, "
         f"{contract.action_size})"
-        + (", LSTM state h_in, c_in -> h_out, c_out of shape (layers, batch, hidden), zeros at episode start" if recurrent else "")
+        + (
+            ", LSTM state h_in, c_in -> h_out, c_out of shape (layers, batch, hidden), zeros at episode start"
+            if recurrent
+            else ""
+        )
         + f". Contract JSON in metadata_props['{METADATA_KEY}'], provenance in '{SOURCE_METADATA_KEY}'."
     )
     onnx.checker.check_model(model, full_check=True)

@@ -3,7 +3,8 @@
 The reference is rl-games' own player (``PpoPlayerContinuous``; ``PpoPlayerDiscrete`` for the paper's discrete
 head, whose deterministic action is the argmax bin, mapped to its centre as the training env wrapper does),
 created from the agent yaml with an ``env_info`` instead of an env and restored with ``player.restore`` (its
-``torch_ext.load_checkpoint``): ``player.get_action(obs, is_deterministic=True)`` is the library's inference path: it normalizes with the
+``torch_ext.load_checkpoint``): ``player.get_action(obs, is_deterministic=True)`` is the library's inference
+path: it normalizes with the
 model's ``running_mean_std`` (``(obs - mean) / sqrt(var + eps)`` clamped to +-5), runs the network, takes
 ``mu`` and clamps it to [-1, 1] (then rescales to the action space, the identity for Isaac Lab's
 ``Box(-clip_actions, clip_actions)`` with ``clip_actions`` 1).
@@ -54,8 +55,10 @@ def checkpoint_dims(model_state: dict[str, Any], params: dict[str, Any]) -> tupl
     if is_discrete(model_state):
         return obs_dim, sum(1 for k in model_state if re.fullmatch(r"a2c_network\.logits\.\d+\.weight", k))
     if "a2c_network.mu.weight" not in model_state:
-        raise ExportError("the rl-games checkpoint has neither a2c_network.mu (Gaussian) nor a2c_network.logits "
-                          "(discrete): not a policy of this repo's rl-games configs")  # fmt: skip
+        raise ExportError(
+            "the rl-games checkpoint has neither a2c_network.mu (Gaussian) nor a2c_network.logits "
+            "(discrete): not a policy of this repo's rl-games configs"
+        )
     return obs_dim, int(model_state["a2c_network.mu.weight"].shape[0])
 
 
@@ -202,4 +205,3 @@ def onnx_module(player, obs_dim: int):
         num_layers, hidden = lstm.num_layers, lstm.hidden_size
         return module, (obs, torch.zeros(num_layers, 1, hidden), torch.zeros(num_layers, 1, hidden)), num_layers, hidden
     return module, (obs,), 0, 0
-

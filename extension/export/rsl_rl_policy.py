@@ -88,7 +88,11 @@ def onnx_module(actor):
         raise ExportError(f"the actor's RNN is {module.rnn_type!r}; the runtime contract supports an LSTM only")
     if getattr(module, "is_recurrent", False):
         num_layers, hidden = module.num_layers, module.hidden_size
-        dummy = (torch.zeros(1, module.input_size), torch.zeros(num_layers, 1, hidden), torch.zeros(num_layers, 1, hidden))
+        dummy = (
+            torch.zeros(1, module.input_size),
+            torch.zeros(num_layers, 1, hidden),
+            torch.zeros(num_layers, 1, hidden),
+        )
     else:
         num_layers, hidden = 0, 0
         dummy = (torch.zeros(1, module.input_size),)

@@ -23,9 +23,18 @@ from typing import Any
 from dactyl_lab import task_constants
 
 OWNED_RUNTIME_FLAGS = (
-    "--policy", "--hand", "--realtime", "--episodes", "--summary-json", "--log", "--no-log", "--steps",
-    "--goal-timeout", "--max-successes", "--seed",
-)  # fmt: skip
+    "--policy",
+    "--hand",
+    "--realtime",
+    "--episodes",
+    "--summary-json",
+    "--log",
+    "--no-log",
+    "--steps",
+    "--goal-timeout",
+    "--max-successes",
+    "--seed",
+)
 """dactyl-lab-runtime flags that sim2sim sets itself (others pass through)."""
 
 
@@ -129,11 +138,26 @@ def run_sim2sim(
     summary_path, log_path = out / "runtime_summary.json", out / "run.jsonl"
     contract = read_contract(policy)
     argv = [
-        "--policy", str(policy), "--hand", "mujoco", "--realtime", "off", "--episodes", str(trials),
-        "--goal-timeout", repr(float(goal_timeout_s)), "--max-successes", str(max_successes), "--seed", str(seed),
-        "--summary-json", str(summary_path), *(["--log", str(log_path)] if keep_log else ["--no-log"]),
-        *(["--steps", str(max_steps)] if max_steps is not None else []), *runtime_args,
-    ]  # fmt: skip
+        "--policy",
+        str(policy),
+        "--hand",
+        "mujoco",
+        "--realtime",
+        "off",
+        "--episodes",
+        str(trials),
+        "--goal-timeout",
+        repr(float(goal_timeout_s)),
+        "--max-successes",
+        str(max_successes),
+        "--seed",
+        str(seed),
+        "--summary-json",
+        str(summary_path),
+        *(["--log", str(log_path)] if keep_log else ["--no-log"]),
+        *(["--steps", str(max_steps)] if max_steps is not None else []),
+        *runtime_args,
+    ]
     recorder = None
     if video is not None:
         from dactyl_lab.render.standin import StandInRecorder
@@ -144,20 +168,29 @@ def run_sim2sim(
     finally:
         videos = recorder.close() if recorder else []
     if code != 0 or not summary_path.is_file():
-        raise Sim2SimError(f"the runtime exited with code {code} (2: contract mismatch, 1: error); see its message above")
+        raise Sim2SimError(
+            f"the runtime exited with code {code} (2: contract mismatch, 1: error); see its message above"
+        )
     summary = json.loads(summary_path.read_text())
     counts = [int(c) for c in summary["episodes"]]
     outcomes = episode_outcomes(log_path) if keep_log else None
     report = {
         "policy": str(policy),
         "contract": {
-            "task_id": contract.task_id, "backend": contract.backend, "recurrent": contract.recurrent,
-            "control_period_s": contract.control_period_s, "success_threshold_rad": contract.success_threshold_rad,
+            "task_id": contract.task_id,
+            "backend": contract.backend,
+            "recurrent": contract.recurrent,
+            "control_period_s": contract.control_period_s,
+            "success_threshold_rad": contract.success_threshold_rad,
         },
         "protocol": {
-            "hand": "mujoco stand-in (dactyl_lab.runtime), realtime off", "trials": trials,
-            "goal_timeout_s": float(goal_timeout_s), "max_consecutive_successes": max_successes,
-            "success_threshold_rad": contract.success_threshold_rad, "seed": seed, "max_steps": max_steps,
+            "hand": "mujoco stand-in (dactyl_lab.runtime), realtime off",
+            "trials": trials,
+            "goal_timeout_s": float(goal_timeout_s),
+            "max_consecutive_successes": max_successes,
+            "success_threshold_rad": contract.success_threshold_rad,
+            "seed": seed,
+            "max_steps": max_steps,
             "runtime_args": list(runtime_args),
         },
         "completed_trials": len(counts),
@@ -167,15 +200,19 @@ def run_sim2sim(
         "trials_at_cap": sum(c >= max_successes for c in counts),
         "outcomes": None if outcomes is None else {k: outcomes.count(k) for k in ("drop", "timeout", "max_successes")},
         "unfinished_trial_successes": summary.get("current_consecutive") if len(counts) < trials else None,
-        "runtime": {k: summary.get(k) for k in (
-            "steps", "policy_steps", "held_steps", "stop_reason", "deadline_misses", "event_counts")},
+        "runtime": {
+            k: summary.get(k)
+            for k in ("steps", "policy_steps", "held_steps", "stop_reason", "deadline_misses", "event_counts")
+        },
         "histogram_png": str(out / "histogram.png"),
         "videos": [str(v) for v in videos],
         "video_render_ms_per_frame": recorder.times.per_frame_ms() if recorder else None,
         "log": str(log_path) if keep_log else None,
-    }  # fmt: skip
-    title = (f"{policy.name} ({contract.backend}, {'LSTM' if contract.recurrent else 'FF'}) on the MuJoCo stand-in: "
-             f"{len(counts)} trials, {goal_timeout_s:g} s per goal")  # fmt: skip
+    }
+    title = (
+        f"{policy.name} ({contract.backend}, {'LSTM' if contract.recurrent else 'FF'}) on the MuJoCo stand-in: "
+        f"{len(counts)} trials, {goal_timeout_s:g} s per goal"
+    )
     write_histogram(counts, max_successes, out / "histogram.png", title)
     (out / "report.json").write_text(json.dumps(report, indent=2))
     return report
@@ -186,30 +223,49 @@ def build_parser() -> argparse.ArgumentParser:
         prog="sim2sim.py",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="example:\n  python scripts/sim2sim.py --policy logs/rsl_rl/dactyl_reorient_lstm/<run>/exported/policy.onnx "
+        epilog="example:\n  python scripts/sim2sim.py "
+        "--policy logs/rsl_rl/dactyl_reorient_lstm/<run>/exported/policy.onnx "
         "--trials 20\n\noutputs (in --out): report.json, histogram.png, runtime_summary.json [, run.jsonl]",
     )
     parser.add_argument("--policy", required=True, type=Path, help="exported policy .onnx (scripts/export.py)")
     parser.add_argument("--trials", type=int, default=10, help="number of trials (episodes) to run (default 10)")
-    parser.add_argument("--goal-timeout", type=float, default=80.0, metavar="S",
-                        help="a trial ends when a goal is not reached within this time [s] (paper: 80)")
-    parser.add_argument("--max-successes", type=int, default=50,
-                        help="a trial ends at this many consecutive successes (paper: 50)")
+    parser.add_argument(
+        "--goal-timeout",
+        type=float,
+        default=80.0,
+        metavar="S",
+        help="a trial ends when a goal is not reached within this time [s] (paper: 80)",
+    )
+    parser.add_argument(
+        "--max-successes", type=int, default=50, help="a trial ends at this many consecutive successes (paper: 50)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the goals and of the stand-in's noise (default 0)")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="output folder (default: sim2sim_<policy name> next to the policy)")
-    parser.add_argument("--keep-log", action="store_true",
-                        help="keep the runtime's step log (out/run.jsonl; large for good policies) and report how "
-                        "each trial ended (drop / timeout / max_successes)")
-    parser.add_argument("--standin-physics", choices=("task", "mujoco-default"), default="task",
-                        help="the stand-in's solver settings: task (default) = the Newton task's, mujoco-default = "
-                        "the MJCF's own MuJoCo options (docs/parity.md)")
-    parser.add_argument("--max-steps", type=int, default=None,
-                        help="stop after this many control steps even if trials remain (default: no limit)")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="output folder (default: sim2sim_<policy name> next to the policy)"
+    )
+    parser.add_argument(
+        "--keep-log",
+        action="store_true",
+        help="keep the runtime's step log (out/run.jsonl; large for good policies) and report how "
+        "each trial ended (drop / timeout / max_successes)",
+    )
+    parser.add_argument(
+        "--standin-physics",
+        choices=("task", "mujoco-default"),
+        default="task",
+        help="the stand-in's solver settings: task (default) = the Newton task's, mujoco-default = "
+        "the MJCF's own MuJoCo options (docs/parity.md)",
+    )
+    parser.add_argument(
+        "--max-steps",
+        type=int,
+        default=None,
+        help="stop after this many control steps even if trials remain (default: no limit)",
+    )
     from dactyl_lab.render.options import add_video_args
 
     add_video_args(parser, "record the first N trials (default 1) as MP4 files in out/videos/", sep="-", count=True)
-    return parser  # fmt: skip
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -220,15 +276,30 @@ def main(argv: list[str] | None = None) -> int:
     video = video_options(args) if args.video else None
     runtime_args = [*runtime_args, "--standin-physics", args.standin_physics]
     try:
-        report = run_sim2sim(args.policy, args.trials, args.goal_timeout, args.max_successes, args.seed, args.out,
-                             args.keep_log, args.max_steps, runtime_args, video, args.video)  # fmt: skip
+        report = run_sim2sim(
+            args.policy,
+            args.trials,
+            args.goal_timeout,
+            args.max_successes,
+            args.seed,
+            args.out,
+            args.keep_log,
+            args.max_steps,
+            runtime_args,
+            video,
+            args.video,
+        )
     except (Sim2SimError, RenderSetupError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    stats = ", ".join(f"{k} {report[k]:.3g}" if isinstance(report[k], float) else f"{k} {report[k]}"
-                      for k in ("mean", "median", "max"))  # fmt: skip
-    print(f"sim2sim: {report['completed_trials']}/{args.trials} trials, consecutive successes "
-          f"{report['consecutive_successes']}: {stats}")  # fmt: skip
+    stats = ", ".join(
+        f"{k} {report[k]:.3g}" if isinstance(report[k], float) else f"{k} {report[k]}"
+        for k in ("mean", "median", "max")
+    )
+    print(
+        f"sim2sim: {report['completed_trials']}/{args.trials} trials, consecutive successes "
+        f"{report['consecutive_successes']}: {stats}"
+    )
     if report["outcomes"] is not None:
         print(f"trial ends: {report['outcomes']}")
     print(f"report: {Path(report['histogram_png']).parent / 'report.json'}\nhistogram: {report['histogram_png']}")

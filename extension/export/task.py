@@ -87,7 +87,9 @@ def registered_env_cfg(task: str, presets: tuple[str, ...] = ()) -> dict[str, An
     try:
         cfg = load_cfg_from_registry(task, "env_cfg_entry_point")
     except Exception as error:  # noqa: BLE001
-        raise ExportError(f"task {task!r} is not registered ({error}); pass --task Dactyl-Reorient-Cube-Shadow") from error
+        raise ExportError(
+            f"task {task!r} is not registered ({error}); pass --task Dactyl-Reorient-Cube-Shadow"
+        ) from error
     try:
         cfg = resolve_presets(cfg, selected=tuple(presets))
     except Exception as error:  # noqa: BLE001
@@ -140,9 +142,10 @@ def task_settings(env_cfg: dict[str, Any], task_id: str, source: str) -> TaskSet
         control_period_s=period,
         action_scale_rad=float(action["scale_rad"]),
         action_smoothing=smoothing_weight_per_step(
-            float(action.get("smoothing", PAPER_SMOOTHING_NEW_WEIGHT)), period,
+            float(action.get("smoothing", PAPER_SMOOTHING_NEW_WEIGHT)),
+            period,
             float(action.get("smoothing_reference_period_s", PAPER_CONTROL_PERIOD_S)),
-        ),  # fmt: skip
+        ),
         success_threshold_rad=float(command["success_threshold_rad"]),
         policy_terms=terms,
         source=source,

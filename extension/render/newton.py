@@ -51,18 +51,35 @@ def newton_states(env, env_ids: list[int]) -> list[RenderState]:
     cube_quat = math_utils.quat_mul(inv, cube_quat_w)
     goal_quat = math_utils.quat_mul(inv, goals.quat_command_w[ids])
     time_s = unwrapped.episode_length_buf[ids].float() * unwrapped.step_dt
-    packed = torch.cat([
-        _tensor(robot.data.joint_pos)[ids], cube_pos, cube_quat, goal_quat, time_s[:, None],
-        goals.goals_reached[ids, None], goals.current_error()[ids, None],
-    ], dim=1).cpu().numpy()  # fmt: skip
+    packed = (
+        torch.cat(
+            [
+                _tensor(robot.data.joint_pos)[ids],
+                cube_pos,
+                cube_quat,
+                goal_quat,
+                time_s[:, None],
+                goals.goals_reached[ids, None],
+                goals.current_error()[ids, None],
+            ],
+            dim=1,
+        )
+        .cpu()
+        .numpy()
+    )
     names, root_body = list(robot.joint_names), robot.body_names[0]
     n = len(names)
     return [
         RenderState(
-            joint_pos_rad=dict(zip(names, row[:n])), cube_pos_m=row[n : n + 3], cube_quat_xyzw=row[n + 3 : n + 7],
-            goal_quat_xyzw=row[n + 7 : n + 11], time_s=float(row[n + 11]), goals_reached=int(round(row[n + 12])),
-            orientation_error_rad=float(row[n + 13]), frame_body=root_body,
-        )  # fmt: skip
+            joint_pos_rad=dict(zip(names, row[:n])),
+            cube_pos_m=row[n : n + 3],
+            cube_quat_xyzw=row[n + 3 : n + 7],
+            goal_quat_xyzw=row[n + 7 : n + 11],
+            time_s=float(row[n + 11]),
+            goals_reached=int(round(row[n + 12])),
+            orientation_error_rad=float(row[n + 13]),
+            frame_body=root_body,
+        )
         for row in packed
     ]
 
@@ -75,8 +92,16 @@ class EnvVideoRecorder(gym.Wrapper):
             until :meth:`close` (playback).
     """
 
-    def __init__(self, env, paths: list[Path], options: VideoOptions, env_ids: list[int] | None = None,
-                 until_done: bool = False, title: str = "Newton (Isaac Lab)", progress=print):  # fmt: skip
+    def __init__(
+        self,
+        env,
+        paths: list[Path],
+        options: VideoOptions,
+        env_ids: list[int] | None = None,
+        until_done: bool = False,
+        title: str = "Newton (Isaac Lab)",
+        progress=print,
+    ):
         super().__init__(env)
         env_ids = list(range(len(paths))) if env_ids is None else list(env_ids)
         num_envs = env.unwrapped.num_envs

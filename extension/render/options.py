@@ -64,18 +64,37 @@ def add_video_args(parser: argparse.ArgumentParser, video_help: str, sep: str = 
         group.add_argument("--video", type=_positive(int), nargs="?", const=1, default=0, metavar="N", help=video_help)
     else:
         group.add_argument("--video", action="store_true", help=video_help)
-    group.add_argument(f"--video{sep}size", type=_size, default=DEFAULT_SIZE, metavar="WxH",
-                       help="frame size in pixels, even numbers (default: %(default)s)")
-    group.add_argument(f"--video{sep}fps", type=_positive(float), default=None,
-                       help="frames per second of the file (default: real time, 1 / (control period x frame_every))")
-    group.add_argument(f"--video{sep}camera", type=_camera, default="front",
-                       help=f"camera: {', '.join(CAMERAS)} or AZIMUTH,ELEVATION,DISTANCE in degrees, degrees, m "
-                       "around the palm (default: %(default)s)")
-    group.add_argument(f"--video{sep}frame{sep}every", type=_positive(int), default=1, metavar="N",
-                       help="keep every N-th control step (default: 1, one frame per control step)")  # fmt: skip
+    group.add_argument(
+        f"--video{sep}size",
+        type=_size,
+        default=DEFAULT_SIZE,
+        metavar="WxH",
+        help="frame size in pixels, even numbers (default: %(default)s)",
+    )
+    group.add_argument(
+        f"--video{sep}fps",
+        type=_positive(float),
+        default=None,
+        help="frames per second of the file (default: real time, 1 / (control period x frame_every))",
+    )
+    group.add_argument(
+        f"--video{sep}camera",
+        type=_camera,
+        default="front",
+        help=f"camera: {', '.join(CAMERAS)} or AZIMUTH,ELEVATION,DISTANCE in degrees, degrees, m "
+        "around the palm (default: %(default)s)",
+    )
+    group.add_argument(
+        f"--video{sep}frame{sep}every",
+        type=_positive(int),
+        default=1,
+        metavar="N",
+        help="keep every N-th control step (default: 1, one frame per control step)",
+    )
 
 
 def video_options(args: argparse.Namespace) -> VideoOptions:
     """The :class:`VideoOptions` of flags added by :func:`add_video_args` (either separator)."""
-    return VideoOptions(size=args.video_size, fps=args.video_fps, camera=args.video_camera,
-                        frame_every=args.video_frame_every)  # fmt: skip
+    return VideoOptions(
+        size=args.video_size, fps=args.video_fps, camera=args.video_camera, frame_every=args.video_frame_every
+    )

@@ -21,8 +21,13 @@ from dactyl_lab import hand
 from dactyl_lab.render.gl import make_context
 
 FACE_COLORS = (
-    (0.85, 0.15, 0.15), (0.15, 0.75, 0.85), (0.2, 0.75, 0.2), (0.8, 0.25, 0.8), (0.2, 0.3, 0.9), (0.95, 0.85, 0.1),
-)  # fmt: skip
+    (0.85, 0.15, 0.15),
+    (0.15, 0.75, 0.85),
+    (0.2, 0.75, 0.2),
+    (0.8, 0.25, 0.8),
+    (0.2, 0.3, 0.9),
+    (0.95, 0.85, 0.1),
+)
 """Patch colours of the cube faces +x, -x, +y, -y, +z, -z (the goal cube uses the same)."""
 
 GOAL_OFFSET_M = (0.14, 0.02, 0.04)
@@ -79,9 +84,16 @@ def _add_face_patches(body, half_m: float) -> None:
         pos, size = [0.0, 0.0, 0.0], [0.75 * half_m] * 3
         pos[axis], size[axis] = sign * (half_m + 0.0008), 0.001
         body.add_geom(
-            name=f"object_face_{i}", type=mujoco.mjtGeom.mjGEOM_BOX, size=size, pos=pos, rgba=[*color, 1.0],
-            contype=0, conaffinity=0, density=0.0, group=1,
-        )  # fmt: skip
+            name=f"object_face_{i}",
+            type=mujoco.mjtGeom.mjGEOM_BOX,
+            size=size,
+            pos=pos,
+            rgba=[*color, 1.0],
+            contype=0,
+            conaffinity=0,
+            density=0.0,
+            group=1,
+        )
 
 
 def build_render_model(width: int, height: int) -> mujoco.MjModel:
@@ -99,7 +111,9 @@ def build_render_model(width: int, height: int) -> mujoco.MjModel:
     world = spec.body("world")
     # no shadows: with OSMesa (CPU) a shadow map costs several times the frame itself
     world.add_light(name="key", pos=[0.3, -0.6, 0.8], dir=[-0.3, 0.5, -0.8], diffuse=[0.5, 0.5, 0.5], castshadow=False)
-    world.add_light(name="fill", pos=[-0.4, 0.2, 0.6], dir=[0.4, -0.4, -0.6], diffuse=[0.25, 0.25, 0.25], castshadow=False)
+    world.add_light(
+        name="fill", pos=[-0.4, 0.2, 0.6], dir=[0.4, -0.4, -0.6], diffuse=[0.25, 0.25, 0.25], castshadow=False
+    )
     floor = spec.geom("floor")
     floor.rgba = [0.3, 0.32, 0.36, 1.0]
     return spec.compile()
@@ -180,9 +194,13 @@ class HandRenderer:
             rgba = np.array(self.model.geom_rgba[g], dtype=np.float32)
             rgba[3] = GOAL_ALPHA
             mujoco.mjv_initGeom(
-                self.scene.geoms[self.scene.ngeom], int(self.model.geom_type[g]), self.model.geom_size[g],
-                pos, mat.flatten(), rgba,
-            )  # fmt: skip
+                self.scene.geoms[self.scene.ngeom],
+                int(self.model.geom_type[g]),
+                self.model.geom_size[g],
+                pos,
+                mat.flatten(),
+                rgba,
+            )
             self.scene.ngeom += 1
 
     def render(self, state: RenderState) -> np.ndarray:

@@ -48,8 +48,14 @@ class StandInRecorder:
         self._episode_start_s = self.standin.time_s
         fps = self.options.fps_for(self.loop.period_s)
         path = trial_video_path(self.folder, len(self.paths))
-        self.video = RolloutVideo(path, self.renderer, fps, f"{self.title}, trial {len(self.paths) + 1}",
-                                  self.loop.contract.success_threshold_rad, self.options.frame_every)  # fmt: skip
+        self.video = RolloutVideo(
+            path,
+            self.renderer,
+            fps,
+            f"{self.title}, trial {len(self.paths) + 1}",
+            self.loop.contract.success_threshold_rad,
+            self.options.frame_every,
+        )
         self.paths.append(path)
 
     def _finish_trial(self) -> None:
@@ -78,11 +84,17 @@ class StandInRecorder:
             self._skip_tick = False
             return
         pos, quat = self.standin.object_pose_true()
-        self.video.add(RenderState(
-            joint_pos_rad={n: self.standin.data.qpos[a] for n, a in self.standin.qpos_adr.items()}, cube_pos_m=pos, cube_quat_xyzw=quat,
-            goal_quat_xyzw=loop.goal_xyzw, time_s=self.standin.time_s - self._episode_start_s,
-            goals_reached=loop.successes.consecutive, orientation_error_rad=orientation_error_rad(quat, loop.goal_xyzw),
-        ))  # fmt: skip
+        self.video.add(
+            RenderState(
+                joint_pos_rad={n: self.standin.data.qpos[a] for n, a in self.standin.qpos_adr.items()},
+                cube_pos_m=pos,
+                cube_quat_xyzw=quat,
+                goal_quat_xyzw=loop.goal_xyzw,
+                time_s=self.standin.time_s - self._episode_start_s,
+                goals_reached=loop.successes.consecutive,
+                orientation_error_rad=orientation_error_rad(quat, loop.goal_xyzw),
+            )
+        )
 
     def close(self) -> list[Path]:
         """Finish the open video (if any); the paths of the videos written."""

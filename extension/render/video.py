@@ -64,7 +64,8 @@ class VideoWriter:
             import imageio_ffmpeg
         except ImportError:
             raise RuntimeError(
-                "writing MP4 needs imageio-ffmpeg: pip install imageio-ffmpeg (in dactyl-lab's train and standin extras)"
+                "writing MP4 needs imageio-ffmpeg: pip install imageio-ffmpeg "
+                "(in dactyl-lab's train and standin extras)"
             ) from None
         if not fps > 0:
             raise ValueError(f"video fps {fps}: must be > 0")
@@ -73,9 +74,17 @@ class VideoWriter:
         self.size = size
         self.frames = 0
         self._writer = imageio_ffmpeg.write_frames(
-            str(self.path), size, fps=fps, codec="libx264", pix_fmt_out="yuv420p", macro_block_size=2,
-            quality=None, bitrate=None, output_params=["-crf", "23", "-preset", "veryfast"], ffmpeg_log_level="error",
-        )  # fmt: skip
+            str(self.path),
+            size,
+            fps=fps,
+            codec="libx264",
+            pix_fmt_out="yuv420p",
+            macro_block_size=2,
+            quality=None,
+            bitrate=None,
+            output_params=["-crf", "23", "-preset", "veryfast"],
+            ffmpeg_log_level="error",
+        )
         self._writer.send(None)
 
     def write(self, frame: np.ndarray) -> None:
@@ -109,8 +118,15 @@ class RenderTimes:
 class RolloutVideo:
     """One MP4 of one rollout: ``add(state)`` per control step (every ``frame_every``-th is kept)."""
 
-    def __init__(self, path: str | Path, renderer: HandRenderer, fps: float, title: str = "",
-                 threshold_rad: float | None = None, frame_every: int = 1):  # fmt: skip
+    def __init__(
+        self,
+        path: str | Path,
+        renderer: HandRenderer,
+        fps: float,
+        title: str = "",
+        threshold_rad: float | None = None,
+        frame_every: int = 1,
+    ):
         if frame_every < 1:
             raise ValueError(f"frame_every {frame_every}: must be >= 1")
         self.renderer, self.title, self.threshold_rad, self.frame_every = renderer, title, threshold_rad, frame_every

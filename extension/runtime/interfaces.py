@@ -3,7 +3,8 @@
 Everything is keyed BY NAME: joints by ``dactyl_lab.hand.JOINT_NAMES``, motors by ``hand.MOTOR_NAMES``,
 fingertips by ``hand.FINGERTIP_BODY_NAMES``. Units: joint angles and targets [rad], positions [m],
 times [s]. Positions are in the hand-mount frame: relative to the hand base, in the rewritten MJCF's world
-axes (the body ``rh_hand_mount`` is rotated within them, see ``PolicyContract.frame``); the observation builder shifts them into the policy's env frame by ``contract.hand_base_pos_m``.
+axes (the body ``rh_hand_mount`` is rotated within them, see ``PolicyContract.frame``); the observation builder
+shifts them into the policy's env frame by ``contract.hand_base_pos_m``.
 """
 
 from __future__ import annotations

@@ -147,14 +147,22 @@ class ControlLoop:
         now_s = self.pose_source.now_s()
         t_read = time.perf_counter()
         record = {
-            "step": k, "episode": self.episode, "t_s": t0 - self._t_start, "phase": "run",
-            "joint_pos_rad": dict(joints), "fingertip_pos_m": {b: np.asarray(v) for b, v in tips.items()},
-            "pose": None if pose is None else {
-                "pos_m": pose.pos_m, "quat_xyzw": pose.quat_xyzw, "stamp_s": pose.stamp_s
-            },
-            "now_s": now_s, "joint_age_s": joint_age_s, "obs": None, "action": None, "held": True,
+            "step": k,
+            "episode": self.episode,
+            "t_s": t0 - self._t_start,
+            "phase": "run",
+            "joint_pos_rad": dict(joints),
+            "fingertip_pos_m": {b: np.asarray(v) for b, v in tips.items()},
+            "pose": None
+            if pose is None
+            else {"pos_m": pose.pos_m, "quat_xyzw": pose.quat_xyzw, "stamp_s": pose.stamp_s},
+            "now_s": now_s,
+            "joint_age_s": joint_age_s,
+            "obs": None,
+            "action": None,
+            "held": True,
             "orientation_error_rad": None,
-        }  # fmt: skip
+        }
         timings = {"read": t_read - t0}
         n_events = len(self.safety.events)
         holding = self.safety.check_readings(k, joints, tips, pose, now_s, joint_age_s)
@@ -257,12 +265,19 @@ class ControlLoop:
     def _write_header(self) -> None:
         if self.logger is None:
             return
-        self.logger.header({
-            "contract": self.contract.to_dict(), "loop": self.config.to_dict(), "safety": self.safety.config.to_dict(),
-            "control_period_s": self.period_s, "motor_names": list(self.motor_names),
-            "joint_names": list(hand.JOINT_NAMES), "fingertip_names": list(hand.FINGERTIP_BODY_NAMES),
-            "created_unix_s": time.time(), **self.header,
-        })  # fmt: skip
+        self.logger.header(
+            {
+                "contract": self.contract.to_dict(),
+                "loop": self.config.to_dict(),
+                "safety": self.safety.config.to_dict(),
+                "control_period_s": self.period_s,
+                "motor_names": list(self.motor_names),
+                "joint_names": list(hand.JOINT_NAMES),
+                "fingertip_names": list(hand.FINGERTIP_BODY_NAMES),
+                "created_unix_s": time.time(),
+                **self.header,
+            }
+        )
 
     def _done(self) -> bool:
         c = self.config
@@ -341,8 +356,11 @@ class ControlLoop:
         causes = sorted({e["kind"] for e in record["events"]})
         detail = "; ".join(e["detail"] for e in record["events"])
         self.summary.stop_reason = f"fault_stop: held {self._held_streak * self.period_s:.2f} s on {causes} ({detail})"
-        self.safety.record(self.step_index, "fault_stop", f"{self.summary.stop_reason}: holding the last safe "
-                           "targets and stopping the hand")  # fmt: skip
+        self.safety.record(
+            self.step_index,
+            "fault_stop",
+            f"{self.summary.stop_reason}: holding the last safe targets and stopping the hand",
+        )
         return True
 
     def _count_step(self, record: dict) -> None:

@@ -29,8 +29,10 @@ class OnnxPolicy:
         try:
             self.session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
         except Exception as error:  # noqa: BLE001 - onnxruntime raises its own types for invalid graphs
-            raise PolicyFileError(f"{self.path}: ONNX Runtime cannot load the model ({_one_line(error)}); "
-                                  "re-export it with scripts/export.py") from None  # fmt: skip
+            raise PolicyFileError(
+                f"{self.path}: ONNX Runtime cannot load the model ({_one_line(error)}); "
+                "re-export it with scripts/export.py"
+            ) from None
         self._check_signature()
         self.reset()
         self._self_check()
@@ -42,8 +44,10 @@ class OnnxPolicy:
             for _ in range(2):  # twice: the recurrent state fed back must fit too
                 action = self(np.zeros(self.contract.observation_size))
         except Exception as error:  # noqa: BLE001 - onnxruntime raises its own types at run time
-            raise PolicyFileError(f"{self.path}: the network fails on a zero observation ({_one_line(error)}); "
-                                  "re-export it with scripts/export.py") from None  # fmt: skip
+            raise PolicyFileError(
+                f"{self.path}: the network fails on a zero observation ({_one_line(error)}); "
+                "re-export it with scripts/export.py"
+            ) from None
         finally:
             self.reset()
         if action.shape != (self.contract.action_size,) or not np.all(np.isfinite(action)):

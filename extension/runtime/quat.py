@@ -22,12 +22,14 @@ def quat_mul(a_xyzw, b_xyzw) -> np.ndarray:
     """Hamilton product a * b, both (x, y, z, w)."""
     ax, ay, az, aw = np.asarray(a_xyzw, dtype=np.float64)
     bx, by, bz, bw = np.asarray(b_xyzw, dtype=np.float64)
-    return np.array([
-        aw * bx + ax * bw + ay * bz - az * by,
-        aw * by - ax * bz + ay * bw + az * bx,
-        aw * bz + ax * by - ay * bx + az * bw,
-        aw * bw - ax * bx - ay * by - az * bz,
-    ])  # fmt: skip
+    return np.array(
+        [
+            aw * bx + ax * bw + ay * bz - az * by,
+            aw * by - ax * bz + ay * bw + az * bx,
+            aw * bz + ax * by - ay * bx + az * bw,
+            aw * bw - ax * bx - ay * by - az * bz,
+        ]
+    )
 
 
 def quat_conj(q_xyzw) -> np.ndarray:

@@ -94,8 +94,13 @@ class SafetyMonitor:
         ``now_s`` is the pose source's clock [s]; ``joint_age_s`` the age of the joint reading [s]."""
         events = []
         if not joint_age_s <= self.config.joints_stale_s:
-            events.append(self.record(step, "stale_joints", f"joint reading is {joint_age_s:.3f} s old (limit "
-                                      f"{self.config.joints_stale_s} s)"))  # fmt: skip
+            events.append(
+                self.record(
+                    step,
+                    "stale_joints",
+                    f"joint reading is {joint_age_s:.3f} s old (limit {self.config.joints_stale_s} s)",
+                )
+            )
         for name in hand.JOINT_NAMES:
             if name not in joint_pos_rad:
                 events.append(self.record(step, "missing_reading", f"joint {name} missing from the hand's readings"))
@@ -115,8 +120,9 @@ class SafetyMonitor:
             age_s = now_s - pose.stamp_s
             if not age_s <= self.config.pose_stale_s:
                 events.append(
-                    self.record(step, "stale_pose", f"object pose is {age_s:.3f} s old "
-                                f"(limit {self.config.pose_stale_s} s)")
+                    self.record(
+                        step, "stale_pose", f"object pose is {age_s:.3f} s old (limit {self.config.pose_stale_s} s)"
+                    )
                 )
         return events
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from dactyl_lab.contract import BACKENDS  # noqa: F401  (one home: the torch-free contract)
+
 PATTERNS = {"rsl_rl": "model_*.pt", "rl_games": "nn/*.pth"}
 LAST_NAMES = {"rsl_rl": "model_last.pt", "rl_games": "nn/last.pth"}
 """The rolling checkpoint of a run folder, rewritten after every iteration / epoch."""

@@ -23,8 +23,15 @@ GOAL_TERM = "object_pose"
 ENDINGS = ("object_dropped", "max_successes", "goal_timeout", "time_out")
 
 
-def env_cfg(task: str, presets: tuple[str, ...], num_envs: int, device: str, seed: int, goal_timeout_s: float,
-            max_successes: int):
+def env_cfg(
+    task: str,
+    presets: tuple[str, ...],
+    num_envs: int,
+    device: str,
+    seed: int,
+    goal_timeout_s: float,
+    max_successes: int,
+):
     """The task's env config with the evaluation's goal timeout and success cap (and an episode long enough)."""
     from isaaclab_tasks.utils.hydra import resolve_presets
     from isaaclab_tasks.utils.parse_cfg import load_cfg_from_registry
@@ -148,8 +155,15 @@ def run_trials(env, act, reset, num_trials: int, progress=print) -> list[dict]:
             quota[ids] -= 1
             names = endings + ["other"]
             for i, k, n, e in zip(ids.tolist(), reached[ids].int().tolist(), steps[ids].tolist(), ended_by.tolist()):
-                trials.append({"env": i, "successes": k, "ended_by": names[e], "steps": n + 1,
-                               "duration_s": (n + 1) * unwrapped.step_dt})
+                trials.append(
+                    {
+                        "env": i,
+                        "successes": k,
+                        "ended_by": names[e],
+                        "steps": n + 1,
+                        "duration_s": (n + 1) * unwrapped.step_dt,
+                    }
+                )
                 progress(f"trial {len(trials)}/{num_trials}: {k} consecutive successes ({names[e]})")
     return trials
 
@@ -184,9 +198,13 @@ def write_report(folder: Path, summary: dict, settings: dict, trials: list[dict]
     ax.hist([t["successes"] for t in trials], bins=range(0, cap + 2), align="left", color="tab:blue", edgecolor="white")
     ax.axvline(summary["mean"], color="tab:red", label=f"mean {summary['mean']:.1f}")
     ax.axvline(summary["median"], color="tab:green", linestyle="--", label=f"median {summary['median']:.1f}")
-    ax.set(xlabel="consecutive successes", ylabel="trials", xlim=(-1, cap + 1),
-           title=f"{summary['num_trials']} trials, randomization {settings['randomization']}, "
-                 f"goal timeout {settings['goal_timeout_s']:g} s")
+    ax.set(
+        xlabel="consecutive successes",
+        ylabel="trials",
+        xlim=(-1, cap + 1),
+        title=f"{summary['num_trials']} trials, randomization {settings['randomization']}, "
+        f"goal timeout {settings['goal_timeout_s']:g} s",
+    )
     ax.legend()
     fig.tight_layout()
     histogram = folder / "histogram.png"

@@ -227,8 +227,11 @@ def plot_report(scalars: RunScalars, params: dict, path: Path, title: str, inclu
     if (series := _pick(scalars, KL)) is not None:
         _plot(ax, series, color="tab:red")
     else:
-        _panel_note(ax, "KL divergence: not logged by this library\n(RSL-RL 5.5.1 uses it for the adaptive\n"
-                    "learning rate without logging it)")  # fmt: skip
+        _panel_note(
+            ax,
+            "KL divergence: not logged by this library\n(RSL-RL 5.5.1 uses it for the adaptive\n"
+            "learning rate without logging it)",
+        )
     ax.set_title("KL divergence (old vs new policy)")
 
     ax = next(cells)
@@ -238,8 +241,7 @@ def plot_report(scalars: RunScalars, params: dict, path: Path, title: str, inclu
 
     ax = next(cells)
     ax.axis("off")
-    ax.text(0.0, 1.0, _summary_text(scalars, params), va="top", family="monospace", fontsize=8,
-            transform=ax.transAxes)  # fmt: skip
+    ax.text(0.0, 1.0, _summary_text(scalars, params), va="top", family="monospace", fontsize=8, transform=ax.transAxes)
 
     if has_adr:
         ax = next(cells)
@@ -314,7 +316,7 @@ def write_html(run: Path, png: Path, scalars: RunScalars, params: dict, path: Pa
         f"<details><summary>params/{html.escape(name)}.yaml</summary><pre>"
         f"{html.escape(yaml.safe_dump(_plain(p), sort_keys=False, width=110))}</pre></details>"
         for name, p in params.items()
-    )  # fmt: skip
+    )
     files = "".join(f"<li>{html.escape(str(p.relative_to(run)))}</li>" for p in scalars.event_files)
     page = f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>dactyl-lab report: {html.escape(run.name)}</title>

@@ -78,10 +78,16 @@ class DactylOnPolicyRunner(OnPolicyRunner):
         super().__init__(env, train_cfg, log_dir=log_dir, device=device)
         self._adr_env = env if env_adr(env) is not None else None
         self.logger = IterationLogger(
-            log_dir=log_dir, cfg=self.cfg, env_cfg=self.env.cfg, num_envs=self.env.num_envs,
-            is_distributed=self.is_distributed, gpu_world_size=self.gpu_world_size,
-            gpu_global_rank=self.gpu_global_rank, device=self.device, after_log=self._end_of_iteration,
-        )  # fmt: skip
+            log_dir=log_dir,
+            cfg=self.cfg,
+            env_cfg=self.env.cfg,
+            num_envs=self.env.num_envs,
+            is_distributed=self.is_distributed,
+            gpu_world_size=self.gpu_world_size,
+            gpu_global_rank=self.gpu_global_rank,
+            device=self.device,
+            after_log=self._end_of_iteration,
+        )
 
     # -- multi-process ---------------------------------------------------------------------------------
 

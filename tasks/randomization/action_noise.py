@@ -41,8 +41,9 @@ class ActionNoiseCfg:
 class ActionNoise:
     """Per-env action noise for N envs and M motors with ranges ``low``/``high`` [M]."""
 
-    def __init__(self, cfg: ActionNoiseCfg, num_envs: int, low, high, device="cpu",
-                 generator: torch.Generator | None = None):  # fmt: skip
+    def __init__(
+        self, cfg: ActionNoiseCfg, num_envs: int, low, high, device="cpu", generator: torch.Generator | None = None
+    ):
         self.cfg, self.num_envs, self.device, self.generator = cfg, num_envs, torch.device(device), generator
         self.low = torch.as_tensor(low, dtype=torch.float32, device=self.device)
         self.high = torch.as_tensor(high, dtype=torch.float32, device=self.device)

@@ -113,8 +113,14 @@ class ADR:
     (-1 = sampling all, else ``2 * param + side``).
     """
 
-    def __init__(self, cfg: ADRCfg, num_envs: int, device="cpu", generator: torch.Generator | None = None,
-                 world_size: int | None = None):  # fmt: skip
+    def __init__(
+        self,
+        cfg: ADRCfg,
+        num_envs: int,
+        device="cpu",
+        generator: torch.Generator | None = None,
+        world_size: int | None = None,
+    ):
         self.cfg, self.num_envs, self.device, self.generator = cfg, num_envs, torch.device(device), generator
         self.names: tuple[str, ...] = tuple(cfg.params.keys())
         self.world_size = _planned_world_size() if world_size is None else int(world_size)

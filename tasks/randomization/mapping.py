@@ -96,8 +96,9 @@ def sample_value(
     raise ValueError(f"unknown adr_mode {cfg.adr_mode!r}")
 
 
-def adr_element_values(adr: ADR, name: str, env_ids: torch.Tensor, shape: tuple[int, ...],
-                       generator: torch.Generator | None = None) -> torch.Tensor:  # fmt: skip
+def adr_element_values(
+    adr: ADR, name: str, env_ids: torch.Tensor, shape: tuple[int, ...], generator: torch.Generator | None = None
+) -> torch.Tensor:
     """Per-element draws ``(n, *shape)`` of ADR parameter ``name`` for ``env_ids``: U[low, high] of its current
     range, i.i.d. per element; an env that evaluates one of this parameter's boundaries gets the boundary value
     in every element (so the boundary's performance is measured at the bound)."""
@@ -159,9 +160,14 @@ class PhysicsRandomizationCfg:
 
 
 PHYSICS_TERMS: tuple[str, ...] = (
-    "object_scale", "mass_scale", "friction_scale", "joint_damping_scale",
-    "actuator_gain_scale", "joint_limit_offset_rad", "gravity_offset_mps2",
-)  # fmt: skip
+    "object_scale",
+    "mass_scale",
+    "friction_scale",
+    "joint_damping_scale",
+    "actuator_gain_scale",
+    "joint_limit_offset_rad",
+    "gravity_offset_mps2",
+)
 
 
 def sample_physics(

@@ -94,8 +94,9 @@ class ObservationNoiseCfg:
 class MarkerDropout:
     """Hold-last-value dropout over ``(N, M, ...)`` marker observations (M markers)."""
 
-    def __init__(self, cfg: MarkerDropoutCfg, num_envs: int, num_markers: int, control_dt_s: float,
-                 device="cpu", generator=None):  # fmt: skip
+    def __init__(
+        self, cfg: MarkerDropoutCfg, num_envs: int, num_markers: int, control_dt_s: float, device="cpu", generator=None
+    ):
         self.cfg, self.num_envs, self.num_markers = cfg, num_envs, num_markers
         self.device, self.generator = torch.device(device), generator
         self.step_prob = per_step_probability(cfg.rate_per_s, control_dt_s)
@@ -151,8 +152,15 @@ class ObservationNoise:
     object orientation (N, 4) xyzw unit quaternions.
     """
 
-    def __init__(self, cfg: ObservationNoiseCfg, num_envs: int, control_dt_s: float, num_fingertips: int = 5,
-                 device="cpu", generator: torch.Generator | None = None):  # fmt: skip
+    def __init__(
+        self,
+        cfg: ObservationNoiseCfg,
+        num_envs: int,
+        control_dt_s: float,
+        num_fingertips: int = 5,
+        device="cpu",
+        generator: torch.Generator | None = None,
+    ):
         self.cfg, self.num_envs, self.num_fingertips = cfg, num_envs, num_fingertips
         self.device, self.generator = torch.device(device), generator
         ft, op, orot = cfg.fingertip_pos, cfg.object_pos, cfg.object_rot
@@ -204,8 +212,9 @@ class ObservationNoise:
     def _on(self, term: NoiseTermCfg) -> bool:
         return self.cfg.enabled and term.enabled
 
-    def apply_fingertip_pos(self, pos: torch.Tensor, body_quat_xyzw: torch.Tensor | None = None,
-                            occluded: torch.Tensor | None = None) -> torch.Tensor:  # fmt: skip
+    def apply_fingertip_pos(
+        self, pos: torch.Tensor, body_quat_xyzw: torch.Tensor | None = None, occluded: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """Fingertip marker readings [m], same shape as ``pos``: misplaced markers (``body_quat_xyzw`` (N, F, 4), the
         fingertips' orientations, turns each marker's offset with its finger; None: offsets in the env frame), the
         hand-base marker's offset, correlated + uncorrelated noise, then dropped or ``occluded`` (N, F) markers
@@ -260,9 +269,15 @@ def point_box_distance(p: torch.Tensor, center: torch.Tensor, quat_xyzw: torch.T
     return (local.abs() - half_m).clamp_min(0.0).norm(dim=-1)
 
 
-def nail_site_occlusion(nail_pos: torch.Tensor, finger_segments: torch.Tensor, finger_radii: torch.Tensor,
-                        cube_pos: torch.Tensor, cube_quat_xyzw: torch.Tensor, cube_half_m,
-                        distance_m: float) -> torch.Tensor:  # fmt: skip
+def nail_site_occlusion(
+    nail_pos: torch.Tensor,
+    finger_segments: torch.Tensor,
+    finger_radii: torch.Tensor,
+    cube_pos: torch.Tensor,
+    cube_quat_xyzw: torch.Tensor,
+    cube_half_m,
+    distance_m: float,
+) -> torch.Tensor:
     """Which fingertip markers are occluded (N, F) bool: another finger's capsule or the cube within ``distance_m``
     of the marker's nail site.
 

@@ -94,8 +94,11 @@ def adr_observation_noise_cfg() -> ObservationNoiseCfg:
     cfg = ObservationNoiseCfg()
     cfg.misplacement.fingertip_adr_param = "obs_fingertip_misplaced_std_m"
     cfg.misplacement.hand_base_adr_param = "obs_hand_base_misplaced_std_m"
-    for term, key, unit in (("fingertip_pos", "fingertip", "m"), ("object_pos", "object_pos", "m"),
-                            ("object_rot", "object_rot", "rad")):  # fmt: skip
+    for term, key, unit in (
+        ("fingertip_pos", "fingertip", "m"),
+        ("object_pos", "object_pos", "m"),
+        ("object_rot", "object_rot", "rad"),
+    ):
         t = getattr(cfg, term)
         t.correlated_adr_param = f"obs_{key}_corr_std_{unit}"
         t.uncorrelated_adr_param = f"obs_{key}_uncorr_std_{unit}"

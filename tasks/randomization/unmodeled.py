@@ -24,7 +24,6 @@ of 80 ms + X (1 ... 8 ms per step on average, 1.25 ... 10 %), and the new comman
 
 from __future__ import annotations
 
-from typing import Literal
 
 import torch
 
@@ -121,8 +120,9 @@ class BacklashCfg:
 class Backlash:
     """Per-env per-motor slack model on normalized actions (N, M); see :class:`BacklashCfg`."""
 
-    def __init__(self, cfg: BacklashCfg, num_envs: int, num_motors: int, control_dt_s: float = 0.08, device="cpu",
-                 generator=None):  # fmt: skip
+    def __init__(
+        self, cfg: BacklashCfg, num_envs: int, num_motors: int, control_dt_s: float = 0.08, device="cpu", generator=None
+    ):
         self.cfg, self.num_envs, self.device, self.generator = cfg, num_envs, torch.device(device), generator
         self.dt = float(control_dt_s) / cfg.reference_period_s
         self.slack = torch.zeros((num_envs, num_motors), device=self.device)

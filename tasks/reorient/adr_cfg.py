@@ -43,9 +43,12 @@ class ADRActionsCfg:
     :func:`~.mdp.randomization_terms.set_unmodeled_magnitudes` (``unmodeled_adr_params``)."""
 
     motors = mdp.RelativeMotorTargetActionCfg(
-        asset_name="robot", action_noise=adr_action_noise_cfg(), delay=ActionDelayCfg(), backlash=BacklashCfg(),
+        asset_name="robot",
+        action_noise=adr_action_noise_cfg(),
+        delay=ActionDelayCfg(),
+        backlash=BacklashCfg(),
         timing=TimingJitterCfg(),
-    )  # fmt: skip
+    )
 
 
 @configclass
@@ -107,9 +110,7 @@ class ADREventsCfg(EventsCfg):
     object_force = EventTerm(
         func=mdp.apply_random_object_force, mode="interval", interval_range_s=(0.0, 0.0), is_global_time=True
     )
-    adr_sync = EventTerm(
-        func=mdp.adr_sync_and_log, mode="interval", interval_range_s=(0.0, 0.0), is_global_time=True
-    )
+    adr_sync = EventTerm(func=mdp.adr_sync_and_log, mode="interval", interval_range_s=(0.0, 0.0), is_global_time=True)
 
 
 @configclass

@@ -44,9 +44,12 @@ class RandomizedActionsCfg:
     actuators, backlash (slack model) and control-step timing jitter, declared on the action term."""
 
     motors = mdp.RelativeMotorTargetActionCfg(
-        asset_name="robot", action_noise=ActionNoiseCfg(), delay=ActionDelayCfg(), backlash=BacklashCfg(),
+        asset_name="robot",
+        action_noise=ActionNoiseCfg(),
+        delay=ActionDelayCfg(),
+        backlash=BacklashCfg(),
         timing=TimingJitterCfg(),
-    )  # fmt: skip
+    )
 
 
 @configclass

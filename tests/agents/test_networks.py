@@ -115,8 +115,14 @@ def rl_games_model(params: dict, central_value: bool = False):
         return network.build("cvalue", **config)
     model = builder.load(params)
     actions = [BINS] * ACTIONS if params["model"]["name"] == "multi_discrete_a2c" else ACTIONS
-    config = {"actions_num": actions, "input_shape": (OBS,), "num_seqs": 2, "value_size": 1,
-              "normalize_value": True, "normalize_input": True}  # fmt: skip
+    config = {
+        "actions_num": actions,
+        "input_shape": (OBS,),
+        "num_seqs": 2,
+        "value_size": 1,
+        "normalize_value": True,
+        "normalize_input": True,
+    }
     return model.build(config).a2c_network
 
 

@@ -42,8 +42,11 @@ def test_no_hand_contact_at_the_zero_pose():
     model = build_standin_model()
     data = mujoco.MjData(model)
     mujoco.mj_forward(model, data)
-    hand_contacts = [(model.geom(c.geom1).name, model.geom(c.geom2).name) for c in data.contact[: data.ncon]
-                     if "object" not in (model.geom(c.geom1).name, model.geom(c.geom2).name)]  # fmt: skip
+    hand_contacts = [
+        (model.geom(c.geom1).name, model.geom(c.geom2).name)
+        for c in data.contact[: data.ncon]
+        if "object" not in (model.geom(c.geom1).name, model.geom(c.geom2).name)
+    ]
     assert hand_contacts == []
 
 
@@ -59,8 +62,9 @@ def test_each_excluded_pair_overlaps_at_every_pose_without_its_exclude():
         for name in hand.JOINT_NAMES:
             data.qpos[model.joint(name).qposadr[0]] = rng.uniform(*hand.JOINT_LIMITS_RAD[name])
         mujoco.mj_forward(model, data)
-        touching = {tuple(sorted((_body_name(model, c.geom1), _body_name(model, c.geom2))))
-                    for c in data.contact[: data.ncon]}  # fmt: skip
+        touching = {
+            tuple(sorted((_body_name(model, c.geom1), _body_name(model, c.geom2)))) for c in data.contact[: data.ncon]
+        }
         for pair in shadow_mjcf.SELF_COLLISION_EXCLUDES:
             assert tuple(sorted(pair)) in touching, pair
 

@@ -36,7 +36,10 @@ def test_tendon_motors_drive_the_sum_of_j1_and_j2(model):
     for tendon, (j2, j1) in hand.TENDON_JOINTS.items():
         tid = model.tendon(tendon).id
         adr, num = model.tendon_adr[tid], model.tendon_num[tid]
-        wrapped = {mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_JOINT, model.wrap_objid[adr + k]): model.wrap_prm[adr + k] for k in range(num)}
+        wrapped = {
+            mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_JOINT, model.wrap_objid[adr + k]): model.wrap_prm[adr + k]
+            for k in range(num)
+        }
         assert wrapped == {j2: 1.0, j1: 1.0}
         act = model.actuator(tendon)
         assert act.trntype == mujoco.mjtTrn.mjTRN_TENDON and act.trnid[0] == tid
@@ -100,7 +103,8 @@ def test_positive_flexion_moves_the_fingertip_toward_the_palm(model, finger, ind
 
 @pytest.mark.parametrize("finger,direction", [("ff", -1), ("mf", -1), ("rf", +1), ("lf", +1)])
 def test_positive_j4_turns_each_finger_the_documented_way(model, finger, direction):
-    """Real hand (mujoco_menagerie axes): FFJ4/MFJ4 > 0 swing toward the little finger (-x), RFJ4/LFJ4 toward the thumb (+x)."""
+    """Real hand (mujoco_menagerie axes): FFJ4/MFJ4 > 0 swing toward the little finger (-x), RFJ4/LFJ4 toward the
+    thumb (+x)."""
     shift = _tip_shift(model, f"rh_{finger.upper()}J4", f"rh_{finger}tip", 0.2)
     assert direction * shift[0] > 0.005
 

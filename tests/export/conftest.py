@@ -32,8 +32,26 @@ def trained_run(tmp_path_factory):
     def get(backend: str, variant: str) -> Path:
         if (backend, variant) not in cache:
             work = tmp_path_factory.mktemp(f"train_{backend}_{variant}")
-            _run([sys.executable, str(SCRIPTS / "train.py"), "--backend", backend, "--variant", variant,
-                  "--device", "cpu", "--num_envs", "8", "--max_iterations", "1", "--seed", "3"], work, 1500)  # fmt: skip
+            _run(
+                [
+                    sys.executable,
+                    str(SCRIPTS / "train.py"),
+                    "--backend",
+                    backend,
+                    "--variant",
+                    variant,
+                    "--device",
+                    "cpu",
+                    "--num_envs",
+                    "8",
+                    "--max_iterations",
+                    "1",
+                    "--seed",
+                    "3",
+                ],
+                work,
+                1500,
+            )
             runs = sorted(p for p in work.glob(f"logs/{backend}/*/*") if p.is_dir())
             assert runs, f"no run folder under {work}/logs/{backend}"
             cache[(backend, variant)] = runs[-1]
@@ -51,8 +69,9 @@ def export_run(trained_run, tmp_path_factory):
         if (backend, variant) not in cache:
             run = trained_run(backend, variant)
             path = tmp_path_factory.mktemp(f"export_{backend}_{variant}") / "policy.onnx"
-            out = _run([sys.executable, str(SCRIPTS / "export.py"), "--checkpoint", str(run), "-o", str(path)],
-                       run, 600)  # fmt: skip
+            out = _run(
+                [sys.executable, str(SCRIPTS / "export.py"), "--checkpoint", str(run), "-o", str(path)], run, 600
+            )
             cache[(backend, variant)] = Exported(backend, variant, run, path, out.stdout)
         return cache[(backend, variant)]
 

@@ -6,8 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
-VARIANTS = tuple((backend, variant) for backend in ("rsl_rl", "rl_games")
-                 for variant in ("ff", "lstm", "ff_discrete", "lstm_discrete"))  # fmt: skip
+VARIANTS = tuple(
+    (backend, variant)
+    for backend in ("rsl_rl", "rl_games")
+    for variant in ("ff", "lstm", "ff_discrete", "lstm_discrete")
+)
 NUM_ENVS = 4
 """Envs of the observation env (the trajectories are (steps, NUM_ENVS, 46))."""
 TRAJECTORY_STEPS = 100

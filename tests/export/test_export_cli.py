@@ -16,11 +16,22 @@ def test_help_explains_every_flag():
     parser = build_parser()
     for action in parser._actions:
         assert action.help, f"{action.option_strings} has no help"
-    out = subprocess.run([sys.executable, str(SCRIPTS / "export.py"), "--help"], capture_output=True, text=True,
-                         timeout=120)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, str(SCRIPTS / "export.py"), "--help"], capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0
-    for flag in ("--checkpoint", "--output", "--backend", "--variant", "--task", "--preset", "--registry-cfg",
-                 "--opset", "--check-tolerance", "--print-contract"):  # fmt: skip
+    for flag in (
+        "--checkpoint",
+        "--output",
+        "--backend",
+        "--variant",
+        "--task",
+        "--preset",
+        "--registry-cfg",
+        "--opset",
+        "--check-tolerance",
+        "--print-contract",
+    ):
         assert flag in out.stdout
     for words in ("h_in, c_in", "normalizer", "Gaussian mean", "dynamo=False", "metadata_props", "obs_clip"):
         assert words in out.stdout
@@ -100,7 +111,9 @@ def test_registry_settings_follow_presets():
     """Without run params the contract's period comes from the registered cfg with its presets (hz20: 20 Hz)."""
     from dactyl_lab.export.task import registered_env_cfg, task_settings
 
-    default = task_settings(registered_env_cfg("Dactyl-Reorient-Cube-Shadow"), "Dactyl-Reorient-Cube-Shadow", "registry")
+    default = task_settings(
+        registered_env_cfg("Dactyl-Reorient-Cube-Shadow"), "Dactyl-Reorient-Cube-Shadow", "registry"
+    )
     assert default.control_period_s == pytest.approx(0.08) and default.action_scale_rad == pytest.approx(0.1)
     assert default.action_smoothing == pytest.approx(0.3) and default.success_threshold_rad == pytest.approx(0.4)
     assert default.policy_terms == ["fingertip_pos", "object_pos", "object_quat", "goal_relative_quat", "last_action"]

@@ -113,7 +113,9 @@ def _compare(exp, library, sequence: torch.Tensor) -> dict[str, float]:
         assert onnx_action.shape == (batch, ACT)
         worst["action"] = max(worst["action"], float(np.abs(onnx_action - mean).max()))
         if clipped is not None:
-            worst["clipped_action"] = max(worst["clipped_action"], float(np.abs(np.clip(onnx_action, -1, 1) - clipped).max()))
+            worst["clipped_action"] = max(
+                worst["clipped_action"], float(np.abs(np.clip(onnx_action, -1, 1) - clipped).max())
+            )
         if exp.recurrent:  # relative to the state's size: the LSTM cell state is unbounded (float32 precision)
             worst["state"] = max(worst["state"], *(_scaled_diff(a, b) for a, b in zip(state, lib_state)))
     return worst
@@ -147,8 +149,12 @@ def test_contract_round_trips_and_fits_the_hand(exported):
     assert contract.task_id == "Dactyl-Reorient-Cube-Shadow" and contract.backend == exported.backend
     assert contract.observation_size == OBS and contract.action.motor_names == list(hand.MOTOR_NAMES)
     assert [t.name for t in contract.observation] == [
-        "fingertip_pos", "object_pos", "object_quat", "goal_relative_quat", "last_action"
-    ]  # fmt: skip
+        "fingertip_pos",
+        "object_pos",
+        "object_quat",
+        "goal_relative_quat",
+        "last_action",
+    ]
     assert contract.control_period_s == pytest.approx(0.008 * 10)
     assert contract.action.mode == "relative" and contract.action.scale == [0.1] * ACT
     assert contract.action.smoothing_alpha == pytest.approx(0.3) and contract.action.clip == 1.0
@@ -260,8 +266,14 @@ def test_runs_in_the_runtime_loop_on_the_standin(exported):
 
     policy = OnnxPolicy(exported.onnx_path)
     standin = MujocoStandInHand(seed=0)
-    loop = ControlLoop(policy.contract, policy, standin, SimulatedTracker(standin, seed=1),
-                       config=LoopConfig(realtime=False, max_steps=40), keep_records=True)  # fmt: skip
+    loop = ControlLoop(
+        policy.contract,
+        policy,
+        standin,
+        SimulatedTracker(standin, seed=1),
+        config=LoopConfig(realtime=False, max_steps=40),
+        keep_records=True,
+    )
     summary = loop.run()
     assert summary.steps == 40 and summary.policy_steps >= 30 and summary.stop_reason == "max_steps"
     actions = np.array([r["action"] for r in loop.records if r["action"] is not None])

@@ -35,8 +35,21 @@ def test_help_and_a_missing_policy(tmp_path, capsys):
 def test_sim2sim_runs_a_freshly_exported_policy(export_run, tmp_path):
     exp = export_run("rl_games", "lstm")  # exercises obs_clip, env_clip and the LSTM state in the runtime
     out_dir = tmp_path / "s2s"
-    cmd = [sys.executable, str(SCRIPTS / "sim2sim.py"), "--policy", str(exp.onnx_path), "--trials", "2",
-           "--goal-timeout", "2.0", "--seed", "4", "--keep-log", "--out", str(out_dir)]  # fmt: skip
+    cmd = [
+        sys.executable,
+        str(SCRIPTS / "sim2sim.py"),
+        "--policy",
+        str(exp.onnx_path),
+        "--trials",
+        "2",
+        "--goal-timeout",
+        "2.0",
+        "--seed",
+        "4",
+        "--keep-log",
+        "--out",
+        str(out_dir),
+    ]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     report = json.loads((out_dir / "report.json").read_text())

@@ -11,8 +11,14 @@ def quat_mul(a, b):
     """Hamilton product of (x, y, z, w) quaternions."""
     ax, ay, az, aw = a
     bx, by, bz, bw = b
-    return np.array([aw * bx + ax * bw + ay * bz - az * by, aw * by - ax * bz + ay * bw + az * bx,
-                     aw * bz + ax * by - ay * bx + az * bw, aw * bw - ax * bx - ay * by - az * bz])  # fmt: skip
+    return np.array(
+        [
+            aw * bx + ax * bw + ay * bz - az * by,
+            aw * by - ax * bz + ay * bw + az * bx,
+            aw * bz + ax * by - ay * bx + az * bw,
+            aw * bw - ax * bx - ay * by - az * bz,
+        ]
+    )
 
 
 def quat_conj(q):
@@ -44,17 +50,19 @@ def observation(contract: dict, tracked: dict) -> np.ndarray:
     goal_q = orientation(tracked["goal_quat_xyzw"])
     tips = contract["fingertips"]
     parts = {
-        "fingertip_pos": np.concatenate([
-            position(tracked["fingertips"][name][0])
-            + rotate(orientation(tracked["fingertips"][name][1]), offset)
-            for name, offset in zip(tips["body_names"], tips["tip_offsets_m"])
-        ]),
+        "fingertip_pos": np.concatenate(
+            [
+                position(tracked["fingertips"][name][0]) + rotate(orientation(tracked["fingertips"][name][1]), offset)
+                for name, offset in zip(tips["body_names"], tips["tip_offsets_m"])
+            ]
+        ),
         "object_pos": position(tracked["cube"][0]),
         "object_quat": cube_q,
         "goal_relative_quat": quat_mul(cube_q, quat_conj(goal_q)),
-        "last_action": np.asarray(tracked["last_action"], dtype=np.float64) if tracked["last_action"] is not None
+        "last_action": np.asarray(tracked["last_action"], dtype=np.float64)
+        if tracked["last_action"] is not None
         else np.full(len(contract["action"]["motor_names"]), contract["episode_start"]["last_action_value"]),
-    }  # fmt: skip
+    }
     out = []
     for term in contract["observation"]:
         value = parts[term["name"]]

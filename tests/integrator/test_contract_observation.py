@@ -22,9 +22,9 @@ CLIENT = Path(__file__).with_name("contract_client.py")
 
 def test_the_client_imports_nothing_of_dactyl_lab():
     tree = ast.parse(CLIENT.read_text())
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
-                for alias in node.names} | {node.module.split(".")[0] for node in ast.walk(tree)
-                                            if isinstance(node, ast.ImportFrom) and node.module}  # fmt: skip
+    imported = {
+        alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+    } | {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
     assert imported <= {"numpy", "__future__"}, imported
 
 
@@ -61,17 +61,25 @@ def test_observation_from_the_contract_alone_matches_the_task():
         body_pos, body_quat = robot.data.body_pos_w.torch.cpu().numpy(), robot.data.body_quat_w.torch.cpu().numpy()
         for e in range(2):
             tips = {
-                name: to_mount(q_mount, body_pos[e, robot.body_names.index(name)] - origins[e],
-                               body_quat[e, robot.body_names.index(name)], base)
+                name: to_mount(
+                    q_mount,
+                    body_pos[e, robot.body_names.index(name)] - origins[e],
+                    body_quat[e, robot.body_names.index(name)],
+                    base,
+                )
                 for name in contract["fingertips"]["body_names"]
-            }  # fmt: skip
+            }
             tracked = {
                 "fingertips": tips,
-                "cube": to_mount(q_mount, cube.data.root_pos_w.torch[e].cpu().numpy() - origins[e],
-                                 cube.data.root_quat_w.torch[e].cpu().numpy(), base),
+                "cube": to_mount(
+                    q_mount,
+                    cube.data.root_pos_w.torch[e].cpu().numpy() - origins[e],
+                    cube.data.root_quat_w.torch[e].cpu().numpy(),
+                    base,
+                ),
                 "goal_quat_xyzw": to_mount(q_mount, np.zeros(3), goal[e], np.zeros(3))[1],
                 "last_action": u.action_manager.action[e].cpu().numpy(),
-            }  # fmt: skip
+            }
             np.testing.assert_allclose(observation(contract, tracked), obs["policy"][e].cpu().numpy(), atol=2e-5)
         # the first step of an episode: last_action is what the contract says (zeros)
         obs, _ = env.reset(seed=6)

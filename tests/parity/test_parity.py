@@ -78,8 +78,9 @@ def test_the_model_newton_builds_is_the_standins(newton):
     bias = wp.to_torch(mjw.actuator_biasprm)[0].numpy()
     assert mj.nu == ours.nu == 20 and np.all(bias[:, 2] == 0.0)
     np.testing.assert_allclose(np.sort(mj.actuator_gainprm[:, 0]), np.sort(ours.actuator_gainprm[:, 0]), rtol=1e-6)
-    np.testing.assert_allclose(np.sort(mj.actuator_forcerange, axis=0), np.sort(ours.actuator_forcerange, axis=0),
-                               rtol=1e-6)  # fmt: skip
+    np.testing.assert_allclose(
+        np.sort(mj.actuator_forcerange, axis=0), np.sort(ours.actuator_forcerange, axis=0), rtol=1e-6
+    )
     # contact dimensions of every collider (the cube's too), by geom
     hand_geoms = [ours.geom(g).name for g in range(ours.ngeom) if ours.geom(g).name.startswith("rh_C_")]
     geoms = {}

@@ -42,7 +42,8 @@ def test_the_task_config_reads_the_same_settings():
     drop = cfg.terminations.object_dropped.params["max_distance_m"]
     assert drop == sim_settings.START_DROP_DISTANCE_M
     assert cfg.scene.object.init_state.pos[2] - cfg.scene.robot.init_state.pos[2] == pytest.approx(
-        0.05 + sim_settings.START_CUBE_HEIGHT_M)  # the cube starts 1 cm above its palm place, as the stand-in's
+        0.05 + sim_settings.START_CUBE_HEIGHT_M
+    )  # the cube starts 1 cm above its palm place, as the stand-in's
 
 
 def test_task_start_states_are_settled_random_orientations_on_the_palm():
@@ -66,9 +67,13 @@ def test_task_start_states_are_settled_random_orientations_on_the_palm():
 
 def _rotate(q_xyzw, v):
     x, y, z, w = q_xyzw
-    r = np.array([[1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
-                  [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
-                  [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)]])  # fmt: skip
+    r = np.array(
+        [
+            [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+            [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+            [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
+        ]
+    )
     return r @ np.asarray(v)
 
 

@@ -49,8 +49,13 @@ def _worker(rank, world, init_file, out_dir):
             adr.low[0] = 0.7
         adr.broadcast_(src=0)
         torch.save(
-            {"state": synced, "staged": staged, "played": played, "low_after_broadcast": adr.low.clone(),
-             "values": adr.values},
+            {
+                "state": synced,
+                "staged": staged,
+                "played": played,
+                "low_after_broadcast": adr.low.clone(),
+                "values": adr.values,
+            },
             os.path.join(out_dir, f"rank{rank}.pt"),
         )
     finally:

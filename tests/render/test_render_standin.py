@@ -53,8 +53,23 @@ def test_sim2sim_video_one_frame_per_control_step(ff_policy, tmp_path):
     from dactyl_lab.runtime.log import RunLog
 
     out = tmp_path / "s2s"
-    argv = ["--policy", str(ff_policy), "--trials", "2", "--goal-timeout", "1.6", "--out", str(out), "--keep-log",
-            "--video", "2", "--video-size", "192x144", "--video-camera", "side"]  # fmt: skip
+    argv = [
+        "--policy",
+        str(ff_policy),
+        "--trials",
+        "2",
+        "--goal-timeout",
+        "1.6",
+        "--out",
+        str(out),
+        "--keep-log",
+        "--video",
+        "2",
+        "--video-size",
+        "192x144",
+        "--video-camera",
+        "side",
+    ]
     assert main(argv) == 0
     report = json.loads((out / "report.json").read_text())
     assert report["completed_trials"] == 2

@@ -39,8 +39,13 @@ def ros_unavailable_reason() -> str | None:
         return f"no ROS venv at {ros_venv()}"
     if not Path("/usr/bin/roscore").exists():
         return "roscore is not installed"
-    probe = subprocess.run([str(python), "-c", "import rospy, dactyl_lab.runtime"], capture_output=True, text=True,
-                           env=clean_env(), timeout=60)  # fmt: skip
+    probe = subprocess.run(
+        [str(python), "-c", "import rospy, dactyl_lab.runtime"],
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        timeout=60,
+    )
     return None if probe.returncode == 0 else f"{python} cannot import rospy: {probe.stderr.strip()[-300:]}"
 
 
@@ -49,8 +54,10 @@ def require_ros() -> None:
     reason = ros_unavailable_reason()
     if reason is None:
         return
-    message = (f"ROS 1 not available: {reason}. Run scripts/setup_ros.sh (needs root and apt-get on Debian "
-               "bookworm; scripts/test.sh runs it when it can)")  # fmt: skip
+    message = (
+        f"ROS 1 not available: {reason}. Run scripts/setup_ros.sh (needs root and apt-get on Debian "
+        "bookworm; scripts/test.sh runs it when it can)"
+    )
     if os.environ.get("DACTYL_LAB_REQUIRE_ROS") == "1":
         pytest.fail(message)
     pytest.skip(message)
@@ -87,8 +94,14 @@ class RosGraph:
         self.master_uri = f"http://127.0.0.1:{self.port}"
         home = workdir / "ros_home"
         home.mkdir(parents=True, exist_ok=True)
-        self.env = {**clean_env(), "ROS_MASTER_URI": self.master_uri, "ROS_IP": "127.0.0.1", "ROS_HOME": str(home),
-                    "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}  # fmt: skip
+        self.env = {
+            **clean_env(),
+            "ROS_MASTER_URI": self.master_uri,
+            "ROS_IP": "127.0.0.1",
+            "ROS_HOME": str(home),
+            "PYTHONUNBUFFERED": "1",
+            "OMP_NUM_THREADS": "1",
+        }
         self.procs: dict[str, Proc] = {}
 
     def bin(self, name: str) -> str:
@@ -97,8 +110,14 @@ class RosGraph:
     def start(self, name: str, argv: list[str]) -> Proc:
         out_path = self.workdir / f"{name}.out"
         with out_path.open("w") as out:
-            popen = subprocess.Popen([str(a) for a in argv], stdout=out, stderr=subprocess.STDOUT, env=self.env,
-                                     cwd=self.workdir, start_new_session=True)  # fmt: skip
+            popen = subprocess.Popen(
+                [str(a) for a in argv],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=self.env,
+                cwd=self.workdir,
+                start_new_session=True,
+            )
         self.procs[name] = proc = Proc(name, popen, out_path)
         return proc
 
@@ -106,8 +125,9 @@ class RosGraph:
         proc, deadline = self.procs[name], time.monotonic() + timeout_s
         while text not in proc.output():
             if proc.popen.poll() is not None:
-                raise AssertionError(f"{name} exited ({proc.popen.returncode}) before printing {text!r}:\n"
-                                     f"{proc.output()[-3000:]}")  # fmt: skip
+                raise AssertionError(
+                    f"{name} exited ({proc.popen.returncode}) before printing {text!r}:\n{proc.output()[-3000:]}"
+                )
             if time.monotonic() > deadline:
                 raise AssertionError(f"{name} did not print {text!r} within {timeout_s} s:\n{proc.output()[-3000:]}")
             time.sleep(0.05)
@@ -141,9 +161,21 @@ class RosGraph:
         return record
 
     def runtime(self, policy: Path, *extra: str) -> Proc:
-        argv = [self.bin("dactyl-lab-runtime"), "--policy", policy, "--hand", "ros", "--no-prompt",
-                "--pose-frame", "rh_hand_mount", "--log", self.workdir / "run.jsonl",
-                "--summary-json", self.workdir / "summary.json", *extra]  # fmt: skip
+        argv = [
+            self.bin("dactyl-lab-runtime"),
+            "--policy",
+            policy,
+            "--hand",
+            "ros",
+            "--no-prompt",
+            "--pose-frame",
+            "rh_hand_mount",
+            "--log",
+            self.workdir / "run.jsonl",
+            "--summary-json",
+            self.workdir / "summary.json",
+            *extra,
+        ]
         return self.start("runtime", argv)
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
@@ -229,7 +261,7 @@ def check_fault_stop(
     soft_stop_s = []
     for motor, values in commands.items():
         assert len(values) > sent_after, (motor, len(values), sent_after)
-        tail = {v for _, v in values[-(sent_after + 1):]}
+        tail = {v for _, v in values[-(sent_after + 1) :]}
         assert tail == {last_safe[motor]}, (motor, tail, last_safe[motor])
         stops = [t for t, v in forces[motor] if v == stop_factor]
         assert stops, f"no soft stop (max_force_factor {stop_factor}) on {motor}: {forces[motor]}"

@@ -43,7 +43,8 @@ def main() -> None:
     force = rospy.Publisher(max_force_topic("rh_WRJ1"), Float64, queue_size=1, latch=True)
     deadline = time.time() + 20
     while (command.get_num_connections() == 0 or force.get_num_connections() == 0 or not joint_msgs) and (
-            time.time() < deadline):  # fmt: skip
+        time.time() < deadline
+    ):
         time.sleep(0.05)
     t0 = time.time()
     time.sleep(2.0)

@@ -35,8 +35,14 @@ def ff_reference(obs: np.ndarray, weights) -> np.ndarray:
     return np.tanh(hidden @ w2 + b2)
 
 
-def write_ff_policy(path: Path, contract: PolicyContract, seed: int = 0, gain: float = 1.0, tanh: bool = True,
-                    obs_dim: int | None = None):  # fmt: skip
+def write_ff_policy(
+    path: Path,
+    contract: PolicyContract,
+    seed: int = 0,
+    gain: float = 1.0,
+    tanh: bool = True,
+    obs_dim: int | None = None,
+):
     """MLP obs -> 64 ReLU -> actions (tanh) with a dynamic batch axis; returns the weights."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
@@ -53,11 +59,12 @@ def write_ff_policy(path: Path, contract: PolicyContract, seed: int = 0, gain: f
     if tanh:
         nodes.append(helper.make_node("Tanh", ["pre"], ["actions"]))
     graph = helper.make_graph(
-        nodes, "dactyl_ff_test",
+        nodes,
+        "dactyl_ff_test",
         [helper.make_tensor_value_info("obs", TensorProto.FLOAT, ["batch", obs_dim])],
         [helper.make_tensor_value_info("actions", TensorProto.FLOAT, ["batch", act_dim])],
         inits,
-    )  # fmt: skip
+    )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
     onnx.checker.check_model(model)
@@ -98,11 +105,22 @@ def write_lstm_policy(path: Path, contract: PolicyContract, seed: int = 0):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # legacy-exporter deprecation and LSTM batch-size notes
         torch.onnx.export(
-            module, args, str(path), dynamo=False, opset_version=17,
-            input_names=["obs", "h_in", "c_in"], output_names=["actions", "h_out", "c_out"],
-            dynamic_axes={"obs": {0: "batch"}, "h_in": {1: "batch"}, "c_in": {1: "batch"},
-                          "actions": {0: "batch"}, "h_out": {1: "batch"}, "c_out": {1: "batch"}},
-        )  # fmt: skip
+            module,
+            args,
+            str(path),
+            dynamo=False,
+            opset_version=17,
+            input_names=["obs", "h_in", "c_in"],
+            output_names=["actions", "h_out", "c_out"],
+            dynamic_axes={
+                "obs": {0: "batch"},
+                "h_in": {1: "batch"},
+                "c_in": {1: "batch"},
+                "actions": {0: "batch"},
+                "h_out": {1: "batch"},
+                "c_out": {1: "batch"},
+            },
+        )
     model = onnx.load(str(path))
     onnx.save(embed_contract(model, contract), str(path))
     return module

@@ -66,9 +66,11 @@ def test_runtime_closes_the_loop_over_real_ros(graph):  # noqa: F811
     received = read_jsonl(received_path)
     assert {m["motor"] for m in received if m["kind"] == "command"} == set(hand.MOTOR_NAMES)
     outcomes = [r["episode_outcome"] for r in steps if r.get("episode_outcome")]
-    print(f"\nROS end to end: {summary['steps']} steps (policy {summary['policy_steps']}), episodes "
-          f"{summary['episodes']}, outcomes {sorted(set(outcomes))} x{len(outcomes)}, "
-          f"events {summary['event_counts']}, "
-          f"deadline misses {summary['deadline_misses']}, /joint_states age p50/p99 "
-          f"{np.percentile(ages, [50, 99]) * 1e3} ms, pose age p50/p99 {np.percentile(pose_ages, [50, 99]) * 1e3} ms, "
-          f"latency {json.dumps(summary['latency'])}")  # fmt: skip
+    print(
+        f"\nROS end to end: {summary['steps']} steps (policy {summary['policy_steps']}), episodes "
+        f"{summary['episodes']}, outcomes {sorted(set(outcomes))} x{len(outcomes)}, "
+        f"events {summary['event_counts']}, "
+        f"deadline misses {summary['deadline_misses']}, /joint_states age p50/p99 "
+        f"{np.percentile(ages, [50, 99]) * 1e3} ms, pose age p50/p99 {np.percentile(pose_ages, [50, 99]) * 1e3} ms, "
+        f"latency {json.dumps(summary['latency'])}"
+    )

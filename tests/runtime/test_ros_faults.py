@@ -62,7 +62,7 @@ def test_pose_topic_stops_holds_then_soft_stops(graph, ff_policy):  # noqa: F811
     _report(check_fault_stop(graph, wire, "stale_pose", fault_s) | {"case": "pose topic stops"})
 
 
-def _assert_refused_before_anything_moved(graph, wire, *expected: str) -> None:
+def _assert_refused_before_anything_moved(graph, wire, *expected: str) -> None:  # noqa: F811 (not the fixture)
     runtime = graph.procs["runtime"]
     rc = runtime.popen.wait(timeout=60)
     output = runtime.output()
@@ -88,6 +88,5 @@ def test_driver_joint_names_not_matching_the_contract_refuse_to_move(graph, ff_p
     graph.node("--joint-prefix", "lh_")  # a left hand's driver: lh_FFJ1 .. lh_WRJ2
     t0 = time.time()
     graph.runtime(ff_policy[0], "--steps", "50", "--driver-timeout", "2")
-    _assert_refused_before_anything_moved(graph, wire, "/joint_states does not match the policy", "rh_WRJ2",
-                                          "lh_FFJ1")  # fmt: skip
+    _assert_refused_before_anything_moved(graph, wire, "/joint_states does not match the policy", "rh_WRJ2", "lh_FFJ1")
     _report({"case": "driver joint names vs contract", "refused_after_s": time.time() - t0})

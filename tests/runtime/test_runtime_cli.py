@@ -67,11 +67,11 @@ import json, sys
 sys.modules['onnx'] = None  # the robot computer has onnxruntime only
 from dactyl_lab.runtime import cli
 rcs = [cli.main(['--policy', {str(ff_policy[0])!r}, '--hand', 'mujoco', '--realtime', 'off', '--steps', '40',
-                 '--log', {str(tmp_path / 'ff.jsonl')!r}]),
+                 '--log', {str(tmp_path / "ff.jsonl")!r}]),
        cli.main(['--policy', {str(lstm_policy[0])!r}, '--hand', 'mujoco', '--realtime', 'off', '--steps', '40',
-                 '--log', {str(tmp_path / 'lstm.jsonl')!r}]),
+                 '--log', {str(tmp_path / "lstm.jsonl")!r}]),
        cli.main(['--policy', {str(lstm_policy[0])!r}, '--hand', 'replay',
-                 '--replay-log', {str(tmp_path / 'lstm.jsonl')!r}, '--no-log'])]
+                 '--replay-log', {str(tmp_path / "lstm.jsonl")!r}, '--no-log'])]
 bad = sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'isaaclab', 'isaacsim', 'warp', 'newton'))
 loaded = {{'ort': 'onnxruntime' in sys.modules, 'mujoco': 'mujoco' in sys.modules}}
 print('RESULT ' + json.dumps({{'rcs': rcs, 'bad': bad, **loaded}}))
@@ -87,8 +87,23 @@ print('RESULT ' + json.dumps({{'rcs': rcs, 'bad': bad, **loaded}}))
 def test_sigint_moves_to_the_safe_pose_and_exits_130(ff_policy, tmp_path):
     """Real time, real signal: Ctrl-C during the run ends in a clean safe stop with a complete log."""
     log_path = tmp_path / "sigint.jsonl"
-    cmd = [sys.executable, "-m", "dactyl_lab.runtime.cli", "--policy", str(ff_policy[0]), "--hand", "mujoco",
-           "--realtime", "on", "--log", str(log_path), "--safe-pose", "neutral", "--max-step", "0.1"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "dactyl_lab.runtime.cli",
+        "--policy",
+        str(ff_policy[0]),
+        "--hand",
+        "mujoco",
+        "--realtime",
+        "on",
+        "--log",
+        str(log_path),
+        "--safe-pose",
+        "neutral",
+        "--max-step",
+        "0.1",
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     try:
         deadline = time.monotonic() + 60

@@ -32,8 +32,12 @@ def test_json_round_trip_keeps_every_field():
     assert back == contract
     data = json.loads(contract.to_json())
     assert [t["name"] for t in data["observation"]] == [
-        "fingertip_pos", "object_pos", "object_quat", "goal_relative_quat", "last_action"
-    ]  # fmt: skip
+        "fingertip_pos",
+        "object_pos",
+        "object_quat",
+        "goal_relative_quat",
+        "last_action",
+    ]
     assert [t["size"] for t in data["observation"]] == [15, 3, 4, 4, 20]
     assert data["rnn"]["state_inputs"] == ["h_in", "c_in"] and data["rnn"]["state_outputs"] == ["h_out", "c_out"]
     assert data["action"]["motor_names"] == list(hand.MOTOR_NAMES)
@@ -165,6 +169,18 @@ def test_a_policy_exported_under_the_old_action_law_is_refused_with_the_fix():
 def test_contract_dataclass_fields_cover_the_spec():
     names = {f.name for f in dataclasses.fields(PolicyContract)}
     assert {
-        "schema_version", "package_version", "task_id", "backend", "recurrent", "rnn", "input_name", "output_name",
-        "observation", "action", "control_period_s", "success_threshold_rad", "quat_convention", "joint_order_note",
-    } <= names  # fmt: skip
+        "schema_version",
+        "package_version",
+        "task_id",
+        "backend",
+        "recurrent",
+        "rnn",
+        "input_name",
+        "output_name",
+        "observation",
+        "action",
+        "control_period_s",
+        "success_threshold_rad",
+        "quat_convention",
+        "joint_order_note",
+    } <= names

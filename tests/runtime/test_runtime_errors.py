@@ -74,9 +74,11 @@ def with_metadata(src, dst, text: str):
 def test_unreadable_policy_files_are_refused(damage, ff_policy, tmp_path, capsys, monkeypatch, commands):
     data = ff_policy[0].read_bytes()
     content = {
-        "truncated": data[: len(data) // 3], "random_bytes": np.random.default_rng(0).bytes(4000),
-        "text": b"this is not an onnx file\n", "empty": b"",
-    }[damage]  # fmt: skip
+        "truncated": data[: len(data) // 3],
+        "random_bytes": np.random.default_rng(0).bytes(4000),
+        "text": b"this is not an onnx file\n",
+        "empty": b"",
+    }[damage]
     bad = tmp_path / "bad.onnx"
     bad.write_bytes(content)
     code, err = run(stand_in(bad), capsys, tmp_path, monkeypatch)
@@ -85,8 +87,10 @@ def test_unreadable_policy_files_are_refused(damage, ff_policy, tmp_path, capsys
 
 def test_onnx_signature_that_disagrees_with_its_contract_is_refused(ff_policy, tmp_path, capsys, monkeypatch, commands):
     good = json.loads(ff_policy[1].to_json())
-    for change, word in (({"input_name": "observations"}, "do not match the contract"),
-                         ({"output_name": "mu"}, "do not match the contract")):  # fmt: skip
+    for change, word in (
+        ({"input_name": "observations"}, "do not match the contract"),
+        ({"output_name": "mu"}, "do not match the contract"),
+    ):
         bad = with_metadata(ff_policy[0], tmp_path / "sig.onnx", json.dumps({**good, **change}))
         code, err = run(stand_in(bad), capsys, tmp_path, monkeypatch)
         assert_refused(code, err, tmp_path, commands, word)
@@ -111,10 +115,16 @@ def test_contract_without_a_needed_field_is_refused(field, ff_policy, tmp_path, 
 
 @pytest.mark.parametrize(
     "path, value",
-    [(("control_period_s",), "0.08"), (("hand_base_pos_m",), [0, 0, "x"]), (("observation", 0, "size"), 15.5),
-     (("action", "scale"), 0.1), (("action", "limits"), [[0, 1]] * 19 + [[0, "1"]]), (("recurrent",), 0),
-     (("observation",), {"fingertip_pos": 15})],
-)  # fmt: skip
+    [
+        (("control_period_s",), "0.08"),
+        (("hand_base_pos_m",), [0, 0, "x"]),
+        (("observation", 0, "size"), 15.5),
+        (("action", "scale"), 0.1),
+        (("action", "limits"), [[0, 1]] * 19 + [[0, "1"]]),
+        (("recurrent",), 0),
+        (("observation",), {"fingertip_pos": 15}),
+    ],
+)
 def test_contract_with_a_wrong_typed_field_is_refused(path, value, ff_policy, tmp_path, capsys, monkeypatch, commands):
     data = json.loads(ff_policy[1].to_json())
     node = data
@@ -130,12 +140,26 @@ def test_contract_with_a_wrong_typed_field_is_refused(path, value, ff_policy, tm
 
 @pytest.mark.parametrize(
     "flag, value",
-    [("--steps", "0"), ("--steps", "-3"), ("--control-period", "0"), ("--control-period", "-0.08"),
-     ("--goal-timeout", "0"), ("--goal-timeout", "-1"), ("--pose-stale", "0"), ("--joints-stale", "-1"),
-     ("--episodes", "0"), ("--physics-dt", "0"), ("--max-step", "nan"), ("--threads", "0"),
-     ("--safe-move-steps", "0"), ("--fall-distance", "-0.1"), ("--max-force-factor", "1.5"),
-     ("--tracker-latency", "-1"), ("--inject-stale-pose", "-1:3")],
-)  # fmt: skip
+    [
+        ("--steps", "0"),
+        ("--steps", "-3"),
+        ("--control-period", "0"),
+        ("--control-period", "-0.08"),
+        ("--goal-timeout", "0"),
+        ("--goal-timeout", "-1"),
+        ("--pose-stale", "0"),
+        ("--joints-stale", "-1"),
+        ("--episodes", "0"),
+        ("--physics-dt", "0"),
+        ("--max-step", "nan"),
+        ("--threads", "0"),
+        ("--safe-move-steps", "0"),
+        ("--fall-distance", "-0.1"),
+        ("--max-force-factor", "1.5"),
+        ("--tracker-latency", "-1"),
+        ("--inject-stale-pose", "-1:3"),
+    ],
+)
 def test_nonsensical_cli_values_are_refused(flag, value, ff_policy, tmp_path, capsys, monkeypatch, commands):
     code, err = run(stand_in(ff_policy[0], flag, value), capsys, tmp_path, monkeypatch)
     assert_refused(code, err, tmp_path, commands, flag)
@@ -234,7 +258,10 @@ def test_fuzzed_onnx_files_either_work_or_are_refused_cleanly(lstm_policy, tmp_p
 def test_runtime_start_prints_no_gymnasium_robotics_warning(ff_policy, tmp_path):
     out = subprocess.run(
         [sys.executable, "-W", "default", "-m", "dactyl_lab.runtime.cli", *stand_in(ff_policy[0], "--no-log")],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert "gymnasium_robotics" not in out.stderr and "AdroitHand" not in out.stderr, out.stderr[-2000:]

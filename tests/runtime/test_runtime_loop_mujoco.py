@@ -28,8 +28,9 @@ def _run(
     policy = OnnxPolicy(policy_path)
     config = LoopConfig(realtime=False, max_steps=steps, **loop_kwargs)
     logger = RunLogger(log_path) if log_path else None
-    loop = ControlLoop(policy.contract, policy, standin, tracker, safety or SafetyConfig(), config, goals, logger,
-                       keep_records=True)  # fmt: skip
+    loop = ControlLoop(
+        policy.contract, policy, standin, tracker, safety or SafetyConfig(), config, goals, logger, keep_records=True
+    )
     summary = loop.run()
     return loop, summary, standin
 
@@ -59,8 +60,9 @@ def test_loop_closes_for_hundreds_of_steps(which, ff_policy, lstm_policy):
 
 
 def test_observations_are_built_from_the_standin_by_name(ff_policy):
-    loop, summary, standin = _run(ff_policy[0], steps=3, tracker_kwargs={"latency_steps": 0, "pos_noise_m": (0, 0),
-                                                                          "rot_noise_rad": (0, 0)})  # fmt: skip
+    loop, summary, standin = _run(
+        ff_policy[0], steps=3, tracker_kwargs={"latency_steps": 0, "pos_noise_m": (0, 0), "rot_noise_rad": (0, 0)}
+    )
     record = next(r for r in loop.records if r["obs"] is not None)
     obs = np.asarray(record["obs"])
     base = np.array([0.0, 0.0, 0.5])
@@ -146,9 +148,12 @@ def test_contract_mismatch_is_refused_before_anything_moves(what, tmp_path):
     elif what == "count":
         motors = hand.MOTOR_NAMES[:-1]
         contract = dataclasses.replace(rp.ff_contract(), action=make_action_layout(motor_names=motors))
-        contract = dataclasses.replace(contract, observation=[
-            dataclasses.replace(t, size=19) if t.name == "last_action" else t for t in contract.observation
-        ])  # fmt: skip
+        contract = dataclasses.replace(
+            contract,
+            observation=[
+                dataclasses.replace(t, size=19) if t.name == "last_action" else t for t in contract.observation
+            ],
+        )
         message = r"motor count differs: the policy drives 19 motors, the hand has 20"
     else:
         contract = dataclasses.replace(contract, control_period_s=0.05)
@@ -218,9 +223,13 @@ def test_success_counting_draws_new_goals_and_ends_after_the_cap(ff_policy):
             return standin.object_pose_true()[1]
 
     loop, summary, standin = _run(
-        ff_policy[0], standin, steps=30, goals=CurrentOrientation(), max_consecutive_successes=5,
+        ff_policy[0],
+        standin,
+        steps=30,
+        goals=CurrentOrientation(),
+        max_consecutive_successes=5,
         tracker_kwargs={"latency_steps": 0, "pos_noise_m": (0, 0), "rot_noise_rad": (0, 0)},
-    )  # fmt: skip
+    )
     ends = [r for r in loop.records if r["phase"] == "episode_end"]
     assert ends and ends[0]["episode_outcome"] == "max_successes"
     assert summary.episodes[:2] == [5, 5]

@@ -21,10 +21,13 @@ def _inputs(contract, **overrides):
     tips = {b: rng.uniform(-0.1, 0.1, 3) for b in hand.FINGERTIP_BODY_NAMES}
     pose = ObjectPose(np.array([0.01, -0.38, 0.06]), quat_from_axis_angle([1, 2, 3], 0.7), 0.0)
     base = dict(
-        fingertip_pos_m=tips, pose=pose, goal_quat_xyzw=quat_from_axis_angle([0, 0, 1], 2.0),
-        last_action=np.linspace(-1, 1, 20), motor_names=hand.MOTOR_NAMES,
+        fingertip_pos_m=tips,
+        pose=pose,
+        goal_quat_xyzw=quat_from_axis_angle([0, 0, 1], 2.0),
+        last_action=np.linspace(-1, 1, 20),
+        motor_names=hand.MOTOR_NAMES,
         hand_base_pos_m=np.asarray(contract.hand_base_pos_m),
-    )  # fmt: skip
+    )
     base.update(overrides)
     return StepInputs(**base)
 

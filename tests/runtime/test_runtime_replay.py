@@ -21,8 +21,22 @@ from dactyl_lab.runtime.policy import OnnxPolicy
 
 
 def _record(policy_path, log_path, steps=150):
-    argv = ["--policy", str(policy_path), "--hand", "mujoco", "--realtime", "off", "--steps", str(steps),
-            "--log", str(log_path), "--inject-stale-pose", "60:8", "--seed", "3"]  # fmt: skip
+    argv = [
+        "--policy",
+        str(policy_path),
+        "--hand",
+        "mujoco",
+        "--realtime",
+        "off",
+        "--steps",
+        str(steps),
+        "--log",
+        str(log_path),
+        "--inject-stale-pose",
+        "60:8",
+        "--seed",
+        "3",
+    ]
     assert cli.main(argv) == 0
     return RunLog(log_path)
 
@@ -31,8 +45,16 @@ def _replay(policy_path, log):
     hand_if = ReplayHand(log)
     loop_config, safety_config = replay_configs(log)
     policy = OnnxPolicy(policy_path)
-    loop = ControlLoop(policy.contract, policy, hand_if, ReplayPoseSource(hand_if), safety_config, loop_config,
-                       ReplayGoalSampler(log), keep_records=True)  # fmt: skip
+    loop = ControlLoop(
+        policy.contract,
+        policy,
+        hand_if,
+        ReplayPoseSource(hand_if),
+        safety_config,
+        loop_config,
+        ReplayGoalSampler(log),
+        keep_records=True,
+    )
     loop.run()
     return loop.records, hand_if
 
@@ -84,8 +106,23 @@ def test_log_lines_are_json_with_the_documented_fields(ff_policy, tmp_path):
     lines = [json.loads(line) for line in log_path.read_text().splitlines()]
     assert [line["kind"] for line in lines] == ["header"] + ["step"] * 5 + ["summary"]
     step = lines[1]
-    for key in ("step", "episode", "t_s", "joint_pos_rad", "fingertip_pos_m", "pose", "now_s", "goal_quat_xyzw", "obs",
-                "action", "targets_rad", "held", "timings_ms", "events", "phase"):  # fmt: skip
+    for key in (
+        "step",
+        "episode",
+        "t_s",
+        "joint_pos_rad",
+        "fingertip_pos_m",
+        "pose",
+        "now_s",
+        "goal_quat_xyzw",
+        "obs",
+        "action",
+        "targets_rad",
+        "held",
+        "timings_ms",
+        "events",
+        "phase",
+    ):
         assert key in step, key
     assert set(step["timings_ms"]) >= {"read", "observe", "infer", "act", "total"}
     assert set(step["targets_rad"]) == set(lines[0]["motor_names"])

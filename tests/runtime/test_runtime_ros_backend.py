@@ -42,8 +42,12 @@ class FakeRospy(types.ModuleType):
         self.publishers[topic] = msg_type
         if latch:
             self.latched.add(topic)
-        return SimpleNamespace(publish=lambda msg: self.published[topic].append(msg.data), resolved_name=topic,
-                               get_num_connections=lambda: 1, unregister=lambda: None)  # fmt: skip
+        return SimpleNamespace(
+            publish=lambda msg: self.published[topic].append(msg.data),
+            resolved_name=topic,
+            get_num_connections=lambda: 1,
+            unregister=lambda: None,
+        )
 
     def Subscriber(self, topic, msg_type, callback, queue_size=1):  # noqa: N802
         self.subscribers[topic] = callback
@@ -72,8 +76,9 @@ class PoseStamped:
         self.header = SimpleNamespace(stamp=SimpleNamespace(to_sec=lambda: stamp_s), frame_id=frame_id)
         x, y, z = pos
         qx, qy, qz, qw = quat_xyzw
-        self.pose = SimpleNamespace(position=SimpleNamespace(x=x, y=y, z=z),
-                                    orientation=SimpleNamespace(x=qx, y=qy, z=qz, w=qw))  # fmt: skip
+        self.pose = SimpleNamespace(
+            position=SimpleNamespace(x=x, y=y, z=z), orientation=SimpleNamespace(x=qx, y=qy, z=qz, w=qw)
+        )
 
 
 @pytest.fixture
@@ -81,12 +86,13 @@ def ros(monkeypatch):
     rospy = FakeRospy()
     modules = {
         "rospy": rospy,
-        "std_msgs": types.ModuleType("std_msgs"), "std_msgs.msg": _msg_module("std_msgs.msg", Float64=Float64),
+        "std_msgs": types.ModuleType("std_msgs"),
+        "std_msgs.msg": _msg_module("std_msgs.msg", Float64=Float64),
         "sensor_msgs": types.ModuleType("sensor_msgs"),
         "sensor_msgs.msg": _msg_module("sensor_msgs.msg", JointState=JointState),
         "geometry_msgs": types.ModuleType("geometry_msgs"),
         "geometry_msgs.msg": _msg_module("geometry_msgs.msg", PoseStamped=PoseStamped),
-    }  # fmt: skip
+    }
     for name, module in modules.items():
         monkeypatch.setitem(sys.modules, name, module)
     return rospy
@@ -179,8 +185,15 @@ def test_closed_loop_through_the_ros_code_path_and_stale_joint_states(ros, kinem
     ros_hand.tick(0.0)  # first messages
     ros_hand.start(timeout_s=0.1)
     policy = OnnxPolicy(ff_policy[0])
-    loop = ControlLoop(policy.contract, policy, ros_hand, pose, SafetyConfig(joints_stale_s=0.1),
-                       LoopConfig(realtime=False, max_steps=10), keep_records=True)  # fmt: skip
+    loop = ControlLoop(
+        policy.contract,
+        policy,
+        ros_hand,
+        pose,
+        SafetyConfig(joints_stale_s=0.1),
+        LoopConfig(realtime=False, max_steps=10),
+        keep_records=True,
+    )
     for _ in range(5):
         record = loop.step()
         ros_hand.tick(0.08)

@@ -53,7 +53,10 @@ def test_evaluate_missing_checkpoint_is_a_clear_error(tmp_path):
 def test_resume_without_a_run_is_a_clear_error(tmp_path):
     out = subprocess.run(
         [sys.executable, str(SCRIPTS / "train.py"), "--resume", "--device", "cpu"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert out.returncode == 2 and "no checkpoint under" in out.stdout and "train first" in out.stdout
 

@@ -71,12 +71,20 @@ def elements_follow_adr(adr, name, values, transform=lambda x: x):
 def test_adr_values_stay_in_the_bounds_and_reach_the_solver(env):
     u = env.unwrapped
     adr, cube, robot = u.adr, u.scene["object"], u.scene["robot"]
-    set_bounds(adr, {
-        "object_scale": (0.9, 1.1), "object_mass_scale": (0.6, 1.4), "hand_mass_scale": (0.5, 1.5),
-        "object_friction_scale": (0.7, 1.3), "hand_friction_scale": (0.6, 1.2),
-        "actuator_gain_scale_log": (-0.3, 0.3), "joint_damping_scale_log": (-0.5, 0.5),
-        "gravity_offset_std_mps2": (0.0, 0.5), "joint_limit_offset_std_rad": (0.0, 0.1),
-    })  # fmt: skip
+    set_bounds(
+        adr,
+        {
+            "object_scale": (0.9, 1.1),
+            "object_mass_scale": (0.6, 1.4),
+            "hand_mass_scale": (0.5, 1.5),
+            "object_friction_scale": (0.7, 1.3),
+            "hand_friction_scale": (0.6, 1.2),
+            "actuator_gain_scale_log": (-0.3, 0.3),
+            "joint_damping_scale_log": (-0.5, 0.5),
+            "gravity_offset_std_mps2": (0.0, 0.5),
+            "joint_limit_offset_std_rad": (0.0, 0.1),
+        },
+    )
     u._reset_idx(all_ids(u))
     env.step(zeros(env))  # Newton pushes the model changes into MuJoCo-Warp on the step
     v = {n: adr.get(n) for n in adr.names}
@@ -94,8 +102,10 @@ def test_adr_values_stay_in_the_bounds_and_reach_the_solver(env):
     hand_ratio = robot.data.body_mass.torch[:, massive] / hand_term.default_mass[:, massive]
     elements_follow_adr(adr, "hand_mass_scale", hand_ratio)
     solver_mass = wp.to_torch(model.body_mass)[:NUM_ENVS]
-    assert any(torch.allclose(solver_mass[:, b], cube.data.body_mass.torch[:, 0], atol=1e-6)
-               for b in range(solver_mass.shape[1]))  # fmt: skip
+    assert any(
+        torch.allclose(solver_mass[:, b], cube.data.body_mass.torch[:, 0], atol=1e-6)
+        for b in range(solver_mass.shape[1])
+    )
     # object size: MuJoCo-Warp's per-world box half extents
     size_term = u.event_manager.get_term_cfg("object_size").func
     geom = int(size_term._geoms[0])
@@ -123,8 +133,9 @@ def test_adr_values_stay_in_the_bounds_and_reach_the_solver(env):
 
     nominal = torch.tensor([hand.JOINT_DAMPING[n] for n in robot.joint_names])
     d_ratio = robot.data.joint_viscous_friction_coeff.torch / nominal
-    torch.testing.assert_close(d_ratio, torch.exp(v["joint_damping_scale_log"])[:, None].expand_as(d_ratio), rtol=1e-4,
-                               atol=1e-6)  # fmt: skip
+    torch.testing.assert_close(
+        d_ratio, torch.exp(v["joint_damping_scale_log"])[:, None].expand_as(d_ratio), rtol=1e-4, atol=1e-6
+    )
     dof_damping = wp.to_torch(model.dof_damping)[:NUM_ENVS]
     for e in range(NUM_ENVS):
         for d in robot.data.joint_viscous_friction_coeff.torch[e].tolist():
@@ -258,15 +269,31 @@ def test_adr_state_round_trips_through_an_rsl_rl_checkpoint(env, tmp_path):
     u = env.unwrapped
     adr = u.adr
     cfg = RslRlOnPolicyRunnerCfg(
-        num_steps_per_env=2, max_iterations=1, save_interval=1, experiment_name="adr_test", device="cpu",
+        num_steps_per_env=2,
+        max_iterations=1,
+        save_interval=1,
+        experiment_name="adr_test",
+        device="cpu",
         obs_groups={"actor": ["policy"], "critic": ["critic"]},
-        actor=RslRlMLPModelCfg(hidden_dims=[8], activation="elu",
-                               distribution_cfg=RslRlMLPModelCfg.GaussianDistributionCfg(init_std=1.0)),
+        actor=RslRlMLPModelCfg(
+            hidden_dims=[8], activation="elu", distribution_cfg=RslRlMLPModelCfg.GaussianDistributionCfg(init_std=1.0)
+        ),
         critic=RslRlMLPModelCfg(hidden_dims=[8], activation="elu"),
-        algorithm=RslRlPpoAlgorithmCfg(num_learning_epochs=1, num_mini_batches=1, learning_rate=1e-3, schedule="fixed",
-                                       gamma=0.99, lam=0.95, entropy_coef=0.0, clip_param=0.2, value_loss_coef=1.0,
-                                       use_clipped_value_loss=True, desired_kl=0.01, max_grad_norm=1.0),
-    )  # fmt: skip
+        algorithm=RslRlPpoAlgorithmCfg(
+            num_learning_epochs=1,
+            num_mini_batches=1,
+            learning_rate=1e-3,
+            schedule="fixed",
+            gamma=0.99,
+            lam=0.95,
+            entropy_coef=0.0,
+            clip_param=0.2,
+            value_loss_coef=1.0,
+            use_clipped_value_loss=True,
+            desired_kl=0.01,
+            max_grad_norm=1.0,
+        ),
+    )
     cfg = handle_deprecated_rsl_rl_cfg(cfg, importlib.metadata.version("rsl-rl-lib"))
     runner = DactylOnPolicyRunner(RslRlVecEnvWrapper(env), to_dict(cfg), log_dir=None, device="cpu")
     set_bounds(adr, {"object_mass_scale": (0.7, 1.3), "obs_object_rot_corr_std_rad": (0.0, 0.05)})

@@ -18,9 +18,14 @@ def _stub_env(adr):
     goals = torch.zeros(NUM_ENVS)
     command = SimpleNamespace(goals_reached=goals)
     state = SimpleNamespace(adr=adr, cfg=SimpleNamespace(adr_sync_interval_steps=K), adr_log={})
-    return SimpleNamespace(num_envs=NUM_ENVS, device=torch.device("cpu"), common_step_counter=0, extras={},
-                           command_manager=SimpleNamespace(get_term=lambda name: command),
-                           _dactyl_randomization=state)  # fmt: skip
+    return SimpleNamespace(
+        num_envs=NUM_ENVS,
+        device=torch.device("cpu"),
+        common_step_counter=0,
+        extras={},
+        command_manager=SimpleNamespace(get_term=lambda name: command),
+        _dactyl_randomization=state,
+    )
 
 
 def _worker(rank, world, init_file, out_dir):

@@ -36,9 +36,18 @@ def load_in_subprocess(tmp_path) -> dict:
         already = sorted(m for m in sys.modules if m.split('.')[0] in FORBIDDEN)
         print("__RESULTS__" + json.dumps({{"violations": violations, "in_sys_modules": already}}))
     """)
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600,
-                         env={"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
-                              "DACTYL_LAB_CACHE": str(tmp_path / "empty_cache")})  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={
+            "OMP_NUM_THREADS": "1",
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "DACTYL_LAB_CACHE": str(tmp_path / "empty_cache"),
+        },
+    )
     lines = [line for line in out.stdout.splitlines() if line.startswith("__RESULTS__")]
     assert lines, out.stdout[-3000:] + out.stderr[-3000:]
     return json.loads(lines[0][len("__RESULTS__") :])

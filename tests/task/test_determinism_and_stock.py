@@ -34,7 +34,9 @@ def test_same_seed_gives_identical_observations_and_another_seed_does_not():
 
 
 def test_isaac_labs_stock_shadow_task_builds_and_steps_on_our_asset():
-    env = make_env("Isaac-Reorient-Cube-Shadow", num_envs=2, presets=("newton_mjwarp",), edit=scene.use_in_stock_shadow_task)
+    env = make_env(
+        "Isaac-Reorient-Cube-Shadow", num_envs=2, presets=("newton_mjwarp",), edit=scene.use_in_stock_shadow_task
+    )
     try:
         robot = env.unwrapped.scene["robot"]
         assert sorted(robot.joint_names) == sorted(hand.JOINT_NAMES)

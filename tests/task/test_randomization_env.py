@@ -282,8 +282,9 @@ def test_joint_damping_total_is_randomized_on_all_24_joints(env):
     torch.testing.assert_close(u.event_manager.get_term_cfg("joint_damping").func.nominal[0], nominal)
     mj, model = NewtonMJWarpManager._solver.mj_model, solver_model()
     names = [mj.joint(j).name for j in range(mj.njnt)]
-    dofs = [int(mj.jnt_dofadr[next(j for j, n in enumerate(names) if n.endswith("_" + name))])
-            for name in robot.joint_names]  # fmt: skip
+    dofs = [
+        int(mj.jnt_dofadr[next(j for j, n in enumerate(names) if n.endswith("_" + name))]) for name in robot.joint_names
+    ]
     damping = wp.to_torch(model.dof_damping)[:NUM_ENVS][:, dofs]  # (envs, 24) what MuJoCo-Warp integrates
     ratio = damping / nominal
     assert ((ratio > 0.3 - 1e-4) & (ratio < 3.0 + 1e-4)).all(), ratio
@@ -291,6 +292,8 @@ def test_joint_damping_total_is_randomized_on_all_24_joints(env):
     newest = robot.data.joint_viscous_friction_coeff.torch / nominal  # this episode's draw (in MuJoCo-Warp next step)
     assert ((newest > 0.3 - 1e-4) & (newest < 3.0 + 1e-4)).all() and newest.std() > 1e-3
     assert (wp.to_torch(model.actuator_biasprm)[:NUM_ENVS, :, 2] == 0).all()  # no servo damping anywhere
+
+
 def test_a_marker_whose_nail_site_the_cube_touches_holds_its_last_reading(env):
     from dactyl_lab.tasks.randomization.observation_noise import point_segment_distance
     from dactyl_lab.tasks.reorient import mdp

@@ -152,8 +152,9 @@ def test_targets_clip_to_the_joint_limits_in_force_and_ids_are_resolved_once(env
     default = robot.data.joint_pos_limits.torch[:, cols].clone()
     env0 = torch.tensor([0], device=u.device)
     narrow = torch.tensor([[[0.0, 0.05], [0.0, 0.1], [0.0, 0.1]]], device=u.device)  # FFJ3, FFJ2, FFJ1 of env 0
-    robot.write_joint_position_limit_to_sim_index(limits=narrow, joint_ids=cols, env_ids=env0,
-                                                  warn_limit_violation=False)  # fmt: skip
+    robot.write_joint_position_limit_to_sim_index(
+        limits=narrow, joint_ids=cols, env_ids=env0, warn_limit_violation=False
+    )
     seen = []
     commands = robot.actuators.target_command
     set_joint, set_tendon = commands.set_position_index, robot.set_fixed_tendon_position_target_index
@@ -183,8 +184,9 @@ def test_targets_clip_to_the_joint_limits_in_force_and_ids_are_resolved_once(env
         assert ((target >= low - 1e-6) & (target <= high + 1e-6)).all()
     finally:
         del commands.set_position_index, robot.set_fixed_tendon_position_target_index
-        robot.write_joint_position_limit_to_sim_index(limits=default[:1], joint_ids=cols, env_ids=env0,
-                                                      warn_limit_violation=False)  # fmt: skip
+        robot.write_joint_position_limit_to_sim_index(
+            limits=default[:1], joint_ids=cols, env_ids=env0, warn_limit_violation=False
+        )
     assert len(seen) == 2 * 3 * u.cfg.decimation
     assert all(isinstance(ids, wp.array) for ids in seen)
     assert len({id(ids) for ids in seen}) == 2  # one joint-id array, one tendon-id array, for every call

@@ -19,7 +19,11 @@ def script_env(**extra: str) -> dict:
 def run_script(cwd: Path, script: str, *args: str, timeout: float = 900, env: dict | None = None):
     out = subprocess.run(
         [sys.executable, str(SCRIPTS / script), *args],
-        cwd=cwd, capture_output=True, text=True, timeout=timeout, env=script_env(**(env or {})),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=script_env(**(env or {})),
     )
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     return out

@@ -27,8 +27,10 @@ SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 UPDATES_PER_ITERATION = 4 * 4  # num_learning_epochs x num_mini_batches of the RSL-RL configs
 ITERATION_RE = re.compile(r"Learning iteration (\d+)/(\d+)")
 ADR_FAST = [  # short episodes, every env at a boundary, a decision per episode, always widen: ADR moves every iteration
-    "env.randomization.adr.queue_length=1", "env.randomization.adr.threshold_high=0.0",
-    "env.randomization.adr.threshold_low=-1.0", "env.randomization.adr.boundary_prob=1.0",
+    "env.randomization.adr.queue_length=1",
+    "env.randomization.adr.threshold_high=0.0",
+    "env.randomization.adr.threshold_low=-1.0",
+    "env.randomization.adr.boundary_prob=1.0",
     "env.terminations.goal_timeout.params.timeout_s=0.4",
 ]
 
@@ -78,9 +80,14 @@ def _env(slow_save_s: float | None) -> dict:
 
 def _start(cwd: Path, args: list[str], slow_save_s: float | None = None) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, str(SCRIPTS / "train.py"), *args], cwd=cwd, text=True, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, env=_env(slow_save_s), start_new_session=True,
-    )  # fmt: skip
+        [sys.executable, str(SCRIPTS / "train.py"), *args],
+        cwd=cwd,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=_env(slow_save_s),
+        start_new_session=True,
+    )
 
 
 def _watchdog(proc: subprocess.Popen, timeout_s: float) -> threading.Timer:
@@ -117,13 +124,30 @@ def _run_until_kill(proc, kind: str, at_iteration: int, jitter_s: float, rng: ra
 
 
 def kill_resume_loop(
-    cwd: Path, kills: list[tuple[str, int]], total: int, num_envs: int = 4, seed: int = 7, jitter_s: float = 3.0,
-    slow_save_s: float = 20.0, timeout_s: float = 1200.0, rng_seed: int = 0,
+    cwd: Path,
+    kills: list[tuple[str, int]],
+    total: int,
+    num_envs: int = 4,
+    seed: int = 7,
+    jitter_s: float = 3.0,
+    slow_save_s: float = 20.0,
+    timeout_s: float = 1200.0,
+    rng_seed: int = 0,
 ) -> LoopResult:
     """Train to ``total`` iterations through the given kills (iteration indices are the run's global ones)."""
     rng, start_s = random.Random(rng_seed), time.perf_counter()
-    base = ["--device", "cpu", "--num_envs", str(num_envs), "--seed", str(seed), "--max_iterations", str(total),
-            "presets=adr", *ADR_FAST]  # fmt: skip
+    base = [
+        "--device",
+        "cpu",
+        "--num_envs",
+        str(num_envs),
+        "--seed",
+        str(seed),
+        "--max_iterations",
+        str(total),
+        "presets=adr",
+        *ADR_FAST,
+    ]
     results, resumed_from, log = [], [], []
     root = cwd / "logs" / "rsl_rl" / "dactyl_reorient_ff"
     for index, (kind, at_iteration) in enumerate(kills):
@@ -137,11 +161,19 @@ def kill_resume_loop(
         if index:
             resumed_from.append(first)
         found = checkpoints.newest_in_experiment(root, "rsl_rl")
-        results.append(KillResult(
-            kind, highest + 1, found.path.name, found.iterations, highest + 1 - found.iterations,
-            adam_steps(found.state), adr_versions(found.state), [f"{p.name}: {why}" for p, why in found.skipped],
-            [p.name for p in found.path.parent.glob(f".*{checkpoints.TMP_MARK}*")],
-        ))  # fmt: skip
+        results.append(
+            KillResult(
+                kind,
+                highest + 1,
+                found.path.name,
+                found.iterations,
+                highest + 1 - found.iterations,
+                adam_steps(found.state),
+                adr_versions(found.state),
+                [f"{p.name}: {why}" for p, why in found.skipped],
+                [p.name for p in found.path.parent.glob(f".*{checkpoints.TMP_MARK}*")],
+            )
+        )
     proc = _start(cwd, base + ["--resume"])
     timer = _watchdog(proc, timeout_s)
     try:
@@ -154,7 +186,12 @@ def kill_resume_loop(
     (run,) = (p for p in root.iterdir() if p.is_dir())
     final = checkpoints.read_checkpoint(run / f"model_{total - 1}.pt", "rsl_rl")
     return LoopResult(
-        results, total, int(final["iter"]), adam_steps(final), adr_versions(final), resumed_from,
+        results,
+        total,
+        int(final["iter"]),
+        adam_steps(final),
+        adr_versions(final),
+        resumed_from,
         time.perf_counter() - start_s,
     )
 

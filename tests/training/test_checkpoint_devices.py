@@ -44,8 +44,20 @@ def storage_locations(path) -> set[str]:
 @pytest.fixture(scope="module")
 def gpu_checkpoint(tmp_path_factory):
     cwd = tmp_path_factory.mktemp("rl_games_gpu_ckpt")
-    run_script(cwd, "train.py", "--backend", "rl_games", "--device", "cpu", "--num_envs", "8",
-               "--max_iterations", "1", "--seed", "4")  # fmt: skip
+    run_script(
+        cwd,
+        "train.py",
+        "--backend",
+        "rl_games",
+        "--device",
+        "cpu",
+        "--num_envs",
+        "8",
+        "--max_iterations",
+        "1",
+        "--seed",
+        "4",
+    )
     checkpoint = next(cwd.glob("logs/rl_games/dactyl_reorient_ff/*/nn/*.pth"))
     tag_storages(checkpoint, "cuda:7")
     assert storage_locations(checkpoint) == {"cuda:7"}
@@ -65,7 +77,24 @@ def test_rl_games_checkpoint_of_another_device_exports_on_the_cpu(gpu_checkpoint
 
 def test_rl_games_checkpoint_of_another_device_evaluates_on_the_cpu(gpu_checkpoint, tmp_path):
     cwd, checkpoint = gpu_checkpoint
-    run_script(cwd, "evaluate.py", "--backend", "rl_games", "--checkpoint", str(checkpoint), "--device", "cpu",
-               "--num_trials", "2", "--num_envs", "2", "--goal_timeout_s", "0.8", "--max_successes", "1",
-               "--output", str(tmp_path))  # fmt: skip
+    run_script(
+        cwd,
+        "evaluate.py",
+        "--backend",
+        "rl_games",
+        "--checkpoint",
+        str(checkpoint),
+        "--device",
+        "cpu",
+        "--num_trials",
+        "2",
+        "--num_envs",
+        "2",
+        "--goal_timeout_s",
+        "0.8",
+        "--max_successes",
+        "1",
+        "--output",
+        str(tmp_path),
+    )
     assert json.loads((tmp_path / "evaluation.json").read_text())["summary"]["num_trials"] == 2

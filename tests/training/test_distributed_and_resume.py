@@ -20,9 +20,25 @@ def adam_steps(state: dict) -> int:
 def test_two_gloo_ranks_train_and_end_identical(tmp_path):
     weights = tmp_path / "rank_weights"
     out = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", str(SCRIPTS / "train.py"),
-         "--distributed", "--device", "cpu", "--num_envs", "4", "--max_iterations", "2"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=1200,
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            "--nproc_per_node=2",
+            str(SCRIPTS / "train.py"),
+            "--distributed",
+            "--device",
+            "cpu",
+            "--num_envs",
+            "4",
+            "--max_iterations",
+            "2",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=1200,
         env=script_env(DACTYL_LAB_RANK_WEIGHTS_DIR=str(weights)),
     )
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
@@ -46,8 +62,12 @@ def test_two_gloo_ranks_train_and_end_identical(tmp_path):
 def test_sigterm_saves_and_resume_continues_iterations_and_optimizer(tmp_path):
     args = [str(SCRIPTS / "train.py"), "--device", "cpu", "--num_envs", "4", "--seed", "5"]
     proc = subprocess.Popen(
-        [sys.executable, *args, "--max_iterations", "50"], cwd=tmp_path, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=script_env(PYTHONUNBUFFERED="1"),
+        [sys.executable, *args, "--max_iterations", "50"],
+        cwd=tmp_path,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=script_env(PYTHONUNBUFFERED="1"),
     )
     lines = []
     for line in proc.stdout:

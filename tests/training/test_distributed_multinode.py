@@ -29,12 +29,32 @@ def two_nodes(tmp_path, weights, *train_args: str) -> list[str]:
     for node in (0, 1):
         cwd = tmp_path / f"node{node}"
         cwd.mkdir(exist_ok=True)
-        command = [sys.executable, "-m", "torch.distributed.run", "--nnodes", "2", "--nproc_per_node", "1",
-                   "--rdzv_backend", "c10d", "--rdzv_endpoint", f"127.0.0.1:{port}", "--rdzv_id", run_id,
-                   str(SCRIPTS / "train.py"), "--distributed", "--device", "cpu", "--num_envs", "4", *train_args]
+        command = [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--nnodes",
+            "2",
+            "--nproc_per_node",
+            "1",
+            "--rdzv_backend",
+            "c10d",
+            "--rdzv_endpoint",
+            f"127.0.0.1:{port}",
+            "--rdzv_id",
+            run_id,
+            str(SCRIPTS / "train.py"),
+            "--distributed",
+            "--device",
+            "cpu",
+            "--num_envs",
+            "4",
+            *train_args,
+        ]
         env = script_env(DACTYL_LAB_RANK_WEIGHTS_DIR=str(weights), GLOO_SOCKET_IFNAME="lo")
-        nodes.append(subprocess.Popen(command, cwd=cwd, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                      env=env))  # fmt: skip
+        nodes.append(
+            subprocess.Popen(command, cwd=cwd, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+        )
     outputs = []
     for proc in nodes:
         try:

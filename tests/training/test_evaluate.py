@@ -11,8 +11,22 @@ pytestmark = [pytest.mark.sim, pytest.mark.slow]
 def test_evaluate_writes_report_and_histogram(ff_run, tmp_path):
     checkpoint = next(ff_run.glob("logs/rsl_rl/dactyl_reorient_ff/*/model_1.pt"))
     out = run_script(
-        ff_run, "evaluate.py", "--checkpoint", str(checkpoint), "--device", "cpu", "--num_trials", "5",
-        "--num_envs", "4", "--goal_timeout_s", "1.6", "--max_successes", "3", "--output", str(tmp_path),
+        ff_run,
+        "evaluate.py",
+        "--checkpoint",
+        str(checkpoint),
+        "--device",
+        "cpu",
+        "--num_trials",
+        "5",
+        "--num_envs",
+        "4",
+        "--goal_timeout_s",
+        "1.6",
+        "--max_successes",
+        "3",
+        "--output",
+        str(tmp_path),
     )
     report = json.loads((tmp_path / "evaluation.json").read_text())
     summary, settings, trials = report["summary"], report["settings"], report["trials"]

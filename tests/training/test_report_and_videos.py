@@ -54,14 +54,24 @@ def test_report_of_a_run_still_writing(ff_run, tmp_path):
     (events,) = run.glob("events.out.tfevents.*")
     data = events.read_bytes()
     (partial / events.name).write_bytes(data[: int(len(data) * 0.7)])
-    out = subprocess.run([sys.executable, "-m", "dactyl_lab.cli", "report", str(partial)], capture_output=True,
-                         text=True, timeout=600, env=script_env())  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-m", "dactyl_lab.cli", "report", str(partial)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=script_env(),
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert_report(partial)
     empty = tmp_path / "empty_run"
     empty.mkdir()
-    out = subprocess.run([sys.executable, "-m", "dactyl_lab.cli", "report", str(empty)], capture_output=True,
-                         text=True, timeout=600, env=script_env())  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-m", "dactyl_lab.cli", "report", str(empty)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=script_env(),
+    )
     assert out.returncode == 2 and "no TensorBoard event files" in out.stderr
 
 
@@ -82,9 +92,26 @@ def test_rl_games_training_writes_its_report(tmp_path):
 def test_evaluate_and_play_write_videos(ff_run, tmp_path):
     (checkpoint,) = ff_run.glob("logs/rsl_rl/dactyl_reorient_ff/*/model_1.pt")
     evaluation = tmp_path / "eval"
-    out = run_script(ff_run, "evaluate.py", "--checkpoint", str(checkpoint), "--device", "cpu", "--num_trials", "3",
-                     "--num_envs", "2", "--goal_timeout_s", "0.8", "--video", "2", "--video_size", "160x120",
-                     "--output", str(evaluation))  # fmt: skip
+    out = run_script(
+        ff_run,
+        "evaluate.py",
+        "--checkpoint",
+        str(checkpoint),
+        "--device",
+        "cpu",
+        "--num_trials",
+        "3",
+        "--num_envs",
+        "2",
+        "--goal_timeout_s",
+        "0.8",
+        "--video",
+        "2",
+        "--video_size",
+        "160x120",
+        "--output",
+        str(evaluation),
+    )
     trials = json.loads((evaluation / "evaluation.json").read_text())["trials"]
     for env_id in (0, 1):
         first = next(t for t in trials if t["env"] == env_id)  # the first trial of env i is trial i
@@ -93,8 +120,23 @@ def test_evaluate_and_play_write_videos(ff_run, tmp_path):
         assert_rollout_video(path, first["steps"], (160, 120))  # the reset frame + one per step but the last
     assert not (evaluation / "videos" / "trial_002.mp4").exists()
 
-    out = run_script(ff_run, "play.py", "--checkpoint", str(checkpoint), "--device", "cpu", "--num_envs", "1",
-                     "--steps", "8", "--video", "--video_size", "160x120", "--video_camera", "side")  # fmt: skip
+    out = run_script(
+        ff_run,
+        "play.py",
+        "--checkpoint",
+        str(checkpoint),
+        "--device",
+        "cpu",
+        "--num_envs",
+        "1",
+        "--steps",
+        "8",
+        "--video",
+        "--video_size",
+        "160x120",
+        "--video_camera",
+        "side",
+    )
     path = checkpoint.parent / "videos" / "play" / "model_1.mp4"
     assert f"video: {path}" in out.stdout, out.stdout[-2000:]
     assert_rollout_video(path, 9, (160, 120))
@@ -103,7 +145,19 @@ def test_evaluate_and_play_write_videos(ff_run, tmp_path):
 def test_video_flags_are_checked_before_any_env(ff_run):
     (checkpoint,) = ff_run.glob("logs/rsl_rl/dactyl_reorient_ff/*/model_1.pt")
     out = subprocess.run(
-        [sys.executable, str(Path(__file__).parents[2] / "scripts" / "evaluate.py"), "--checkpoint", str(checkpoint),
-         "--num_trials", "2", "--video", "3"], capture_output=True, text=True, timeout=300, env=script_env(),
-    )  # fmt: skip
+        [
+            sys.executable,
+            str(Path(__file__).parents[2] / "scripts" / "evaluate.py"),
+            "--checkpoint",
+            str(checkpoint),
+            "--num_trials",
+            "2",
+            "--video",
+            "3",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=script_env(),
+    )
     assert out.returncode == 2 and "--video 3" in out.stdout + out.stderr

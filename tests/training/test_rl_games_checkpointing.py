@@ -17,9 +17,13 @@ pytestmark = [pytest.mark.sim, pytest.mark.slow]
 def test_rl_games_sigterm_saves_with_adr_state_and_resume_continues(tmp_path):
     args = ["--backend", "rl_games", "--device", "cpu", "--num_envs", "4", "--seed", "4", "presets=adr"]
     proc = subprocess.Popen(
-        [sys.executable, str(SCRIPTS / "train.py"), *args, "--max_iterations", "50"], cwd=tmp_path, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=script_env(PYTHONUNBUFFERED="1"),
-    )  # fmt: skip
+        [sys.executable, str(SCRIPTS / "train.py"), *args, "--max_iterations", "50"],
+        cwd=tmp_path,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=script_env(PYTHONUNBUFFERED="1"),
+    )
     lines = []
     for line in proc.stdout:
         lines.append(line)

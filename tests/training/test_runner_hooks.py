@@ -92,8 +92,12 @@ def test_a_kill_during_an_atomic_save_leaves_the_previous_checkpoint(tmp_path):
         checkpoints.atomic_save({{"actor_state_dict": {{"w": torch.zeros(1000000)}}, "critic_state_dict": {{}},
                                   "iter": 4}}, {str(target)!r})
     """)
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
-                            env={**os.environ, checkpoints.SLOW_SAVE_ENV: "60", "OMP_NUM_THREADS": "1"})
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, checkpoints.SLOW_SAVE_ENV: "60", "OMP_NUM_THREADS": "1"},
+    )
     assert proc.stdout.readline().startswith("[checkpoint] saving")  # half of the new file is on disk now
     proc.kill()
     proc.wait(timeout=30)

@@ -20,8 +20,12 @@ def test_rsl_rl_feed_forward_trains_two_iterations(ff_run):
     for events in run.glob("events.out.tfevents.*"):
         tags |= set(EventAccumulator(str(events)).Reload().Tags()["scalars"])
     expected = {
-        "Episode_Reward/orientation_progress", "Episode_Reward/goal_bonus", "Episode_Reward/drop_penalty",
-        "Metrics/object_pose/consecutive_successes", "Metrics/consecutive_successes_max", "Train/mean_episode_length",
+        "Episode_Reward/orientation_progress",
+        "Episode_Reward/goal_bonus",
+        "Episode_Reward/drop_penalty",
+        "Metrics/object_pose/consecutive_successes",
+        "Metrics/consecutive_successes_max",
+        "Train/mean_episode_length",
     }
     assert expected <= tags, sorted(tags)
 
@@ -59,13 +63,46 @@ def test_other_variants_train_two_iterations(tmp_path, backend, variant, pattern
         (resumed,) = set(tmp_path.glob(pattern)) - set(checkpoints)
         assert torch.load(resumed, map_location="cpu", weights_only=False)["epoch"] == 3, out.stdout[-2000:]
         # and scripts/evaluate.py plays an rl-games checkpoint with the deterministic player
-        run_script(tmp_path, "evaluate.py", "--backend", "rl_games", "--checkpoint", str(resumed), "--device", "cpu",
-                   "--num_trials", "2", "--num_envs", "2", "--goal_timeout_s", "0.8", "--output", str(tmp_path / "eval"))
+        run_script(
+            tmp_path,
+            "evaluate.py",
+            "--backend",
+            "rl_games",
+            "--checkpoint",
+            str(resumed),
+            "--device",
+            "cpu",
+            "--num_trials",
+            "2",
+            "--num_envs",
+            "2",
+            "--goal_timeout_s",
+            "0.8",
+            "--output",
+            str(tmp_path / "eval"),
+        )
         assert json.loads((tmp_path / "eval" / "evaluation.json").read_text())["summary"]["num_trials"] == 2
     if (backend, variant) == ("rl_games", "lstm_discrete"):  # evaluate.py maps the player's bins to actions
-        run_script(tmp_path, "evaluate.py", "--backend", backend, "--variant", variant, "--checkpoint",
-                   str(checkpoints[-1]), "--device", "cpu", "--num_trials", "2", "--num_envs", "2",
-                   "--goal_timeout_s", "0.8", "--output", str(tmp_path / "eval"))  # fmt: skip
+        run_script(
+            tmp_path,
+            "evaluate.py",
+            "--backend",
+            backend,
+            "--variant",
+            variant,
+            "--checkpoint",
+            str(checkpoints[-1]),
+            "--device",
+            "cpu",
+            "--num_trials",
+            "2",
+            "--num_envs",
+            "2",
+            "--goal_timeout_s",
+            "0.8",
+            "--output",
+            str(tmp_path / "eval"),
+        )
         assert json.loads((tmp_path / "eval" / "evaluation.json").read_text())["summary"]["num_trials"] == 2
 
 

@@ -60,8 +60,11 @@ class ReplayPoseSource(PoseSource):
         pose = self.hand.current["pose"]
         if pose is None:
             return None
-        return ObjectPose(np.asarray(pose["pos_m"], dtype=np.float64), np.asarray(pose["quat_xyzw"], dtype=np.float64),
-                          float(pose["stamp_s"]))  # fmt: skip
+        return ObjectPose(
+            np.asarray(pose["pos_m"], dtype=np.float64),
+            np.asarray(pose["quat_xyzw"], dtype=np.float64),
+            float(pose["stamp_s"]),
+        )
 
     def now_s(self) -> float:
         return float(self.hand.current["now_s"])
@@ -95,5 +98,10 @@ def compare_actions(recorded: RunLog, replayed_steps: list[dict]) -> dict:
             diff = float(np.max(np.abs(np.asarray(a["action"]) - np.asarray(b["action"]))))
             max_diff = max(max_diff, diff)
             compared += 1
-    return {"max_abs_diff": max_diff, "compared_steps": compared, "held_mismatch_steps": held_mismatch,
-            "recorded_steps": len(recorded.steps), "replayed_steps": len(replayed_steps)}  # fmt: skip
+    return {
+        "max_abs_diff": max_diff,
+        "compared_steps": compared,
+        "held_mismatch_steps": held_mismatch,
+        "recorded_steps": len(recorded.steps),
+        "replayed_steps": len(replayed_steps),
+    }

@@ -28,10 +28,31 @@ JOINT_STATES_RATE_HZ = 125.0
 """Rate of the driver's /joint_states [Hz]."""
 
 DRIVER_JOINT_ORDER: tuple[str, ...] = (
-    "rh_FFJ1", "rh_FFJ2", "rh_FFJ3", "rh_FFJ4", "rh_LFJ1", "rh_LFJ2", "rh_LFJ3", "rh_LFJ4", "rh_LFJ5",
-    "rh_MFJ1", "rh_MFJ2", "rh_MFJ3", "rh_MFJ4", "rh_RFJ1", "rh_RFJ2", "rh_RFJ3", "rh_RFJ4",
-    "rh_THJ1", "rh_THJ2", "rh_THJ3", "rh_THJ4", "rh_THJ5", "rh_WRJ1", "rh_WRJ2",
-)  # fmt: skip
+    "rh_FFJ1",
+    "rh_FFJ2",
+    "rh_FFJ3",
+    "rh_FFJ4",
+    "rh_LFJ1",
+    "rh_LFJ2",
+    "rh_LFJ3",
+    "rh_LFJ4",
+    "rh_LFJ5",
+    "rh_MFJ1",
+    "rh_MFJ2",
+    "rh_MFJ3",
+    "rh_MFJ4",
+    "rh_RFJ1",
+    "rh_RFJ2",
+    "rh_RFJ3",
+    "rh_RFJ4",
+    "rh_THJ1",
+    "rh_THJ2",
+    "rh_THJ3",
+    "rh_THJ4",
+    "rh_THJ5",
+    "rh_WRJ1",
+    "rh_WRJ2",
+)
 """The order the driver lists joints in /joint_states (differs from ``hand.JOINT_NAMES``: map by name)."""
 
 

@@ -111,7 +111,8 @@ class RosShadowHand(HandInterface):
             topics = ", ".join(self.command_pubs[m].resolved_name for m in missing)
             raise ContractMismatchError(
                 f"the hand's driver runs no position controller for {', '.join(missing)}: nobody subscribed to "
-                f"{topics} within {timeout_s:g} s. Start the Shadow driver with position controllers (Change Robot Control "
+                f"{topics} within {timeout_s:g} s. Start the Shadow driver with position controllers "
+                "(Change Robot Control "
                 "Mode: position), check --controller-prefix, or raise --driver-timeout"
             )
         while time.monotonic() < deadline and self._joints is None and self.mapping_error is None:
@@ -186,9 +187,12 @@ class RosShadowHand(HandInterface):
 
 class RosPoseSource(PoseSource):
     def __init__(
-        self, topic: str = "/dactyl/object_pose", frame_id: str | None = None, node_name: str = "dactyl_lab_runtime",
+        self,
+        topic: str = "/dactyl/object_pose",
+        frame_id: str | None = None,
+        node_name: str = "dactyl_lab_runtime",
         wait_for_object: tuple[tuple[float, float, float], float, float, float] | None = None,
-    ):  # fmt: skip
+    ):
         """``wait_for_object`` = (home position [m], distance [m], freshness [s], timeout [s]): at each new episode
         wait until a fresh pose shows the cube within that distance of home (someone put it back), or raise
         RuntimeError after the timeout."""
@@ -221,8 +225,11 @@ class RosPoseSource(PoseSource):
     def object_is_back(self) -> bool:
         home_m, distance_m, fresh_s, _ = self.wait_for_object
         pose = self.read_pose()
-        return (pose is not None and self.now_s() - pose.stamp_s <= fresh_s
-                and float(np.linalg.norm(pose.pos_m - np.asarray(home_m))) <= distance_m)  # fmt: skip
+        return (
+            pose is not None
+            and self.now_s() - pose.stamp_s <= fresh_s
+            and float(np.linalg.norm(pose.pos_m - np.asarray(home_m))) <= distance_m
+        )
 
     def reset_episode(self) -> None:
         """With ``wait_for_object``: block until the cube is back on the palm (the hand holds its last command)."""
@@ -232,8 +239,10 @@ class RosPoseSource(PoseSource):
         deadline = time.monotonic() + timeout_s
         while not self.object_is_back():
             if time.monotonic() > deadline:
-                raise RuntimeError(f"the cube is not back on the palm within {timeout_s:g} s after the episode ended "
-                                   "(put it back, or raise --reset-timeout)")  # fmt: skip
+                raise RuntimeError(
+                    f"the cube is not back on the palm within {timeout_s:g} s after the episode ended "
+                    "(put it back, or raise --reset-timeout)"
+                )
             time.sleep(0.02)
 
     def close(self) -> None:

@@ -94,37 +94,87 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pose-topic", default=d.pose_topic, help="geometry_msgs/PoseStamped topic of the cube")
     p.add_argument("--pose-frame", default=d.pose_frame, help="header.frame_id of the pose messages")
     p.add_argument("--pose-rate", type=float, default=d.pose_rate_hz, metavar="HZ", help="pose messages per second")
-    p.add_argument("--tracker-latency", type=float, default=d.tracker_latency_s, metavar="S",
-                   help="the published pose was measured this long ago [s]")
-    p.add_argument("--pos-noise", type=float, nargs=2, default=d.pos_noise_m, metavar=("CORR", "UNCORR"),
-                   help="cube position noise std [m]: correlated per episode, per measurement")
-    p.add_argument("--rot-noise", type=float, nargs=2, default=d.rot_noise_rad, metavar=("CORR", "UNCORR"),
-                   help="cube orientation noise std [rad] about random axes: correlated, per measurement")
-    p.add_argument("--controller-prefix", default=d.controller_prefix,
-                   help="controllers are <prefix><motor lowercase>_position_controller")
-    p.add_argument("--joint-prefix", default=d.joint_prefix,
-                   help="prefix of the joint names in /joint_states (lh_ imitates a left hand's driver)")
-    p.add_argument("--without-controller", type=_motor, action="append", default=[], metavar="MOTOR",
-                   help="fault drill: do not run this motor's controller (no subscriber on its command topic)")
-    p.add_argument("--fault", type=_fault, action="append", default=[], metavar="KIND@S",
-                   help=f"fault drill, S seconds after the first command: {', '.join(FAULT_KINDS)}")
-    p.add_argument("--replace-delay", type=float, default=d.replace_delay_s, metavar="S",
-                   help="put a fallen cube back on the palm after this long [s] (the operator)")
+    p.add_argument(
+        "--tracker-latency",
+        type=float,
+        default=d.tracker_latency_s,
+        metavar="S",
+        help="the published pose was measured this long ago [s]",
+    )
+    p.add_argument(
+        "--pos-noise",
+        type=float,
+        nargs=2,
+        default=d.pos_noise_m,
+        metavar=("CORR", "UNCORR"),
+        help="cube position noise std [m]: correlated per episode, per measurement",
+    )
+    p.add_argument(
+        "--rot-noise",
+        type=float,
+        nargs=2,
+        default=d.rot_noise_rad,
+        metavar=("CORR", "UNCORR"),
+        help="cube orientation noise std [rad] about random axes: correlated, per measurement",
+    )
+    p.add_argument(
+        "--controller-prefix",
+        default=d.controller_prefix,
+        help="controllers are <prefix><motor lowercase>_position_controller",
+    )
+    p.add_argument(
+        "--joint-prefix",
+        default=d.joint_prefix,
+        help="prefix of the joint names in /joint_states (lh_ imitates a left hand's driver)",
+    )
+    p.add_argument(
+        "--without-controller",
+        type=_motor,
+        action="append",
+        default=[],
+        metavar="MOTOR",
+        help="fault drill: do not run this motor's controller (no subscriber on its command topic)",
+    )
+    p.add_argument(
+        "--fault",
+        type=_fault,
+        action="append",
+        default=[],
+        metavar="KIND@S",
+        help=f"fault drill, S seconds after the first command: {', '.join(FAULT_KINDS)}",
+    )
+    p.add_argument(
+        "--replace-delay",
+        type=float,
+        default=d.replace_delay_s,
+        metavar="S",
+        help="put a fallen cube back on the palm after this long [s] (the operator)",
+    )
     p.add_argument("--seed", type=int, default=d.seed, help="seed of the cube yaw and the tracker noise")
-    p.add_argument("--record", default=None, metavar="PATH",
-                   help="write every received command / max_force_factor as JSON lines")
+    p.add_argument(
+        "--record", default=None, metavar="PATH", help="write every received command / max_force_factor as JSON lines"
+    )
     p.add_argument("--duration", type=float, default=None, metavar="S", help="exit after this long (default: never)")
     return p
 
 
 def config_from_args(args) -> NodeConfig:
     return NodeConfig(
-        pose_topic=args.pose_topic, pose_frame=args.pose_frame, pose_rate_hz=args.pose_rate,
-        tracker_latency_s=args.tracker_latency, pos_noise_m=tuple(args.pos_noise), rot_noise_rad=tuple(args.rot_noise),
-        controller_prefix=args.controller_prefix, joint_prefix=args.joint_prefix,
-        without_controllers=tuple(args.without_controller), replace_delay_s=args.replace_delay, seed=args.seed,
-        faults=dict(args.fault), record_path=args.record, duration_s=args.duration,
-    )  # fmt: skip
+        pose_topic=args.pose_topic,
+        pose_frame=args.pose_frame,
+        pose_rate_hz=args.pose_rate,
+        tracker_latency_s=args.tracker_latency,
+        pos_noise_m=tuple(args.pos_noise),
+        rot_noise_rad=tuple(args.rot_noise),
+        controller_prefix=args.controller_prefix,
+        joint_prefix=args.joint_prefix,
+        without_controllers=tuple(args.without_controller),
+        replace_delay_s=args.replace_delay,
+        seed=args.seed,
+        faults=dict(args.fault),
+        record_path=args.record,
+        duration_s=args.duration,
+    )
 
 
 def driver_joint_name(joint: str, prefix: str) -> str:
@@ -164,10 +214,24 @@ class StandInNode:
             if motor in c.without_controllers:
                 continue
             sub = ros.rospy.Subscriber
-            self.subscribers.append(sub(command_topic(motor, c.controller_prefix), ros.Float64, self._on_command,
-                                        callback_args=motor, queue_size=10))  # fmt: skip
-            self.subscribers.append(sub(max_force_topic(motor, c.controller_prefix), ros.Float64, self._on_force,
-                                        callback_args=motor, queue_size=10))  # fmt: skip
+            self.subscribers.append(
+                sub(
+                    command_topic(motor, c.controller_prefix),
+                    ros.Float64,
+                    self._on_command,
+                    callback_args=motor,
+                    queue_size=10,
+                )
+            )
+            self.subscribers.append(
+                sub(
+                    max_force_topic(motor, c.controller_prefix),
+                    ros.Float64,
+                    self._on_force,
+                    callback_args=motor,
+                    queue_size=10,
+                )
+            )
         self.joint_pub = ros.rospy.Publisher("/joint_states", ros.JointState, queue_size=10)
         self.pose_pub = ros.rospy.Publisher(c.pose_topic, ros.PoseStamped, queue_size=10)
         self._last_joint_msg = None
@@ -277,8 +341,11 @@ class StandInNode:
         pose_every = max(1, round(1.0 / (c.pose_rate_hz * dt)))
         start = next_t = time.perf_counter()
         steps = late = 0
-        print(f"[standin-node] ready: /{DRIVER_NODE}, /joint_states at {1 / dt:g} Hz, pose on {c.pose_topic} every "
-              f"{pose_every * dt * 1e3:g} ms, tracker latency {c.tracker_latency_s:g} s", flush=True)  # fmt: skip
+        print(
+            f"[standin-node] ready: /{DRIVER_NODE}, /joint_states at {1 / dt:g} Hz, pose on {c.pose_topic} every "
+            f"{pose_every * dt * 1e3:g} ms, tracker latency {c.tracker_latency_s:g} s",
+            flush=True,
+        )
         while not rospy.is_shutdown():
             if c.duration_s is not None and time.perf_counter() - start >= c.duration_s:
                 break

@@ -67,7 +67,10 @@ class RelativeMotorTargetAction(ActionTerm):
         self._tendon_ids_wp = wp.array(tendon_ids, dtype=wp.int32, device=str(self.device))
         self._joint_ids = torch.tensor(joint_ids, device=self.device, dtype=torch.long)
         # the two joints each tendon sums, as indices into the articulation's joints
-        pairs = [self._asset.find_joints(list(hand.TENDON_JOINTS[t]), preserve_order=True)[0] for t in hand.TENDON_MOTOR_NAMES]
+        pairs = [
+            self._asset.find_joints(list(hand.TENDON_JOINTS[t]), preserve_order=True)[0]
+            for t in hand.TENDON_MOTOR_NAMES
+        ]
         self._tendon_joint_ids = torch.tensor(pairs, device=self.device, dtype=torch.long)  # (4, 2)
         tendon_limits = torch.tensor([hand.MOTOR_LIMITS_RAD[m] for m in hand.TENDON_MOTOR_NAMES], device=self.device)
         self._tendon_low, self._tendon_high = tendon_limits[:, 0], tendon_limits[:, 1]
@@ -90,9 +93,11 @@ class RelativeMotorTargetAction(ActionTerm):
         self._latency: torch.Tensor | None = None
         seed = None if env.cfg.seed is None else int(env.cfg.seed) + cfg.seed_offset
         gen = make_generator(seed, self.device)
-        self.action_noise = None if cfg.action_noise is None else ActionNoise(
-            cfg.action_noise, n, -torch.ones(m), torch.ones(m), self.device, gen
-        )  # fmt: skip
+        self.action_noise = (
+            None
+            if cfg.action_noise is None
+            else ActionNoise(cfg.action_noise, n, -torch.ones(m), torch.ones(m), self.device, gen)
+        )
         self.delay = None if cfg.delay is None else ActionDelay(cfg.delay, n, m, self.device, gen)
         self.backlash = None if cfg.backlash is None else Backlash(cfg.backlash, n, m, self.step_dt_s, self.device, gen)
         self.timing = None if cfg.timing is None else TimingJitter(cfg.timing, n, self.step_dt_s, self.device, gen)

@@ -101,8 +101,14 @@ class randomize_mass_scale(ManagerTermBase):
         self.default_mass = self.asset.data.body_mass.torch.clone()
         self.default_inertia = self.asset.data.body_inertia.torch.clone()
 
-    def __call__(self, env: ManagerBasedEnv, env_ids: torch.Tensor | None, value: RandomizedValueCfg,
-                 asset_cfg: SceneEntityCfg, min_mass: float = 1e-6):  # fmt: skip
+    def __call__(
+        self,
+        env: ManagerBasedEnv,
+        env_ids: torch.Tensor | None,
+        value: RandomizedValueCfg,
+        asset_cfg: SceneEntityCfg,
+        min_mass: float = 1e-6,
+    ):
         ids = _ids(env, env_ids)
         scale = _value(env, value, ids, (self.default_mass.shape[1],))
         mass = torch.clamp(self.default_mass[ids] * scale, min=min_mass)
@@ -121,8 +127,9 @@ class randomize_friction_scale(ManagerTermBase):
         self.mu = wp.to_torch(self.asset._root_view.get_attribute("shape_material_mu", model)[:, 0])  # (N, S) view
         self.default_mu = self.mu.clone()
 
-    def __call__(self, env: ManagerBasedEnv, env_ids: torch.Tensor | None, value: RandomizedValueCfg,
-                 asset_cfg: SceneEntityCfg):  # fmt: skip
+    def __call__(
+        self, env: ManagerBasedEnv, env_ids: torch.Tensor | None, value: RandomizedValueCfg, asset_cfg: SceneEntityCfg
+    ):
         ids = _ids(env, env_ids)
         self.mu[ids] = self.default_mu[ids] * _value(env, value, ids, (self.mu.shape[1],))
         _model_changed(env, "SHAPE_PROPERTIES")
@@ -137,8 +144,14 @@ class randomize_gain_scale(ManagerTermBase):
         self.default_joint_stiffness = self.asset.data.joint_stiffness.torch.clone()
         self.default_joint_damping = self.asset.data.joint_damping.torch.clone()
 
-    def __call__(self, env: ManagerBasedEnv, env_ids: torch.Tensor | None, stiffness: RandomizedValueCfg,
-                 damping: RandomizedValueCfg, asset_cfg: SceneEntityCfg):  # fmt: skip
+    def __call__(
+        self,
+        env: ManagerBasedEnv,
+        env_ids: torch.Tensor | None,
+        stiffness: RandomizedValueCfg,
+        damping: RandomizedValueCfg,
+        asset_cfg: SceneEntityCfg,
+    ):
         ids = _ids(env, env_ids)
         joints = torch.arange(self.asset.num_joints, device=env.device)[asset_cfg.joint_ids]
         k = self.default_joint_stiffness[ids][:, joints] * _value(env, stiffness, ids, (joints.numel(),))
@@ -253,8 +266,14 @@ class randomize_object_size(ManagerTermBase):
         aabb = wp.to_torch(mjw.geom_aabb)  # (N or 1, G, 2, 3): centre, half size in the geom frame
         aabb[:, self._geoms] *= max_scale  # conservative: no contact is culled at any scale up to max_scale
 
-    def __call__(self, env: ManagerBasedEnv, env_ids: torch.Tensor | None, value: RandomizedValueCfg,
-                 asset_cfg: SceneEntityCfg, max_scale: float = 1.2):  # fmt: skip
+    def __call__(
+        self,
+        env: ManagerBasedEnv,
+        env_ids: torch.Tensor | None,
+        value: RandomizedValueCfg,
+        asset_cfg: SceneEntityCfg,
+        max_scale: float = 1.2,
+    ):
         if not self._geoms_resolved:
             self._resolve_geoms(env, max_scale)
         ids = _ids(env, env_ids)

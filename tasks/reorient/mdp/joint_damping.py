@@ -40,8 +40,9 @@ class randomize_joint_damping_total(ManagerTermBase):
                 "damping=0.0 (dactyl_lab.assets.scene.shadow_hand_cfg does)"
             )
 
-    def __call__(self, env: ManagerBasedEnv, env_ids: torch.Tensor | None, value: RandomizedValueCfg,
-                 asset_cfg: SceneEntityCfg):  # fmt: skip
+    def __call__(
+        self, env: ManagerBasedEnv, env_ids: torch.Tensor | None, value: RandomizedValueCfg, asset_cfg: SceneEntityCfg
+    ):
         ids = resolve_env_ids(env_ids, env.num_envs, env.device)
         joints = torch.arange(self.asset.num_joints, device=env.device)[asset_cfg.joint_ids]
         state = randomization_state(env)

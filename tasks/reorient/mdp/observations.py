@@ -63,16 +63,23 @@ MIDDLE_BODY_NAMES: tuple[str, ...] = ("rh_ffmiddle", "rh_mfmiddle", "rh_rfmiddle
 """Middle phalanges, same finger order as ``hand.FINGERTIP_BODY_NAMES`` (distal phalanges)."""
 
 NAIL_SITES_M: tuple[tuple[float, float, float], ...] = (
-    (0.0, 0.00705, 0.018), (0.0, 0.00705, 0.018), (0.0, 0.00705, 0.018), (0.0, 0.00705, 0.018), (0.00918, 0.0, 0.019),
-)  # fmt: skip
+    (0.0, 0.00705, 0.018),
+    (0.0, 0.00705, 0.018),
+    (0.0, 0.00705, 0.018),
+    (0.0, 0.00705, 0.018),
+    (0.00918, 0.0, 0.019),
+)
 """Nail site of each distal phalanx in its body frame [m]: on the back of the phalanx (the side away from the palm:
 +y for the fingers, whose J1 flexes about +x, +x for the thumb, whose THJ1 flexes about -y), on the surface of the
 distal collision capsule (radius 7.05 / 9.18 mm), 18-19 mm from the joint (the tip points are at 26 / 27.5 mm)."""
 
 FINGER_CAPSULES_M: tuple[tuple[tuple[float, float], tuple[float, float]], ...] = (
-    ((0.024, 0.00705), (0.025, 0.00805)), ((0.024, 0.00705), (0.025, 0.00805)), ((0.024, 0.00705), (0.025, 0.00805)),
-    ((0.024, 0.00705), (0.025, 0.00805)), ((0.026, 0.00918), (0.032, 0.011)),
-)  # fmt: skip
+    ((0.024, 0.00705), (0.025, 0.00805)),
+    ((0.024, 0.00705), (0.025, 0.00805)),
+    ((0.024, 0.00705), (0.025, 0.00805)),
+    ((0.024, 0.00705), (0.025, 0.00805)),
+    ((0.026, 0.00918), (0.032, 0.011)),
+)
 """Per finger, (length along body z, radius) [m] of the distal and the middle collision capsule (the rewritten
 MJCF's ``rh_C_*distal`` / ``rh_C_*middle``: axis from the body origin along +z)."""
 

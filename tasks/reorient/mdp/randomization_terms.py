@@ -84,8 +84,9 @@ class RandomizationState:
         seed = None if env.cfg.seed is None else int(env.cfg.seed) + cfg.seed_offset
         self.generator = make_generator(seed, env.device)
         n, dt = env.num_envs, env.step_dt
-        self.obs_noise = ObservationNoise(cfg.observation_noise, n, dt, len(hand.FINGERTIP_BODY_NAMES), env.device,
-                                          self.generator)  # fmt: skip
+        self.obs_noise = ObservationNoise(
+            cfg.observation_noise, n, dt, len(hand.FINGERTIP_BODY_NAMES), env.device, self.generator
+        )
         self.forces = RandomObjectForce(cfg.object_force, n, dt, env.device, self.generator)
         self.adr: ADR | None = None if cfg.adr is None else ADR(cfg.adr, n, env.device, self.generator)
         env.adr = self.adr  # the training driver looks for ``env.unwrapped.adr``
@@ -140,8 +141,9 @@ def randomization_state(env: ManagerBasedEnv) -> RandomizationState:
 
 
 # --------------------------------------------------------------------------------------------- observations
-def noisy_fingertip_positions(env: ManagerBasedRLEnv, asset_cfg: SceneEntityCfg,
-                              middle_cfg: SceneEntityCfg | None = None) -> torch.Tensor:  # fmt: skip
+def noisy_fingertip_positions(
+    env: ManagerBasedRLEnv, asset_cfg: SceneEntityCfg, middle_cfg: SceneEntityCfg | None = None
+) -> torch.Tensor:
     """Fingertip marker readings [m]: :func:`fingertip_positions` with misplaced markers (turning with each
     fingertip), correlated + uncorrelated noise, per-marker dropout and occlusion (a marker holds its last reading
     while another finger's distal / middle capsule or the cube is within ``occlusion.distance_m`` of its nail site;
@@ -154,9 +156,14 @@ def noisy_fingertip_positions(env: ManagerBasedRLEnv, asset_cfg: SceneEntityCfg,
         nail, segments, radii = marker_geometry(env, asset_cfg, middle_cfg)
         cube = env.scene[state.cfg.object_name].data
         occluded = nail_site_occlusion(
-            nail, segments, radii, cube.root_pos_w.torch - env.scene.env_origins, cube.root_quat_w.torch,
-            0.5 * task_constants.CUBE_EDGE_M, noise.cfg.occlusion.distance_m,
-        )  # fmt: skip
+            nail,
+            segments,
+            radii,
+            cube.root_pos_w.torch - env.scene.env_origins,
+            cube.root_quat_w.torch,
+            0.5 * task_constants.CUBE_EDGE_M,
+            noise.cfg.occlusion.distance_m,
+        )
     return noise.apply_fingertip_pos(fingertip_positions(env, asset_cfg), quat, occluded)
 
 
@@ -165,7 +172,9 @@ def noisy_object_position(env: ManagerBasedRLEnv, asset_cfg: SceneEntityCfg = Sc
     return randomization_state(env).obs_noise.apply_object_pos(object_position(env, asset_cfg))
 
 
-def noisy_object_orientation(env: ManagerBasedRLEnv, asset_cfg: SceneEntityCfg = SceneEntityCfg("object")) -> torch.Tensor:
+def noisy_object_orientation(
+    env: ManagerBasedRLEnv, asset_cfg: SceneEntityCfg = SceneEntityCfg("object")
+) -> torch.Tensor:
     """:func:`object_orientation` rotated by a per-episode and a per-step random rotation (xyzw, w >= 0).
     Remembered for :func:`noisy_goal_relative_orientation` (list this term before that one)."""
     state = randomization_state(env)
@@ -219,17 +228,24 @@ class randomize_joint_limits(ManagerTermBase):
         self.asset: Articulation = env.scene[self.asset_cfg.name]
         self.default_limits = self.asset.data.joint_pos_limits.torch.clone()
 
-    def __call__(self, env: ManagerBasedEnv, env_ids: torch.Tensor | None, std_rad: float = 0.15,
-                 asset_cfg: SceneEntityCfg = SceneEntityCfg("robot"), min_range_rad: float = 0.05,
-                 value: RandomizedValueCfg | None = None):  # fmt: skip
+    def __call__(
+        self,
+        env: ManagerBasedEnv,
+        env_ids: torch.Tensor | None,
+        std_rad: float = 0.15,
+        asset_cfg: SceneEntityCfg = SceneEntityCfg("robot"),
+        min_range_rad: float = 0.05,
+        value: RandomizedValueCfg | None = None,
+    ):
         ids = resolve_env_ids(env_ids, env.num_envs, env.device)
         limits = self.default_limits[ids]
         if value is None:
             limits = limits + sample_gaussian(0.0, std_rad, limits.shape, env.device)
         else:  # ADR preset: N(0, lambda^2) with the env's ADR std lambda (or value's fixed distribution)
             state = randomization_state(env)
-            limits = limits + sample_value(value, ids, env.num_envs, tuple(limits.shape[1:]), state.adr, env.device,
-                                           state.generator).to(env.device)  # fmt: skip
+            limits = limits + sample_value(
+                value, ids, env.num_envs, tuple(limits.shape[1:]), state.adr, env.device, state.generator
+            ).to(env.device)
         mid = limits.mean(dim=-1, keepdim=True)
         narrow = (limits[..., 1] - limits[..., 0] < min_range_rad)[..., None]
         half = torch.tensor([-0.5, 0.5], device=env.device) * min_range_rad

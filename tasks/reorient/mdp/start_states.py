@@ -95,11 +95,21 @@ class reset_from_start_state_bank(ManagerTermBase):
     def _rows(self, env: ManagerBasedEnv) -> torch.Tensor:
         pose = self.cube.data.root_pose_w.torch.clone()
         pose[:, :3] -= env.scene.env_origins
-        return torch.cat((self.robot.data.joint_pos.torch, self.robot.data.joint_vel.torch, pose,
-                          self.cube.data.root_vel_w.torch), dim=-1)  # fmt: skip
+        return torch.cat(
+            (self.robot.data.joint_pos.torch, self.robot.data.joint_vel.torch, pose, self.cube.data.root_vel_w.torch),
+            dim=-1,
+        )
 
-    def generate(self, env: ManagerBasedEnv, bank_size: int | None, random_action_steps: int, max_rounds: int,
-                 keep_max_distance_m: float, joint_position_noise: float, action_term: str) -> None:  # fmt: skip
+    def generate(
+        self,
+        env: ManagerBasedEnv,
+        bank_size: int | None,
+        random_action_steps: int,
+        max_rounds: int,
+        keep_max_distance_m: float,
+        joint_position_noise: float,
+        action_term: str,
+    ) -> None:
         """Fill the bank by rolling out every env (disturbs all envs: call only when all of them reset)."""
         start, cpu_start = time.perf_counter(), time.process_time()
         term = env.action_manager.get_term(action_term)
@@ -113,17 +123,20 @@ class reset_from_start_state_bank(ManagerTermBase):
             term.reset(ids)
             worst = torch.zeros(env.num_envs, device=env.device)
             for _ in range(int(random_action_steps)):
-                actions = 2.0 * torch.rand((env.num_envs, term.action_dim), device=env.device,
-                                           generator=self.generator) - 1.0  # fmt: skip
+                actions = (
+                    2.0 * torch.rand((env.num_envs, term.action_dim), device=env.device, generator=self.generator) - 1.0
+                )
                 self._step_physics(env, term, actions)
                 worst = torch.maximum(worst, self._cube_distance(env))
             good = self._rows(env)[worst <= keep_max_distance_m]  # start-up only: a host sync is fine here
             kept.append(good)
             num_kept += good.shape[0]
             rolled += env.num_envs
-            print(f"[dactyl-lab] start-state bank: round {rounds}, kept {num_kept} of {rolled} starts "
-                  f"({time.perf_counter() - start:.1f} s wall, {time.process_time() - cpu_start:.1f} s CPU)",
-                  flush=True)  # fmt: skip
+            print(
+                f"[dactyl-lab] start-state bank: round {rounds}, kept {num_kept} of {rolled} starts "
+                f"({time.perf_counter() - start:.1f} s wall, {time.process_time() - cpu_start:.1f} s CPU)",
+                flush=True,
+            )
             if num_kept >= want:
                 break
         if num_kept == 0:
@@ -171,7 +184,8 @@ class reset_from_start_state_bank(ManagerTermBase):
         if self.bank is None or (full and refresh_on_full_reset):
             if not full:
                 raise RuntimeError("start-state bank: the first reset must reset every env (call env.reset())")
-            self.generate(env, bank_size, random_action_steps, max_rounds, keep_max_distance_m,
-                          joint_position_noise, action_term)  # fmt: skip
+            self.generate(
+                env, bank_size, random_action_steps, max_rounds, keep_max_distance_m, joint_position_noise, action_term
+            )
         pick = torch.randint(self.bank.shape[0], (ids.numel(),), device=env.device, generator=self.generator)
         self._write(env, ids, self.bank[pick])

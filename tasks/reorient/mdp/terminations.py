@@ -15,7 +15,10 @@ if TYPE_CHECKING:
 
 
 def object_dropped(
-    env: ManagerBasedRLEnv, command_name: str, max_distance_m: float, asset_cfg: SceneEntityCfg = SceneEntityCfg("object")
+    env: ManagerBasedRLEnv,
+    command_name: str,
+    max_distance_m: float,
+    asset_cfg: SceneEntityCfg = SceneEntityCfg("object"),
 ) -> torch.Tensor:
     """The cube is farther than ``max_distance_m`` [m] from its goal position above the palm."""
     command: GoalOrientationCommand = env.command_manager.get_term(command_name)
@@ -49,6 +52,10 @@ def nonfinite_state(
     the guard ended)."""
     robot, cube = env.scene[robot_cfg.name].data, env.scene[object_cfg.name].data
     return any_nonfinite(
-        robot.joint_pos.torch, robot.joint_vel.torch, cube.root_pos_w.torch, cube.root_quat_w.torch,
-        cube.root_lin_vel_w.torch, cube.root_ang_vel_w.torch,
-    )  # fmt: skip
+        robot.joint_pos.torch,
+        robot.joint_vel.torch,
+        cube.root_pos_w.torch,
+        cube.root_quat_w.torch,
+        cube.root_lin_vel_w.torch,
+        cube.root_ang_vel_w.torch,
+    )
