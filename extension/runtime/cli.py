@@ -362,6 +362,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _fall_distance_m(args, contract) -> float:
+    """--fall-distance, or the contract's drop distance (what the policy was trained with)."""
+    return contract.task.drop_distance_m if args.fall_distance is None else args.fall_distance
+
+
+def _object_home_m(args, contract) -> tuple[float, float, float]:
+    """--object-home, or the contract's cube home relative to the hand base."""
+    return tuple(contract.task.cube_home_m if args.object_home is None else args.object_home)
+
+
 def _make_backend(args, contract, period_s):
     """(hand, pose source, goal sampler or None, loop config override or None, safety override, header info)."""
     if args.hand == "mujoco":
@@ -403,7 +413,12 @@ def _make_backend(args, contract, period_s):
             args.stop_force_factor,
             prompt_between_episodes=not args.no_prompt,
         )
-        back_on_palm = (tuple(args.object_home), args.fall_distance, args.pose_stale, args.reset_timeout)
+        back_on_palm = (
+            _object_home_m(args, contract),
+            _fall_distance_m(args, contract),
+            args.pose_stale,
+            args.reset_timeout,
+        )
         pose = RosPoseSource(args.pose_topic, args.pose_frame, wait_for_object=back_on_palm)
         ros_hand.start(args.driver_timeout)  # every controller there, /joint_states matches: else nothing is sent
         info = {"pose_topic": args.pose_topic, "joint_states": args.joint_states_topic}
@@ -513,8 +528,8 @@ def main(argv: list[str] | None = None, on_loop=None) -> int:
         max_episodes=episodes,
         goal_timeout_s=args.goal_timeout,
         max_consecutive_successes=args.max_successes,
-        fall_distance_m=contract.task.drop_distance_m if args.fall_distance is None else args.fall_distance,
-        object_home_m=tuple(contract.task.cube_home_m if args.object_home is None else args.object_home),
+        fall_distance_m=_fall_distance_m(args, contract),
+        object_home_m=_object_home_m(args, contract),
         seed=args.seed,
         return_to_start=args.hand == "ros",
     )

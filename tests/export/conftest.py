@@ -142,8 +142,11 @@ def _load_yaml(path: Path) -> dict:
 
 
 def _only_checkpoint(exp: Exported) -> Path:
+    from dactyl_lab.training.checkpoints import LAST_NAMES
+
     pattern = "model_*.pt" if exp.backend == "rsl_rl" else "nn/*.pth"
-    found = sorted(exp.run_dir.glob(pattern))
+    rolling = LAST_NAMES[exp.backend]  # the rolling copy of the newest iteration, written beside the periodic ones
+    found = sorted(p for p in exp.run_dir.glob(pattern) if not str(p).endswith(rolling))
     assert len(found) == 1, f"expected one checkpoint in {exp.run_dir}, found {found}"
     return found[0]
 
