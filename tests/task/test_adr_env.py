@@ -47,7 +47,8 @@ def test_adr_preset_is_registered_and_updates_adr_as_a_curriculum_term():
     assert presets_cfg.DactylReorientEnvPresetCfg().randomized.randomization.adr is None
     # ADR updates/resamples in the curriculum manager, which Isaac Lab runs before every reset event and before
     # the command resets goals_reached: no event term has to come first
-    assert cfg.curriculum.adr.func is mdp.adr_update_and_resample
+    assert cfg.curriculum.default.adr.func is mdp.adr_update_and_resample  # (a PresetCfg: + presets=curriculum)
+    assert cfg.curriculum.curriculum.adr.func is mdp.adr_update_and_resample
     assert "adr" not in cfg.events.to_dict() and cfg.events.adr_sync.mode == "interval"
     assert cfg.randomization.observation_noise.fingertip_pos.correlated_adr_param is not None
 
@@ -133,9 +134,7 @@ def test_adr_values_stay_in_the_bounds_and_reach_the_solver(env):
 
     nominal = torch.tensor([hand.JOINT_DAMPING[n] for n in robot.joint_names])
     d_ratio = robot.data.joint_viscous_friction_coeff.torch / nominal
-    torch.testing.assert_close(
-        d_ratio, torch.exp(v["joint_damping_scale_log"])[:, None].expand_as(d_ratio), rtol=1e-4, atol=1e-6
-    )
+    elements_follow_adr(adr, "joint_damping_scale_log", d_ratio, torch.exp)
     dof_damping = wp.to_torch(model.dof_damping)[:NUM_ENVS]
     for e in range(NUM_ENVS):
         for d in robot.data.joint_viscous_friction_coeff.torch[e].tolist():
@@ -155,21 +154,25 @@ def test_adr_values_stay_in_the_bounds_and_reach_the_solver(env):
 
 
 def test_adr_drives_the_delay_backlash_force_and_timing_magnitudes(env):
+    """The unmodeled effects' ADR parameters reach the action term's models (and the force) at a reset."""
     from dactyl_lab.tasks.reorient import mdp
 
     u = env.unwrapped
-    state = mdp.randomization_state(u)
+    state, term = mdp.randomization_state(u), u.action_manager.get_term("motors")
     names = ("action_delay_prob", "backlash_scale", "object_force_accel_std_mps2", "timing_extra_step_time_s")
+    ones = torch.ones(NUM_ENVS, device=u.device)
     try:  # pinned ranges (low above the nominal 0 is not a state ADR itself reaches: restored below)
         set_bounds(u.adr, dict(zip(names, ((1.0, 1.0), (0.0, 0.0), (2.0, 2.0), (0.0008, 0.0008)))))
         u._reset_idx(all_ids(u))
-        assert state.delay.delayed.all()  # p = 1: every actuator delayed
-        assert (state.backlash.width == 0).all()  # scale 0: no backlash
-        torch.testing.assert_close(state.force_accel_scale, torch.full((NUM_ENVS,), 2.0))  # 2 m/s^2: twice the paper
-        torch.testing.assert_close(state.jitter.rate_per_s, torch.full((NUM_ENVS,), 1250.0))  # mean extra 0.8 ms
+        assert term.delay.delayed.all()  # p = 1: every actuator delayed
+        torch.testing.assert_close(term.backlash.nominal, 0.0 * ones)  # scale 0: the nominal slack amount is 0
+        torch.testing.assert_close(state.force_accel_scale, 2.0 * ones)  # 2 m/s^2: twice the paper's std
+        torch.testing.assert_close(term.timing.rate_low_per_s, 1250.0 * ones)  # mean extra 0.8 ms per 8 ms step
+        torch.testing.assert_close(term.timing.rate_high_per_s, 1250.0 * ones)
         set_bounds(u.adr, {"action_delay_prob": (0.0, 0.0), "backlash_scale": (1.0, 1.0)})
         u._reset_idx(all_ids(u))
-        assert not state.delay.delayed.any() and (state.backlash.width > 0).any()
+        assert not term.delay.delayed.any()
+        torch.testing.assert_close(term.backlash.nominal, term.backlash.cfg.nominal * ones)
     finally:
         set_bounds(u.adr, {name: (0.0, 0.0) for name in names})
 
