@@ -34,8 +34,10 @@ def test_a_reached_goal_still_pays_plus_5_and_a_drop_minus_20(env):
     _, reward, terminated, *_ = env.step(zeros(env))
     ok = ~terminated
     assert ok.any()
-    paid = reward - error_before  # +5, and the little the cube turned away from the new goal in 40 ms
-    assert ((paid[ok] > 4.8) & (paid[ok] < 5.05)).all(), (reward, error_before)
+    # +5, less the little the cube turned away from the goal in 40 ms (randomized: forces, backlash, timing);
+    # the old weights-divided-by-step-time code paid 2.5 here
+    paid = reward - error_before
+    assert ((paid[ok] > 4.5) & (paid[ok] < 5.05)).all(), (reward, error_before)
     pose = cube.data.root_pose_w.torch.clone()
     pose[0, 2] -= 0.3
     cube.write_root_pose_to_sim_index(root_pose=pose[:1], env_ids=torch.tensor([0], device=u.device))
