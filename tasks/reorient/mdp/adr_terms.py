@@ -39,6 +39,7 @@ from isaaclab.managers import EventTermCfg, ManagerTermBase, SceneEntityCfg
 
 from dactyl_lab.tasks.randomization import RandomizedValueCfg, resolve_env_ids, sample_value
 
+from .newton_internals import mjwarp_solver
 from .randomization_terms import randomization_state
 
 if TYPE_CHECKING:
@@ -173,7 +174,7 @@ class randomize_tendon_gain_scale(ManagerTermBase):
         self._rows: torch.Tensor | None = None  # resolved on the first call, once the solver exists
 
     def _resolve(self, env: ManagerBasedEnv) -> None:
-        solver = env.sim.physics_manager._solver
+        solver = mjwarp_solver()
         attrs = env.sim.physics_manager.get_model().mujoco
         self.gain = wp.to_torch(attrs.actuator_gainprm)  # (worlds x actuators per world, 10) view
         self.bias = wp.to_torch(attrs.actuator_biasprm)
@@ -242,7 +243,7 @@ class randomize_object_size(ManagerTermBase):
         self._geoms_resolved = True
         manager = env.sim.physics_manager
         model = manager.get_model()
-        solver = getattr(manager, "_solver", None)
+        solver = mjwarp_solver()
         mjw = getattr(solver, "mjw_model", None)
         if mjw is None or not hasattr(solver, "mjc_geom_to_newton_shape"):
             return
