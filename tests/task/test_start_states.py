@@ -3,6 +3,8 @@ settled states with the cube on the palm, orientations spread over SO(3), the ha
 and resets draw from it."""
 
 import pytest
+
+from dactyl_lab.task_constants import START_RANDOM_ACTION_STEPS
 import torch
 
 from dactyl_lab import task_constants as tc
@@ -11,7 +13,7 @@ from envs import close_env, make_env, zeros
 pytestmark = pytest.mark.sim
 NUM_ENVS = 4
 BANK_SIZE = 16
-STEPS = 10  # fewer random-action steps than the paper's 100 keep the test short; the default task uses 100
+STEPS = 10  # fewer random-action steps keep the test short (the task: START_RANDOM_ACTION_STEPS)
 
 
 def so3_second_moment_error(quat: torch.Tensor) -> float:
@@ -36,7 +38,7 @@ def bank_term(env):
     return env.unwrapped.event_manager.get_term_cfg("start_state").func
 
 
-def test_default_task_and_both_presets_use_the_bank_with_the_papers_100_steps():
+def test_default_task_and_both_presets_use_the_bank_with_the_task_step_count():
     from dactyl_lab.tasks.reorient import presets_cfg
     from dactyl_lab.tasks.reorient.mdp.start_states import reset_from_start_state_bank
 
@@ -44,7 +46,7 @@ def test_default_task_and_both_presets_use_the_bank_with_the_papers_100_steps():
     for cfg in (presets.default, presets.randomized, presets.adr, presets.hz20):
         term = cfg.events.start_state
         assert term.func is reset_from_start_state_bank and term.mode == "reset"
-        assert term.params["enabled"] and term.params["random_action_steps"] == 100
+        assert term.params["enabled"] and term.params["random_action_steps"] == START_RANDOM_ACTION_STEPS
         assert term.params["keep_max_distance_m"] == tc.DROP_DISTANCE_M
     assert not {"reset_object", "reset_hand"} & set(presets.default.events.to_dict())
 
