@@ -46,7 +46,7 @@ def main() -> None:
         at_action = robot.data.joint_pos.torch[:, j].clone()
         env.step(action)
         gaps.append(term.processed_actions[:, m] - at_action)
-        old_target = torch.clamp(old_target + term.cfg.scale_rad, max=high)
+        old_target = torch.clamp(old_target + 0.1, max=high)  # the old law, its 0.1 rad per step
         old_sent = 0.3 * old_sent + 0.7 * old_target
     ok = u.episode_length_buf == start_len + 20
     if not ok.any():

@@ -11,6 +11,11 @@ Per control step, with ``a`` the policy action clipped to [-1, 1]:
     target_t   = clip(motor_position_t + scale_rad * a_smooth_t,    (:func:`motor_targets`)
                       limits in force)
 
+``scale_rad`` is per motor: half of the motor's nominal range (:func:`half_range_scale_rad`), so an action of +-1
+can move a target across half of its range in one step. This is the relative control of OpenAI's own release of
+this hand model (gymnasium-robotics ``ShadowHand`` with ``relative_control``: ``ctrl = actuated joint position +
+action * (ctrlrange_high - ctrlrange_low) / 2``); the paper only says the actions are "rescaled to [-1, 1]".
+
 Decisions (docs/randomization.md, "Actions"):
 
 * What is smoothed: the *action* (as the paper says), not the target. With targets relative to the measured
@@ -35,6 +40,28 @@ PAPER_SMOOTHING_NEW_WEIGHT = 0.3
 
 PAPER_CONTROL_PERIOD_S = 0.08
 """The paper's control step [s], the reference period of the smoothing coefficient."""
+
+
+def half_range_scale_rad(motor_limits_rad: dict[str, tuple[float, float]]) -> dict[str, float]:
+    """Per motor ``(high - low) / 2`` [rad per unit action]: the action scale of the paper's relative control
+    (module docstring), from the motors' nominal limits (a calibration constant: randomized joint limits clip the
+    target but do not change the scale)."""
+    return {name: (high - low) / 2.0 for name, (low, high) in motor_limits_rad.items()}
+
+
+def motor_scales_rad(
+    scale_rad: float | dict[str, float] | None, motor_limits_rad: dict[str, tuple[float, float]]
+) -> dict[str, float]:
+    """The action scale of every motor in ``motor_limits_rad`` [rad per unit action]: ``None`` (the task's
+    default) -> :func:`half_range_scale_rad`; a number -> that number for every motor; a dict -> its values."""
+    if scale_rad is None:
+        return half_range_scale_rad(motor_limits_rad)
+    if isinstance(scale_rad, dict):
+        missing = sorted(set(motor_limits_rad) - set(scale_rad))
+        if missing:
+            raise ValueError(f"scale_rad lacks the motors {missing}; give a scale for every motor (or one number)")
+        return {name: float(scale_rad[name]) for name in motor_limits_rad}
+    return {name: float(scale_rad) for name in motor_limits_rad}
 
 
 def smoothing_weight_per_step(

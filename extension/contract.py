@@ -605,16 +605,17 @@ def make_action_layout(
 ) -> ActionLayout:
     """Action layout over ``motor_names`` with the hand's motor limits (defaults = the task's action term).
 
-    relative: ``scale_rad`` [rad per unit action] (default 0.1); absolute: scale and offsets map [-1, 1]
-    onto each motor's range unless ``scale_rad`` is given.
+    relative: ``scale_rad`` [rad per unit action] (default: half of each motor's range, the task's action term;
+    :func:`dactyl_lab.action_law.motor_scales_rad`); absolute: scale and offsets map [-1, 1] onto each motor's
+    range unless ``scale_rad`` is given.
     """
     limits = [list(hand.MOTOR_LIMITS_RAD[m]) for m in motor_names]
     if mode == "absolute" and scale_rad is None:
         scale = [(hi - lo) / 2.0 for lo, hi in limits]
         offsets = [(hi + lo) / 2.0 for lo, hi in limits]
     else:
-        default = 0.1 if scale_rad is None else scale_rad
-        scale = [float(default[m]) if isinstance(default, dict) else float(default) for m in motor_names]
+        per_motor = action_law.motor_scales_rad(scale_rad, {m: hand.MOTOR_LIMITS_RAD[m] for m in motor_names})
+        scale = [per_motor[m] for m in motor_names]
         offsets = [0.0] * len(motor_names) if mode == "relative" else [(hi + lo) / 2.0 for lo, hi in limits]
     return ActionLayout(list(motor_names), mode, scale, offsets, limits, smoothing_alpha, clip, env_clip)
 

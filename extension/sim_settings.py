@@ -48,8 +48,10 @@ per physics step; ``mujoco-default``: the MJCF's own options with one ``PHYSICS_
 START_CUBE_HEIGHT_M = 0.01
 """The cube starts this far above its resting place on the palm [m] (the task's cube init state)."""
 
-START_MAX_ATTEMPTS = 20
-"""Start states tried before giving up (each that drops the cube is discarded)."""
+START_MAX_ATTEMPTS = 100
+"""Start states tried before giving up (each that drops the cube is discarded). The stand-in keeps the cube in
+about 1 of 6 (6 starts took 36 attempts at 100 random-action steps, seed 0): 100 attempts all fail with
+probability about 1e-8."""
 
 
 def mujoco_option_values(settings: SolverSettings = TASK_SOLVER) -> dict[str, int | float]:

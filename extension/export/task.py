@@ -20,7 +20,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from dactyl_lab.action_law import PAPER_CONTROL_PERIOD_S, PAPER_SMOOTHING_NEW_WEIGHT, smoothing_weight_per_step
+from dactyl_lab import hand
+from dactyl_lab.action_law import (
+    PAPER_CONTROL_PERIOD_S,
+    PAPER_SMOOTHING_NEW_WEIGHT,
+    motor_scales_rad,
+    smoothing_weight_per_step,
+)
 from dactyl_lab.export import ExportError
 
 DEFAULT_TASK = "Dactyl-Reorient-Cube-Shadow"
@@ -31,7 +37,7 @@ class TaskSettings:
     task_id: str
     control_period_s: float
     """``sim.dt * decimation`` [s]."""
-    action_scale_rad: float
+    action_scale_rad: dict[str, float]
     action_smoothing: float
     """EMA weight of the new action per control step (:func:`dactyl_lab.action_law.smoothing_weight_per_step`)."""
     success_threshold_rad: float
@@ -140,7 +146,7 @@ def task_settings(env_cfg: dict[str, Any], task_id: str, source: str) -> TaskSet
     return TaskSettings(
         task_id=task_id,
         control_period_s=period,
-        action_scale_rad=float(action["scale_rad"]),
+        action_scale_rad=motor_scales_rad(action["scale_rad"], hand.MOTOR_LIMITS_RAD),
         action_smoothing=smoothing_weight_per_step(
             float(action.get("smoothing", PAPER_SMOOTHING_NEW_WEIGHT)),
             period,

@@ -101,11 +101,16 @@ class BacklashCfg:
     Units (ours; the paper gives the std 0.1 but its calibrated nominal values are not published): ``delta`` is the
     slack-state change per unit action per 80 ms (``dt`` = control period / 80 ms), so crossing the whole slack
     (|Delta s| = 2) at full action costs ``2 / delta`` control steps of motion, i.e. a slack of
-    ``2 * scale_rad / delta`` rad of commanded motion: nominal 4 -> 0.05 rad (2.9 deg) at 0.1 rad per step.
+    ``2 * scale_rad / delta`` rad of commanded motion. With the task's action scale (half of each motor's range),
+    nominal 36 gives 0.05 rad (2.9 deg) on a finger's J3 (scale 0.916 rad), 0.087 rad on a tendon motor J0 (scale
+    1.571 rad) and 0.012 rad on THJ3 (scale 0.209 rad): the slack is proportional to each motor's range.
+
+    ADR (``backlash_scale``, :func:`~dactyl_lab.tasks.reorient.mdp.randomization_terms.set_unmodeled_magnitudes`)
+    scales the slack amount: ``delta = nominal / scale``, so scale 0 (ADR's start) is no backlash at all.
     """
 
     enabled: bool = True
-    nominal: float = 4.0
+    nominal: float = 36.0
     """Nominal delta_-1 = delta_+1 [slack units per unit action per 80 ms] (ours, see the class docstring)."""
     std: float = 0.1
     """Std of the per-episode Gaussian around the nominal (paper: 0.1)."""

@@ -114,7 +114,9 @@ def test_registry_settings_follow_presets():
     default = task_settings(
         registered_env_cfg("Dactyl-Reorient-Cube-Shadow"), "Dactyl-Reorient-Cube-Shadow", "registry"
     )
-    assert default.control_period_s == pytest.approx(0.08) and default.action_scale_rad == pytest.approx(0.1)
+    assert default.control_period_s == pytest.approx(0.08)
+    assert default.action_scale_rad["rh_FFJ3"] == pytest.approx(0.916298, abs=1e-5)  # half of J3's range
+    assert default.action_scale_rad["rh_FFJ0"] == pytest.approx(1.570796, abs=1e-5)  # half of a tendon's range
     assert default.action_smoothing == pytest.approx(0.3) and default.success_threshold_rad == pytest.approx(0.4)
     assert default.policy_terms == ["fingertip_pos", "object_pos", "object_quat", "goal_relative_quat", "last_action"]
     hz20 = task_settings(registered_env_cfg("Dactyl-Reorient-Cube-Shadow", ("hz20",)), "x", "registry hz20")

@@ -7,6 +7,7 @@ import pytest
 import torch
 from scipy import stats
 
+from dactyl_lab import action_law, hand
 from dactyl_lab.tasks.randomization import (
     ActionDelay,
     ActionDelayCfg,
@@ -70,8 +71,9 @@ def test_backlash_scales_the_action_while_the_slack_is_taken_up():
     # reversal at full action: travel 4 units, 2 of them in the slack -> alpha 0.5
     assert float(bl(torch.tensor([[-1.0]]))) == pytest.approx(-0.5) and float(bl.slack) == pytest.approx(-1.0)
     assert float(bl(torch.tensor([[-1.0]]))) == pytest.approx(-1.0)
-    # a reversal costs 2 / delta control steps of full action = 2 x 0.1 rad / 4 = 0.05 rad of commanded motion
-    assert 2 * 0.1 / BacklashCfg().nominal == pytest.approx(0.05)
+    # a reversal costs 2 / delta control steps of full action: 2 x 0.916 rad (a J3's scale) / 36 = 0.05 rad
+    scale_j3 = action_law.half_range_scale_rad(hand.MOTOR_LIMITS_RAD)["rh_FFJ3"]
+    assert 2 * scale_j3 / BacklashCfg().nominal == pytest.approx(0.05, abs=0.002)
 
 
 def test_backlash_deltas_per_episode_direction_and_motor_and_settable_magnitudes():
@@ -79,7 +81,7 @@ def test_backlash_deltas_per_episode_direction_and_motor_and_settable_magnitudes
     bl = Backlash(BacklashCfg(), n, m, 0.08, "cpu", make_generator(2))
     bl.reset()
     assert bl.delta.shape == (n, m, 2)
-    assert float(bl.delta.mean()) == pytest.approx(4.0, abs=0.01)
+    assert float(bl.delta.mean()) == pytest.approx(BacklashCfg().nominal, abs=0.01)
     assert float(bl.delta.std()) == pytest.approx(0.1, rel=0.05)  # paper: N(nominal, 0.1)
     assert float(bl.slack.min()) >= -1.0 and float(bl.slack.max()) <= 1.0 and float(bl.slack.std()) > 0.5
     before = bl.delta.clone()

@@ -134,13 +134,15 @@ def test_hand_base_position_matches_the_task_scene():
 
 
 def test_default_action_layout_matches_the_task_action_term():
-    """Scale 0.1 rad, smoothing 0.3 per 80 ms and clamp [-1, 1] are the task's RelativeMotorTargetActionCfg
-    defaults, and both sides use the shared law (dactyl_lab.action_law)."""
+    """Scale (half of each motor's range), smoothing 0.3 per 80 ms and clamp [-1, 1] are the task's
+    RelativeMotorTargetActionCfg defaults, and both sides use the shared law (dactyl_lab.action_law)."""
     source = (REPO / "tasks" / "reorient" / "mdp" / "actions.py").read_text()
-    scale = float(re.search(r"scale_rad: float = ([0-9.]+)", source).group(1))
+    assert "scale_rad: float | None = None" in source and "action_law.motor_scales_rad(cfg.scale_rad" in source
     assert "smoothing: float = action_law.PAPER_SMOOTHING_NEW_WEIGHT" in source
     action = rp.ff_contract().action
-    assert action.mode == "relative" and set(action.scale) == {scale}
+    half = [(hi - lo) / 2 for lo, hi in (hand.MOTOR_LIMITS_RAD[m] for m in hand.MOTOR_NAMES)]
+    assert action.mode == "relative" and action.scale == pytest.approx(half)
+    assert action.scale[hand.MOTOR_NAMES.index("rh_FFJ3")] == pytest.approx(0.916298, abs=1e-5)
     assert action.smoothing_alpha == action_law.PAPER_SMOOTHING_NEW_WEIGHT == 0.3
     assert action.clip == 1.0 and "clamp(-1.0, 1.0)" in source
     assert "action_law.motor_targets(" in source and "action_law.smooth(" in source

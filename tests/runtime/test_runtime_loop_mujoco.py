@@ -200,7 +200,7 @@ def test_ctrl_c_holds_the_current_pose_and_stops(ff_policy):
 
 def test_ctrl_c_with_neutral_safe_pose_ramps_at_the_rate_limit(ff_policy):
     standin = _InterruptingHand(25, seed=0)
-    safety = SafetyConfig(safe_pose="neutral", max_step_rad=0.05, safe_move_steps=60)
+    safety = SafetyConfig(safe_pose="neutral", max_step_rad=0.05, safe_move_steps=70)  # pi / 0.05 = 63
     loop, summary, standin = _run(ff_policy[0], standin, steps=200, safety=safety)
     sent = _sent(standin)
     ramp = sent[25:]

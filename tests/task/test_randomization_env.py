@@ -128,9 +128,9 @@ def test_delayed_actuators_move_one_step_late(env):
         torch.testing.assert_close(eff[ok][nd], now[ok][nd], rtol=0, atol=1e-6)  # on time
         torch.testing.assert_close(eff[ok][d], previous[ok][d], rtol=0, atol=1e-6)  # one step late
         assert ((now - previous)[ok].abs() > 0.1).all()  # the two differ: the test can tell them apart
-        # the target law runs on the effective action: measured position + 0.1 x effective, clipped
+        # the target law runs on the effective action: measured position + scale x effective, clipped
         low, high = term.motor_limits()
-        want = torch.clamp(pos + term.cfg.scale_rad * eff, low, high)
+        want = torch.clamp(pos + term.scale_rad * eff, low, high)
         torch.testing.assert_close(term.processed_actions[ok], want[ok], rtol=0, atol=1e-5)
 
 
@@ -157,7 +157,7 @@ def test_backlash_takes_up_the_slack_before_the_action_passes(env):
             ok = u.episode_length_buf == start_len + k
             torch.testing.assert_close(term.effective_actions[ok], (alpha * smoothed)[ok], rtol=0, atol=1e-5)
             low, high = term.motor_limits()
-            want = torch.clamp(pos + term.cfg.scale_rad * alpha * smoothed, low, high)
+            want = torch.clamp(pos + term.scale_rad * alpha * smoothed, low, high)
             torch.testing.assert_close(term.processed_actions[ok], want[ok], rtol=0, atol=1e-5)
             if k == 1:  # 0.3 x 4 = 1.2 < 2: the first step is all slack, the targets stay at the joints
                 assert (term.effective_actions[ok] == 0).all()

@@ -8,6 +8,7 @@ from envs import module_env, zeros
 
 pytestmark = pytest.mark.sim
 NUM_ENVS = 4
+OLD_SCALE_RAD = 0.1  # the action scale of the law before contract schema 2 [rad per unit action]
 
 env = module_env(NUM_ENVS, seed=3)
 
@@ -43,28 +44,40 @@ def test_a_positive_action_moves_joint_and_tendon_motors_toward_their_targets(en
         pos = robot.data.joint_pos.torch
         return pos[:, ffj3].clone(), (pos[:, ffj2] + pos[:, ffj1]).clone()
 
+    def scale(motor: str) -> float:
+        return float(term.scale_rad[hand.MOTOR_NAMES.index(motor)])
+
+    untouched = robot.joint_names.index("rh_MFJ3")
     start_j3, start_j0 = motors()
     action = zeros(env)
     action[:, hand.MOTOR_NAMES.index("rh_FFJ3")] = 1.0
     action[:, hand.MOTOR_NAMES.index("rh_FFJ0")] = 1.0
     for _ in range(10):
         at_action_j3, at_action_j0 = motors()
+        at_action_untouched = robot.data.joint_pos.torch[:, untouched].clone()
+        length = u.episode_length_buf.clone()
         env.step(action)
         target = term.processed_actions
+        # a motor at action 0 is held where it was when the action was issued (its target follows the joint)
+        ok = u.episode_length_buf == length + 1  # not reset by this step
+        mf = target[ok, hand.MOTOR_NAMES.index("rh_MFJ3")]
+        want = at_action_untouched[ok].clamp(*hand.MOTOR_LIMITS_RAD["rh_MFJ3"])
+        torch.testing.assert_close(mf, want, atol=1e-5, rtol=0)
         # each step's target is at most scale ahead of where the motor was when the action was issued
-        assert (target[:, hand.MOTOR_NAMES.index("rh_FFJ3")] <= at_action_j3 + term.cfg.scale_rad + 1e-5).all()
-        assert (target[:, hand.MOTOR_NAMES.index("rh_FFJ0")] <= at_action_j0 + term.cfg.scale_rad + 1e-5).all()
+        assert (target[:, hand.MOTOR_NAMES.index("rh_FFJ3")] <= at_action_j3 + scale("rh_FFJ3") + 1e-5).all()
+        assert (target[:, hand.MOTOR_NAMES.index("rh_FFJ0")] <= at_action_j0 + scale("rh_FFJ0") + 1e-5).all()
     j3, j0 = motors()
     assert (j3 - start_j3 > 0.05).all(), (start_j3, j3)
     assert (j0 - start_j0 > 0.05).all(), (start_j0, j0)
-    untouched = robot.joint_names.index("rh_MFJ3")
-    assert (robot.data.joint_pos.torch[:, untouched].abs() < 0.25).all()
 
 
 def test_reaching_the_goal_counts_one_success_and_draws_a_new_goal(env):
     u = env.unwrapped
     command = u.command_manager.get_term("object_pose")
     cube = u.scene["object"]
+    env.reset()
+    # a start state can have the cube still rolling from its random actions: hold it still for this step
+    cube.write_root_velocity_to_sim_index(root_velocity=torch.zeros(u.num_envs, 6, device=u.device))
     before = command.goals_reached.clone()
     command.quat_command_w[:] = cube.data.root_quat_w.torch  # the goal is where the cube is
     old_goal = command.quat_command_w.clone()
@@ -105,7 +118,7 @@ def _joint_index(robot, name):
 
 def test_a_blocked_finger_keeps_its_target_within_one_scale_of_the_joint(env):
     """Paper B.4/C.1: the target is the joint's position when the action is issued plus scale x action. With
-    rh_FFJ3's position gain cut to 0 (the finger cannot follow), 20 steps of +1 keep target - joint <= 0.1 rad;
+    rh_FFJ3's position gain cut to 0 (the finger cannot follow), 20 steps of +1 keep target - joint <= its scale;
     the old law (target += 0.1 a, then 0.3 old + 0.7 new) runs away from the joint."""
     u = env.unwrapped
     robot, term = u.scene["robot"], u.action_manager.get_term("motors")
@@ -114,6 +127,10 @@ def test_a_blocked_finger_keeps_its_target_within_one_scale_of_the_joint(env):
     stiffness = robot.data.joint_stiffness.torch[:, j : j + 1].clone()
     robot.write_joint_stiffness_to_sim_index(stiffness=torch.zeros_like(stiffness), joint_ids=ids)
     high = float(robot.data.joint_pos_limits_upper.torch[0, j])
+    # the finger starts straight (start states put it anywhere): the full scale fits below its upper limit
+    straight = torch.zeros(u.num_envs, 1, device=u.device)
+    robot.write_joint_position_to_sim_index(position=straight, joint_ids=ids)
+    robot.write_joint_velocity_to_sim_index(velocity=straight, joint_ids=ids)
     try:
         start_len = u.episode_length_buf.clone()
         action = zeros(env)
@@ -125,17 +142,19 @@ def test_a_blocked_finger_keeps_its_target_within_one_scale_of_the_joint(env):
             joint_at_action = robot.data.joint_pos.torch[:, j].clone()
             env.step(action)
             gaps.append(term.processed_actions[:, m] - joint_at_action)
-            old_target = torch.clamp(old_target + term.cfg.scale_rad, max=high)
+            old_target = torch.clamp(old_target + OLD_SCALE_RAD, max=high)
             old_sent = 0.3 * old_sent + 0.7 * old_target
             old_gaps.append(old_sent - joint_at_action)
         ok = u.episode_length_buf == start_len + 20  # envs not reset meanwhile
         assert ok.any()
         gaps, old_gaps = torch.stack(gaps)[:, ok], torch.stack(old_gaps)[:, ok]
         moved = (robot.data.joint_pos.torch[:, j] - start)[ok].abs()
-        assert (moved < 0.3).all(), moved  # the finger is blocked: it did not follow 20 x 0.1 rad
-        assert (gaps <= term.cfg.scale_rad + 1e-5).all(), gaps.max()
-        assert (gaps[-1] > 0.9 * term.cfg.scale_rad).all()  # the EMA of +1 is 1 - 0.7^20: the full scale
-        assert (old_gaps[-1] > 5 * term.cfg.scale_rad).all(), old_gaps[-1]  # the old law fails the same test
+        scale = float(term.scale_rad[m])
+        assert (moved < 0.3).all(), moved  # the finger is blocked: it did not follow 20 full actions
+        assert (gaps <= scale + 1e-5).all(), gaps.max()
+        assert (gaps[-1] > 0.9 * scale).all()  # the EMA of +1 is 1 - 0.7^20: the full scale
+        # the old law (target accumulated on the previous target, its 0.1 rad per step) fails the same test
+        assert (old_gaps[-1] > 5 * OLD_SCALE_RAD).all(), old_gaps[-1]
     finally:
         robot.write_joint_stiffness_to_sim_index(stiffness=stiffness, joint_ids=ids)
 

@@ -46,7 +46,8 @@ class RelativeMotorTargetAction(ActionTerm):
        step, derived from the env's real step time (:func:`dactyl_lab.action_law.smoothing_weight_per_step`);
     2. the actuator models the cfg declares, on the normalized action: ``action_noise`` -> ``delay`` ->
        ``backlash`` (:attr:`effective_actions`);
-    3. ``target = clip(measured motor position + scale_rad * effective action, limits in force)``, the joint
+    3. ``target = clip(measured motor position + scale * effective action, limits in force)`` (``scale`` per
+       motor, :attr:`scale_rad`: half of each motor's nominal range by default), the joint
        limits read from the articulation (the randomized ones under ``randomize_joint_limits``; tendons: the
        intersection of the tendon range and the sum of its two joints' ranges);
     4. ``timing``: the new targets reach the motors late by this step's extra time (:mod:`..unmodeled`).
@@ -74,6 +75,9 @@ class RelativeMotorTargetAction(ActionTerm):
         self._tendon_joint_ids = torch.tensor(pairs, device=self.device, dtype=torch.long)  # (4, 2)
         tendon_limits = torch.tensor([hand.MOTOR_LIMITS_RAD[m] for m in hand.TENDON_MOTOR_NAMES], device=self.device)
         self._tendon_low, self._tendon_high = tendon_limits[:, 0], tendon_limits[:, 1]
+        scales = action_law.motor_scales_rad(cfg.scale_rad, hand.MOTOR_LIMITS_RAD)
+        self.scale_rad = torch.tensor([scales[m] for m in hand.MOTOR_NAMES], device=self.device)
+        """Action scale per motor [rad per unit action], motor order (from ``cfg.scale_rad``)."""
         self.step_dt_s = float(env.step_dt)
         self.smoothing_weight = action_law.smoothing_weight_per_step(
             cfg.smoothing, self.step_dt_s, cfg.smoothing_reference_period_s
@@ -143,7 +147,7 @@ class RelativeMotorTargetAction(ActionTerm):
             a = self.backlash(a)
         self.effective_actions[:] = a
         low, high = self.motor_limits()
-        self.target_rad[:] = action_law.motor_targets(self.motor_positions(), a, self.cfg.scale_rad, low, high)
+        self.target_rad[:] = action_law.motor_targets(self.motor_positions(), a, self.scale_rad, low, high)
         self._previous[:] = self._sent
         self._substep = 0
         if self.timing is not None:
@@ -185,8 +189,10 @@ class RelativeMotorTargetAction(ActionTerm):
 class RelativeMotorTargetActionCfg(ActionTermCfg):
     class_type: type = RelativeMotorTargetAction
     asset_name: str = MISSING
-    scale_rad: float = 0.1
-    """Largest change of a motor target from the measured motor position per policy step [rad] (action +-1)."""
+    scale_rad: float | None = None
+    """Change of a motor target from the measured motor position at action +-1 [rad]: None (default, the paper's
+    relative control as OpenAI's release of this hand implements it) = half of each motor's nominal range
+    (:func:`dactyl_lab.action_law.half_range_scale_rad`); a number = the same scale for every motor."""
     smoothing: float = action_law.PAPER_SMOOTHING_NEW_WEIGHT
     """EMA weight of the new action per ``smoothing_reference_period_s`` (paper: 0.3 per 80 ms; 1 = off)."""
     smoothing_reference_period_s: float = action_law.PAPER_CONTROL_PERIOD_S

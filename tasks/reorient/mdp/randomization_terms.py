@@ -108,8 +108,8 @@ class RandomizationState:
 def set_unmodeled_magnitudes(env: ManagerBasedEnv, ids: torch.Tensor, adr: ADR, params: dict[str, str]) -> None:
     """This episode's ADR magnitudes of the delay, backlash, random force and timing jitter for ``ids``, written into
     the models' public per-env tensors before the action term's reset draws the episode from them: delay probability
-    per actuator, backlash nominal amount x scale, force std [m/s^2] per unit mass, mean extra time per physics step
-    [s] (the paper's 1 / lambda; lambda is then this episode's fixed rate)."""
+    per actuator, backlash slack amount x scale (delta = nominal / scale), force std [m/s^2] per unit mass, mean
+    extra time per physics step [s] (the paper's 1 / lambda; lambda is then this episode's fixed rate)."""
     state = randomization_state(env)
     term = env.action_manager.get_term(state.cfg.action_term)
     for key, name in params.items():
@@ -119,7 +119,8 @@ def set_unmodeled_magnitudes(env: ManagerBasedEnv, ids: torch.Tensor, adr: ADR, 
         elif key == "delay" and term.delay is not None:
             term.delay.probability[ids] = value
         elif key == "backlash" and term.backlash is not None:
-            term.backlash.nominal[ids] = term.backlash.cfg.nominal * value
+            # the slack amount scales with the ADR value: delta = nominal / scale (scale 0: no slack at all)
+            term.backlash.nominal[ids] = term.backlash.cfg.nominal / value.clamp_min(1e-6)
         elif key == "timing" and term.timing is not None:
             rate = 1.0 / value.clamp_min(1e-9)
             term.timing.rate_low_per_s[ids] = rate
