@@ -35,6 +35,8 @@ def main() -> int:
     parser.add_argument("--goal-timeout", type=float, default=8.0, help="per-goal timeout [s] (default 8, training's)")
     parser.add_argument("--seed", type=int, default=123, help="seed (default 123)")
     parser.add_argument("--device", default="cpu", help="Newton device (default cpu)")
+    parser.add_argument("--backend", default="rsl_rl", help="RL library of the checkpoint (default rsl_rl)")
+    parser.add_argument("--variant", default="ff", help="policy variant of the checkpoint, as train.py (default ff)")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default <run>/sim2sim_gap)")
     args = parser.parse_args()
     run_dir = args.checkpoint if args.checkpoint.is_dir() else args.checkpoint.parent
@@ -52,6 +54,10 @@ def main() -> int:
         [
             py,
             str(ROOT / "scripts" / "evaluate.py"),
+            "--backend",
+            args.backend,
+            "--variant",
+            args.variant,
             "--checkpoint",
             str(args.checkpoint),
             "--num_trials",
