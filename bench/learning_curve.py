@@ -95,10 +95,10 @@ def log(message: str) -> None:
 def steps_per_iteration(backend: str, variant: str) -> int:
     """Env steps per env in one training iteration (rollout length) of the agent config."""
     import dactyl_lab.tasks  # noqa: F401
-    from dactyl_lab import launch
+    from dactyl_lab.training import cli_args
     from isaaclab_tasks.utils.parse_cfg import load_cfg_from_registry
 
-    cfg = load_cfg_from_registry("Dactyl-Reorient-Cube-Shadow", launch.agent_entry_point(backend, variant))
+    cfg = load_cfg_from_registry("Dactyl-Reorient-Cube-Shadow", cli_args.agent_entry_point(backend, variant))
     return cfg.num_steps_per_env if backend == "rsl_rl" else cfg["params"]["config"]["horizon_length"]
 
 

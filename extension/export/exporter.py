@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from dactyl_lab import hand
-from dactyl_lab.launch import is_discrete, is_recurrent
+from dactyl_lab.training.cli_args import is_discrete, is_recurrent
 from dactyl_lab.contract import PolicyContract, dactyl_observation_terms, make_action_layout, make_dactyl_contract
 from dactyl_lab.export import ExportError
 from dactyl_lab.export import rl_games_policy as rlg

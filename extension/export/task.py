@@ -5,7 +5,7 @@ Source of both configs, in this order:
 1. the run's own ``params/env.yaml`` and ``params/agent.yaml`` (written by Isaac Lab's train entrypoint: the
    configs the policy was really trained with, Hydra overrides and presets included);
 2. otherwise the task registry: ``env_cfg_entry_point`` with ``--preset`` s, and the backend/variant's agent entry
-   point (``dactyl_lab.launch.agent_entry_point``).
+   point (``dactyl_lab.training.cli_args.agent_entry_point``).
 
 From the env cfg: control period ``sim.dt * decimation`` [s], the action term's ``scale_rad`` and ``smoothing``
 (turned into the EMA weight of the new action per control step of that period, as the term does at run time),
@@ -109,7 +109,7 @@ def registered_agent_cfg(task: str, backend: str, variant: str) -> dict[str, Any
     from isaaclab.utils import to_dict
     from isaaclab_tasks.utils.parse_cfg import load_cfg_from_registry
 
-    from dactyl_lab.launch import agent_entry_point
+    from dactyl_lab.training.cli_args import agent_entry_point
 
     entry = agent_entry_point(backend, variant)
     try:

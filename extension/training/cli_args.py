@@ -1,5 +1,6 @@
-"""Shared front door of scripts/train.py, scripts/play.py and scripts/evaluate.py: validate the request,
-then hand it to Isaac Lab 3's unified RL entrypoints (``isaaclab_rl.entrypoints``) with our tasks registered.
+"""The shared command-line arguments and checks of scripts/train.py, scripts/play.py and scripts/evaluate.py (as
+Isaac Lab's ``cli_args_rsl_rl.py`` for its scripts): the scripts validate the request with these, then hand it to
+Isaac Lab 3's unified RL entrypoints (``isaaclab_rl.entrypoints``) with our tasks registered.
 
 Isaac Lab's stock agent configs hard-code ``cuda:0``; here the agent always runs on the device of the
 environment (``--device``, default: ``cuda:0`` when CUDA is available, else ``cpu``).
