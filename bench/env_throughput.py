@@ -19,8 +19,8 @@ import torch
 
 from dactyl_lab.assets import scene
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from envs import close_env, make_env  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root, for tests.helpers (python bench/x.py)
+from tests.helpers.envs import close_env, make_env  # noqa: E402
 
 
 def measure(task: str, num_envs: int, steps: int, warmup: int, device: str, **kwargs) -> tuple[float, float]:

@@ -12,9 +12,6 @@ import argparse
 import json
 import subprocess
 import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def measure_one(self_collision: bool, num_envs: int, steps: int, warmup: int, device: str) -> float:

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from export_common import NUM_ENVS, SCRIPTS, TRAJECTORY_STEPS, VARIANTS, Exported, Library  # noqa: E402
+from tests.export.export_common import NUM_ENVS, TRAJECTORY_STEPS, VARIANTS, Exported, Library
+from tests.helpers.scripts import SCRIPTS
 
 
 def _run(cmd: list[str], cwd: Path, timeout: float) -> subprocess.CompletedProcess:
@@ -89,7 +88,7 @@ def sim_env():
 
     Module scope, not session: Isaac Lab allows one simulation per process, and other test folders build
     their own envs after this one is closed."""
-    from envs import close_env, make_env
+    from tests.helpers.envs import close_env, make_env
 
     env = make_env(num_envs=NUM_ENVS, seed=0)
     yield env

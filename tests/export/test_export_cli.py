@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from dactyl_lab.export.cli import build_parser, main
-from export_common import SCRIPTS
+
+from tests.helpers.scripts import SCRIPTS
 
 
 def test_help_explains_every_flag():

@@ -11,10 +11,11 @@ import mujoco
 import numpy as np
 import pytest
 import torch
-from contract_client import observation
-from envs import close_env, make_env
 
 from dactyl_lab.contract import make_dactyl_contract
+
+from tests.integrator.contract_client import observation
+from tests.helpers.envs import close_env, make_env
 
 pytestmark = pytest.mark.sim
 CLIENT = Path(__file__).with_name("contract_client.py")
@@ -39,7 +40,7 @@ def mount_quat_xyzw_from_mujoco() -> np.ndarray:
 
 
 def to_mount(q_mount, pos_env, quat_env, base):
-    from contract_client import quat_conj, quat_mul, rotate
+    from tests.integrator.contract_client import quat_conj, quat_mul, rotate
 
     inv = quat_conj(q_mount)
     return rotate(inv, np.asarray(pos_env) - base), quat_mul(inv, np.asarray(quat_env))

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 import torch
-from envs import close_env, make_env
+
+from tests.helpers.envs import close_env, make_env
 
 pytestmark = pytest.mark.sim
 SOAK_STEPS = 200  # ~0.4 steps/s with 8 envs on this shared 2-core machine: the long soak is bench/soak.py

@@ -11,7 +11,8 @@ import sys
 
 import pytest
 import torch
-from conftest import run_script
+
+from tests.helpers.scripts import run_script
 
 pytestmark = [pytest.mark.sim, pytest.mark.slow]
 

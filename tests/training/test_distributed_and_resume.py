@@ -7,7 +7,8 @@ import sys
 
 import pytest
 import torch
-from conftest import SCRIPTS, run_script, script_env
+
+from tests.helpers.scripts import SCRIPTS, run_script, script_env
 
 pytestmark = [pytest.mark.sim, pytest.mark.slow]
 UPDATES_PER_ITERATION = 4 * 4  # num_learning_epochs x num_mini_batches of the RSL-RL configs

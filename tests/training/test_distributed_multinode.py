@@ -10,7 +10,8 @@ import sys
 
 import pytest
 import torch
-from conftest import SCRIPTS, script_env
+
+from tests.helpers.scripts import SCRIPTS, script_env
 
 pytestmark = [pytest.mark.sim, pytest.mark.slow]
 UPDATES_PER_ITERATION = 4 * 4

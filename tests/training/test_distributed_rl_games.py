@@ -7,7 +7,8 @@ import sys
 
 import pytest
 import torch
-from conftest import SCRIPTS, script_env
+
+from tests.helpers.scripts import SCRIPTS, script_env
 
 pytestmark = [pytest.mark.sim, pytest.mark.slow]
 

@@ -3,7 +3,8 @@
 import json
 
 import pytest
-from conftest import run_script
+
+from tests.helpers.scripts import run_script
 
 pytestmark = [pytest.mark.sim, pytest.mark.slow]
 

@@ -12,12 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import run_script, script_env
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "render"))
-from video_checks import assert_rollout_video  # noqa: E402
+from dactyl_lab.training import report
 
-from dactyl_lab.training import report  # noqa: E402
+from tests.helpers.scripts import SCRIPTS, run_script, script_env
+from tests.helpers.video_checks import assert_rollout_video
 
 pytestmark = [pytest.mark.sim, pytest.mark.slow]
 
@@ -147,7 +146,7 @@ def test_video_flags_are_checked_before_any_env(ff_run):
     out = subprocess.run(
         [
             sys.executable,
-            str(Path(__file__).parents[2] / "scripts" / "evaluate.py"),
+            str(SCRIPTS / "evaluate.py"),
             "--checkpoint",
             str(checkpoint),
             "--num_trials",

@@ -7,9 +7,10 @@ import sys
 
 import pytest
 import torch
-from conftest import SCRIPTS, run_script, script_env
 
 from dactyl_lab.training import checkpoints
+
+from tests.helpers.scripts import SCRIPTS, run_script, script_env
 
 pytestmark = [pytest.mark.sim, pytest.mark.slow]
 

@@ -5,8 +5,10 @@ import json
 
 import pytest
 import torch
-from conftest import run_script
+
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+from tests.helpers.scripts import run_script
 
 pytestmark = [pytest.mark.sim, pytest.mark.slow]
 
