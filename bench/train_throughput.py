@@ -26,7 +26,9 @@ import tempfile
 import time
 from pathlib import Path
 
-OURS, STOCK = "Dactyl-Reorient-Cube-Shadow", "Isaac-Reorient-Cube-Shadow"
+from dactyl_lab.task_constants import TASK_ID
+
+OURS, STOCK = TASK_ID, "Isaac-Reorient-Cube-Shadow"
 
 
 def worker(args: argparse.Namespace) -> None:

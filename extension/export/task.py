@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from dactyl_lab import hand
+from dactyl_lab import hand, task_constants
 from dactyl_lab.action_law import (
     PAPER_CONTROL_PERIOD_S,
     PAPER_SMOOTHING_NEW_WEIGHT,
@@ -29,7 +29,7 @@ from dactyl_lab.action_law import (
 )
 from dactyl_lab.export import ExportError
 
-DEFAULT_TASK = "Dactyl-Reorient-Cube-Shadow"
+DEFAULT_TASK = task_constants.TASK_ID
 
 
 @dataclass
@@ -93,9 +93,7 @@ def registered_env_cfg(task: str, presets: tuple[str, ...] = ()) -> dict[str, An
     try:
         cfg = load_cfg_from_registry(task, "env_cfg_entry_point")
     except Exception as error:  # noqa: BLE001
-        raise ExportError(
-            f"task {task!r} is not registered ({error}); pass --task Dactyl-Reorient-Cube-Shadow"
-        ) from error
+        raise ExportError(f"task {task!r} is not registered ({error}); pass --task {DEFAULT_TASK}") from error
     try:
         cfg = resolve_presets(cfg, selected=tuple(presets))
     except Exception as error:  # noqa: BLE001

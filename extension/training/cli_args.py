@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 
 from dactyl_lab.contract import BACKENDS  # noqa: F401  (one home: the torch-free contract)
+from dactyl_lab.task_constants import TASK_ID
 
 VARIANTS = ("ff", "lstm", "ff_discrete", "lstm_discrete")
 """Policy variants (``--variant``): network ``ff`` (MLP) or ``lstm`` (the paper's dense 1024 ReLU -> LSTM 512), with a
@@ -103,9 +104,7 @@ def rl_games_minibatch_overrides(num_envs: int | None, num_minibatches: int = 4)
 
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--task", default="Dactyl-Reorient-Cube-Shadow", help="registered task id (default: %(default)s)"
-    )
+    parser.add_argument("--task", default=TASK_ID, help="registered task id (default: %(default)s)")
     parser.add_argument("--backend", default="rsl_rl", help="RL library: rsl_rl or rl_games (default: %(default)s)")
     parser.add_argument("--variant", default="ff", help=VARIANT_HELP + " (default: %(default)s)")
     parser.add_argument(

@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from dactyl_lab.contract import make_dactyl_contract
+from dactyl_lab.task_constants import TASK_ID
 
 from tests.integrator.contract_client import observation
 from tests.helpers.envs import close_env, make_env
@@ -47,7 +48,7 @@ def to_mount(q_mount, pos_env, quat_env, base):
 
 
 def test_observation_from_the_contract_alone_matches_the_task():
-    contract = json.loads(make_dactyl_contract("Dactyl-Reorient-Cube-Shadow").to_json())
+    contract = json.loads(make_dactyl_contract(TASK_ID).to_json())
     q_mount, base = mount_quat_xyzw_from_mujoco(), np.asarray(contract["hand_base_pos_m"])
     env = make_env(num_envs=2, seed=5)
     try:
