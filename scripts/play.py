@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 from dactyl_lab.render.options import add_video_args, video_options
-from dactyl_lab.training import cli_args
+from dactyl_lab.training import cli_args, entrypoint_hooks
 
 
 def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
@@ -50,19 +50,18 @@ def video_path(checkpoint: str) -> Path:
     return run / "videos" / "play" / f"{path.stem}.mp4"
 
 
-def record_created_env(common, options, path: Path) -> list:
-    """Wrap the env Isaac Lab's play entrypoint creates in our recorder (its backend imports the factory by
-    name when it is loaded, after this). Returns the list that will hold the recorder."""
+def record_created_env(options, path: Path) -> list:
+    """Wrap the env Isaac Lab's play entrypoint creates in our recorder (Isaac Lab has no hook for it:
+    :func:`~dactyl_lab.training.entrypoint_hooks.wrap_created_envs`). Returns the list that will hold the recorder."""
     from dactyl_lab.render.newton import EnvVideoRecorder
 
-    create = common.create_isaaclab_env
     recorders = []
 
-    def create_and_record(*args, **kwargs):
-        recorders.append(EnvVideoRecorder(create(*args, **kwargs), [path], options))
+    def record(env):
+        recorders.append(EnvVideoRecorder(env, [path], options))
         return recorders[-1]
 
-    common.create_isaaclab_env = create_and_record
+    entrypoint_hooks.wrap_created_envs(record)
     return recorders
 
 
@@ -93,12 +92,11 @@ def main(argv: list[str] | None = None) -> int:
             raise cli_args.UsageError(str(error)) from None
         args.steps = VIDEO_STEPS if args.steps is None else args.steps
 
-    from isaaclab_rl.entrypoints import common, run_play_cli
+    from isaaclab_rl.entrypoints import run_play_cli
 
     if args.steps is not None:
-        # Isaac Lab plays until Ctrl-C unless it records a video; bound the playback loop instead.
-        common.video_playback_steps = lambda *_: args.steps
-    recorders = record_created_env(common, video_options(args), video_path(args.checkpoint)) if args.video else []
+        entrypoint_hooks.limit_playback_steps(args.steps)  # Isaac Lab plays until Ctrl-C unless it records a video
+    recorders = record_created_env(video_options(args), video_path(args.checkpoint)) if args.video else []
     code = run_play_cli(forwarded)
     for recorder in recorders:
         for path in recorder.close_videos():  # closing the env has closed them; this returns the paths
