@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.export.export_common import NUM_ENVS, TRAJECTORY_STEPS, VARIANTS, Exported, Library
-from tests.helpers.scripts import SCRIPTS
+from tests.helpers.scripts import SCRIPTS, train
 
 
 def _run(cmd: list[str], cwd: Path, timeout: float) -> subprocess.CompletedProcess:
@@ -31,25 +31,8 @@ def trained_run(tmp_path_factory):
     def get(backend: str, variant: str) -> Path:
         if (backend, variant) not in cache:
             work = tmp_path_factory.mktemp(f"train_{backend}_{variant}")
-            _run(
-                [
-                    sys.executable,
-                    str(SCRIPTS / "train.py"),
-                    "--backend",
-                    backend,
-                    "--variant",
-                    variant,
-                    "--device",
-                    "cpu",
-                    "--num_envs",
-                    "8",
-                    "--max_iterations",
-                    "1",
-                    "--seed",
-                    "3",
-                ],
-                work,
-                1500,
+            train(
+                work, "--backend", backend, "--variant", variant, "--seed", "3", num_envs=8, iterations=1, timeout=1500
             )
             runs = sorted(p for p in work.glob(f"logs/{backend}/*/*") if p.is_dir())
             assert runs, f"no run folder under {work}/logs/{backend}"
