@@ -2,7 +2,7 @@
 (the paper's dense 1024 ReLU -> LSTM 512), each with a Gaussian or the paper's discrete 11-bin head.
 
 Entry-point keys registered with the task (pick one with ``--agent`` or scripts/train.py ``--variant``, see
-``dactyl_lab.launch.VARIANTS``): ``rsl_rl_cfg_entry_point`` (ff), ``rsl_rl_lstm_cfg_entry_point``,
+``dactyl_lab.training.cli_args.VARIANTS``): ``rsl_rl_cfg_entry_point`` (ff), ``rsl_rl_lstm_cfg_entry_point``,
 ``rsl_rl_ff_discrete_cfg_entry_point``, ``rsl_rl_lstm_discrete_cfg_entry_point``, and the same four with ``rl_games``.
 
 Modules: ``discrete.py`` (bin centres, RSL-RL categorical distribution), ``rsl_rl_models.py`` (dense -> LSTM model),

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from envs import close_env, make_env, zeros  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root, for tests.helpers (python bench/x.py)
+from tests.helpers.envs import close_env, make_env, zeros  # noqa: E402
 
 from dactyl_lab import hand  # noqa: E402
 

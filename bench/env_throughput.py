@@ -18,9 +18,10 @@ from pathlib import Path
 import torch
 
 from dactyl_lab.assets import scene
+from dactyl_lab.task_constants import TASK_ID
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from envs import close_env, make_env  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root, for tests.helpers (python bench/x.py)
+from tests.helpers.envs import close_env, make_env  # noqa: E402
 
 
 def measure(task: str, num_envs: int, steps: int, warmup: int, device: str, **kwargs) -> tuple[float, float]:
@@ -52,7 +53,7 @@ def main() -> None:
     args = parser.parse_args()
     rows = []
     for n in args.num_envs:
-        ours = measure("Dactyl-Reorient-Cube-Shadow", n, args.steps, args.warmup, args.device)
+        ours = measure(TASK_ID, n, args.steps, args.warmup, args.device)
         stock = measure(
             "Isaac-Reorient-Cube-Shadow",
             n,

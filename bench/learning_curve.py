@@ -33,6 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
+from dactyl_lab import task_constants as tc
+
 REPO = Path(__file__).resolve().parents[1]
 ARMS = ("policy", "zero", "random")
 CURVES = {  # name: (TensorBoard tags, one per library, first found wins; label)
@@ -70,7 +72,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--seeds", type=int, nargs="+", default=[0], help="training seeds (default: 0)")
     p.add_argument("--eval_trials", type=int, default=64, help="evaluation trials per arm and seed (default: 64)")
     p.add_argument("--eval_envs", type=int, default=16, help="envs of each evaluation (default: 16)")
-    p.add_argument("--goal_timeout_s", type=float, default=80.0, help="evaluation goal timeout [s] (default: 80)")
+    p.add_argument(
+        "--goal_timeout_s",
+        type=float,
+        default=tc.EVAL_GOAL_TIMEOUT_S,
+        help="evaluation goal timeout [s] (default: %(default)g)",
+    )
     p.add_argument("--device", default="cpu", help="simulation and agent device (default: cpu)")
     p.add_argument("--output", required=True, help="folder for runs, evaluations, JSON and PNG")
     p.add_argument("--dry-run", action="store_true", help="toy size (8 envs, 2 iterations, 4 trials) to check stages")
@@ -95,10 +102,10 @@ def log(message: str) -> None:
 def steps_per_iteration(backend: str, variant: str) -> int:
     """Env steps per env in one training iteration (rollout length) of the agent config."""
     import dactyl_lab.tasks  # noqa: F401
-    from dactyl_lab import launch
+    from dactyl_lab.training import cli_args
     from isaaclab_tasks.utils.parse_cfg import load_cfg_from_registry
 
-    cfg = load_cfg_from_registry("Dactyl-Reorient-Cube-Shadow", launch.agent_entry_point(backend, variant))
+    cfg = load_cfg_from_registry(tc.TASK_ID, cli_args.agent_entry_point(backend, variant))
     return cfg.num_steps_per_env if backend == "rsl_rl" else cfg["params"]["config"]["horizon_length"]
 
 

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from dactyl_lab import hand, sim_settings
+from dactyl_lab.task_constants import TASK_ID
 
 FREE_SEQUENCES = ("steps", "sines", "random")
 CUBE_SEQUENCES = ("rest", "push")
@@ -192,7 +193,7 @@ class NewtonHand:
         from isaaclab_tasks.utils.hydra import resolve_presets
         from isaaclab_tasks.utils.parse_cfg import load_cfg_from_registry
 
-        task = "Dactyl-Reorient-Cube-Shadow"
+        task = TASK_ID
         cfg = resolve_presets(load_cfg_from_registry(task, "env_cfg_entry_point"), selected=())
         cfg.sim.device = device
         cfg.scene.num_envs = 1

@@ -12,18 +12,17 @@ import argparse
 import json
 import subprocess
 import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def measure_one(self_collision: bool, num_envs: int, steps: int, warmup: int, device: str) -> float:
     from env_throughput import measure
 
+    from dactyl_lab.task_constants import TASK_ID
+
     def edit(cfg):
         cfg.scene.robot.spawn.articulation_props.self_collision_enabled = self_collision
 
-    env_steps_s, _ = measure("Dactyl-Reorient-Cube-Shadow", num_envs, steps, warmup, device, edit=edit)
+    env_steps_s, _ = measure(TASK_ID, num_envs, steps, warmup, device, edit=edit)
     return env_steps_s
 
 

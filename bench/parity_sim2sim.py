@@ -16,6 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from dactyl_lab import task_constants as tc
+
 ROOT = Path(__file__).resolve().parents[1]
 PHYSICS = ("task", "mujoco-default")
 
@@ -32,7 +34,12 @@ def main() -> int:
     parser.add_argument("--checkpoint", required=True, type=Path, help="RSL-RL / rl-games run folder or checkpoint")
     parser.add_argument("--policy", type=Path, default=None, help="exported ONNX (default <run>/exported/policy.onnx)")
     parser.add_argument("--trials", type=int, default=64, help="trials per simulator (default 64)")
-    parser.add_argument("--goal-timeout", type=float, default=8.0, help="per-goal timeout [s] (default 8, training's)")
+    parser.add_argument(
+        "--goal-timeout",
+        type=float,
+        default=tc.GOAL_TIMEOUT_S,
+        help="per-goal timeout [s] (default %(default)g, training's)",
+    )
     parser.add_argument("--seed", type=int, default=123, help="seed (default 123)")
     parser.add_argument("--device", default="cpu", help="Newton device (default cpu)")
     parser.add_argument("--backend", default="rsl_rl", help="RL library of the checkpoint (default rsl_rl)")

@@ -27,14 +27,14 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/envs.py: make_env / close_env
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root, for tests.helpers (python bench/x.py)
 
 
 def measure(preset: str, num_envs: int, steps: int, warmup: int, seed: int = 0) -> tuple[float, float]:
     """(wall, CPU-time) env-steps/s of ``steps`` timed steps of ``preset`` at ``num_envs`` envs."""
     import torch
 
-    from envs import close_env, make_env
+    from tests.helpers.envs import close_env, make_env
 
     presets = () if preset == "default" else (preset,)
     env = make_env(num_envs=num_envs, seed=seed, presets=presets)

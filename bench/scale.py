@@ -42,10 +42,10 @@ def rss_mib(field: str = "VmRSS") -> float:
 def worker(args: argparse.Namespace) -> None:
     import torch
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root, for tests.helpers (python bench/x.py)
     import isaaclab  # noqa: F401
     import warp  # noqa: F401
-    from envs import make_env
+    from tests.helpers.envs import make_env
 
     before = rss_mib()
     start = time.perf_counter()

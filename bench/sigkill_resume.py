@@ -35,8 +35,8 @@ def main(argv=None) -> dict:
     args = p.parse_args(argv)
     if args.kills < 1 or args.total < args.kills + 2 or args.num_envs < 1:
         p.error("--kills >= 1, --total >= kills + 2 and --num-envs >= 1")
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "training"))  # as the other benches
-    from kill_resume import check, kill_resume_loop
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root, for tests.helpers (python bench/x.py)
+    from tests.training.kill_resume import check, kill_resume_loop
 
     rng = random.Random(args.seed)
     points = sorted(rng.sample(range(1, args.total - 1), args.kills))

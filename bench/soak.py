@@ -21,8 +21,6 @@ import sys
 import time
 from pathlib import Path
 
-TESTS = Path(__file__).resolve().parents[1] / "tests"
-
 
 def push_to_hard_limits(adr) -> None:
     """Every ADR bound at its hard limit (in place)."""
@@ -100,8 +98,8 @@ def main(argv=None) -> dict:
     import torch
 
     torch.set_num_threads(args.threads)
-    sys.path.insert(0, str(TESTS))  # tests/envs.py: make_env / close_env, as the other benches
-    from envs import close_env, make_env
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root, for tests.helpers (python bench/x.py)
+    from tests.helpers.envs import close_env, make_env
 
     env = make_env(
         num_envs=args.num_envs, seed=args.seed, presets=("adr",), device=args.device, edit=no_boundary_evaluation

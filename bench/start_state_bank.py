@@ -23,11 +23,11 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/envs.py: make_env / close_env
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root, for tests.helpers (python bench/x.py)
 
 
 def measure(num_envs: int, steps: int, bank_size: int | None, device: str, seed: int = 0) -> dict:
-    from envs import close_env, make_env
+    from tests.helpers.envs import close_env, make_env
 
     def edit(cfg):
         cfg.events.start_state.params.update(bank_size=bank_size, refresh_on_full_reset=True)

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from envs import close_env, make_env  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root, for tests.helpers (python bench/x.py)
+from tests.helpers.envs import close_env, make_env  # noqa: E402
 
 
 def run(num_envs: int, substeps: int, seconds: float, device: str) -> dict:

@@ -26,13 +26,15 @@ import tempfile
 import time
 from pathlib import Path
 
-OURS, STOCK = "Dactyl-Reorient-Cube-Shadow", "Isaac-Reorient-Cube-Shadow"
+from dactyl_lab.task_constants import TASK_ID
+
+OURS, STOCK = TASK_ID, "Isaac-Reorient-Cube-Shadow"
 
 
 def worker(args: argparse.Namespace) -> None:
     """One rank: build the env and the runner, train one untimed then ``--iterations`` timed iterations."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-    from envs import make_env
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root, for tests.helpers (python bench/x.py)
+    from tests.helpers.envs import make_env
     from isaaclab_rl.rsl_rl import RslRlVecEnvWrapper
 
     from dactyl_lab.agents.rsl_rl_cfg import DactylFFPPORunnerCfg

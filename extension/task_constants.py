@@ -12,6 +12,10 @@ the rotated ``rh_hand_mount`` body).
 
 from __future__ import annotations
 
+# ------------------------------------------------------------------------------------------ task
+TASK_ID = "Dactyl-Reorient-Cube-Shadow"
+"""The registered gym id of the task (``dactyl_lab.tasks.reorient``); the scripts' default ``--task``."""
+
 # ------------------------------------------------------------------------------------------ timing
 PHYSICS_DT_S = 0.008
 """One physics step of the paper's MuJoCo simulation [s]."""

@@ -21,14 +21,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from dactyl_lab import launch, task_constants
+from dactyl_lab import task_constants
 from dactyl_lab.render.options import add_video_args, video_options
-from dactyl_lab.training import checkpoints, evaluation
+from dactyl_lab.training import checkpoints, cli_args, evaluation
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    launch.add_common_args(parser)
+    cli_args.add_common_args(parser)
     parser.set_defaults(seed=0)
     parser.add_argument("--checkpoint", default=None, help="checkpoint file, or a run folder (its latest checkpoint)")
     parser.add_argument(
@@ -69,31 +69,31 @@ def parse(argv: list[str]) -> argparse.Namespace:
     args = parser.parse_args(argv)
     args.num_envs = args.num_envs or min(args.num_trials, 16)
     if args.video > min(args.num_envs, args.num_trials):
-        raise launch.UsageError(
+        raise cli_args.UsageError(
             f"--video {args.video}: at most --num_envs ({args.num_envs}) and --num_trials trials "
             "can be recorded (the first trial of each env); raise --num_envs"
         )
     if (args.checkpoint is None) == (args.baseline is None):
-        raise launch.UsageError("give either --checkpoint (a trained policy) or --baseline zero|random")
+        raise cli_args.UsageError("give either --checkpoint (a trained policy) or --baseline zero|random")
     if args.baseline and not args.output:
-        raise launch.UsageError("--baseline needs --output (a baseline has no run folder to write into)")
+        raise cli_args.UsageError("--baseline needs --output (a baseline has no run folder to write into)")
     if min(args.num_trials, args.num_envs, args.max_successes) < 1 or args.goal_timeout_s <= 0:
-        raise launch.UsageError("--num_trials, --num_envs, --max_successes and --goal_timeout_s must be positive")
+        raise cli_args.UsageError("--num_trials, --num_envs, --max_successes and --goal_timeout_s must be positive")
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
-    launch.check_backend(args.backend, args.variant)
-    launch.check_task(args.task)
+    cli_args.check_backend(args.backend, args.variant)
+    cli_args.check_task(args.task)
     checkpoint = None
     if args.checkpoint is not None:
         try:
             checkpoint = checkpoints.resolve(args.checkpoint, args.backend)
         except FileNotFoundError as error:
-            raise launch.UsageError(f"--checkpoint: {error}; train first (scripts/train.py)") from None
+            raise cli_args.UsageError(f"--checkpoint: {error}; train first (scripts/train.py)") from None
     presets = tuple(args.presets) + (("randomized",) if args.randomization == "on" else ())
-    device = args.device or launch.default_device()
+    device = args.device or cli_args.default_device()
     if args.output:
         output = Path(args.output)
     else:
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             check_available()  # before minutes of env creation
         except RenderSetupError as error:
-            raise launch.UsageError(str(error)) from None
+            raise cli_args.UsageError(str(error)) from None
 
     import gymnasium as gym
     from isaaclab_tasks.utils.parse_cfg import load_cfg_from_registry
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     env_cfg = evaluation.env_cfg(
         args.task, presets, args.num_envs, device, args.seed, args.goal_timeout_s, args.max_successes
     )
-    agent_cfg = load_cfg_from_registry(args.task, launch.agent_entry_point(args.backend, args.variant))
+    agent_cfg = load_cfg_from_registry(args.task, cli_args.agent_entry_point(args.backend, args.variant))
     env = gym.make(args.task, cfg=env_cfg)
     if args.video:
         from dactyl_lab.render.newton import EnvVideoRecorder

@@ -21,13 +21,13 @@ import os
 import sys
 from pathlib import Path
 
-from dactyl_lab import launch
 from dactyl_lab.render.options import add_video_args, video_options
+from dactyl_lab.training import cli_args, entrypoint_hooks
 
 
 def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    launch.add_common_args(parser)
+    cli_args.add_common_args(parser)
     parser.add_argument("--checkpoint", required=True, help="checkpoint file to play")
     parser.add_argument(
         "--steps",
@@ -50,39 +50,38 @@ def video_path(checkpoint: str) -> Path:
     return run / "videos" / "play" / f"{path.stem}.mp4"
 
 
-def record_created_env(common, options, path: Path) -> list:
-    """Wrap the env Isaac Lab's play entrypoint creates in our recorder (its backend imports the factory by
-    name when it is loaded, after this). Returns the list that will hold the recorder."""
+def record_created_env(options, path: Path) -> list:
+    """Wrap the env Isaac Lab's play entrypoint creates in our recorder (Isaac Lab has no hook for it:
+    :func:`~dactyl_lab.training.entrypoint_hooks.wrap_created_envs`). Returns the list that will hold the recorder."""
     from dactyl_lab.render.newton import EnvVideoRecorder
 
-    create = common.create_isaaclab_env
     recorders = []
 
-    def create_and_record(*args, **kwargs):
-        recorders.append(EnvVideoRecorder(create(*args, **kwargs), [path], options))
+    def record(env):
+        recorders.append(EnvVideoRecorder(env, [path], options))
         return recorders[-1]
 
-    common.create_isaaclab_env = create_and_record
+    entrypoint_hooks.wrap_created_envs(record)
     return recorders
 
 
 def main(argv: list[str] | None = None) -> int:
     args, passthrough = parse(sys.argv[1:] if argv is None else argv)
-    launch.check_backend(args.backend, args.variant)
-    launch.check_playable(args.backend, args.variant)
-    launch.check_task(args.task)
+    cli_args.check_backend(args.backend, args.variant)
+    cli_args.check_playable(args.backend, args.variant)
+    cli_args.check_task(args.task)
     if not os.path.isfile(args.checkpoint):
-        raise launch.UsageError(
+        raise cli_args.UsageError(
             f"checkpoint {args.checkpoint!r} does not exist; train first (scripts/train.py) "
             "or pass a model_*.pt / *.pth file"
         )
-    device = args.device or launch.default_device()
+    device = args.device or cli_args.default_device()
     forwarded = ["--rl_library", args.backend, "--task", args.task, "--device", device, "--checkpoint", args.checkpoint]
-    forwarded += ["--agent", launch.agent_entry_point(args.backend, args.variant)]
+    forwarded += ["--agent", cli_args.agent_entry_point(args.backend, args.variant)]
     for flag in ("num_envs", "seed"):
         if getattr(args, flag) is not None:
             forwarded += [f"--{flag}", str(getattr(args, flag))]
-    forwarded += passthrough + launch.agent_device_overrides(args.backend, device)
+    forwarded += passthrough + cli_args.agent_device_overrides(args.backend, device)
 
     if args.video:
         from dactyl_lab.render.gl import RenderSetupError, check_available
@@ -90,15 +89,14 @@ def main(argv: list[str] | None = None) -> int:
         try:
             check_available()  # before minutes of env creation
         except RenderSetupError as error:
-            raise launch.UsageError(str(error)) from None
+            raise cli_args.UsageError(str(error)) from None
         args.steps = VIDEO_STEPS if args.steps is None else args.steps
 
-    from isaaclab_rl.entrypoints import common, run_play_cli
+    from isaaclab_rl.entrypoints import run_play_cli
 
     if args.steps is not None:
-        # Isaac Lab plays until Ctrl-C unless it records a video; bound the playback loop instead.
-        common.video_playback_steps = lambda *_: args.steps
-    recorders = record_created_env(common, video_options(args), video_path(args.checkpoint)) if args.video else []
+        entrypoint_hooks.limit_playback_steps(args.steps)  # Isaac Lab plays until Ctrl-C unless it records a video
+    recorders = record_created_env(video_options(args), video_path(args.checkpoint)) if args.video else []
     code = run_play_cli(forwarded)
     for recorder in recorders:
         for path in recorder.close_videos():  # closing the env has closed them; this returns the paths

@@ -39,13 +39,12 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from dactyl_lab import launch
-from dactyl_lab.training import checkpoints, distributed
+from dactyl_lab.training import checkpoints, cli_args, distributed
 
 
 def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    launch.add_common_args(parser)
+    cli_args.add_common_args(parser)
     parser.add_argument(
         "--max_iterations",
         type=int,
@@ -70,12 +69,12 @@ def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
 
 def main(argv: list[str] | None = None) -> int:
     args, passthrough = parse(sys.argv[1:] if argv is None else argv)
-    launch.check_backend(args.backend, args.variant)
-    launch.check_task(args.task)
+    cli_args.check_backend(args.backend, args.variant)
+    cli_args.check_task(args.task)
     rank = distributed.from_env() if args.distributed else distributed.Rank()
-    device = distributed.device_for(rank, args.device) if args.distributed else args.device or launch.default_device()
+    device = distributed.device_for(rank, args.device) if args.distributed else args.device or cli_args.default_device()
     cpu_ranks = args.distributed and device == "cpu"
-    experiment, default_iterations, default_seed = launch.agent_defaults(args.task, args.backend, args.variant)
+    experiment, default_iterations, default_seed = cli_args.agent_defaults(args.task, args.backend, args.variant)
     iterations, checkpoint, run_name = args.max_iterations, None, None
 
     if args.resume or args.checkpoint:
@@ -83,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         try:  # rank 0 resolves the checkpoint and its iteration for every rank (other nodes see other files)
             resumed = distributed.shared_decision(rank, "resume", lambda: resolve_resume(args, experiment))
         except (ValueError, distributed.SharedDecisionError) as error:
-            raise launch.UsageError(str(error)) from None
+            raise cli_args.UsageError(str(error)) from None
         checkpoint, done = Path(resumed[0]), int(resumed[1])
         if done >= total:
             print(f"[INFO] {checkpoint} has completed {done} of {total} iterations: nothing to do.")
@@ -104,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
             run_name = os.path.join(run_name, f"rank_{rank.rank}")
 
     forwarded = ["--rl_library", args.backend, "--task", args.task, "--device", device]
-    forwarded += ["--agent", launch.agent_entry_point(args.backend, args.variant)]
+    forwarded += ["--agent", cli_args.agent_entry_point(args.backend, args.variant)]
     for flag, value in (("num_envs", args.num_envs), ("seed", seed), ("max_iterations", iterations)):
         if value is not None:
             forwarded += [f"--{flag}", str(value)]
@@ -114,9 +113,9 @@ def main(argv: list[str] | None = None) -> int:
         forwarded += ["--run_timestamp", run_name]
     if args.distributed and not cpu_ranks:
         forwarded.append("--distributed")
-    forwarded += passthrough + launch.agent_device_overrides(args.backend, device)
+    forwarded += passthrough + cli_args.agent_device_overrides(args.backend, device)
     if args.backend == "rl_games":
-        forwarded += launch.rl_games_minibatch_overrides(args.num_envs)
+        forwarded += cli_args.rl_games_minibatch_overrides(args.num_envs)
         if cpu_ranks:  # DactylA2CAgent joins the ranks over gloo (rl-games itself is NCCL-only)
             forwarded.append("agent.params.config.multi_gpu=True")
 

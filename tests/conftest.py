@@ -1,10 +1,8 @@
-import sys
+"""Markers by file for scripts/test.sh's parallel run (pytest-xdist) and its real-time run."""
+
 from pathlib import Path
 
 import pytest
-
-# tests share small helpers (tests/envs.py)
-sys.path.insert(0, str(Path(__file__).parent))
 
 TESTS = Path(__file__).parent
 

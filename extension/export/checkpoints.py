@@ -18,8 +18,7 @@ from typing import Any
 
 from dactyl_lab.export import ExportError
 from dactyl_lab.training import checkpoints as training_checkpoints
-
-from dactyl_lab.launch import BACKENDS, VARIANTS  # noqa: F401  (one home: the --backend / --variant choices)
+from dactyl_lab.training.cli_args import BACKENDS, VARIANTS  # noqa: F401  (one home: the --backend / --variant choices)
 
 CHECKPOINT_HELP = training_checkpoints.HELP
 

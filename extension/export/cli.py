@@ -13,7 +13,7 @@ from pathlib import Path
 
 from dactyl_lab.export.onnx_io import DEFAULT_OPSET
 from dactyl_lab.export.task import DEFAULT_TASK
-from dactyl_lab.launch import VARIANTS
+from dactyl_lab.training.cli_args import VARIANTS
 
 DESCRIPTION = """\
 Export a policy trained with scripts/train.py (RSL-RL or rl-games, feed-forward or LSTM) to one ONNX file for

@@ -25,7 +25,6 @@ from typing import Any
 import numpy as np
 
 from dactyl_lab import hand
-from dactyl_lab.launch import is_discrete, is_recurrent
 from dactyl_lab.contract import PolicyContract, dactyl_observation_terms, make_action_layout, make_dactyl_contract
 from dactyl_lab.export import ExportError
 from dactyl_lab.export import rl_games_policy as rlg
@@ -40,6 +39,7 @@ from dactyl_lab.export.task import (
     run_params,
     task_settings,
 )
+from dactyl_lab.training.cli_args import is_discrete, is_recurrent
 
 
 @dataclass
@@ -84,10 +84,12 @@ class LoadedPolicy:
         """(mean, std) of the observations the normalizer saw in training; (0, 1) without a normalizer."""
         zeros, ones = np.zeros(self.obs_dim), np.ones(self.obs_dim)
         if self.backend == "rsl_rl":
+            from rsl_rl.modules import EmpiricalNormalization
+
             norm = getattr(self.model, "obs_normalizer", None)
-            if not hasattr(norm, "_mean"):
+            if not isinstance(norm, EmpiricalNormalization):  # torch.nn.Identity without obs normalization
                 return zeros, ones
-            return norm._mean.detach().double().numpy().reshape(-1), norm._std.detach().double().numpy().reshape(-1)
+            return norm.mean.detach().double().numpy().reshape(-1), norm.std.detach().double().numpy().reshape(-1)
         model = self.model.model
         if not model.normalize_input:
             return zeros, ones

@@ -232,12 +232,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--goal-timeout",
         type=float,
-        default=80.0,
+        default=task_constants.EVAL_GOAL_TIMEOUT_S,
         metavar="S",
-        help="a trial ends when a goal is not reached within this time [s] (paper: 80)",
+        help="a trial ends when a goal is not reached within this time [s] (default: %(default)g, the paper's)",
     )
     parser.add_argument(
-        "--max-successes", type=int, default=50, help="a trial ends at this many consecutive successes (paper: 50)"
+        "--max-successes",
+        type=int,
+        default=task_constants.MAX_CONSECUTIVE_SUCCESSES,
+        help="a trial ends at this many consecutive successes (default: %(default)s, the paper's)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the goals and of the stand-in's noise (default 0)")
     parser.add_argument(

@@ -5,7 +5,7 @@ Source of both configs, in this order:
 1. the run's own ``params/env.yaml`` and ``params/agent.yaml`` (written by Isaac Lab's train entrypoint: the
    configs the policy was really trained with, Hydra overrides and presets included);
 2. otherwise the task registry: ``env_cfg_entry_point`` with ``--preset`` s, and the backend/variant's agent entry
-   point (``dactyl_lab.launch.agent_entry_point``).
+   point (``dactyl_lab.training.cli_args.agent_entry_point``).
 
 From the env cfg: control period ``sim.dt * decimation`` [s], the action term's ``scale_rad`` and ``smoothing``
 (turned into the EMA weight of the new action per control step of that period, as the term does at run time),
@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from dactyl_lab import hand
+from dactyl_lab import hand, task_constants
 from dactyl_lab.action_law import (
     PAPER_CONTROL_PERIOD_S,
     PAPER_SMOOTHING_NEW_WEIGHT,
@@ -29,7 +29,7 @@ from dactyl_lab.action_law import (
 )
 from dactyl_lab.export import ExportError
 
-DEFAULT_TASK = "Dactyl-Reorient-Cube-Shadow"
+DEFAULT_TASK = task_constants.TASK_ID
 
 
 @dataclass
@@ -93,9 +93,7 @@ def registered_env_cfg(task: str, presets: tuple[str, ...] = ()) -> dict[str, An
     try:
         cfg = load_cfg_from_registry(task, "env_cfg_entry_point")
     except Exception as error:  # noqa: BLE001
-        raise ExportError(
-            f"task {task!r} is not registered ({error}); pass --task Dactyl-Reorient-Cube-Shadow"
-        ) from error
+        raise ExportError(f"task {task!r} is not registered ({error}); pass --task {DEFAULT_TASK}") from error
     try:
         cfg = resolve_presets(cfg, selected=tuple(presets))
     except Exception as error:  # noqa: BLE001
@@ -109,7 +107,7 @@ def registered_agent_cfg(task: str, backend: str, variant: str) -> dict[str, Any
     from isaaclab.utils import to_dict
     from isaaclab_tasks.utils.parse_cfg import load_cfg_from_registry
 
-    from dactyl_lab.launch import agent_entry_point
+    from dactyl_lab.training.cli_args import agent_entry_point
 
     entry = agent_entry_point(backend, variant)
     try:

@@ -1,5 +1,8 @@
 """Training support around Isaac Lab 3's unified entrypoints (used by scripts/train.py and scripts/evaluate.py).
 
+* :mod:`.cli_args` - the scripts' shared command-line arguments and checks (task, backend, variant, device)
+* :mod:`.entrypoint_hooks` - the one module that rebinds names in Isaac Lab's RL entrypoints (runner factory,
+  rl-games Runner, playback length, env wrapper: no public hook for them in isaaclab_rl 3.0.0)
 * :mod:`.distributed` - rank, device and process-group backend under ``torchrun`` (NCCL on CUDA, gloo on the CPU)
 * :mod:`.checkpoints` - atomic checkpoint writes and the one resolver (newest checkpoint that loads) for training,
   evaluation and export; stop-on-signal helpers

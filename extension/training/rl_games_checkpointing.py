@@ -17,7 +17,8 @@ subclass, e.g. a multi-process one) and overrides its public ``save`` / ``restor
 :func:`install` makes Isaac Lab's rl-games training entrypoint build :class:`CheckpointingA2CAgent` (and
 :class:`CheckpointingDiscreteA2CAgent`) for ``a2c_continuous`` (``a2c_discrete``): the rl-games ``Runner`` keeps
 its algorithm builders per instance and Isaac Lab creates it inside ``train_rl_games.run``, so the entrypoint's
-``Runner`` name is swapped for a subclass that registers these builders (isaaclab_rl 3.0.0, rl-games 1.6.5).
+``Runner`` name is swapped for a subclass that registers these builders (isaaclab_rl 3.0.0, rl-games 1.6.5), in
+:mod:`dactyl_lab.training.entrypoint_hooks` (the one module that rebinds names of Isaac Lab's entrypoints).
 """
 
 from __future__ import annotations
@@ -103,18 +104,8 @@ def register(runner) -> None:
 
 
 def install() -> None:
-    """Make Isaac Lab's rl-games training entrypoint use :func:`register` on the Runner it creates."""
-    from isaaclab_rl.entrypoints.backends import train_rl_games
+    """Make Isaac Lab's rl-games training entrypoint use :func:`register` on the Runner it creates
+    (:func:`~dactyl_lab.training.entrypoint_hooks.on_rl_games_runner`)."""
+    from dactyl_lab.training import entrypoint_hooks
 
-    base = train_rl_games.Runner
-    if getattr(base, "dactyl_lab", False):
-        return
-
-    class Runner(base):
-        dactyl_lab = True
-
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            register(self)
-
-    train_rl_games.Runner = Runner
+    entrypoint_hooks.on_rl_games_runner(register)

@@ -170,20 +170,15 @@ def build(env, agent_cfg, log_dir: str | None = None) -> DactylOnPolicyRunner:
 def install() -> None:
     """Make Isaac Lab's RSL-RL training entrypoint build :class:`DactylOnPolicyRunner` for PPO runs.
 
-    The one swap of an Isaac Lab attribute (isaaclab_rl 3.0.0): ``train_rsl_rl.create_rsl_rl_runner`` builds only
-    the class names ``OnPolicyRunner`` / ``DistillationRunner`` and takes no runner class, so our factory replaces
-    it in memory (other class names still go to Isaac Lab's)."""
+    The swap Isaac Lab forces (isaaclab_rl 3.0.0): its ``train_rsl_rl.create_rsl_rl_runner`` builds only the class
+    names ``OnPolicyRunner`` / ``DistillationRunner`` and takes no runner class, so our factory replaces it in memory
+    (:func:`~dactyl_lab.training.entrypoint_hooks.route_rsl_rl_on_policy_runner`; other class names still go to
+    Isaac Lab's)."""
     from isaaclab.utils import to_dict
-    from isaaclab_rl.entrypoints.backends import train_rsl_rl
 
-    original = train_rsl_rl.create_rsl_rl_runner
-    if getattr(original, "dactyl_lab", False):
-        return
+    from dactyl_lab.training import entrypoint_hooks
 
-    def create_rsl_rl_runner(env, agent_cfg, log_dir: str | None = None):
-        if agent_cfg.class_name != "OnPolicyRunner":
-            return original(env, agent_cfg, log_dir=log_dir)
+    def build_runner(env, agent_cfg, log_dir: str | None) -> DactylOnPolicyRunner:
         return DactylOnPolicyRunner(env, to_dict(agent_cfg), log_dir=log_dir, device=agent_cfg.device)
 
-    create_rsl_rl_runner.dactyl_lab = True
-    train_rsl_rl.create_rsl_rl_runner = create_rsl_rl_runner
+    entrypoint_hooks.route_rsl_rl_on_policy_runner(build_runner)

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import torch
 
+import isaaclab.utils.math as math_utils
 from isaaclab.utils import configclass
 
 from .distributions import per_step_probability, resolve_env_ids
 from .mapping import adr_or_fixed
 from .noise import CorrelatedGaussianNoise
-from .rotations import quat_mul_xyzw, random_rotation_xyzw
+from .rotations import random_rotation_xyzw
 
 
 @configclass
@@ -242,7 +243,7 @@ class ObservationNoise:
         if not self._on(self.cfg.object_rot):
             return quat_xyzw
         step = random_rotation_xyzw(self.rot_uncorr_std, (self.num_envs,), self.device, self.generator)
-        q = quat_mul_xyzw(self.rot_bias, quat_mul_xyzw(step, quat_xyzw))
+        q = math_utils.quat_mul(self.rot_bias, math_utils.quat_mul(step, quat_xyzw))
         return q / q.norm(dim=-1, keepdim=True)
 
 

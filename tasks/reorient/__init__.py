@@ -2,7 +2,7 @@
 
 import gymnasium as gym
 
-TASK_ID = "Dactyl-Reorient-Cube-Shadow"
+from dactyl_lab.task_constants import TASK_ID
 
 gym.register(
     id=TASK_ID,

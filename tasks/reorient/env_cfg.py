@@ -70,7 +70,10 @@ class CommandsCfg:
 
 @configclass
 class PolicyObsCfg(ObsGroup):
-    """What the real hand senses (PhaseSpace fingertip markers, a cube tracker), in contract order."""
+    """What the real hand senses (PhaseSpace fingertip markers, a cube tracker), in contract order.
+
+    Isaac Lab's ``enable_corruption`` stays off (its default): no term has an Isaac Lab noise cfg, the Dactyl
+    observation noise lives in the ``noisy_*`` terms of the randomized presets."""
 
     fingertip_pos = ObsTerm(func=mdp.fingertip_positions, params={"asset_cfg": FINGERTIPS})
     object_pos = ObsTerm(func=mdp.object_position)
@@ -80,7 +83,6 @@ class PolicyObsCfg(ObsGroup):
 
     def __post_init__(self):
         self.concatenate_terms = True
-        self.enable_corruption = False  # no term has an Isaac Lab noise cfg: the noise is in the noisy_* terms
 
 
 @configclass
@@ -99,7 +101,6 @@ class CriticObsCfg(ObsGroup):
 
     def __post_init__(self):
         self.concatenate_terms = True
-        self.enable_corruption = False
 
 
 @configclass

@@ -1,9 +1,7 @@
 """Self-collisions of the rewritten hand (plain MuJoCo, the stand-in's model): fingers stop at each other and at
 the thumb; only parent-child bodies and the structural pairs of SELF_COLLISION_EXCLUDES are filtered."""
 
-import importlib.util
 import itertools
-from pathlib import Path
 
 import mujoco
 import numpy as np
@@ -12,6 +10,8 @@ import pytest
 from dactyl_lab import hand
 from dactyl_lab.assets import shadow_mjcf
 from dactyl_lab.runtime.backends.mujoco_standin import build_standin_model
+
+from tests.helpers.scripts import load_bench
 
 CONTACT_TOLERANCE_M = 0.002
 """Penetration a soft MuJoCo contact may show when two motors push fingers into each other [m]."""
@@ -77,16 +77,9 @@ def _min_distance(model, data, bodies_a, bodies_b) -> float:
     return min(mujoco.mj_geomDistance(model, data, a, b, 0.05, fromto) for a, b in itertools.product(ga, gb))
 
 
-def _bench_parity():
-    """bench/parity.py, where the finger pushes live (the Newton test drives the same ones)."""
-    path = Path(__file__).resolve().parents[2] / "bench" / "parity.py"
-    spec = importlib.util.spec_from_file_location("dactyl_bench_parity", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-PUSHES = _bench_parity().SELF_COLLISION_PUSHES
+PARITY = load_bench("parity")
+PUSHES = PARITY.SELF_COLLISION_PUSHES
+"""bench/parity.py's finger pushes (the Newton test drives the same ones)."""
 
 
 def drive_into_each_other(model, targets: dict[str, float], seconds: float = 1.0) -> mujoco.MjData:
@@ -104,7 +97,7 @@ def drive_into_each_other(model, targets: dict[str, float], seconds: float = 1.0
 def test_fingers_stop_at_contact_and_passed_through_before(push):
     targets, bodies_a, bodies_b = PUSHES[push]
     model = build_standin_model()
-    parity = _bench_parity()
+    parity = PARITY
     assert parity.min_collider_distance(targets, bodies_a, bodies_b, model) < -0.005  # targets inside the other finger
     data = drive_into_each_other(model, targets)
     assert -CONTACT_TOLERANCE_M < _min_distance(model, data, bodies_a, bodies_b) < 0.001  # pushed into contact

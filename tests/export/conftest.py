@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from export_common import NUM_ENVS, SCRIPTS, TRAJECTORY_STEPS, VARIANTS, Exported, Library  # noqa: E402
+from tests.export.export_common import NUM_ENVS, TRAJECTORY_STEPS, VARIANTS, Exported, Library
+from tests.helpers.scripts import SCRIPTS, train
 
 
 def _run(cmd: list[str], cwd: Path, timeout: float) -> subprocess.CompletedProcess:
@@ -32,25 +31,8 @@ def trained_run(tmp_path_factory):
     def get(backend: str, variant: str) -> Path:
         if (backend, variant) not in cache:
             work = tmp_path_factory.mktemp(f"train_{backend}_{variant}")
-            _run(
-                [
-                    sys.executable,
-                    str(SCRIPTS / "train.py"),
-                    "--backend",
-                    backend,
-                    "--variant",
-                    variant,
-                    "--device",
-                    "cpu",
-                    "--num_envs",
-                    "8",
-                    "--max_iterations",
-                    "1",
-                    "--seed",
-                    "3",
-                ],
-                work,
-                1500,
+            train(
+                work, "--backend", backend, "--variant", variant, "--seed", "3", num_envs=8, iterations=1, timeout=1500
             )
             runs = sorted(p for p in work.glob(f"logs/{backend}/*/*") if p.is_dir())
             assert runs, f"no run folder under {work}/logs/{backend}"
@@ -89,7 +71,7 @@ def sim_env():
 
     Module scope, not session: Isaac Lab allows one simulation per process, and other test folders build
     their own envs after this one is closed."""
-    from envs import close_env, make_env
+    from tests.helpers.envs import close_env, make_env
 
     env = make_env(num_envs=NUM_ENVS, seed=0)
     yield env

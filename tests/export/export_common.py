@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 VARIANTS = tuple(
     (backend, variant)
     for backend in ("rsl_rl", "rl_games")

@@ -9,7 +9,9 @@ import pytest
 import torch
 
 from dactyl_lab.export.cli import build_parser, main
-from export_common import SCRIPTS
+from dactyl_lab.task_constants import TASK_ID
+
+from tests.helpers.scripts import SCRIPTS
 
 
 def test_help_explains_every_flag():
@@ -111,15 +113,13 @@ def test_registry_settings_follow_presets():
     """Without run params the contract's period comes from the registered cfg with its presets (hz20: 20 Hz)."""
     from dactyl_lab.export.task import registered_env_cfg, task_settings
 
-    default = task_settings(
-        registered_env_cfg("Dactyl-Reorient-Cube-Shadow"), "Dactyl-Reorient-Cube-Shadow", "registry"
-    )
+    default = task_settings(registered_env_cfg(TASK_ID), TASK_ID, "registry")
     assert default.control_period_s == pytest.approx(0.08)
     assert default.action_scale_rad["rh_FFJ3"] == pytest.approx(0.916298, abs=1e-5)  # half of J3's range
     assert default.action_scale_rad["rh_FFJ0"] == pytest.approx(1.570796, abs=1e-5)  # half of a tendon's range
     assert default.action_smoothing == pytest.approx(0.3) and default.success_threshold_rad == pytest.approx(0.4)
     assert default.policy_terms == ["fingertip_pos", "object_pos", "object_quat", "goal_relative_quat", "last_action"]
-    hz20 = task_settings(registered_env_cfg("Dactyl-Reorient-Cube-Shadow", ("hz20",)), "x", "registry hz20")
+    hz20 = task_settings(registered_env_cfg(TASK_ID, ("hz20",)), "x", "registry hz20")
     assert hz20.control_period_s == pytest.approx(3 / 60)
     assert hz20.action_smoothing == pytest.approx(1 - 0.7 ** (0.05 / 0.08))  # the same smoothing per second
 

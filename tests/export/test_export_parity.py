@@ -17,10 +17,11 @@ import onnxruntime as ort
 import pytest
 import torch
 
-from export_common import NUM_ENVS, TRAJECTORY_STEPS
 from dactyl_lab import __version__, hand
 from dactyl_lab.contract import PolicyContract, check_against_hand, read_contract
 from dactyl_lab.export.onnx_io import read_provenance
+
+from tests.export.export_common import NUM_ENVS, TRAJECTORY_STEPS
 
 pytestmark = [pytest.mark.sim, pytest.mark.slow]
 

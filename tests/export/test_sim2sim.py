@@ -10,7 +10,8 @@ import sys
 import pytest
 
 from dactyl_lab.export.sim2sim import build_parser, main, success_stats, write_histogram
-from export_common import SCRIPTS
+
+from tests.helpers.scripts import SCRIPTS
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

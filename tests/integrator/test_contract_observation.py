@@ -11,10 +11,12 @@ import mujoco
 import numpy as np
 import pytest
 import torch
-from contract_client import observation
-from envs import close_env, make_env
 
 from dactyl_lab.contract import make_dactyl_contract
+from dactyl_lab.task_constants import TASK_ID
+
+from tests.integrator.contract_client import observation
+from tests.helpers.envs import close_env, make_env
 
 pytestmark = pytest.mark.sim
 CLIENT = Path(__file__).with_name("contract_client.py")
@@ -39,14 +41,14 @@ def mount_quat_xyzw_from_mujoco() -> np.ndarray:
 
 
 def to_mount(q_mount, pos_env, quat_env, base):
-    from contract_client import quat_conj, quat_mul, rotate
+    from tests.integrator.contract_client import quat_conj, quat_mul, rotate
 
     inv = quat_conj(q_mount)
     return rotate(inv, np.asarray(pos_env) - base), quat_mul(inv, np.asarray(quat_env))
 
 
 def test_observation_from_the_contract_alone_matches_the_task():
-    contract = json.loads(make_dactyl_contract("Dactyl-Reorient-Cube-Shadow").to_json())
+    contract = json.loads(make_dactyl_contract(TASK_ID).to_json())
     q_mount, base = mount_quat_xyzw_from_mujoco(), np.asarray(contract["hand_base_pos_m"])
     env = make_env(num_envs=2, seed=5)
     try:

@@ -5,7 +5,8 @@ import math
 
 import pytest
 import torch
-from envs import close_env, make_env, zeros
+
+from tests.helpers.envs import close_env, make_env, zeros
 
 
 def _angles(q):

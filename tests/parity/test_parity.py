@@ -2,13 +2,12 @@
 stand-in's (damping once, gains, armature, friction loss, limits, contact dims, solver, timestep), the free hand
 follows the same trajectories within the stated tolerance, and fingers stop at each other on Newton too."""
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from dactyl_lab import hand, sim_settings
+
+from tests.helpers.scripts import load_bench
 
 pytestmark = pytest.mark.sim
 
@@ -18,15 +17,7 @@ FREE_HAND_TIP_TOLERANCE_MM = 1.0
 CONTACT_TOLERANCE_M = 0.002
 
 
-def _load_parity():
-    path = Path(__file__).resolve().parents[2] / "bench" / "parity.py"
-    spec = importlib.util.spec_from_file_location("dactyl_bench_parity", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-parity = _load_parity()
+parity = load_bench("parity")
 
 
 @pytest.fixture(scope="module")

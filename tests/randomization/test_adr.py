@@ -8,7 +8,7 @@ import torch
 
 from dactyl_lab.tasks.randomization import ADR, ADRCfg, ADRParamCfg, make_generator
 
-from distributed import feed_boundary as feed
+from tests.helpers.ranks import feed_boundary as feed
 
 
 def make_adr(n=64, seed=0, **kw):
@@ -215,7 +215,7 @@ def test_staged_rows_saved_in_a_checkpoint_are_applied_after_loading_on_the_adrs
     """Staged results at save time (a multi-rank run between two syncs) come back re-indexed by name, and
     loading builds nothing on a device other than the ADR's (the remap table used to be made on the CPU and
     indexed with rows that runner.load(map_location="cuda") had put on the GPU)."""
-    from hostsync import StepPathAudit
+    from tests.helpers.hostsync import StepPathAudit
 
     adr = make_adr(world_size=2)  # 2 ranks: results stay staged until sync()
     assert feed(adr, 3, 30.0, 4) == 4 and adr.num_pending > 0  # friction high: this rank's 4 tickets of 8

@@ -2,21 +2,11 @@
 2 simulated ranks, a synthetic success model with a known mean) at a scale where the previous rule (the first
 queue_length episodes to finish) is biased to the short, dropped episodes."""
 
-import importlib.util
-from pathlib import Path
-
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "adr_at_scale.py"
-
-
-def load_bench():
-    spec = importlib.util.spec_from_file_location("adr_at_scale", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.helpers.scripts import load_bench
 
 
 def test_cohort_decisions_estimate_the_true_mean_where_first_finishers_do_not():
-    bench = load_bench()
+    bench = load_bench("adr_at_scale")
     out = bench.simulate(ranks=2, envs=1024, params=2, queue=32, steps=1000, seed=1)
     assert out["decisions"] >= 4 and out["ranks_identical"]
     # one decision's std is ~17 / sqrt(32) ~ 3 successes: the mean of >= 4 decisions lies within 6 of the truth

@@ -5,7 +5,7 @@ import os
 import pytest
 import torch
 
-from distributed import feed_boundary, run_two_ranks
+from tests.helpers.ranks import feed_boundary, run_two_ranks
 
 MASS_HIGH, FRICTION_LOW = 1, 2
 

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
 
-sys.path.insert(0, str(Path(__file__).parent))
-sys.path.insert(0, str(Path(__file__).parents[1]))
+from dactyl_lab import hand
 
-from envs import close_env, make_env  # noqa: E402
-from video_checks import assert_rollout_video  # noqa: E402
-
-from dactyl_lab import hand  # noqa: E402
+from tests.helpers.envs import close_env, make_env
+from tests.helpers.video_checks import assert_rollout_video
 
 pytestmark = pytest.mark.sim
 

@@ -9,14 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-sys.path.insert(0, str(Path(__file__).parents[1] / "runtime"))
+from dactyl_lab.render.renderer import HandRenderer, RenderState, parse_camera
+from dactyl_lab.runtime.quat import quat_from_axis_angle
 
-import runtime_policies as rp  # noqa: E402
-from video_checks import assert_rollout_video  # noqa: E402
-
-from dactyl_lab.render.renderer import HandRenderer, RenderState, parse_camera  # noqa: E402
-from dactyl_lab.runtime.quat import quat_from_axis_angle  # noqa: E402
+from tests.helpers import runtime_policies as rp
+from tests.helpers.video_checks import assert_rollout_video
 
 
 @pytest.fixture(scope="module")

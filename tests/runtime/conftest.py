@@ -3,14 +3,11 @@ with embedded contracts, and a fresh MuJoCo stand-in hand."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-import runtime_policies as rp  # noqa: E402
+from tests.helpers import runtime_policies as rp
 
 
 @pytest.fixture(scope="session")

@@ -9,8 +9,9 @@ import numpy as np
 
 from dactyl_lab import hand
 from dactyl_lab.runtime.log import RunLog
-import runtime_policies as rp
-from ros_harness import graph, read_jsonl, wire_values  # noqa: F401 - graph is a fixture
+
+from tests.helpers import runtime_policies as rp
+from tests.runtime.ros_harness import graph, read_jsonl, wire_values  # noqa: F401 - graph is a fixture
 
 STEPS = 300
 

@@ -9,7 +9,8 @@ import signal
 import time
 
 from dactyl_lab import hand
-from ros_harness import check_fault_stop, graph, read_jsonl, wait_for_commands  # noqa: F401 - graph is a fixture
+
+from tests.runtime.ros_harness import check_fault_stop, graph, read_jsonl, wait_for_commands  # noqa: F401 - graph is a fixture
 
 FAULT_AFTER_S = 2.0
 

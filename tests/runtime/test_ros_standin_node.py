@@ -9,7 +9,8 @@ from pathlib import Path
 
 from dactyl_lab import hand
 from dactyl_lab.runtime.backends.ros_names import DRIVER_JOINT_ORDER, JOINT_STATES_RATE_HZ
-from ros_harness import graph  # noqa: F401 - a fixture
+
+from tests.runtime.ros_harness import graph  # noqa: F401 - a fixture
 
 PROBE = Path(__file__).with_name("ros_probe.py")
 WRJ1_MAX_FORCE_NM = 2.175  # the rewritten MJCF's forcerange of rh_WRJ1

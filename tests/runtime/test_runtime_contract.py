@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-import runtime_policies as rp
 from dactyl_lab import action_law, hand
 from dactyl_lab.contract import (
     DACTYL_HAND_BASE_POS_M,
@@ -22,6 +21,8 @@ from dactyl_lab.contract import (
     check_against_hand,
     read_contract,
 )
+
+from tests.helpers import runtime_policies as rp
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -7,7 +7,6 @@ import dataclasses
 import numpy as np
 import pytest
 
-import runtime_policies as rp
 from dactyl_lab import hand
 from dactyl_lab.contract import ContractMismatchError, make_action_layout
 from dactyl_lab.runtime.backends.mujoco_standin import Faults, MujocoStandInHand, SimulatedTracker
@@ -15,6 +14,8 @@ from dactyl_lab.runtime.log import RunLog, RunLogger
 from dactyl_lab.runtime.loop import ControlLoop, LoopConfig
 from dactyl_lab.runtime.policy import OnnxPolicy
 from dactyl_lab.runtime.safety import SafetyConfig
+
+from tests.helpers import runtime_policies as rp
 
 LOW = np.array([hand.MOTOR_LIMITS_RAD[m][0] for m in hand.MOTOR_NAMES])
 HIGH = np.array([hand.MOTOR_LIMITS_RAD[m][1] for m in hand.MOTOR_NAMES])

@@ -7,13 +7,14 @@ import dataclasses
 import numpy as np
 import pytest
 
-import runtime_policies as rp
 from dactyl_lab import hand
 from dactyl_lab.contract import ContractMismatchError, ObservationTerm, make_action_layout
 from dactyl_lab.runtime.actions import ActionProcessor
 from dactyl_lab.runtime.interfaces import ObjectPose
 from dactyl_lab.runtime.observation import NonFiniteInputError, ObservationBuilder, StepInputs
 from dactyl_lab.runtime.quat import quat_conj, quat_from_axis_angle, quat_mul
+
+from tests.helpers import runtime_policies as rp
 
 
 def _inputs(contract, **overrides):

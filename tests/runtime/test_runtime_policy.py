@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import runtime_policies as rp
 from dactyl_lab.contract import ContractMismatchError
 from dactyl_lab.runtime.policy import OnnxPolicy
+
+from tests.helpers import runtime_policies as rp
 
 
 def test_ff_policy_matches_numpy_reference(ff_policy):

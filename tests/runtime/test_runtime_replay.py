@@ -6,7 +6,6 @@ import json
 
 import numpy as np
 
-import runtime_policies as rp
 from dactyl_lab.runtime import cli
 from dactyl_lab.runtime.backends.replay import (
     ReplayGoalSampler,
@@ -18,6 +17,8 @@ from dactyl_lab.runtime.backends.replay import (
 from dactyl_lab.runtime.log import RunLog
 from dactyl_lab.runtime.loop import ControlLoop
 from dactyl_lab.runtime.policy import OnnxPolicy
+
+from tests.helpers import runtime_policies as rp
 
 
 def _record(policy_path, log_path, steps=150):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
+from tests.helpers.scripts import SCRIPTS
 
 
 def run(script: str, *args: str) -> subprocess.CompletedProcess:

@@ -10,7 +10,7 @@ import pytest
 import torch
 import warp as wp
 
-from envs import module_env, zeros
+from tests.helpers.envs import module_env, zeros
 
 pytestmark = pytest.mark.sim
 NUM_ENVS = 4

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from distributed import run_two_ranks
+from tests.helpers.ranks import run_two_ranks
 
 K, NUM_ENVS = 4, 8
 

@@ -6,6 +6,8 @@ import subprocess
 import sys
 import textwrap
 
+from dactyl_lab.task_constants import TASK_ID
+
 FORBIDDEN = ("pxr", "omni", "carb", "isaacsim", "scipy")
 ENTRY_POINTS = ("env_cfg_entry_point", "rsl_rl_cfg_entry_point", "rl_games_cfg_entry_point")
 
@@ -30,7 +32,7 @@ def load_in_subprocess(tmp_path) -> dict:
             import dactyl_lab.tasks  # noqa: F401  (registers the task)
             from isaaclab_tasks.utils.parse_cfg import load_cfg_from_registry
             for entry in {list(ENTRY_POINTS)!r}:
-                load_cfg_from_registry("Dactyl-Reorient-Cube-Shadow", entry)
+                load_cfg_from_registry({TASK_ID!r}, entry)
         finally:
             builtins.__import__ = original
         already = sorted(m for m in sys.modules if m.split('.')[0] in FORBIDDEN)

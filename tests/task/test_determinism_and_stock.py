@@ -5,7 +5,8 @@ import torch
 
 from dactyl_lab import hand
 from dactyl_lab.assets import scene
-from envs import close_env, make_env
+
+from tests.helpers.envs import close_env, make_env
 
 pytestmark = pytest.mark.sim
 

@@ -1,6 +1,6 @@
 """No host syncs and no device-less tensors on the step path, for every preset (real env on Newton, CPU).
 
-A ``TorchFunctionMode`` (tests/hostsync.py; nothing is patched) sees every torch call while the env steps and
+A ``TorchFunctionMode`` (tests/helpers/hostsync.py; nothing is patched) sees every torch call while the env steps and
 counts the host syncs (``.item()``, ``.tolist()``, ``.cpu()``, ``bool/float/int(tensor)``, ``nonzero``, boolean-mask
 indexing, ...) and the tensors made without ``device=`` whose calling frame is in dactyl_lab. On the CPU a sync
 costs nothing, on CUDA each one stalls the GPU pipeline: counted here so a CPU run catches what only a GPU shows.
@@ -10,8 +10,8 @@ Episodes are 10 steps long, so every env resets (and re-randomizes) twice during
 
 import pytest
 
-from envs import close_env, make_env, zeros
-from hostsync import StepPathAudit
+from tests.helpers.envs import close_env, make_env, zeros
+from tests.helpers.hostsync import StepPathAudit
 
 pytestmark = pytest.mark.sim
 NUM_ENVS, WARMUP_STEPS, AUDITED_STEPS = 8, 3, 24

@@ -10,7 +10,8 @@ import isaaclab.utils.math as math_utils
 from isaaclab.managers import SceneEntityCfg
 
 from dactyl_lab import hand
-from envs import module_env, zeros
+
+from tests.helpers.envs import module_env, zeros
 
 pytestmark = pytest.mark.sim
 NUM_ENVS = 4

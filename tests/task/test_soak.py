@@ -1,35 +1,26 @@
 """A short soak (bench/soak.py's loop): presets=adr with every ADR bound at its hard limits and random actions
 stays finite; the non-finite guard resets an env whose state became NaN and counts it in the episode log."""
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 import torch
-from envs import close_env, make_env
+
+from tests.helpers.envs import close_env, make_env
+from tests.helpers.scripts import load_bench
 
 pytestmark = pytest.mark.sim
 SOAK_STEPS = 200  # ~0.4 steps/s with 8 envs on this shared 2-core machine: the long soak is bench/soak.py
 
 
-def load_bench():
-    path = Path(__file__).resolve().parents[2] / "bench" / "soak.py"
-    spec = importlib.util.spec_from_file_location("bench_soak", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def env():
-    env = make_env(num_envs=8, seed=3, presets=("adr",), edit=load_bench().no_boundary_evaluation)
+    env = make_env(num_envs=8, seed=3, presets=("adr",), edit=load_bench("soak").no_boundary_evaluation)
     yield env
     close_env(env)
 
 
 @pytest.mark.timeout(3600)
 def test_short_soak_at_adr_hard_limits_stays_finite(env):
-    result = load_bench().soak(env, SOAK_STEPS, seed=3, report_every=100)
+    result = load_bench("soak").soak(env, SOAK_STEPS, seed=3, report_every=100)
     print(result)
     assert result["adr_bounds_at_hard_limits"] and result["adr_params"] > 0
     assert result["nonfinite_values"] == {k: 0 for k in result["nonfinite_values"]}, result

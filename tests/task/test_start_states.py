@@ -8,7 +8,8 @@ from dactyl_lab.task_constants import START_RANDOM_ACTION_STEPS
 import torch
 
 from dactyl_lab import task_constants as tc
-from envs import close_env, make_env, zeros
+
+from tests.helpers.envs import close_env, make_env, zeros
 
 pytestmark = pytest.mark.sim
 NUM_ENVS = 4

@@ -5,7 +5,7 @@
 import pytest
 import torch
 
-from envs import close_env, make_env, zeros
+from tests.helpers.envs import close_env, make_env, zeros
 
 pytestmark = pytest.mark.sim
 NUM_ENVS = 4

@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from dactyl_lab import hand
-from envs import module_env, zeros
+
+from tests.helpers.envs import module_env, zeros
 
 pytestmark = pytest.mark.sim
 NUM_ENVS = 4

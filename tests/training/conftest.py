@@ -1,37 +1,15 @@
-"""Helpers of the training tests: run scripts/ as a user would, in a scratch working directory (logs go to ./logs)."""
+"""Fixtures of the training tests (the helpers that run scripts/ are in tests/helpers/scripts.py)."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
-
-
-def script_env(**extra: str) -> dict:
-    """The scripts' environment: one torch thread per process unless set (on this shared 2-core machine torch's
-    default threads made the PPO update ~60x slower, bench/train_throughput.py)."""
-    return {"OMP_NUM_THREADS": "1", **os.environ, **extra}
-
-
-def run_script(cwd: Path, script: str, *args: str, timeout: float = 900, env: dict | None = None):
-    out = subprocess.run(
-        [sys.executable, str(SCRIPTS / script), *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=script_env(**(env or {})),
-    )
-    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    return out
+from tests.helpers.scripts import train
 
 
 @pytest.fixture(scope="session")
 def ff_run(tmp_path_factory) -> Path:
     """A working directory holding a 2-iteration RSL-RL feed-forward run (shared by the tests that need one)."""
     cwd = tmp_path_factory.mktemp("ff_run")
-    run_script(cwd, "train.py", "--device", "cpu", "--num_envs", "8", "--max_iterations", "2", "--seed", "2")
+    train(cwd, "--seed", "2", num_envs=8, iterations=2)
     return cwd

@@ -23,7 +23,8 @@ from pathlib import Path
 
 from dactyl_lab.training import checkpoints
 
-SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
+from tests.helpers.scripts import SCRIPTS
+
 UPDATES_PER_ITERATION = 4 * 4  # num_learning_epochs x num_mini_batches of the RSL-RL configs
 ITERATION_RE = re.compile(r"Learning iteration (\d+)/(\d+)")
 ADR_FAST = [  # short episodes, every env at a boundary, a decision per episode, always widen: ADR moves every iteration

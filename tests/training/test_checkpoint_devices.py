@@ -5,13 +5,13 @@ cuda:7 cannot be restored on a CPU-only machine. The checkpoint of a real 1-epoc
 that every tensor's storage is tagged ``cuda:7``; scripts/export.py and scripts/evaluate.py still work on the CPU.
 """
 
-import json
 import subprocess
 import sys
 
 import pytest
 import torch
-from conftest import run_script
+
+from tests.helpers.scripts import evaluate, train
 
 pytestmark = [pytest.mark.sim, pytest.mark.slow]
 
@@ -44,20 +44,7 @@ def storage_locations(path) -> set[str]:
 @pytest.fixture(scope="module")
 def gpu_checkpoint(tmp_path_factory):
     cwd = tmp_path_factory.mktemp("rl_games_gpu_ckpt")
-    run_script(
-        cwd,
-        "train.py",
-        "--backend",
-        "rl_games",
-        "--device",
-        "cpu",
-        "--num_envs",
-        "8",
-        "--max_iterations",
-        "1",
-        "--seed",
-        "4",
-    )
+    train(cwd, "--backend", "rl_games", "--seed", "4", num_envs=8, iterations=1)
     checkpoint = next(cwd.glob("logs/rl_games/dactyl_reorient_ff/*/nn/*.pth"))
     tag_storages(checkpoint, "cuda:7")
     assert storage_locations(checkpoint) == {"cuda:7"}
@@ -77,24 +64,5 @@ def test_rl_games_checkpoint_of_another_device_exports_on_the_cpu(gpu_checkpoint
 
 def test_rl_games_checkpoint_of_another_device_evaluates_on_the_cpu(gpu_checkpoint, tmp_path):
     cwd, checkpoint = gpu_checkpoint
-    run_script(
-        cwd,
-        "evaluate.py",
-        "--backend",
-        "rl_games",
-        "--checkpoint",
-        str(checkpoint),
-        "--device",
-        "cpu",
-        "--num_trials",
-        "2",
-        "--num_envs",
-        "2",
-        "--goal_timeout_s",
-        "0.8",
-        "--max_successes",
-        "1",
-        "--output",
-        str(tmp_path),
-    )
-    assert json.loads((tmp_path / "evaluation.json").read_text())["summary"]["num_trials"] == 2
+    _, evaluation = evaluate(cwd, checkpoint, tmp_path, "--backend", "rl_games", "--max_successes", "1")
+    assert evaluation["summary"]["num_trials"] == 2

@@ -1,13 +1,11 @@
 """Multi-process training on the CPU (gloo, under torchrun) and resuming a stopped run."""
 
 import re
-import signal
-import subprocess
-import sys
 
 import pytest
 import torch
-from conftest import SCRIPTS, run_script, script_env
+
+from tests.helpers.scripts import run_script, train_on_two_ranks, train_until_sigterm
 
 pytestmark = [pytest.mark.sim, pytest.mark.slow]
 UPDATES_PER_ITERATION = 4 * 4  # num_learning_epochs x num_mini_batches of the RSL-RL configs
@@ -18,31 +16,7 @@ def adam_steps(state: dict) -> int:
 
 
 def test_two_gloo_ranks_train_and_end_identical(tmp_path):
-    weights = tmp_path / "rank_weights"
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "torch.distributed.run",
-            "--standalone",
-            "--nproc_per_node=2",
-            str(SCRIPTS / "train.py"),
-            "--distributed",
-            "--device",
-            "cpu",
-            "--num_envs",
-            "4",
-            "--max_iterations",
-            "2",
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=1200,
-        env=script_env(DACTYL_LAB_RANK_WEIGHTS_DIR=str(weights)),
-    )
-    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    rank0, rank1 = (torch.load(weights / f"rank_{r}.pt", weights_only=False) for r in (0, 1))
+    rank0, rank1 = train_on_two_ranks(tmp_path, "--max_iterations", "2", timeout=1200)
     for part in ("actor_state_dict", "critic_state_dict"):
         for name, tensor in rank0[part].items():
             assert torch.equal(tensor, rank1[part][name]), f"{part}.{name} differs between the ranks"
@@ -60,24 +34,9 @@ def test_two_gloo_ranks_train_and_end_identical(tmp_path):
 
 
 def test_sigterm_saves_and_resume_continues_iterations_and_optimizer(tmp_path):
-    args = [str(SCRIPTS / "train.py"), "--device", "cpu", "--num_envs", "4", "--seed", "5"]
-    proc = subprocess.Popen(
-        [sys.executable, *args, "--max_iterations", "50"],
-        cwd=tmp_path,
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env=script_env(PYTHONUNBUFFERED="1"),
-    )
-    lines = []
-    for line in proc.stdout:
-        lines.append(line)
-        if "Learning iteration 1/50" in line:
-            proc.send_signal(signal.SIGTERM)  # a scheduler stopping the job mid-run
-            break
-    lines += proc.communicate(timeout=600)[0].splitlines()
-    log = "".join(lines)
-    assert proc.returncode == 0 and "Stop requested" in log, log[-3000:]
+    args = ["--device", "cpu", "--num_envs", "4", "--seed", "5"]
+    code, log = train_until_sigterm(tmp_path, *args, "--max_iterations", "50", after="Learning iteration 1/50")
+    assert code == 0 and "Stop requested" in log, log[-3000:]
 
     (run,) = tmp_path.glob("logs/rsl_rl/dactyl_reorient_ff/*/")
     stopped = max(int(p.stem.split("_")[1]) for p in run.glob("model_*.pt") if p.stem.split("_")[1].isdigit())
@@ -86,7 +45,7 @@ def test_sigterm_saves_and_resume_continues_iterations_and_optimizer(tmp_path):
     assert adam_steps(saved) == (stopped + 1) * UPDATES_PER_ITERATION
 
     total = stopped + 3  # the run's total: two more iterations
-    out = run_script(tmp_path, "train.py", *args[1:], "--resume", "--max_iterations", str(total))
+    out = run_script(tmp_path, "train.py", *args, "--resume", "--max_iterations", str(total))
     assert f"Learning iteration {stopped + 1}/{total}" in out.stdout
     assert f"Learning iteration {stopped}/" not in out.stdout  # the saved iteration is not run again
     final = torch.load(run / f"model_{total - 1}.pt", weights_only=False)

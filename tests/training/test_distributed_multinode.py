@@ -10,7 +10,8 @@ import sys
 
 import pytest
 import torch
-from conftest import SCRIPTS, script_env
+
+from tests.helpers.scripts import DISTRIBUTED_TRAIN, script_env
 
 pytestmark = [pytest.mark.sim, pytest.mark.slow]
 UPDATES_PER_ITERATION = 4 * 4
@@ -43,12 +44,7 @@ def two_nodes(tmp_path, weights, *train_args: str) -> list[str]:
             f"127.0.0.1:{port}",
             "--rdzv_id",
             run_id,
-            str(SCRIPTS / "train.py"),
-            "--distributed",
-            "--device",
-            "cpu",
-            "--num_envs",
-            "4",
+            *DISTRIBUTED_TRAIN,
             *train_args,
         ]
         env = script_env(DACTYL_LAB_RANK_WEIGHTS_DIR=str(weights), GLOO_SOCKET_IFNAME="lo")

@@ -2,44 +2,16 @@
 both ranks end with identical weights and identical observation / value normalizers (the model's and the central
 value's), and rank 0's checkpoint holds them."""
 
-import subprocess
-import sys
-
 import pytest
 import torch
-from conftest import SCRIPTS, script_env
+
+from tests.helpers.scripts import train_on_two_ranks
 
 pytestmark = [pytest.mark.sim, pytest.mark.slow]
 
 
 def test_two_gloo_ranks_train_rl_games_and_end_identical(tmp_path):
-    weights = tmp_path / "rank_weights"
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "torch.distributed.run",
-            "--standalone",
-            "--nproc_per_node=2",
-            str(SCRIPTS / "train.py"),
-            "--backend",
-            "rl_games",
-            "--distributed",
-            "--device",
-            "cpu",
-            "--num_envs",
-            "4",
-            "--max_iterations",
-            "2",
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=1500,
-        env=script_env(DACTYL_LAB_RANK_WEIGHTS_DIR=str(weights)),
-    )
-    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    rank0, rank1 = (torch.load(weights / f"rank_{r}.pt", weights_only=False) for r in (0, 1))
+    rank0, rank1 = train_on_two_ranks(tmp_path, "--backend", "rl_games", "--max_iterations", "2", timeout=1500)
     assert set(rank0) == {"model", "central_value"}
     normalizers = 0
     for part in rank0:

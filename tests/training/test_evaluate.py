@@ -1,34 +1,15 @@
 """scripts/evaluate.py runs the paper's protocol on a trained checkpoint and writes its report."""
 
-import json
-
 import pytest
-from conftest import run_script
+
+from tests.helpers.scripts import evaluate
 
 pytestmark = [pytest.mark.sim, pytest.mark.slow]
 
 
 def test_evaluate_writes_report_and_histogram(ff_run, tmp_path):
     checkpoint = next(ff_run.glob("logs/rsl_rl/dactyl_reorient_ff/*/model_1.pt"))
-    out = run_script(
-        ff_run,
-        "evaluate.py",
-        "--checkpoint",
-        str(checkpoint),
-        "--device",
-        "cpu",
-        "--num_trials",
-        "5",
-        "--num_envs",
-        "4",
-        "--goal_timeout_s",
-        "1.6",
-        "--max_successes",
-        "3",
-        "--output",
-        str(tmp_path),
-    )
-    report = json.loads((tmp_path / "evaluation.json").read_text())
+    out, report = evaluate(ff_run, checkpoint, tmp_path, "--max_successes", "3", trials=5, envs=4, goal_timeout_s=1.6)
     summary, settings, trials = report["summary"], report["settings"], report["trials"]
     assert summary["num_trials"] == len(trials) == 5
     assert all(0 <= t["successes"] <= 3 for t in trials) and summary["max"] == max(t["successes"] for t in trials)

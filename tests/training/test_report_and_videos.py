@@ -4,7 +4,6 @@ scripts/evaluate.py --video and scripts/play.py --video write MP4s with one fram
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys
@@ -12,12 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import run_script, script_env
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "render"))
-from video_checks import assert_rollout_video  # noqa: E402
+from dactyl_lab.training import report
 
-from dactyl_lab.training import report  # noqa: E402
+from tests.helpers.scripts import SCRIPTS, evaluate, run_script, script_env
+from tests.helpers.video_checks import assert_rollout_video
 
 pytestmark = [pytest.mark.sim, pytest.mark.slow]
 
@@ -46,6 +44,17 @@ def test_rsl_rl_training_writes_its_report(ff_run):
     assert report.step_dt_s(report.load_params(run)) == pytest.approx(0.08)
 
 
+def report_cli(run: Path) -> subprocess.CompletedProcess:
+    """``dactyl-lab report RUN`` (as ``python -m dactyl_lab.cli``)."""
+    return subprocess.run(
+        [sys.executable, "-m", "dactyl_lab.cli", "report", str(run)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=script_env(),
+    )
+
+
 def test_report_of_a_run_still_writing(ff_run, tmp_path):
     """A copy of the run whose event file ends in the middle of a record, as while training writes it."""
     (run,) = ff_run.glob("logs/rsl_rl/dactyl_reorient_ff/*/")
@@ -54,24 +63,12 @@ def test_report_of_a_run_still_writing(ff_run, tmp_path):
     (events,) = run.glob("events.out.tfevents.*")
     data = events.read_bytes()
     (partial / events.name).write_bytes(data[: int(len(data) * 0.7)])
-    out = subprocess.run(
-        [sys.executable, "-m", "dactyl_lab.cli", "report", str(partial)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=script_env(),
-    )
+    out = report_cli(partial)
     assert out.returncode == 0, out.stderr[-2000:]
     assert_report(partial)
     empty = tmp_path / "empty_run"
     empty.mkdir()
-    out = subprocess.run(
-        [sys.executable, "-m", "dactyl_lab.cli", "report", str(empty)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=script_env(),
-    )
+    out = report_cli(empty)
     assert out.returncode == 2 and "no TensorBoard event files" in out.stderr
 
 
@@ -92,27 +89,8 @@ def test_rl_games_training_writes_its_report(tmp_path):
 def test_evaluate_and_play_write_videos(ff_run, tmp_path):
     (checkpoint,) = ff_run.glob("logs/rsl_rl/dactyl_reorient_ff/*/model_1.pt")
     evaluation = tmp_path / "eval"
-    out = run_script(
-        ff_run,
-        "evaluate.py",
-        "--checkpoint",
-        str(checkpoint),
-        "--device",
-        "cpu",
-        "--num_trials",
-        "3",
-        "--num_envs",
-        "2",
-        "--goal_timeout_s",
-        "0.8",
-        "--video",
-        "2",
-        "--video_size",
-        "160x120",
-        "--output",
-        str(evaluation),
-    )
-    trials = json.loads((evaluation / "evaluation.json").read_text())["trials"]
+    out, results = evaluate(ff_run, checkpoint, evaluation, "--video", "2", "--video_size", "160x120", trials=3)
+    trials = results["trials"]
     for env_id in (0, 1):
         first = next(t for t in trials if t["env"] == env_id)  # the first trial of env i is trial i
         path = evaluation / "videos" / f"trial_{env_id:03d}.mp4"
@@ -147,7 +125,7 @@ def test_video_flags_are_checked_before_any_env(ff_run):
     out = subprocess.run(
         [
             sys.executable,
-            str(Path(__file__).parents[2] / "scripts" / "evaluate.py"),
+            str(SCRIPTS / "evaluate.py"),
             "--checkpoint",
             str(checkpoint),
             "--num_trials",

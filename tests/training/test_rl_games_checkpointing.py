@@ -1,38 +1,20 @@
 """rl-games runs get what RSL-RL runs have: SIGTERM saves after the current epoch, checkpoints carry the ADR
 state and are written atomically, a rolling nn/last.pth after every epoch, and --resume continues from them."""
 
-import signal
-import subprocess
-import sys
-
 import pytest
 import torch
-from conftest import SCRIPTS, run_script, script_env
 
 from dactyl_lab.training import checkpoints
+
+from tests.helpers.scripts import run_script, train_until_sigterm
 
 pytestmark = [pytest.mark.sim, pytest.mark.slow]
 
 
 def test_rl_games_sigterm_saves_with_adr_state_and_resume_continues(tmp_path):
     args = ["--backend", "rl_games", "--device", "cpu", "--num_envs", "4", "--seed", "4", "presets=adr"]
-    proc = subprocess.Popen(
-        [sys.executable, str(SCRIPTS / "train.py"), *args, "--max_iterations", "50"],
-        cwd=tmp_path,
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env=script_env(PYTHONUNBUFFERED="1"),
-    )
-    lines = []
-    for line in proc.stdout:
-        lines.append(line)
-        if "epoch: 2/50" in line:
-            proc.send_signal(signal.SIGTERM)
-            break
-    lines += proc.communicate(timeout=600)[0].splitlines()
-    log = "\n".join(lines)
-    assert proc.returncode == 0 and "Stop requested: ending after epoch" in log, log[-3000:]
+    code, log = train_until_sigterm(tmp_path, *args, "--max_iterations", "50", after="epoch: 2/50")
+    assert code == 0 and "Stop requested: ending after epoch" in log, log[-3000:]
 
     (run,) = tmp_path.glob("logs/rl_games/dactyl_reorient_ff/*/")
     (stopped,) = run.glob("nn/last_*_rew_stop.pth")

@@ -4,7 +4,8 @@ resume it each time: at most one iteration is lost per kill, and iterations, Ada
 import json
 
 import pytest
-from kill_resume import check, kill_resume_loop
+
+from tests.training.kill_resume import check, kill_resume_loop
 
 pytestmark = [pytest.mark.sim, pytest.mark.slow]
 

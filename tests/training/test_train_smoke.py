@@ -1,12 +1,12 @@
 """scripts/train.py trains the real task on the CPU with every backend and variant, writes checkpoints that
 load, and logs what a Dactyl run is judged by to TensorBoard."""
 
-import json
-
 import pytest
 import torch
-from conftest import run_script
+
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+from tests.helpers.scripts import evaluate, run_script
 
 pytestmark = [pytest.mark.sim, pytest.mark.slow]
 
@@ -63,47 +63,13 @@ def test_other_variants_train_two_iterations(tmp_path, backend, variant, pattern
         (resumed,) = set(tmp_path.glob(pattern)) - set(checkpoints)
         assert torch.load(resumed, map_location="cpu", weights_only=False)["epoch"] == 3, out.stdout[-2000:]
         # and scripts/evaluate.py plays an rl-games checkpoint with the deterministic player
-        run_script(
-            tmp_path,
-            "evaluate.py",
-            "--backend",
-            "rl_games",
-            "--checkpoint",
-            str(resumed),
-            "--device",
-            "cpu",
-            "--num_trials",
-            "2",
-            "--num_envs",
-            "2",
-            "--goal_timeout_s",
-            "0.8",
-            "--output",
-            str(tmp_path / "eval"),
-        )
-        assert json.loads((tmp_path / "eval" / "evaluation.json").read_text())["summary"]["num_trials"] == 2
+        _, evaluation = evaluate(tmp_path, resumed, tmp_path / "eval", "--backend", "rl_games")
+        assert evaluation["summary"]["num_trials"] == 2
     if (backend, variant) == ("rl_games", "lstm_discrete"):  # evaluate.py maps the player's bins to actions
-        run_script(
-            tmp_path,
-            "evaluate.py",
-            "--backend",
-            backend,
-            "--variant",
-            variant,
-            "--checkpoint",
-            str(checkpoints[-1]),
-            "--device",
-            "cpu",
-            "--num_trials",
-            "2",
-            "--num_envs",
-            "2",
-            "--goal_timeout_s",
-            "0.8",
-            "--output",
-            str(tmp_path / "eval"),
+        _, evaluation = evaluate(
+            tmp_path, checkpoints[-1], tmp_path / "eval", "--backend", backend, "--variant", variant
         )
-        assert json.loads((tmp_path / "eval" / "evaluation.json").read_text())["summary"]["num_trials"] == 2
+        assert evaluation["summary"]["num_trials"] == 2
 
 
 def _assert_loads_and_acts_with_bin_centres(checkpoint, backend: str, variant: str):

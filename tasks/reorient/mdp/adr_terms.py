@@ -125,7 +125,7 @@ class randomize_friction_scale(ManagerTermBase):
         super().__init__(cfg, env)
         self.asset: RigidObject | Articulation = env.scene[cfg.params["asset_cfg"].name]
         model = env.sim.physics_manager.get_model()
-        self.mu = wp.to_torch(self.asset._root_view.get_attribute("shape_material_mu", model)[:, 0])  # (N, S) view
+        self.mu = wp.to_torch(self.asset.root_view.get_attribute("shape_material_mu", model)[:, 0])  # (N, S) view
         self.default_mu = self.mu.clone()
 
     def __call__(
@@ -233,7 +233,7 @@ class randomize_object_size(ManagerTermBase):
         self.asset: RigidObject = env.scene[cfg.params["asset_cfg"].name]
         manager = env.sim.physics_manager
         model = manager.get_model()
-        self.scale = wp.to_torch(self.asset._root_view.get_attribute("shape_scale", model))  # (N, 1, S, 3) view
+        self.scale = wp.to_torch(self.asset.root_view.get_attribute("shape_scale", model))  # (N, 1, S, 3) view
         self.default_scale = self.scale.clone()
         self._geoms: torch.Tensor | None = None
         self._geoms_resolved = False

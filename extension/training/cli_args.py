@@ -1,5 +1,6 @@
-"""Shared front door of scripts/train.py, scripts/play.py and scripts/evaluate.py: validate the request,
-then hand it to Isaac Lab 3's unified RL entrypoints (``isaaclab_rl.entrypoints``) with our tasks registered.
+"""The shared command-line arguments and checks of scripts/train.py, scripts/play.py and scripts/evaluate.py (as
+Isaac Lab's ``cli_args_rsl_rl.py`` for its scripts): the scripts validate the request with these, then hand it to
+Isaac Lab 3's unified RL entrypoints (``isaaclab_rl.entrypoints``) with our tasks registered.
 
 Isaac Lab's stock agent configs hard-code ``cuda:0``; here the agent always runs on the device of the
 environment (``--device``, default: ``cuda:0`` when CUDA is available, else ``cpu``).
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 
 from dactyl_lab.contract import BACKENDS  # noqa: F401  (one home: the torch-free contract)
+from dactyl_lab.task_constants import TASK_ID
 
 VARIANTS = ("ff", "lstm", "ff_discrete", "lstm_discrete")
 """Policy variants (``--variant``): network ``ff`` (MLP) or ``lstm`` (the paper's dense 1024 ReLU -> LSTM 512), with a
@@ -102,9 +104,7 @@ def rl_games_minibatch_overrides(num_envs: int | None, num_minibatches: int = 4)
 
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--task", default="Dactyl-Reorient-Cube-Shadow", help="registered task id (default: %(default)s)"
-    )
+    parser.add_argument("--task", default=TASK_ID, help="registered task id (default: %(default)s)")
     parser.add_argument("--backend", default="rsl_rl", help="RL library: rsl_rl or rl_games (default: %(default)s)")
     parser.add_argument("--variant", default="ff", help=VARIANT_HELP + " (default: %(default)s)")
     parser.add_argument(

@@ -9,6 +9,8 @@ import gymnasium as gym
 import pytest
 import torch
 
+from dactyl_lab.task_constants import TASK_ID
+
 
 TEST_START_STEPS = 2
 """Random-action steps of the start-state bank in test envs (the task's default is the paper's 100, which costs
@@ -19,7 +21,7 @@ TEST_DEVICE = os.environ.get("DACTYL_TEST_DEVICE", "cpu")
 
 
 def make_env(
-    task: str = "Dactyl-Reorient-Cube-Shadow",
+    task: str = TASK_ID,
     num_envs: int = 4,
     seed: int = 0,
     presets=(),

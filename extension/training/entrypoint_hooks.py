@@ -1,0 +1,86 @@
+"""The one module that rebinds names inside Isaac Lab's RL entrypoints (checked against isaaclab_rl 3.0.0, the
+``isaaclab_rl.entrypoints`` package of Isaac Lab 3.0.0).
+
+Isaac Lab 3's unified train / play entrypoints take no runner class, no env wrapper and no playback length, and
+offer no other public hook for them, so the four things below replace a name of theirs in memory. Each is done
+before the entrypoint runs (``run_train_cli`` / ``run_play_cli`` import their backend modules when called), each
+at most once per process, and each keeps Isaac Lab's own function for everything else:
+
+* :func:`route_rsl_rl_on_policy_runner` (the swap Isaac Lab forces): ``backends.train_rsl_rl.create_rsl_rl_runner``
+  builds only the class names ``OnPolicyRunner`` / ``DistillationRunner`` (``isaaclab_rl.rsl_rl.utils``) and
+  takes no runner class, so our runner (a public subclass of RSL-RL's ``OnPolicyRunner``) cannot be named in the
+  agent config;
+* :func:`on_rl_games_runner`: ``backends.train_rl_games.Runner``: rl-games keeps its algorithm builders per
+  ``Runner`` instance (``runner.algo_factory``) and Isaac Lab creates that instance inside ``train_rl_games.run``;
+* :func:`limit_playback_steps`: ``common.video_playback_steps``, the only bound of ``common.run_playback``: Isaac
+  Lab plays until Ctrl-C unless its own (Kit) video recorders are configured, which kit-less Newton has not;
+* :func:`wrap_created_envs`: ``common.create_isaaclab_env``, which the play backends import by name when they are
+  loaded: the only place to wrap the env they create (our video recorder).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+CHECKED_AGAINST = "isaaclab_rl 3.0.0 (isaaclab_rl.entrypoints: common, backends.train_rsl_rl, backends.train_rl_games)"
+MARK = "dactyl_lab"
+"""Attribute set on what we installed, so a second install in the same process is a no-op."""
+
+
+def route_rsl_rl_on_policy_runner(build: Callable[[Any, Any, str | None], Any]) -> None:
+    """Isaac Lab's RSL-RL training entrypoint builds ``OnPolicyRunner`` configs with ``build(env, agent_cfg,
+    log_dir)``; other runner class names still go to Isaac Lab's factory."""
+    from isaaclab_rl.entrypoints.backends import train_rsl_rl
+
+    original = train_rsl_rl.create_rsl_rl_runner
+    if getattr(original, MARK, False):
+        return
+
+    def create_rsl_rl_runner(env, agent_cfg, log_dir: str | None = None):
+        if agent_cfg.class_name != "OnPolicyRunner":
+            return original(env, agent_cfg, log_dir=log_dir)
+        return build(env, agent_cfg, log_dir)
+
+    setattr(create_rsl_rl_runner, MARK, True)
+    train_rsl_rl.create_rsl_rl_runner = create_rsl_rl_runner
+
+
+def on_rl_games_runner(register: Callable[[Any], None]) -> None:
+    """Isaac Lab's rl-games training entrypoint calls ``register(runner)`` on every rl-games ``Runner`` it creates
+    (after rl-games' own ``__init__``, so ``register`` may replace its algorithm builders)."""
+    from isaaclab_rl.entrypoints.backends import train_rl_games
+
+    base = train_rl_games.Runner
+    if getattr(base, MARK, False):
+        return
+
+    class Runner(base):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            register(self)
+
+    setattr(Runner, MARK, True)
+    train_rl_games.Runner = Runner
+
+
+def limit_playback_steps(steps: int) -> None:
+    """Isaac Lab's play entrypoint stops after ``steps`` policy steps (instead of at Ctrl-C)."""
+    from isaaclab_rl.entrypoints import common
+
+    def video_playback_steps(*_args) -> int:
+        return steps
+
+    common.video_playback_steps = video_playback_steps
+
+
+def wrap_created_envs(wrap: Callable[[Any], Any]) -> None:
+    """The env Isaac Lab's play entrypoint creates is ``wrap(env)``. Call before ``run_play_cli``: its backend
+    imports the factory by name when it is loaded."""
+    from isaaclab_rl.entrypoints import common
+
+    create = common.create_isaaclab_env
+
+    def create_isaaclab_env(*args, **kwargs):
+        return wrap(create(*args, **kwargs))
+
+    common.create_isaaclab_env = create_isaaclab_env

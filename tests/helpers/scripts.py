@@ -1,0 +1,134 @@
+"""Run scripts/ (and bench/) as a user would: in a scratch working directory (logs go to ./logs), one torch thread
+a process."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+"""The repository root."""
+
+SCRIPTS = REPO / "scripts"
+
+DISTRIBUTED_TRAIN = (str(SCRIPTS / "train.py"), "--distributed", "--device", "cpu", "--num_envs", "4")
+"""scripts/train.py as every torchrun rank of the distributed tests runs it (gloo on the CPU, 4 envs a rank)."""
+
+
+def script_env(**extra: str) -> dict:
+    """The scripts' environment: one torch thread per process unless set (on this shared 2-core machine torch's
+    default threads made the PPO update ~60x slower, bench/train_throughput.py)."""
+    return {"OMP_NUM_THREADS": "1", **os.environ, **extra}
+
+
+def run_script(cwd: Path, script: str, *args: str, timeout: float = 900, env: dict | None = None):
+    out = subprocess.run(
+        [sys.executable, str(SCRIPTS / script), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=script_env(**(env or {})),
+    )
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    return out
+
+
+def train(cwd: Path, *args: str, num_envs: int, iterations: int, timeout: float = 900):
+    """scripts/train.py on the CPU: ``num_envs`` envs for ``iterations`` iterations (more flags in ``args``)."""
+    return run_script(
+        cwd,
+        "train.py",
+        *args,
+        "--device",
+        "cpu",
+        "--num_envs",
+        str(num_envs),
+        "--max_iterations",
+        str(iterations),
+        timeout=timeout,
+    )
+
+
+def evaluate(cwd: Path, checkpoint: Path, output: Path, *args: str, trials=2, envs=2, goal_timeout_s=0.8):
+    """scripts/evaluate.py on the CPU: ``trials`` trials on ``envs`` envs with a short per-goal timeout (more flags
+    in ``args``). Returns its output and the report it wrote (``output``/evaluation.json)."""
+    out = run_script(
+        cwd,
+        "evaluate.py",
+        "--checkpoint",
+        str(checkpoint),
+        "--device",
+        "cpu",
+        "--num_trials",
+        str(trials),
+        "--num_envs",
+        str(envs),
+        "--goal_timeout_s",
+        str(goal_timeout_s),
+        "--output",
+        str(output),
+        *args,
+    )
+    return out, json.loads((Path(output) / "evaluation.json").read_text())
+
+
+def train_on_two_ranks(cwd: Path, *args: str, timeout: float) -> tuple[dict, dict]:
+    """:data:`DISTRIBUTED_TRAIN` (more flags in ``args``) on two gloo ranks of one torchrun (``--standalone``);
+    returns the two ranks' final weights (each rank dumps them, ``DACTYL_LAB_RANK_WEIGHTS_DIR``)."""
+    weights = Path(cwd) / "rank_weights"
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            "--nproc_per_node=2",
+            *DISTRIBUTED_TRAIN,
+            *args,
+        ],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=script_env(DACTYL_LAB_RANK_WEIGHTS_DIR=str(weights)),
+    )
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    import torch
+
+    rank0, rank1 = (torch.load(weights / f"rank_{r}.pt", weights_only=False) for r in (0, 1))
+    return rank0, rank1
+
+
+def train_until_sigterm(cwd: Path, *args: str, after: str, timeout: float = 600) -> tuple[int, str]:
+    """scripts/train.py ``args``, sent SIGTERM (a scheduler stopping the job) once it prints a line containing
+    ``after``; returns its exit code and output."""
+    proc = subprocess.Popen(
+        [sys.executable, str(SCRIPTS / "train.py"), *args],
+        cwd=cwd,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=script_env(PYTHONUNBUFFERED="1"),
+    )
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if after in line:
+            proc.send_signal(signal.SIGTERM)
+            break
+    lines.append(proc.communicate(timeout=timeout)[0])
+    return proc.returncode, "".join(lines)
+
+
+def load_bench(name: str):
+    """bench/<name>.py as a module (the bench scripts are files run as ``python bench/<name>.py``, not a package)."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", REPO / "bench" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
