@@ -221,6 +221,7 @@ def run_sim2sim(
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sim2sim.py",
+        allow_abbrev=False,  # flags it does not know go to dactyl-lab-runtime: --max-step is not --max-steps
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="example:\n  python scripts/sim2sim.py "

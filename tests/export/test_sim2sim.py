@@ -83,3 +83,9 @@ def test_sim2sim_refuses_flags_it_sets_and_needs_no_torch(export_run, tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 2, out.stdout[-2000:] + out.stderr[-2000:]  # rc 0, bad 2
     assert "set by sim2sim itself" in out.stderr
+
+
+def test_a_runtime_flag_that_prefixes_a_sim2sim_flag_goes_to_the_runtime():
+    """--max-step (the runtime's rate limit) is not an abbreviation of sim2sim's --max-steps."""
+    args, runtime_args = build_parser().parse_known_args(["--policy", "p.onnx", "--max-step", "3.2"])
+    assert args.max_steps is None and runtime_args == ["--max-step", "3.2"]
