@@ -157,7 +157,8 @@ def test_contract_round_trips_and_fits_the_hand(exported):
         "last_action",
     ]
     assert contract.control_period_s == pytest.approx(0.008 * 10)
-    assert contract.action.mode == "relative" and contract.action.scale == [0.1] * ACT
+    half_range = [(hi - lo) / 2 for lo, hi in (hand.MOTOR_LIMITS_RAD[m] for m in hand.MOTOR_NAMES)]
+    assert contract.action.mode == "relative" and contract.action.scale == pytest.approx(half_range)
     assert contract.action.smoothing_alpha == pytest.approx(0.3) and contract.action.clip == 1.0
     assert contract.action.env_clip == (1.0 if rl_games else None)
     assert contract.obs_clip == (5.0 if rl_games else None)

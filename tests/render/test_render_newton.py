@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from dactyl_lab import hand
+from dactyl_lab import hand, sim_settings, task_constants
 
 from tests.helpers.envs import close_env, make_env
 from tests.helpers.video_checks import assert_rollout_video
@@ -30,11 +30,17 @@ def test_newton_rollout_video(tmp_path):
         robot = env.unwrapped.scene["robot"]
         assert tuple(robot.joint_names) == hand.NEWTON_JOINT_ORDER
         assert state.frame_body == robot.body_names[0]  # rh_hand_mount: a body of the MJCF too
-        # posed in the renderer, the cube starts above the palm, where the MJCF (and the stand-in) puts it
+        # posed in the renderer, the cube is where Newton has it: at a start state, on the palm (the bank keeps
+        # starts within the drop distance of the home above the palm, where the MJCF and the stand-in put it)
         renderer = recorder.renderer
         goal_mjcf = renderer.pose(state)
         cube_mjcf = renderer.data.qpos[renderer.object_qpos : renderer.object_qpos + 3]
-        assert np.linalg.norm(cube_mjcf - palm_up_cube_position()) < 0.03, cube_mjcf
+        u = env.unwrapped
+        cube_env = (u.scene["object"].data.root_pos_w.torch[1] - u.scene.env_origins[1]).cpu().numpy()
+        home_env = np.asarray(task_constants.cube_home_env_m())  # START_CUBE_HEIGHT_M above the resting place
+        home_mjcf = palm_up_cube_position() + np.array([0.0, 0.0, sim_settings.START_CUBE_HEIGHT_M])
+        np.testing.assert_allclose(cube_mjcf - home_mjcf, cube_env - home_env, atol=2e-3)
+        assert np.linalg.norm(cube_mjcf - palm_up_cube_position()) < task_constants.DROP_DISTANCE_M, cube_mjcf
         # the asset is placed without rotation: the goal is the same orientation in both worlds
         goal = env.unwrapped.command_manager.get_term("object_pose").quat_command_w[1].cpu().numpy()
         assert abs(float(np.dot(goal_mjcf, goal))) == pytest.approx(1.0, abs=1e-5)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from dactyl_lab.training import checkpoints
 
-from tests.helpers.scripts import SCRIPTS
+from tests.helpers.scripts import SCRIPTS, SHORT_START_STATES
 
 UPDATES_PER_ITERATION = 4 * 4  # num_learning_epochs x num_mini_batches of the RSL-RL configs
 ITERATION_RE = re.compile(r"Learning iteration (\d+)/(\d+)")
@@ -81,7 +81,7 @@ def _env(slow_save_s: float | None) -> dict:
 
 def _start(cwd: Path, args: list[str], slow_save_s: float | None = None) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, str(SCRIPTS / "train.py"), *args],
+        [sys.executable, str(SCRIPTS / "train.py"), *args, SHORT_START_STATES],
         cwd=cwd,
         text=True,
         stdout=subprocess.PIPE,

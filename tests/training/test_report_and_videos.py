@@ -74,6 +74,7 @@ def test_report_of_a_run_still_writing(ff_run, tmp_path):
 
 def test_rl_games_training_writes_its_report(tmp_path):
     args = ["--backend", "rl_games", "--device", "cpu", "--num_envs", "4", "--max_iterations", "2", "--seed", "4"]
+    args += ["env.terminations.goal_timeout.params.timeout_s=0.8"]  # episodes end within the 2 iterations
     out = run_script(tmp_path, "train.py", *args)
     (run,) = tmp_path.glob("logs/rl_games/dactyl_reorient_ff/*/")
     assert "[report]" in out.stdout and (run / "report.png").is_file(), out.stdout[-2000:] + out.stderr[-2000:]
