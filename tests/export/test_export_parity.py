@@ -106,20 +106,34 @@ def _compare(exp, library, sequence: torch.Tensor) -> dict[str, float]:
     if exp.recurrent:
         h_shape = session.get_inputs()[1].shape
         state = tuple(np.zeros((h_shape[0], batch, h_shape[2]), np.float32) for _ in range(2))
-    worst = {"action": 0.0, "clipped_action": 0.0, "state": 0.0}
+    worst = {"action": 0.0, "clipped_action": 0.0, "state": 0.0, "action_mismatch_fraction": 0.0}
+    mismatched = 0
     for t in range(steps):
         obs = _library_obs(library, sequence[t])
         onnx_action, state = _onnx_step(session, obs.numpy(), state)
         mean, clipped, lib_state = runner.step(obs)
         assert onnx_action.shape == (batch, ACT)
         worst["action"] = max(worst["action"], float(np.abs(onnx_action - mean).max()))
+        mismatched += int((np.abs(onnx_action - mean) > TOL).sum())
         if clipped is not None:
             worst["clipped_action"] = max(
                 worst["clipped_action"], float(np.abs(np.clip(onnx_action, -1, 1) - clipped).max())
             )
         if exp.recurrent:  # relative to the state's size: the LSTM cell state is unbounded (float32 precision)
             worst["state"] = max(worst["state"], *(_scaled_diff(a, b) for a, b in zip(state, lib_state)))
+    worst["action_mismatch_fraction"] = mismatched / (steps * batch * ACT)
     return worst
+
+
+def _assert_parity(exp, worst: dict[str, float], state_tol: float = TOL) -> None:
+    """Continuous heads: every action within TOL. Discrete heads output the argmax bin: where two bins' logits tie
+    within float32 rounding (an untrained, 1-iteration policy has nearly flat logits) ONNX Runtime and torch may
+    pick different bins, so at most 0.1 % of the action elements may differ; the LSTM state must still agree."""
+    assert worst["state"] < state_tol, worst
+    if "discrete" in exp.variant:
+        assert worst["action_mismatch_fraction"] <= 1e-3, worst
+    else:
+        assert worst["action"] < TOL and worst["clipped_action"] < TOL, worst
 
 
 def test_onnx_checker_signature_and_opset(exported):
@@ -179,7 +193,7 @@ def test_parity_on_real_observations(exported, library_policy, trajectory):
     assert torch.isfinite(trajectory).all() and trajectory.std(dim=(0, 1)).max() > 0
     worst = _compare(exported, library, sequence)
     print(f"{exported.backend}-{exported.variant} real obs: {worst}")
-    assert worst["action"] < TOL and worst["clipped_action"] < TOL and worst["state"] < TOL, worst
+    _assert_parity(exported, worst)
 
 
 def test_parity_on_random_observations(exported, library_policy):
@@ -188,7 +202,7 @@ def test_parity_on_random_observations(exported, library_policy):
     shape = (TRAJECTORY_STEPS, 8, OBS) if exported.recurrent else (1, 512, OBS)
     worst = _compare(exported, library_policy(exported), torch.randn(shape, generator=generator))
     print(f"{exported.backend}-{exported.variant} random obs: {worst}")
-    assert worst["action"] < TOL and worst["clipped_action"] < TOL and worst["state"] < RANDOM_STATE_TOL, worst
+    _assert_parity(exported, worst, state_tol=RANDOM_STATE_TOL)
 
 
 def test_actions_are_bin_centres_for_the_binned_head_only(exported, trajectory):
