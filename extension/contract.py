@@ -610,13 +610,10 @@ def make_action_layout(
     range unless ``scale_rad`` is given.
     """
     limits = [list(hand.MOTOR_LIMITS_RAD[m]) for m in motor_names]
-    if mode == "absolute" and scale_rad is None:
-        scale = [(hi - lo) / 2.0 for lo, hi in limits]
-        offsets = [(hi + lo) / 2.0 for lo, hi in limits]
-    else:
-        per_motor = action_law.motor_scales_rad(scale_rad, {m: hand.MOTOR_LIMITS_RAD[m] for m in motor_names})
-        scale = [per_motor[m] for m in motor_names]
-        offsets = [0.0] * len(motor_names) if mode == "relative" else [(hi + lo) / 2.0 for lo, hi in limits]
+    # both modes default to half of each motor's range: relative = the task's law, absolute = [-1, 1] onto the range
+    per_motor = action_law.motor_scales_rad(scale_rad, {m: hand.MOTOR_LIMITS_RAD[m] for m in motor_names})
+    scale = [per_motor[m] for m in motor_names]
+    offsets = [0.0] * len(motor_names) if mode == "relative" else [(hi + lo) / 2.0 for lo, hi in limits]
     return ActionLayout(list(motor_names), mode, scale, offsets, limits, smoothing_alpha, clip, env_clip)
 
 

@@ -150,7 +150,7 @@ class EventsCfg:
         mode="reset",
         params={
             "enabled": True,
-            "bank_size": None,  # None: the starts that survive one round of rollouts over every env
+            "bank_size": None,  # None: the survivors of the first round of rollouts (over every env) that keeps any
             "random_action_steps": tc.START_RANDOM_ACTION_STEPS,  # paper: 100
             "max_rounds": 32,  # a few envs can lose every start of a round (41 % kept per start at 100 steps)
             "keep_max_distance_m": tc.DROP_DISTANCE_M,
