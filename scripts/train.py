@@ -18,7 +18,8 @@ Logs and checkpoints go to ./logs/<backend>/<experiment>/<timestamp>/ with Tenso
 Resuming (--resume or --checkpoint) restores the model, its normalizers, the optimizer and the iteration,
 and keeps writing checkpoints and TensorBoard events into the same run folder; --max_iterations is then
 the run's total, so re-running the command of a killed run finishes it. SIGTERM or Ctrl-C stop training
-after the current iteration (rl-games: epoch) with a checkpoint; a rolling model_last.pt (rl-games: nn/last.pth)
+after the current iteration (rl-games: epoch) with a checkpoint, or after --stop_deadline_s (20 s, within
+torchrun's 30 s before its SIGKILL) on the last complete iteration; a rolling model_last.pt (rl-games: nn/last.pth)
 is rewritten after every iteration, and resuming picks the newest checkpoint that loads. At the end (also after
 such a stop) the run gets its training report, <run>/report.png and report.html (dactyl-lab report RUN makes it
 at any time).
@@ -64,6 +65,15 @@ def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument(
         "--distributed", action="store_true", help="one process per rank under torchrun (NCCL on CUDA, gloo on the CPU)"
     )
+    parser.add_argument(
+        "--stop_deadline_s",
+        type=cli_args.non_negative_float,
+        default=None,
+        help=f"after SIGTERM / Ctrl-C, end within this many seconds: if the iteration in progress has not ended by "
+        f"then it is dropped and training ends on the last complete one (the rolling checkpoint); torchrun SIGKILLs "
+        f"30 s after its SIGTERM. 0: always finish the iteration. Default: ${checkpoints.STOP_DEADLINE_ENV} or "
+        f"{checkpoints.STOP_DEADLINE_S:g}",
+    )
     return parser.parse_known_args(argv)
 
 
@@ -71,6 +81,12 @@ def main(argv: list[str] | None = None) -> int:
     args, passthrough = parse(sys.argv[1:] if argv is None else argv)
     cli_args.check_backend(args.backend, args.variant)
     cli_args.check_task(args.task)
+    if args.stop_deadline_s is not None:  # read by the runner's stop handler (checkpoints.StopOnSignals)
+        os.environ[checkpoints.STOP_DEADLINE_ENV] = str(args.stop_deadline_s)
+    try:
+        checkpoints.stop_deadline_s()
+    except ValueError as error:
+        raise cli_args.UsageError(str(error)) from None
     rank = distributed.from_env() if args.distributed else distributed.Rank()
     device = distributed.device_for(rank, args.device) if args.distributed else args.device or cli_args.default_device()
     cpu_ranks = args.distributed and device == "cpu"

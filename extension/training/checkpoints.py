@@ -23,6 +23,7 @@ import io
 import os
 import re
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -288,13 +289,49 @@ def completed_iterations(checkpoint: Path, backend: str) -> int:
 # ---------------------------------------------------------------------------------------------------
 # stopping with a checkpoint
 # ---------------------------------------------------------------------------------------------------
+STOP_DEADLINE_S = 20.0
+"""Seconds after the first SIGTERM / Ctrl-C within which training ends. torchrun SIGKILLs its workers 30 s after
+forwarding SIGTERM (hard-coded in torch 2.11, ``PContext.close(timeout=30)``), as SLURM's default ``KillWait``
+does; 20 s leave 10 s to close the env and write the report."""
+STOP_DEADLINE_ENV = "DACTYL_LAB_STOP_DEADLINE_S"
+"""Overrides :data:`STOP_DEADLINE_S` (e.g. a scheduler with a longer grace period; 0: no deadline)."""
+
+
+class StopDeadline(BaseException):
+    """The iteration in progress did not end within the stop deadline; it is dropped (the rolling checkpoint holds
+    the last complete one). A ``BaseException``, so no library's ``except Exception`` swallows it."""
+
+
+def stop_deadline_s() -> float:
+    """:data:`STOP_DEADLINE_S`, or the value of ``DACTYL_LAB_STOP_DEADLINE_S``."""
+    value = os.getenv(STOP_DEADLINE_ENV)
+    if value is None:
+        return STOP_DEADLINE_S
+    try:
+        deadline = float(value)
+    except ValueError:
+        raise ValueError(f"{STOP_DEADLINE_ENV}={value!r} is not a number of seconds; set e.g. 20, or 0 for none")
+    if deadline < 0:
+        raise ValueError(f"{STOP_DEADLINE_ENV}={value!r} is negative; set e.g. 20, or 0 for none")
+    return deadline
+
+
 class StopOnSignals:
     """While entered, SIGTERM (a scheduler, torchrun stopping its workers) and Ctrl-C set :attr:`requested`: the
-    training loop saves and ends after the current iteration. The same signal again stops at once."""
+    training loop saves and ends after the current iteration. The same signal again stops at once.
 
-    def __init__(self):
+    **Deadline**: an iteration can take minutes (large CPU runs), longer than the grace period before the SIGKILL
+    that follows a SIGTERM (torchrun: 30 s). So ``deadline_s`` after the first signal (:func:`stop_deadline_s`), a
+    SIGALRM raises :class:`StopDeadline` in the training loop: the iteration in progress is dropped and training
+    ends on the last complete iteration, which the rolling checkpoint holds. A checkpoint being written when the
+    deadline comes is finished first (:meth:`saving`)."""
+
+    def __init__(self, deadline_s: float | None = None):
         self.requested = False
+        self.deadline_s = stop_deadline_s() if deadline_s is None else deadline_s
         self._previous: dict = {}
+        self._saving = 0
+        self._deadline_passed = False
 
     def _request(self, signum, frame) -> None:
         import signal
@@ -303,18 +340,46 @@ class StopOnSignals:
             signal.signal(signum, signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL)
             os.kill(os.getpid(), signum)
             return
-        print(f"[INFO] {signal.Signals(signum).name}: stopping after this iteration (again to stop now).", flush=True)
         self.requested = True
+        name = signal.Signals(signum).name
+        if self.deadline_s > 0:
+            signal.setitimer(signal.ITIMER_REAL, self.deadline_s)
+            print(
+                f"[INFO] {name}: stopping after this iteration, or in {self.deadline_s:g} s without it if it has not "
+                "ended by then (again to stop now).",
+                flush=True,
+            )
+        else:
+            print(f"[INFO] {name}: stopping after this iteration (again to stop now).", flush=True)
+
+    def _deadline(self, signum, frame) -> None:
+        if self._saving:  # finish the checkpoint being written; :meth:`saving` raises after it
+            self._deadline_passed = True
+            return
+        raise StopDeadline(f"the iteration in progress did not end within {self.deadline_s:g} s of the stop signal")
+
+    @contextmanager
+    def saving(self):
+        """Context of a checkpoint write: a deadline passing during it takes effect when the write is done."""
+        self._saving += 1
+        try:
+            yield
+        finally:
+            self._saving -= 1
+        if self._deadline_passed and not self._saving:
+            self._deadline(None, None)
 
     def __enter__(self) -> StopOnSignals:
         import signal
 
         self._previous = {sig: signal.signal(sig, self._request) for sig in (signal.SIGTERM, signal.SIGINT)}
+        self._previous[signal.SIGALRM] = signal.signal(signal.SIGALRM, self._deadline)
         return self
 
     def __exit__(self, *exc) -> None:
         import signal
 
+        signal.setitimer(signal.ITIMER_REAL, 0)
         for sig, handler in self._previous.items():
             signal.signal(sig, handler)
 

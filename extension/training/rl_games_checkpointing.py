@@ -12,7 +12,9 @@ subclass, e.g. a multi-process one) and overrides its public ``save`` / ``restor
 * at the start of every epoch the finished epoch is saved to the rolling ``nn/last.pth`` (rank 0), so a SIGKILL
   loses less than one epoch; rl-games' own periodic ``last_<name>_ep_<n>_rew_<r>.pth`` files stay;
 * SIGTERM / Ctrl-C end training after the current epoch with ``nn/last_<name>_ep_<n>_rew_stop.pth``
-  (all ranks agree on the epoch); the same signal again stops at once.
+  (all ranks agree on the epoch); the same signal again stops at once. An epoch still running at the stop deadline
+  (:class:`~dactyl_lab.training.checkpoints.StopOnSignals`, 20 s) is dropped: training ends on the last complete
+  epoch, which ``nn/last.pth`` holds.
 
 :func:`install` makes Isaac Lab's rl-games training entrypoint build :class:`CheckpointingA2CAgent` (and
 :class:`CheckpointingDiscreteA2CAgent`) for ``a2c_continuous`` (``a2c_discrete``): the rl-games ``Runner`` keeps
@@ -43,6 +45,10 @@ class CheckpointingMixin:
     """Kill-proof checkpoints with the ADR state and a stop on SIGTERM / Ctrl-C for an rl-games A2C agent.
     Put it first in the bases: ``class MyAgent(CheckpointingMixin, A2CAgent)``."""
 
+    def __init__(self, *args, **kwargs):
+        self._stop = checkpoints.StopOnSignals()
+        super().__init__(*args, **kwargs)
+
     def _adr_env(self):
         vec_env = getattr(self, "vec_env", None)
         env = getattr(vec_env, "env", vec_env)  # Isaac Lab's RlGamesGpuEnv holds the RlGamesVecEnvWrapper
@@ -53,7 +59,8 @@ class CheckpointingMixin:
         env = self._adr_env()
         if env is not None:
             state[ADR_CHECKPOINT_KEY] = adr_state_dict(env)
-        checkpoints.atomic_save(state, fn + ".pth")
+        with self._stop.saving():  # a stop deadline waits for the write
+            checkpoints.atomic_save(state, fn + ".pth")
 
     def restore(self, fn: str, set_epoch: bool = True) -> None:
         state = load_checkpoint(fn, self.ppo_device)
@@ -72,7 +79,6 @@ class CheckpointingMixin:
         return super().update_epoch()
 
     def train(self):
-        self._stop = checkpoints.StopOnSignals()
         self._rolling_epoch = self.epoch_num
         with self._stop:
             try:
@@ -82,6 +88,13 @@ class CheckpointingMixin:
                 if self.global_rank == 0:
                     name = f"last_{self.config['name']}_ep_{self.epoch_num}_rew_stop"
                     self.save(os.path.join(self.nn_dir, name))
+                return self.last_mean_rewards, self.epoch_num
+            except checkpoints.StopDeadline as reason:
+                print(
+                    f"[INFO] Stop deadline: {reason}; epoch {self.epoch_num} is dropped. Training ends on the last "
+                    f"complete epoch, in {checkpoints.LAST_NAMES['rl_games']} (resume with --resume).",
+                    flush=True,
+                )
                 return self.last_mean_rewards, self.epoch_num
 
 

@@ -12,7 +12,9 @@
   observation normalizers), the Adam state, the iteration and, with ``presets=adr``, the ADR state (key
   ``adr_state``). Loading continues with the iteration *after* the saved one (rsl_rl would run it again).
 * **Stop with a checkpoint**: SIGTERM (a scheduler, or torchrun stopping its workers) or Ctrl-C ends
-  training after the current iteration and saves it; all ranks agree on the last iteration.
+  training after the current iteration and saves it; all ranks agree on the last iteration. An iteration still
+  running at the stop deadline (:class:`~dactyl_lab.training.checkpoints.StopOnSignals`, 20 s: torchrun SIGKILLs
+  30 s after its SIGTERM) is dropped, and training ends on the last complete one, which ``model_last.pt`` holds.
 * **TensorBoard**: ``Metrics/consecutive_successes_max`` is the maximum over the iteration (rsl_rl
   averages every logged value over the iteration's steps). With ``presets=adr`` the task itself syncs
   ADR across ranks and puts its bounds and entropy (``ADR/*``) into the logged episode extras.
@@ -120,6 +122,14 @@ class DactylOnPolicyRunner(OnPolicyRunner):
                     if self.logger.writer is not None:
                         self.save(os.path.join(self.logger.log_dir, f"model_{self.current_learning_iteration}.pt"))
                         self.logger.stop_logging_writer()
+                except checkpoints.StopDeadline as reason:
+                    print(
+                        f"[INFO] Stop deadline: {reason}; it is dropped. Training ends on the last complete iteration, "
+                        f"in {checkpoints.LAST_NAMES['rsl_rl']} (resume with --resume).",
+                        flush=True,
+                    )
+                    if self.logger.writer is not None:
+                        self.logger.stop_logging_writer()
         self._dump_rank_weights()
 
     def _end_of_iteration(self, it: int) -> None:
@@ -137,9 +147,10 @@ class DactylOnPolicyRunner(OnPolicyRunner):
         saved["infos"] = infos
         if self._adr_env is not None:
             saved[ADR_CHECKPOINT_KEY] = adr_state_dict(self._adr_env)
-        checkpoints.atomic_save(saved, path)
-        if os.path.basename(path) != checkpoints.LAST_NAMES["rsl_rl"]:
-            self.logger.save_model(path, self.current_learning_iteration)
+        with self._stop.saving():  # a stop deadline waits for the write
+            checkpoints.atomic_save(saved, path)
+            if os.path.basename(path) != checkpoints.LAST_NAMES["rsl_rl"]:
+                self.logger.save_model(path, self.current_learning_iteration)
 
     def load(self, path: str, load_cfg: dict | None = None, strict: bool = True, map_location: str | None = None):
         """rsl_rl's load, then the ADR state (if saved and the task has ADR); continues with the next iteration."""

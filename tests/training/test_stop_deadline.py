@@ -1,0 +1,110 @@
+"""The stop path ends within its deadline (torchrun SIGKILLs 30 s after forwarding SIGTERM): an iteration still
+running at the deadline is dropped, a checkpoint being written is finished first."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from dactyl_lab.training import checkpoints
+
+
+def _wait(seconds: float) -> None:
+    """Work in small slices (as a training loop does: the handler runs between Python bytecodes)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        time.sleep(0.01)
+
+
+def test_iteration_still_running_at_the_deadline_is_dropped():
+    stop = checkpoints.StopOnSignals(deadline_s=0.3)
+    with stop:
+        os.kill(os.getpid(), signal.SIGTERM)
+        started = time.monotonic()
+        with pytest.raises(checkpoints.StopDeadline, match="did not end within 0.3 s"):
+            _wait(5.0)
+        elapsed = time.monotonic() - started
+    assert stop.requested
+    assert 0.25 < elapsed < 1.5, elapsed
+
+
+def test_a_save_in_progress_at_the_deadline_is_finished_first():
+    stop = checkpoints.StopOnSignals(deadline_s=0.2)
+    written = []
+    with stop:
+        os.kill(os.getpid(), signal.SIGTERM)
+        with pytest.raises(checkpoints.StopDeadline):
+            with stop.saving():
+                _wait(0.6)  # the deadline passes here
+                written.append(time.monotonic())
+            pytest.fail("the deadline must take effect right after the write")
+    assert written
+
+
+def test_no_signal_no_deadline_and_handlers_restored():
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGALRM)}
+    stop = checkpoints.StopOnSignals(deadline_s=0.1)
+    with stop:
+        _wait(0.3)
+    assert not stop.requested
+    assert {sig: signal.getsignal(sig) for sig in before} == before
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_deadline_zero_waits_for_the_iteration():
+    stop = checkpoints.StopOnSignals(deadline_s=0)
+    with stop:
+        os.kill(os.getpid(), signal.SIGTERM)
+        _wait(0.3)
+    assert stop.requested
+
+
+@pytest.mark.parametrize("value", ["soon", "-1"])
+def test_bad_deadline_setting_is_named(monkeypatch, value):
+    monkeypatch.setenv(checkpoints.STOP_DEADLINE_ENV, value)
+    with pytest.raises(ValueError, match=checkpoints.STOP_DEADLINE_ENV):
+        checkpoints.stop_deadline_s()
+
+
+@pytest.mark.sim
+@pytest.mark.slow
+def test_torchrun_stop_ends_before_its_sigkill_with_the_last_complete_iteration(tmp_path):
+    """A real training under torchrun whose iteration outlasts the deadline: SIGTERM to torchrun (it forwards it and
+    SIGKILLs 30 s later) ends the worker at the deadline, the iteration in progress dropped, model_last.pt intact."""
+    import subprocess
+    import sys
+
+    import torch
+
+    from tests.helpers.scripts import DISTRIBUTED_TRAIN, script_env
+
+    deadline_s = 1.5
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=1", *DISTRIBUTED_TRAIN]
+        + ["--max_iterations", "50", "--stop_deadline_s", str(deadline_s), "agent.num_steps_per_env=150"],
+        cwd=tmp_path,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=script_env(PYTHONUNBUFFERED="1"),
+    )
+    lines = []
+    for line in proc.stdout:  # iteration 1 done (its rolling checkpoint follows at once): stop during iteration 2
+        lines.append(line)
+        if "Learning iteration 1/50" in line:
+            break
+    proc.send_signal(signal.SIGTERM)
+    signalled = time.monotonic()
+    lines.append(proc.communicate(timeout=120)[0])
+    took_s = time.monotonic() - signalled
+    log = "".join(lines)
+
+    assert "Stop deadline" in log and "it is dropped" in log, log[-3000:]
+    assert "forcefully" not in log and "SIGKILL" not in log, log[-3000:]  # torchrun's kill after its 30 s
+    assert took_s < 25, (took_s, log[-2000:])
+    (last,) = tmp_path.glob("logs/rsl_rl/*/*/model_last.pt")
+    assert torch.load(last, weights_only=False)["iter"] == 1  # the last complete iteration; iteration 2 dropped
+    assert not list(last.parent.glob("model_2.pt"))
