@@ -15,7 +15,7 @@ export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"  # one torch thread: on a small C
 echo "[main] training Dactyl-Reorient-Cube-Shadow: $num_envs envs x $iterations iterations on the CPU"
 "$venv/bin/python" scripts/train.py --device cpu --num_envs "$num_envs" --max_iterations "$iterations" --seed 1
 run_dir="$(ls -td logs/rsl_rl/dactyl_reorient_ff/*/ | head -1)"
-checkpoint="$(ls -t "$run_dir"model_*.pt | head -1)"
+checkpoint="$(ls -v "$run_dir"model_[0-9]*.pt | tail -1)"  # the last periodic one (model_last.pt rolls)
 echo "[main] playing $checkpoint for 50 steps (video of env 0)"
 "$venv/bin/python" scripts/play.py --device cpu --num_envs 4 --steps 50 --checkpoint "$checkpoint" --video
 echo "[main] exporting $checkpoint to ONNX (normalizer folded in, contract in metadata)"

@@ -17,18 +17,21 @@ video recorder is not used (kit-less Newton has none).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 from dactyl_lab.render.options import add_video_args, video_options
-from dactyl_lab.training import cli_args, entrypoint_hooks
+from dactyl_lab.training import checkpoints, cli_args, entrypoint_hooks
 
 
 def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     cli_args.add_common_args(parser)
-    parser.add_argument("--checkpoint", required=True, help="checkpoint file to play")
+    parser.add_argument(
+        "--checkpoint",
+        required=True,
+        help="checkpoint file to play, or a run folder (its newest checkpoint that loads)",
+    )
     parser.add_argument(
         "--steps",
         type=int,
@@ -70,11 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     cli_args.check_backend(args.backend, args.variant)
     cli_args.check_playable(args.backend, args.variant)
     cli_args.check_task(args.task)
-    if not os.path.isfile(args.checkpoint):
-        raise cli_args.UsageError(
-            f"checkpoint {args.checkpoint!r} does not exist; train first (scripts/train.py) "
-            "or pass a model_*.pt / *.pth file"
-        )
+    try:  # the one resolver of training, evaluation and export: a file that loads, or a run folder's newest
+        args.checkpoint = str(checkpoints.resolve(args.checkpoint, args.backend))
+    except FileNotFoundError as error:
+        raise cli_args.UsageError(f"--checkpoint: {error}") from None
     device = args.device or cli_args.default_device()
     forwarded = ["--rl_library", args.backend, "--task", args.task, "--device", device, "--checkpoint", args.checkpoint]
     forwarded += ["--agent", cli_args.agent_entry_point(args.backend, args.variant)]

@@ -181,7 +181,10 @@ def resolve_resume(args: argparse.Namespace, experiment: str) -> tuple[str, int]
         checkpoint = checkpoints.resolve(args.checkpoint, args.backend) if args.checkpoint else None
     except FileNotFoundError as error:
         raise ValueError(f"--checkpoint: {error}") from None
-    checkpoint = checkpoint or checkpoints.latest_in_experiment(root, args.backend)
+    try:
+        checkpoint = checkpoint or checkpoints.latest_in_experiment(root, args.backend)
+    except FileNotFoundError as error:  # checkpoints exist but none loads: say why each was skipped
+        raise ValueError(f"--resume: {error}") from None
     if checkpoint is None:
         raise ValueError(f"--resume: no checkpoint under {root}; train first (without --resume)")
     return str(checkpoint), checkpoints.completed_iterations(checkpoint, args.backend)

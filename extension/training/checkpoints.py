@@ -51,6 +51,10 @@ class CheckpointError(FileNotFoundError):
     """No usable checkpoint where one was asked for (the message names the problem and the fix)."""
 
 
+class NoCheckpointFiles(CheckpointError):
+    """No checkpoint file at all (not: files that do not load)."""
+
+
 @dataclass
 class Resolved:
     """The checkpoint chosen, what it has completed, and the newer files passed over (path, reason)."""
@@ -235,14 +239,15 @@ def newest_in_experiment(root: str | Path, backend: str | None = None) -> Resolv
         files = (_candidates(run, name) or _loose_pth(run)) if name else []
         if files:
             runs.append((max(f.stat().st_mtime_ns for f in files), run.name, run))
+    if not runs:
+        raise NoCheckpointFiles(f"no run under {root} holds a checkpoint; {HELP}")
     errors = []
     for _, _, run in sorted(runs, reverse=True):
         try:
             return newest_in_run(run, backend)
         except CheckpointError as error:
             errors.append(str(error))
-    reasons = f" ({'; '.join(errors)})" if errors else ""
-    raise CheckpointError(f"no checkpoint that loads in any run under {root}{reasons}; {HELP}")
+    raise CheckpointError(f"no checkpoint that loads in any run under {root} ({'; '.join(errors)}); {HELP}")
 
 
 def resolve_checkpoint(path: str | Path, backend: str | None = None) -> Resolved:
@@ -272,10 +277,11 @@ def resolve(path: str | Path, backend: str) -> Path:
 
 
 def latest_in_experiment(root: Path, backend: str) -> Path | None:
-    """The newest loadable checkpoint over every run of an experiment, or None; prints the skipped files."""
+    """The newest loadable checkpoint over every run of an experiment, or None when there is no checkpoint file;
+    prints the skipped files. :class:`CheckpointError` (with every file's reason) when files exist but none loads."""
     try:
         found = newest_in_experiment(root, backend)
-    except CheckpointError:
+    except NoCheckpointFiles:
         return None
     print("\n".join(found.report()))
     return found.path

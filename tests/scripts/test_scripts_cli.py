@@ -85,3 +85,31 @@ def test_unknown_variant_names_the_choices():
 def test_play_refuses_rl_games_discrete_and_names_the_alternatives(tmp_path):
     out = run("play.py", "--backend", "rl_games", "--variant", "lstm_discrete", "--checkpoint", str(tmp_path / "x.pth"))
     assert out.returncode == 2 and "bin indices" in out.stdout and "scripts/evaluate.py" in out.stdout
+
+
+def test_resume_when_no_checkpoint_loads_says_why_each_was_skipped(tmp_path):
+    run_dir = tmp_path / "logs" / "rsl_rl" / "dactyl_reorient_ff" / "2026-01-01_00-00-00"
+    run_dir.mkdir(parents=True)
+    (run_dir / "model_0.pt").write_bytes(b"not a checkpoint")
+    out = subprocess.run(
+        [sys.executable, str(SCRIPTS / "train.py"), "--resume", "--device", "cpu"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 2, out.stdout[-2000:] + out.stderr[-2000:]
+    assert "model_0.pt" in out.stdout and "no checkpoint that loads" in out.stdout and "Traceback" not in out.stderr
+
+
+def test_play_refuses_a_corrupt_checkpoint_with_the_reason(tmp_path):
+    bad = tmp_path / "model_3.pt"
+    bad.write_bytes(b"\x80\x02 truncated")
+    out = run("play.py", "--checkpoint", str(bad))
+    assert out.returncode == 2 and "model_3.pt" in out.stdout and "Traceback" not in out.stderr, out.stdout
+
+
+@pytest.mark.parametrize("value", ["-1", "soon"])
+def test_train_refuses_a_bad_stop_deadline(value):
+    out = run("train.py", "--stop_deadline_s", value)
+    assert out.returncode == 2 and "--stop_deadline_s" in out.stderr and "number >= 0" in out.stderr
