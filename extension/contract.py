@@ -324,6 +324,8 @@ class PolicyContract:
         tips = self.fingertips
         if len(tips.tip_offsets_m) != len(tips.body_names) or any(len(o) != 3 for o in tips.tip_offsets_m):
             raise ContractError("fingertips.tip_offsets_m needs one [x, y, z] per fingertips.body_names entry")
+        if not all(math.isfinite(v) for offset in tips.tip_offsets_m for v in offset):
+            raise ContractError(f"fingertips.tip_offsets_m must be finite [m], got {tips.tip_offsets_m}")
         if any(t.name == "fingertip_pos" and t.size != 3 * len(tips.body_names) for t in self.observation):
             raise ContractError(
                 f"fingertip_pos has {self.term('fingertip_pos').size} values for "

@@ -126,7 +126,7 @@ class ControlLoop:
         self.step_index = 0
         self.episode = 0
         self.goal_xyzw = np.array([0.0, 0.0, 0.0, 1.0])
-        self.last_action = np.zeros(len(self.motor_names))
+        self.last_action = self._episode_start_action()
         self._episode_pending = True
         self._last_error = float("nan")
         self._held_streak = 0
@@ -207,8 +207,12 @@ class ControlLoop:
         self.policy.reset()
         self.successes.new_episode()
         self.goal_xyzw = np.asarray(self.goals.sample(k), dtype=np.float64)
-        self.last_action = np.zeros(len(self.motor_names))
+        self.last_action = self._episode_start_action()
         self._episode_pending = False
+
+    def _episode_start_action(self) -> np.ndarray:
+        """The ``last_action`` observation of an episode's first step, as the contract states it."""
+        return np.full(len(self.motor_names), self.contract.episode_start.last_action_value, dtype=np.float64)
 
     def _end_episode(self) -> None:
         self.summary.episodes.append(self.successes.end_episode())

@@ -246,3 +246,18 @@ def test_success_counter_outcomes():
     assert [counter.update(0.5, home) for _ in range(4)] == [None, None, None, "timeout"]
     assert counter.end_episode() == 1 and counter.consecutive == 0
     assert counter.update(0.1, home + [0, 0, 0.13]) == "drop"
+
+
+def test_first_step_last_action_is_the_contracts_episode_start_value(tmp_path):
+    contract = rp.ff_contract()
+    start = dataclasses.replace(contract.episode_start, last_action_value=0.25)
+    path = tmp_path / "start.onnx"
+    rp.write_ff_policy(path, dataclasses.replace(contract, episode_start=start))
+    loop, _, _ = _run(path, steps=3)
+    offset = 0
+    for term in contract.observation:
+        if term.name == "last_action":
+            break
+        offset += term.size
+    first = np.asarray(next(r for r in loop.records if r["obs"] is not None)["obs"])
+    np.testing.assert_allclose(first[offset : offset + len(contract.action.motor_names)], 0.25)
