@@ -25,7 +25,7 @@ if ! have_ros; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
   apt-get install -y -q "${packages[@]}"
-  have_ros || { echo "[setup_ros] error: rospy still not importable by $py after apt-get" >&2; exit 3; }
+  have_ros || { echo "[setup_ros] error: rospy still not importable by $py after apt-get (a broken install, not a missing one)" >&2; exit 1; }
 fi
 
 if [ ! -x "$venv/bin/python" ]; then

@@ -9,7 +9,8 @@ Layout (``format`` = :data:`LOG_FORMAT`, ``version`` = :data:`LOG_VERSION`):
   {body: [x, y, z]}, ``pose`` {``pos_m``, ``quat_xyzw``, ``stamp_s``} or null, ``now_s`` (tracker clock),
   ``joint_age_s``,
   ``goal_quat_xyzw``, ``obs`` (list or null when holding), ``action`` (raw policy output or null),
-  ``targets_rad`` {motor: rad} (what was sent), ``held`` (bool), ``phase`` (``run`` | ``episode_end``),
+  ``targets_rad`` {motor: rad} (the targets the hand holds), ``commanded`` (bool: sent this step; a fault hold
+  sends nothing), ``held`` (bool), ``phase`` (``run`` | ``episode_end``),
   ``orientation_error_rad``, ``consecutive_successes``, ``timings_ms`` {read, observe, infer, act, total},
   ``events`` [{step, kind, detail}];
 * last line ``{"kind": "summary", ...}``: the run summary (successes, latency percentiles, deadline misses).

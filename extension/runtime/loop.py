@@ -5,9 +5,10 @@ finish late (the next step then starts at once and the schedule re-anchors). Wit
 never sleeps (simulation / replay / tests) and a deadline miss is a step whose work (incl. the simulated
 physics and the log) took longer than the period.
 
-Holding: when the watchdog fires (stale/missing pose, non-finite reading) the loop re-sends the last safe
-targets, does not run the policy (its LSTM state and ``last_action`` stay as they were) and logs the event.
-A hold lasting ``SafetyConfig.fault_stop_s`` ends the run: the last safe targets stay, then ``hand.safe_stop()``.
+Holding: when the watchdog fires (stale/missing pose, non-finite reading) the loop sends no command (the hand's
+position controllers keep the last safe targets), does not run the policy (its LSTM state and ``last_action`` stay
+as they were) and logs the event; each step's record says whether it commanded the hand (``commanded``).
+A hold lasting ``SafetyConfig.fault_stop_s`` ends the run: no command after the fault, only ``hand.safe_stop()``.
 """
 
 from __future__ import annotations
@@ -131,6 +132,8 @@ class ControlLoop:
         self._last_error = float("nan")
         self._held_streak = 0
         """Consecutive control steps the watchdog has held (for the fault stop)."""
+        self._commanded = False
+        """Whether the current step sent targets to the hand."""
         self._start_pose_rad: np.ndarray | None = None
         """Motor targets at the run's first episode start (``return_to_start``)."""
         self._t_start = time.perf_counter()
@@ -172,10 +175,11 @@ class ControlLoop:
         if self._episode_pending and joints_ok:
             self._start_episode(k, joints)
         sent = None
+        self._commanded = False
         if self.safety.last_safe_rad is None:
             pass  # no valid reading yet: nothing has been commanded and nothing will be
-        elif holding:
-            sent = self._hold()
+        elif holding:  # a fault: no command (the controllers keep the last safe targets)
+            sent = self._hold(send=False)
         else:
             outcome = self._update_successes(k, pose)
             if outcome in ("drop", "timeout", "max_successes"):
@@ -189,6 +193,7 @@ class ControlLoop:
         record.update(
             goal_quat_xyzw=self.goal_xyzw.copy(),
             targets_rad=None if sent is None else self.actions.as_dict(sent),
+            commanded=self._commanded,
             consecutive_successes=self.successes.consecutive,
             timings_ms={s: 1e3 * v for s, v in timings.items()},
             events=[e.to_dict() for e in self.safety.events[n_events:]],
@@ -223,9 +228,13 @@ class ControlLoop:
         self.hand.reset_episode()
         self.pose_source.reset_episode()
 
-    def _hold(self) -> np.ndarray:
+    def _hold(self, send: bool = True) -> np.ndarray:
+        """Keep the last safe targets. ``send``: command them again (an episode end); a fault hold sends nothing,
+        the hand's position controllers keep the last command."""
         held = self.safety.last_safe_rad.copy()
-        self.hand.send_targets(self.actions.as_dict(held))
+        if send:
+            self.hand.send_targets(self.actions.as_dict(held))
+            self._commanded = True
         self.actions.commit(held)
         return held
 
@@ -245,7 +254,7 @@ class ControlLoop:
             obs = self.observations.build(inputs)
         except NonFiniteInputError as error:
             self.safety.record(k, "non_finite", str(error))
-            return self._hold()
+            return self._hold(send=False)
         t1 = time.perf_counter()
         action = self.policy(obs)
         t2 = time.perf_counter()
@@ -253,10 +262,11 @@ class ControlLoop:
             bad = self.motor_names[int(np.flatnonzero(~np.isfinite(action))[0])]
             self.safety.record(k, "non_finite", f"policy action for motor {bad} is not finite")
             record["action"] = action
-            return self._hold()
+            return self._hold(send=False)
         env_action = self.actions.env_action(action)
         targets, _ = self.safety.clamp(k, self.actions.targets(env_action, joints))
         self.hand.send_targets(self.actions.as_dict(targets))
+        self._commanded = True
         self.safety.accept(targets)
         self.actions.commit(targets)
         self.last_action = env_action

@@ -27,7 +27,7 @@ class SafetyConfig:
     pose_stale_s: float = 0.25
     """Hold when the object pose is older than this [s] (about 3 control steps at 80 ms)."""
     joints_stale_s: float = 0.1
-    """Hold when the hand's joint reading is older than this [s] (the Shadow driver publishes at ~100 Hz)."""
+    """Hold when the hand's joint reading is older than this [s] (the Shadow driver publishes at 125 Hz)."""
     safe_pose: str = "current"
     """'current': hold the hand where it is (clipped to limits); 'neutral': ramp to ``neutral_pose_rad``."""
     neutral_pose_rad: dict[str, float] = field(default_factory=dict)
@@ -194,12 +194,15 @@ def go_to_safe_pose(
 ) -> np.ndarray:
     """Ramp to the safe pose at ``max_step_rad`` per step (at most ``safe_move_steps``), then ``safe_stop()``.
 
-    ``hold``: the readings are not trusted (fault stop): the safe pose is the last safe targets, sent once.
-    A second Ctrl-C during the ramp skips straight to ``safe_stop()``. Returns the last targets sent [rad].
+    ``hold``: the readings are not trusted (fault stop): no command at all (the hand's position controllers keep the
+    last safe targets they were sent), only ``safe_stop()``. A second Ctrl-C during the ramp skips straight to
+    ``safe_stop()``. Returns the last targets sent [rad].
     """
     try:
+        if hold and monitor.last_safe_rad is not None:
+            return monitor.last_safe_rad.copy()
         try:
-            joints = None if hold and monitor.last_safe_rad is not None else hand_if.read_joint_positions()
+            joints = hand_if.read_joint_positions()
         except Exception:  # noqa: BLE001 - a broken reading must not prevent the stop
             joints = None
         if monitor.last_safe_rad is None:  # stopped before the first command: start from the measured pose
@@ -207,7 +210,7 @@ def go_to_safe_pose(
             if current is None:
                 return np.full(len(monitor.motor_names), np.nan)
             monitor.reset(current)
-        goal = monitor.last_safe_rad.copy() if hold else monitor.safe_pose_rad(joints)
+        goal = monitor.safe_pose_rad(joints)
         return ramp_to(hand_if, monitor, goal, step, period_s, realtime)
     except KeyboardInterrupt:
         if monitor.last_safe_rad is None:

@@ -233,8 +233,8 @@ HOLD_KINDS = {"no_pose", "stale_pose", "stale_joints", "non_finite", "missing_re
 def check_fault_stop(
     graph: RosGraph, wire_path: Path, expected_kind: str, fault_wall_s: float, stop_factor: float = 0.3
 ) -> dict:
-    """The documented behaviour of a fault that makes the watchdog hold: hold the last safe targets, no new
-    target after detection (log and wire), a fault stop with a clear message (exit 1), the soft stop through
+    """The documented behaviour of a fault that makes the watchdog hold: hold the last safe targets, no command
+    after detection (log and wire), a fault stop with a clear message (exit 1), the soft stop through
     max_force_factor on every controller. Returns the times to hold and to the soft stop [s after the fault]."""
     runtime = graph.procs["runtime"]
     rc = runtime.popen.wait(timeout=60)
@@ -250,23 +250,23 @@ def check_fault_stop(
     assert any(e["kind"] == expected_kind for e in steps[first]["events"]), steps[first]["events"]
     assert first > 0 and not steps[first - 1]["held"], "the run must have been running the policy before the fault"
     last_safe = steps[first - 1]["targets_rad"]
-    for record in steps[first:]:
-        assert record["held"] and record["targets_rad"] == last_safe  # holds: no new target after detection
-    # on the wire: the last pre-fault command, then only repeats of it (holds + the fault stop's one), then the
-    # soft stop through max_force_factor on every controller and nothing after it
-    sent_after = sum(1 for r in steps[first:] if r["targets_rad"] is not None) + 1
+    for record in steps[first:]:  # holds: the controllers keep the last safe targets, nothing is sent
+        assert record["held"] and record["targets_rad"] == last_safe and not record["commanded"]
+    # on the wire: the last pre-fault command is every controller's last; after detection no command (a re-sent
+    # hold would arrive every 80 ms until the stop, ~1 s later), then the soft stop through max_force_factor
+    detected_wall_s = step_wall_s(log, steps[first])
     wire = read_jsonl(wire_path)
     commands = wire_values(wire)
     forces = wire_values(wire, "max_force_factor")
     soft_stop_s = []
     for motor, values in commands.items():
-        assert len(values) > sent_after, (motor, len(values), sent_after)
-        tail = {v for _, v in values[-(sent_after + 1) :]}
-        assert tail == {last_safe[motor]}, (motor, tail, last_safe[motor])
+        assert values, motor
+        assert values[-1][1] == last_safe[motor], (motor, values[-1], last_safe[motor])
+        late = [t - detected_wall_s for t, _ in values if t > detected_wall_s + 0.2]  # 0.2 s: transport on a busy CPU
+        assert not late, f"{motor}: commands {late} s after the fault was detected"
         stops = [t for t, v in forces[motor] if v == stop_factor]
         assert stops, f"no soft stop (max_force_factor {stop_factor}) on {motor}: {forces[motor]}"
         soft_stop_s.append(stops[-1])
-        assert values[-1][0] <= stops[-1] + 0.05  # no command after the soft stop
     return {
         "fault": expected_kind,
         "detect_s": step_wall_s(log, steps[first]) - fault_wall_s,

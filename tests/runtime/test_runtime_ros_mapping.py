@@ -87,5 +87,5 @@ def test_fingertip_kinematics_matches_the_standin_sites_and_offsets(standin):
 def test_ros_backend_without_ros_says_how_to_get_it():
     from dactyl_lab.runtime.backends.ros_shadow import import_ros
 
-    with pytest.raises(RuntimeError, match=r"needs ROS 1.*source /opt/ros/noetic/setup.bash"):
+    with pytest.raises(RuntimeError, match=r"needs ROS 1.*scripts/setup_ros.sh.*source /opt/ros/noetic/setup.bash"):
         import_ros()

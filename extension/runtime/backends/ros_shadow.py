@@ -52,8 +52,9 @@ def import_ros() -> SimpleNamespace:
     except ImportError as error:
         raise RuntimeError(
             "the 'ros' hand backend needs ROS 1 (rospy, std_msgs, sensor_msgs, geometry_msgs), which is not "
-            f"importable here ({error}). Run on the Shadow hand's ROS computer after "
-            "`source /opt/ros/noetic/setup.bash`, or use --hand mujoco / --hand replay."
+            f"importable here ({error}). On Debian: `bash scripts/setup_ros.sh` (as root) and run with "
+            "`.venv-ros/bin/dactyl-lab-runtime`; on the Shadow hand's ROS computer: "
+            "`source /opt/ros/noetic/setup.bash` first. Or use --hand mujoco / --hand replay."
         ) from error
     return SimpleNamespace(rospy=rospy, PoseStamped=PoseStamped, JointState=JointState, Float64=Float64)
 
