@@ -6,5 +6,6 @@ Entry-point keys registered with the task (pick one with ``--agent`` or scripts/
 ``rsl_rl_ff_discrete_cfg_entry_point``, ``rsl_rl_lstm_discrete_cfg_entry_point``, and the same four with ``rl_games``.
 
 Modules: ``discrete.py`` (bin centres, RSL-RL categorical distribution), ``rsl_rl_models.py`` (dense -> LSTM model),
+``rsl_rl_ppo.py`` (PPO that reports the update's KL),
 ``rl_games_discrete.py`` (discrete rl-games configs, the bin-index -> action env wrapper).
 """

@@ -74,6 +74,7 @@ class DactylFFPPORunnerCfg(RslRlOnPolicyRunnerCfg):
     )
     critic = RslRlMLPModelCfg(hidden_dims=[512, 512, 256], activation="elu", obs_normalization=True)
     algorithm = RslRlPpoAlgorithmCfg(
+        class_name="dactyl_lab.agents.rsl_rl_ppo:KLReportingPPO",  # rsl_rl's PPO + the update's KL as Loss/kl
         value_loss_coef=1.0,
         use_clipped_value_loss=True,
         clip_param=0.2,

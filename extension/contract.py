@@ -628,14 +628,15 @@ def make_dactyl_contract(
     action: ActionLayout | None = None,
     control_period_s: float = DEFAULT_CONTROL_PERIOD_S,
     hand_base_pos_m: tuple[float, float, float] = DACTYL_HAND_BASE_POS_M,
+    observation: list[ObservationTerm] | None = None,
     **kwargs: Any,
 ) -> PolicyContract:
-    """The contract of a Dactyl policy (observation :func:`dactyl_observation_terms`, 20 motors)."""
+    """The contract of a Dactyl policy (observation: :func:`dactyl_observation_terms` unless given, 20 motors)."""
     action = action or make_action_layout()
     contract = PolicyContract(
         task_id=task_id,
         backend=backend,
-        observation=dactyl_observation_terms(len(action.motor_names)),
+        observation=observation or dactyl_observation_terms(len(action.motor_names)),
         action=action,
         recurrent=recurrent,
         rnn=RnnSpec(num_layers=num_layers, hidden_size=hidden_size) if recurrent else None,

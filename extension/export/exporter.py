@@ -25,7 +25,16 @@ from typing import Any
 import numpy as np
 
 from dactyl_lab import hand
-from dactyl_lab.contract import PolicyContract, dactyl_observation_terms, make_action_layout, make_dactyl_contract
+from dactyl_lab.contract import (
+    ObservationNoise,
+    ObservationTerm,
+    PolicyContract,
+    TaskSpec,
+    dactyl_observation_terms,
+    dactyl_task,
+    make_action_layout,
+    make_dactyl_contract,
+)
 from dactyl_lab.export import ExportError
 from dactyl_lab.export import rl_games_policy as rlg
 from dactyl_lab.export import rsl_rl_policy as rsl
@@ -229,6 +238,8 @@ def load_policy(
     )
     contract = make_dactyl_contract(
         settings.task_id,
+        observation=trained_observation_terms(settings),
+        task=trained_task(settings),
         backend=ckpt.backend,
         recurrent=is_recurrent(ckpt.variant),
         hidden_size=hidden or 512,
@@ -241,6 +252,28 @@ def load_policy(
     )
     return LoadedPolicy(
         ckpt, settings, agent_cfg, agent_source, obs_dim, num_actions, model, contract, num_layers, hidden, notes
+    )
+
+
+def trained_observation_terms(settings: TaskSettings) -> list[ObservationTerm]:
+    """The contract's observation terms with the noise the run trained with (none for a noise-free preset)."""
+    terms = dactyl_observation_terms(len(hand.MOTOR_NAMES))
+    for term in terms:
+        if term.name in settings.observation_noise:
+            correlated, uncorrelated = settings.observation_noise[term.name]
+            term.noise = ObservationNoise(correlated, uncorrelated, term.noise.units)
+    return terms
+
+
+def trained_task(settings: TaskSettings) -> TaskSpec:
+    """The contract's episode rules as the run trained them (cube geometry: the task's scene)."""
+    scene = dactyl_task()
+    return TaskSpec(
+        scene.cube_edge_m,
+        scene.cube_home_m,
+        settings.drop_distance_m,
+        settings.train_goal_timeout_s,
+        settings.max_consecutive_successes,
     )
 
 

@@ -9,8 +9,11 @@ Source of both configs, in this order:
 
 From the env cfg: control period ``sim.dt * decimation`` [s], the action term's ``scale_rad`` and ``smoothing``
 (turned into the EMA weight of the new action per control step of that period, as the term does at run time),
-the goal command's ``success_threshold_rad`` and the ``policy`` observation group's term names (which must be the
-contract's). From the agent cfg: the wrappers' ``clip_actions`` / ``clip_observations``.
+the goal command's ``success_threshold_rad``, the ``policy`` observation group's term names (which must be the
+contract's), the episode rules (drop distance, per-goal timeout, success cap: the terminations' params) and the
+observation noise the policy saw (the configured stds when its terms are the ``noisy_*`` ones and
+``randomization.observation_noise.enabled``, else none; ADR widens them from there, see the checkpoint's ADR state).
+From the agent cfg: the wrappers' ``clip_actions`` / ``clip_observations``.
 """
 
 from __future__ import annotations
@@ -43,6 +46,11 @@ class TaskSettings:
     success_threshold_rad: float
     policy_terms: list[str]
     """Term names of the ``policy`` observation group, in order."""
+    drop_distance_m: float
+    train_goal_timeout_s: float
+    max_consecutive_successes: int
+    observation_noise: dict[str, tuple[float, float]]
+    """Policy term -> (correlated, uncorrelated) noise std it was trained with (zeros: none)."""
     source: str
     """Where the env cfg came from (the run's params/env.yaml or the registry)."""
 
@@ -152,5 +160,37 @@ def task_settings(env_cfg: dict[str, Any], task_id: str, source: str) -> TaskSet
         ),
         success_threshold_rad=float(command["success_threshold_rad"]),
         policy_terms=terms,
+        drop_distance_m=float(_term_param(env_cfg, "terminations", "object_dropped", "max_distance_m", fix)),
+        train_goal_timeout_s=float(_term_param(env_cfg, "terminations", "goal_timeout", "timeout_s", fix)),
+        max_consecutive_successes=int(_term_param(env_cfg, "terminations", "max_successes", "max_successes", fix)),
+        observation_noise=trained_observation_noise(env_cfg),
         source=source,
     )
+
+
+def _term_param(env_cfg: dict[str, Any], group: str, term: str, param: str, fix: str) -> Any:
+    try:
+        return env_cfg[group][term]["params"][param]
+    except (KeyError, TypeError):
+        raise ExportError(f"the env cfg lacks {group}.{term}.params.{param}; {fix}") from None
+
+
+NOISE_KEYS = {"fingertip_pos": "fingertip_pos", "object_pos": "object_pos", "object_quat": "object_rot"}
+"""Policy observation term -> its entry of ``randomization.observation_noise`` (:class:`ObservationNoiseCfg`)."""
+
+
+def trained_observation_noise(env_cfg: dict[str, Any]) -> dict[str, tuple[float, float]]:
+    """(correlated, uncorrelated) std per noisy policy term the run trained with: the configured stds where the
+    term is a ``noisy_*`` observation and observation noise is enabled, else (0, 0)."""
+    policy = env_cfg["observations"]["policy"]
+    noise_cfg = (env_cfg.get("randomization") or {}).get("observation_noise") or {}
+    out = {}
+    for term, key in NOISE_KEYS.items():
+        func = str((policy.get(term) or {}).get("func", ""))
+        spec = noise_cfg.get(key) or {}
+        on = noise_cfg.get("enabled") and spec.get("enabled", True)
+        if on and func.rsplit(":", 1)[-1].startswith("noisy_"):
+            out[term] = (float(spec.get("correlated_std", 0.0)), float(spec.get("uncorrelated_std", 0.0)))
+        else:
+            out[term] = (0.0, 0.0)
+    return out

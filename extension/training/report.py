@@ -4,7 +4,8 @@ Works for RSL-RL runs (events in the run folder) and rl-games runs (events in ``
 carry an extra ``Episode/`` prefix there, its losses and learning rate are logged per frame), and on a run that is
 still writing (TensorBoard's reader takes the complete records; the PNG is replaced atomically). Panels: reward
 terms, mean return, episode duration, how episodes end (drop rate), goals per episode = consecutive successes
-(mean and max), learning rate, KL (rl-games; RSL-RL 5.5.1 does not log it) and, with ADR, every bound and the
+(mean and max), learning rate, KL (rl-games' ``info/kl``; RSL-RL: ``Loss/kl`` of our
+:class:`~dactyl_lab.agents.rsl_rl_ppo.KLReportingPPO`) and, with ADR, every bound and the
 entropy. The HTML page adds the last values and the run's settings (``params/*.yaml``).
 """
 
@@ -229,8 +230,8 @@ def plot_report(scalars: RunScalars, params: dict, path: Path, title: str, inclu
     else:
         _panel_note(
             ax,
-            "KL divergence: not logged by this library\n(RSL-RL 5.5.1 uses it for the adaptive\n"
-            "learning rate without logging it)",
+            "KL divergence: not in this run's events\n(RSL-RL runs log it as Loss/kl since\n"
+            "dactyl_lab.agents.rsl_rl_ppo.KLReportingPPO)",
         )
     ax.set_title("KL divergence (old vs new policy)")
 

@@ -124,6 +124,31 @@ def test_registry_settings_follow_presets():
     assert hz20.action_smoothing == pytest.approx(1 - 0.7 ** (0.05 / 0.08))  # the same smoothing per second
 
 
+@pytest.mark.sim
+def test_contract_states_the_noise_and_episode_rules_the_run_trained_with():
+    """A noise-free preset's contract says no noise, the randomized one the paper's; the episode rules follow the
+    env cfg (a Hydra override of the per-goal timeout or the drop distance shows in the contract)."""
+    from dactyl_lab.export.exporter import trained_observation_terms, trained_task
+    from dactyl_lab.export.task import registered_env_cfg, task_settings
+
+    default = task_settings(registered_env_cfg(TASK_ID), TASK_ID, "registry")
+    assert set(default.observation_noise.values()) == {(0.0, 0.0)}
+    noise = {t.name: t.noise for t in trained_observation_terms(default)}
+    assert (noise["object_quat"].correlated_std, noise["object_quat"].uncorrelated_std) == (0.0, 0.0)
+    assert "rad" in noise["object_quat"].units
+    randomized = task_settings(registered_env_cfg(TASK_ID, ("randomized",)), TASK_ID, "registry randomized")
+    assert randomized.observation_noise == {
+        "fingertip_pos": (0.001, 0.002),
+        "object_pos": (0.005, 0.001),
+        "object_quat": (0.1, 0.1),
+    }
+    cfg = registered_env_cfg(TASK_ID)
+    cfg["terminations"]["goal_timeout"]["params"]["timeout_s"] = 0.8
+    cfg["terminations"]["object_dropped"]["params"]["max_distance_m"] = 0.2
+    task = trained_task(task_settings(cfg, TASK_ID, "overridden"))
+    assert (task.train_goal_timeout_s, task.drop_distance_m, task.max_consecutive_successes) == (0.8, 0.2, 50)
+
+
 def test_run_params_yaml_with_python_tags(tmp_path):
     from dactyl_lab.export.task import load_params_yaml
 

@@ -103,3 +103,35 @@ def test_stand_in_video_needs_no_torch(ff_policy, tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert_rollout_video(tmp_path / "videos" / "trial_000.mp4", 9, (64, 48))  # 10 steps to the timeout
+
+
+def test_sim2sim_video_frame_every_and_fps(ff_policy, tmp_path):
+    """--video-frame-every 2 keeps every 2nd control step's frame; --video-fps sets the file's rate."""
+    import imageio.v3 as iio
+
+    from dactyl_lab.export.sim2sim import main
+    from dactyl_lab.runtime.log import RunLog
+
+    out = tmp_path / "s2s"
+    argv = ["--policy", str(ff_policy), "--trials", "1", "--goal-timeout", "1.6", "--out", str(out), "--keep-log"]
+    argv += ["--video", "--video-size", "96x72", "--video-frame-every", "2", "--video-fps", "5"]
+    assert main(argv) == 0
+    (video,) = json.loads((out / "report.json").read_text())["videos"]
+    every_step = sum(1 for s in RunLog(out / "run.jsonl").steps if s.get("episode") == 0) - 1
+    frames = assert_rollout_video(Path(video), (every_step + 1) // 2, (96, 72))
+    assert len(frames) < every_step
+    assert iio.immeta(video, plugin="FFMPEG")["fps"] == pytest.approx(5.0)
+
+
+def test_sim2sim_video_without_the_gl_library_says_what_to_install(ff_policy, tmp_path, monkeypatch, capsys):
+    import ctypes.util
+
+    from dactyl_lab.export.sim2sim import main
+
+    monkeypatch.setenv("MUJOCO_GL", "osmesa")
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
+    code = main(["--policy", str(ff_policy), "--trials", "1", "--out", str(tmp_path / "s2s"), "--video"])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert "libosmesa6" in captured.out + captured.err and "Traceback" not in captured.err
+    assert not (tmp_path / "s2s" / "videos").exists()  # refused before any rollout

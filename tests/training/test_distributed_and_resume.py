@@ -39,6 +39,7 @@ def test_sigterm_saves_and_resume_continues_iterations_and_optimizer(tmp_path):
     assert code == 0 and "Stop requested" in log, log[-3000:]
 
     (run,) = tmp_path.glob("logs/rsl_rl/dactyl_reorient_ff/*/")
+    assert (run / "report.png").is_file() and (run / "report.html").is_file()  # the report is written on a stop too
     stopped = max(int(p.stem.split("_")[1]) for p in run.glob("model_*.pt") if p.stem.split("_")[1].isdigit())
     assert 1 <= stopped < 49
     saved = torch.load(run / f"model_{stopped}.pt", weights_only=False)

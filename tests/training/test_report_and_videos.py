@@ -37,7 +37,7 @@ def test_rsl_rl_training_writes_its_report(ff_run):
     assert_report(run)
     scalars = report.load_scalars(run, report.load_params(run))
     assert scalars.library == "rsl_rl" and report.last_iteration(scalars) == 1
-    assert {"Episode_Reward/goal_bonus", "Loss/learning_rate", report.SUCCESS_MAX} <= set(scalars.series)
+    assert {"Episode_Reward/goal_bonus", "Loss/learning_rate", "Loss/kl", report.SUCCESS_MAX} <= set(scalars.series)
     shares = report.termination_shares(scalars)
     for xs, ys in shares.values():
         assert all(0.0 <= y <= 1.0 for y in ys)

@@ -11,7 +11,7 @@ pytestmark = [pytest.mark.sim, pytest.mark.slow]
 
 
 def test_sigkill_at_random_moments_and_during_a_save_loses_at_most_one_iteration(tmp_path):
-    result = kill_resume_loop(tmp_path, kills=[("random", 1), ("save", 3)], total=6, rng_seed=11)
+    result = kill_resume_loop(tmp_path, kills=[("random", 1), ("save", 3), ("random", 4)], total=7, rng_seed=11)
     print(json.dumps([kill.__dict__ for kill in result.kills], indent=1))
     check(result)
     assert result.kills[1].torn_files  # the save kill really interrupted a save; the resolver passed over it

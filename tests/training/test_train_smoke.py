@@ -1,6 +1,8 @@
 """scripts/train.py trains the real task on the CPU with every backend and variant, writes checkpoints that
 load, and logs what a Dactyl run is judged by to TensorBoard."""
 
+import math
+
 import pytest
 import torch
 
@@ -51,6 +53,7 @@ def test_other_variants_train_two_iterations(tmp_path, backend, variant, pattern
     if backend == "rsl_rl":
         weights = state["actor_state_dict"]
         assert state["iter"] == 1 and any("rnn" in name for name in weights) == variant.startswith("lstm")
+        _assert_logs_the_update_kl(checkpoints[-1].parent)
     else:
         weights = state["model"]
         assert state["epoch"] == 2 and {"model", "optimizer", "assymetric_vf_nets"} <= set(state)
@@ -70,6 +73,14 @@ def test_other_variants_train_two_iterations(tmp_path, backend, variant, pattern
             tmp_path, checkpoints[-1], tmp_path / "eval", "--backend", backend, "--variant", variant
         )
         assert evaluation["summary"]["num_trials"] == 2
+
+
+def _assert_logs_the_update_kl(run):
+    """RSL-RL runs log each update's KL (dactyl_lab.agents.rsl_rl_ppo.KLReportingPPO), for every variant's head."""
+    from dactyl_lab.training import report
+
+    steps, values = report.load_scalars(run, report.load_params(run)).series["Loss/kl"]
+    assert list(steps) == [0, 1] and all(math.isfinite(v) and v > 0 for v in values), values
 
 
 def _assert_loads_and_acts_with_bin_centres(checkpoint, backend: str, variant: str):
@@ -93,3 +104,20 @@ def test_adr_preset_checkpoints_and_logs_adr(tmp_path):
     (events,) = run.glob("events.out.tfevents.*")
     tags = set(EventAccumulator(str(events)).Reload().Tags()["scalars"])
     assert "ADR/entropy_npd" in tags and any(t.startswith("ADR/") and t.endswith("/high") for t in tags), sorted(tags)
+    _assert_report_has_adr_panels(run, tmp_path)
+
+
+def _assert_report_has_adr_panels(run, tmp_path):
+    """The run's report (written by train.py) has the ADR rows: the entropy and every bound."""
+    from PIL import Image
+
+    from dactyl_lab.training import report
+
+    assert (run / "report.png").is_file()
+    params = report.load_params(run)
+    scalars = report.load_scalars(run, params)
+    bounds = {t for t in scalars.series if report.ADR_BOUND_RE.match(t)}
+    assert len(bounds) >= 2 * 5  # low and high of every ADR parameter
+    without = report.plot_report(scalars, params, tmp_path / "no_adr.png", "run", include_adr=False)
+    with Image.open(run / "report.png") as full, Image.open(without) as plain:
+        assert full.size[0] == plain.size[0] and full.size[1] > plain.size[1] * 1.5  # the ADR rows
