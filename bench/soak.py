@@ -5,7 +5,7 @@ evaluation off (so the bounds stay there: every env samples the whole hard range
 uniform random actions in [-1, 1]. Counts, on the device (one host sync per ``--report-every`` steps): NaN / inf
 values in every observation group, in the reward and in the ADR state (bounds and this episode's values), and the
 envs the task's non-finite guard (termination ``nonfinite_state``) reset. Prints progress and a JSON summary with
-policy steps/s and env-steps/s (wall clock).
+policy steps/s and env-steps/s (wall clock); exits 1 if it counted any non-finite value or guard reset.
 
     .venv/bin/python bench/soak.py                                  # 10,000 policy steps, 64 envs
     .venv/bin/python bench/soak.py --steps 500 --num-envs 16 --json soak.json
@@ -114,5 +114,16 @@ def main(argv=None) -> dict:
     return result
 
 
+def problems(result: dict) -> list[str]:
+    """What the soak found wrong (empty: clean): non-finite values anywhere, envs the guard had to reset."""
+    found = [f"{k}: {v} non-finite" for k, v in result["nonfinite_values"].items() if v]
+    if result["nonfinite_guard_resets"]:
+        found.append(f"the non-finite guard reset {result['nonfinite_guard_resets']} envs")
+    return found
+
+
 if __name__ == "__main__":
-    main()
+    found = problems(main())
+    if found:
+        print("[soak] FAILED: " + "; ".join(found), file=sys.stderr)
+    sys.exit(1 if found else 0)

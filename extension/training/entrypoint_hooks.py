@@ -24,7 +24,8 @@ from typing import Any, Callable
 
 CHECKED_AGAINST = "isaaclab_rl 3.0.0 (isaaclab_rl.entrypoints: common, backends.train_rsl_rl, backends.train_rl_games)"
 MARK = "dactyl_lab"
-"""Attribute set on what we installed, so a second install in the same process is a no-op."""
+"""Attribute set on what we installed, so a second install in the same process is a no-op (the env wrapper: holds
+Isaac Lab's factory, so a second install replaces the wrapper instead of stacking one)."""
 
 
 def route_rsl_rl_on_policy_runner(build: Callable[[Any, Any, str | None], Any]) -> None:
@@ -64,23 +65,27 @@ def on_rl_games_runner(register: Callable[[Any], None]) -> None:
 
 
 def limit_playback_steps(steps: int) -> None:
-    """Isaac Lab's play entrypoint stops after ``steps`` policy steps (instead of at Ctrl-C)."""
+    """Isaac Lab's play entrypoint stops after ``steps`` policy steps (instead of at Ctrl-C). A second call in the
+    same process sets the new bound (it does not stack)."""
     from isaaclab_rl.entrypoints import common
 
     def video_playback_steps(*_args) -> int:
         return steps
 
+    setattr(video_playback_steps, MARK, True)
     common.video_playback_steps = video_playback_steps
 
 
 def wrap_created_envs(wrap: Callable[[Any], Any]) -> None:
     """The env Isaac Lab's play entrypoint creates is ``wrap(env)``. Call before ``run_play_cli``: its backend
-    imports the factory by name when it is loaded."""
+    imports the factory by name when it is loaded. A second call in the same process replaces the wrapper (Isaac
+    Lab's factory is wrapped once, never a wrapper of a wrapper)."""
     from isaaclab_rl.entrypoints import common
 
-    create = common.create_isaaclab_env
+    create = getattr(common.create_isaaclab_env, MARK, None) or common.create_isaaclab_env
 
     def create_isaaclab_env(*args, **kwargs):
         return wrap(create(*args, **kwargs))
 
+    setattr(create_isaaclab_env, MARK, create)  # Isaac Lab's own factory
     common.create_isaaclab_env = create_isaaclab_env

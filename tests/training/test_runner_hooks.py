@@ -17,7 +17,8 @@ KEY = "Metrics/consecutive_successes_max"
 
 def bare_runner(stop=False, log_dir=None):
     runner = DactylOnPolicyRunner.__new__(DactylOnPolicyRunner)  # just the hook's state
-    runner._stop, runner.is_distributed, runner.device = SimpleNamespace(requested=stop), False, "cpu"
+    runner._stop, runner.is_distributed, runner.device = checkpoints.StopOnSignals(), False, "cpu"
+    runner._stop.requested = stop
     runner._adr_env, runner.current_learning_iteration = None, 5
     runner.alg = SimpleNamespace(save=lambda: {"actor_state_dict": {}, "critic_state_dict": {}})
     runner.logger = SimpleNamespace(writer=object() if log_dir else None, log_dir=str(log_dir), save_model=print)
@@ -103,3 +104,19 @@ def test_a_kill_during_an_atomic_save_leaves_the_previous_checkpoint(tmp_path):
     proc.wait(timeout=30)
     assert checkpoints.completed_iterations(target, "rsl_rl") == 4 - 0  # iter 3 done -> 4 completed
     assert checkpoints.resolve(tmp_path, "rsl_rl") == target
+
+
+def test_play_hooks_installed_twice_do_not_stack(monkeypatch):
+    """limit_playback_steps / wrap_created_envs called again in one process replace, never wrap a wrapper."""
+    from isaaclab_rl.entrypoints import common
+
+    from dactyl_lab.training import entrypoint_hooks
+
+    monkeypatch.setattr(common, "create_isaaclab_env", lambda *a, **k: "env")
+    monkeypatch.setattr(common, "video_playback_steps", common.video_playback_steps)
+    entrypoint_hooks.wrap_created_envs(lambda env: f"first({env})")
+    entrypoint_hooks.wrap_created_envs(lambda env: f"second({env})")
+    assert common.create_isaaclab_env() == "second(env)"
+    entrypoint_hooks.limit_playback_steps(5)
+    entrypoint_hooks.limit_playback_steps(8)
+    assert common.video_playback_steps(None) == 8
