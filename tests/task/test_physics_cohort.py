@@ -161,3 +161,10 @@ def test_k4_under_adr_applies_the_values_adr_assigned_to_the_episode():
         torch.testing.assert_close(after[others], before[others])
     finally:
         close_env(env)
+
+
+def test_a_cohort_is_due_every_k_steps_and_never_with_k_1():
+    from dactyl_lab.tasks.reorient.mdp.physics_cohort import cohort_due
+
+    assert [s for s in range(1, 17) if cohort_due(s, 4)] == [4, 8, 12, 16]
+    assert not any(cohort_due(s, 1) for s in range(1, 17))

@@ -10,13 +10,17 @@ The physics event terms of ``presets=randomized`` and ``presets=adr`` are theref
 mode, :data:`PHYSICS_MODE`, which Isaac Lab never calls itself. Two terms drive them:
 
 * :class:`resample_physics` (mode ``reset``, where the physics terms used to sit in the reset order): with
-  ``physics_resample_interval_steps`` K = 1 it applies every physics term to the resetting envs at once (exactly
-  the former behaviour, same order, same random streams); with K > 1 it only marks them in a pending boolean
-  mask on ``env.device`` (no host sync). The first reset and every full reset (``env.reset()``) apply at once,
-  so the start-state bank and the first episodes get their physics right away;
+  ``physics_resample_interval_steps`` K = 1 it applies every physics term to the resetting envs at once (the
+  former behaviour, in the same order); with K > 1 it only marks them in a pending boolean mask on ``env.device``
+  (no host sync). The first reset and every full reset (``env.reset()``) apply at once,
+  so the first episodes get their physics right away (the start-state bank, filled earlier in the first
+  reset, is unchanged);
 * :func:`apply_physics_cohort` (mode ``interval``, every control step): every K env steps it applies every
   physics term to the pending cohort in one call each (one coalesced model update for the cohort) and clears
-  the mask. That step reads the mask's indices on the host (``nonzero``): one host sync per K steps.
+  the mask. That step reads the mask's indices on the host (``nonzero``): one host sync per K steps. Like every
+  ``interval`` term it costs one ``torch.rand(1)`` of Isaac Lab's timer per step on the CPU generator, so seeded
+  CPU runs draw other (equally distributed) values than before this term existed; on CUDA the physics terms draw
+  from the device generator and their streams are unchanged.
 
 The deferred terms draw when they run: ADR terms read the per-env values ADR assigned to the env's current
 episode at its reset (``adr.values``, ``adr.env_boundary``), so a boundary-evaluating env gets its boundary value,
