@@ -28,8 +28,8 @@ from dactyl_lab.tasks.randomization import (
 from dactyl_lab.tasks.randomization.presets import UNMODELED_ADR_PARAMS
 
 from . import mdp
-from .env_cfg import GOAL, HAND_MOTOR_JOINTS, DactylReorientEnvCfg, EventsCfg
-from .randomized_cfg import RandomizedObservationsCfg
+from .env_cfg import GOAL, HAND_MOTOR_JOINTS, DactylReorientEnvCfg
+from .randomized_cfg import PhysicsCohortEventsCfg, RandomizedObservationsCfg
 
 
 def _adr_physics(asset: str = "object"):
@@ -52,39 +52,41 @@ class ADRActionsCfg:
 
 
 @configclass
-class ADREventsCfg(EventsCfg):
+class ADREventsCfg(PhysicsCohortEventsCfg):
     """``presets=adr``: every physics randomization driven by ADR (our ADR-aware terms, same sim writes as
     Isaac Lab's), noise magnitudes from ADR in ``reset_randomization``; ADR sync and logging every step.
-    The ADR update runs before them all as the curriculum term :class:`ADRCurriculumCfg`."""
+    The ADR update runs before them all as the curriculum term :class:`ADRCurriculumCfg`. The physics terms (event
+    mode :data:`~.mdp.PHYSICS_MODE`) run at each reset or, with ``randomization.physics_resample_interval_steps``
+    K > 1, every K steps for the envs that reset, reading the ADR values of their current episode."""
 
     object_size = EventTerm(
         func=mdp.randomize_object_size,
-        mode="reset",
+        mode=mdp.PHYSICS_MODE,
         params={"asset_cfg": SceneEntityCfg("object"), "value": _adr_physics().object_scale, "max_scale": 1.2},
     )
     object_mass = EventTerm(
         func=mdp.randomize_mass_scale,
-        mode="reset",
+        mode=mdp.PHYSICS_MODE,
         params={"asset_cfg": SceneEntityCfg("object"), "value": _adr_physics().mass_scale},
     )
     hand_mass = EventTerm(
         func=mdp.randomize_mass_scale,
-        mode="reset",
+        mode=mdp.PHYSICS_MODE,
         params={"asset_cfg": SceneEntityCfg("robot"), "value": _adr_physics("hand").mass_scale},
     )
     object_friction = EventTerm(
         func=mdp.randomize_friction_scale,
-        mode="reset",
+        mode=mdp.PHYSICS_MODE,
         params={"asset_cfg": SceneEntityCfg("object"), "value": _adr_physics().friction_scale},
     )
     hand_friction = EventTerm(
         func=mdp.randomize_friction_scale,
-        mode="reset",
+        mode=mdp.PHYSICS_MODE,
         params={"asset_cfg": SceneEntityCfg("robot"), "value": _adr_physics("hand").friction_scale},
     )
     actuator_gains = EventTerm(
         func=mdp.randomize_gain_scale,
-        mode="reset",
+        mode=mdp.PHYSICS_MODE,
         params={
             "asset_cfg": HAND_MOTOR_JOINTS,
             "stiffness": _adr_physics().actuator_gain_scale,
@@ -93,17 +95,19 @@ class ADREventsCfg(EventsCfg):
     )
     joint_damping = EventTerm(
         func=mdp.randomize_joint_damping_total,
-        mode="reset",
+        mode=mdp.PHYSICS_MODE,
         params={"asset_cfg": SceneEntityCfg("robot"), "value": _adr_physics().joint_damping_scale},
     )
     tendon_gains = EventTerm(
-        func=mdp.randomize_tendon_gain_scale, mode="reset", params={"value": _adr_physics().actuator_gain_scale}
+        func=mdp.randomize_tendon_gain_scale,
+        mode=mdp.PHYSICS_MODE,
+        params={"value": _adr_physics().actuator_gain_scale},
     )
     joint_limits = EventTerm(
-        func=mdp.randomize_joint_limits, mode="reset", params={"value": _adr_physics().joint_limit_offset_rad}
+        func=mdp.randomize_joint_limits, mode=mdp.PHYSICS_MODE, params={"value": _adr_physics().joint_limit_offset_rad}
     )
     gravity = EventTerm(
-        func=mdp.randomize_gravity_offset, mode="reset", params={"value": _adr_physics().gravity_offset_mps2}
+        func=mdp.randomize_gravity_offset, mode=mdp.PHYSICS_MODE, params={"value": _adr_physics().gravity_offset_mps2}
     )
     randomization = EventTerm(func=mdp.reset_randomization, mode="reset")
     # interval 0: every control step whatever its length; the sync itself runs every adr_sync_interval_steps

@@ -71,7 +71,25 @@ class RandomizedObservationsCfg(ObservationsCfg):
 
 
 @configclass
-class RandomizedEventsCfg(EventsCfg):
+class PhysicsCohortEventsCfg(EventsCfg):
+    """The two terms that run the per-episode physics terms (event mode :data:`~.mdp.PHYSICS_MODE`) of the
+    randomized presets: at each reset, or batched every ``randomization.physics_resample_interval_steps`` control
+    steps (:mod:`.mdp.physics_cohort`). Declared here, before the presets' terms, so that the physics still runs
+    right after the start state in the reset order and the cohort's physics before the step's object force."""
+
+    physics = EventTerm(func=mdp.resample_physics, mode="reset", params={"mode": mdp.PHYSICS_MODE})
+    # interval 0: looks at every control step; applies the pending cohort every physics_resample_interval_steps
+    physics_cohort = EventTerm(
+        func=mdp.apply_physics_cohort,
+        mode="interval",
+        interval_range_s=(0.0, 0.0),
+        is_global_time=True,
+        params={"term_name": "physics"},
+    )
+
+
+@configclass
+class RandomizedEventsCfg(PhysicsCohortEventsCfg):
     """Dactyl's per-episode physics randomization (arXiv 1808.00177, Table 1) with Isaac Lab's event terms,
     plus the resets and the per-step object force of :mod:`.mdp.randomization_terms`.
 
@@ -79,11 +97,12 @@ class RandomizedEventsCfg(EventsCfg):
     :class:`.mdp.randomize_object_size`), so are the 4 tendon motors' P gains (MuJoCo actuators authored in
     the asset, not exposed as Isaac Lab gains: :class:`.mdp.randomize_tendon_gain_scale`). Joint damping scales
     the total damping of all 24 joints, which is the asset's passive damping (the servos have none):
-    :class:`.mdp.randomize_joint_damping_total`."""
+    :class:`.mdp.randomize_joint_damping_total`. The physics terms are in event mode :data:`~.mdp.PHYSICS_MODE`,
+    run by :class:`PhysicsCohortEventsCfg`'s terms (at each reset by default)."""
 
     object_size = EventTerm(
         func=mdp.randomize_object_size,
-        mode="reset",
+        mode=mdp.PHYSICS_MODE,
         params={
             "asset_cfg": SceneEntityCfg("object"),
             "value": PhysicsRandomizationCfg().object_scale,
@@ -93,18 +112,18 @@ class RandomizedEventsCfg(EventsCfg):
 
     object_mass = EventTerm(
         func=mdp.randomize_rigid_body_mass,
-        mode="reset",
+        mode=mdp.PHYSICS_MODE,
         params={"asset_cfg": SceneEntityCfg("object"), "mass_distribution_params": (0.5, 1.5), "operation": "scale"},
     )
     hand_mass = EventTerm(
         func=mdp.randomize_rigid_body_mass,
-        mode="reset",
+        mode=mdp.PHYSICS_MODE,
         params={"asset_cfg": SceneEntityCfg("robot"), "mass_distribution_params": (0.5, 1.5), "operation": "scale"},
     )
     # every shape's friction is 1.0 by default and Newton samples absolute values: this is a 0.7 ... 1.3 scale
     object_friction = EventTerm(
         func=mdp.randomize_rigid_body_material,
-        mode="reset",
+        mode=mdp.PHYSICS_MODE,
         params={
             "asset_cfg": SceneEntityCfg("object"),
             "static_friction_range": (0.7, 1.3),
@@ -115,7 +134,7 @@ class RandomizedEventsCfg(EventsCfg):
     )
     hand_friction = EventTerm(
         func=mdp.randomize_rigid_body_material,
-        mode="reset",
+        mode=mdp.PHYSICS_MODE,
         params={
             "asset_cfg": SceneEntityCfg("robot"),
             "static_friction_range": (0.7, 1.3),
@@ -126,7 +145,7 @@ class RandomizedEventsCfg(EventsCfg):
     )
     actuator_gains = EventTerm(
         func=mdp.randomize_actuator_gains,
-        mode="reset",
+        mode=mdp.PHYSICS_MODE,
         params={
             "asset_cfg": HAND_MOTOR_JOINTS,
             "stiffness_distribution_params": (0.75, 1.5),
@@ -136,18 +155,18 @@ class RandomizedEventsCfg(EventsCfg):
     )
     joint_damping = EventTerm(
         func=mdp.randomize_joint_damping_total,
-        mode="reset",
+        mode=mdp.PHYSICS_MODE,
         params={"asset_cfg": SceneEntityCfg("robot"), "value": PhysicsRandomizationCfg().joint_damping_scale},
     )
     tendon_gains = EventTerm(
         func=mdp.randomize_tendon_gain_scale,
-        mode="reset",
+        mode=mdp.PHYSICS_MODE,
         params={"value": PhysicsRandomizationCfg().actuator_gain_scale},
     )
-    joint_limits = EventTerm(func=mdp.randomize_joint_limits, mode="reset", params={"std_rad": 0.15})
+    joint_limits = EventTerm(func=mdp.randomize_joint_limits, mode=mdp.PHYSICS_MODE, params={"std_rad": 0.15})
     gravity = EventTerm(
         func=mdp.randomize_physics_scene_gravity,
-        mode="reset",
+        mode=mdp.PHYSICS_MODE,
         params={
             "gravity_distribution_params": ([0.0, 0.0, -9.81], [0.4, 0.4, 0.4]),  # (mean, std) [m/s^2]
             "operation": "abs",

@@ -68,6 +68,11 @@ class DactylRandomizationCfg:
     fixed distributions above. Applied by :func:`set_unmodeled_magnitudes`."""
     adr_sync_interval_steps: int = 16
     """Env steps between two ``adr.sync()`` calls (one RSL-RL rollout); collective under torch.distributed."""
+    physics_resample_interval_steps: int = 1
+    """K: control steps between two applications of the per-episode physics re-randomization
+    (:mod:`.physics_cohort`). 1 (the paper's presets): at each env's reset. K > 1: the envs that reset are
+    re-randomized together every K steps, one Newton model update per K steps instead of (nearly) one per step
+    at thousands of envs; an episode's first up to K - 1 steps then run with the previous episode's physics."""
     action_term: str = "motors"
     """The action term whose delay, backlash and timing models ``unmodeled_adr_params`` drive."""
     object_name: str = "object"
