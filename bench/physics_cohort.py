@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -95,20 +94,10 @@ def measure(num_envs: int, interval: int, args: argparse.Namespace) -> dict | No
     command = [sys.executable, __file__, "--worker", "--num_envs", str(num_envs), "--interval", str(interval)]
     command += ["--steps", str(args.steps), "--warmup", str(args.warmup), "--drops_per_step", str(args.drops_per_step)]
     command += ["--preset", args.preset, "--device", args.device, "--result", str(result)]
-    print(f"  {args.preset} @ {num_envs} envs, K = {interval} ...", flush=True)
-    env = {**os.environ, "OMP_NUM_THREADS": os.getenv("OMP_NUM_THREADS", "1")}
-    try:
-        out = subprocess.run(command, capture_output=True, text=True, env=env, timeout=args.timeout_s)
-    except subprocess.TimeoutExpired:
-        print(f"    timed out after {args.timeout_s} s", flush=True)
-        return None
-    if out.returncode != 0 or not result.exists():
-        print(f"    failed ({out.returncode}): {out.stderr[-1500:]}", flush=True)
-        return None
-    data = json.loads(result.read_text())
-    result.unlink()
-    print(f"    {json.dumps(data)}", flush=True)
-    return data
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root, for tests.helpers (python bench/x.py)
+    from tests.helpers.workers import run_worker
+
+    return run_worker(command, result, f"{args.preset} @ {num_envs} envs, K = {interval}", args.timeout_s)
 
 
 def main() -> None:

@@ -24,7 +24,6 @@ import argparse
 import json
 import math
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -133,20 +132,10 @@ def measure(preset: str, num_envs: int, args: argparse.Namespace) -> dict | None
         "--result",
         str(result),
     ]
-    print(f"  {preset} @ {num_envs} envs ...", flush=True)
-    env = {**os.environ, "OMP_NUM_THREADS": os.getenv("OMP_NUM_THREADS", "1")}
-    try:
-        out = subprocess.run(command, capture_output=True, text=True, env=env, timeout=args.timeout_s)
-    except subprocess.TimeoutExpired:
-        print(f"    timed out after {args.timeout_s} s", flush=True)
-        return None
-    if out.returncode != 0 or not result.exists():
-        print(f"    failed ({out.returncode}): {out.stderr[-1500:]}", flush=True)
-        return None
-    data = json.loads(result.read_text())
-    result.unlink()
-    print(f"    {json.dumps(data)}", flush=True)
-    return data
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root, for tests.helpers (python bench/x.py)
+    from tests.helpers.workers import run_worker
+
+    return run_worker(command, result, f"{preset} @ {num_envs} envs", args.timeout_s)
 
 
 def main() -> None:

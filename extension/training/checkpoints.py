@@ -240,7 +240,7 @@ def newest_in_experiment(root: str | Path, backend: str | None = None) -> Resolv
         if files:
             runs.append((max(f.stat().st_mtime_ns for f in files), run.name, run))
     if not runs:
-        raise NoCheckpointFiles(f"no run under {root} holds a checkpoint; {HELP}")
+        raise NoCheckpointFiles(f"no checkpoint in any run under {root}; {HELP}")
     errors = []
     for _, _, run in sorted(runs, reverse=True):
         try:

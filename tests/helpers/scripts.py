@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -121,11 +122,14 @@ def train_on_two_ranks(cwd: Path, *args: str, timeout: float) -> tuple[dict, dic
     return rank0, rank1
 
 
-def train_until_sigterm(cwd: Path, *args: str, after: str, timeout: float = 600) -> tuple[int, str]:
-    """scripts/train.py ``args``, sent SIGTERM (a scheduler stopping the job) once it prints a line containing
-    ``after``; returns its exit code and output."""
+def run_until_signalled(
+    command: list[str], cwd: Path, after: str, timeout: float = 600, until=None
+) -> tuple[int, str, float]:
+    """``command`` in ``cwd``, sent SIGTERM (a scheduler stopping the job) once it prints a line containing
+    ``after`` (and then, if given, once ``until()`` is true, polled every 50 ms); returns its exit code, its
+    output and the seconds from the signal to its exit."""
     proc = subprocess.Popen(
-        [sys.executable, str(SCRIPTS / "train.py"), *args, SHORT_START_STATES],
+        command,
         cwd=cwd,
         text=True,
         stdout=subprocess.PIPE,
@@ -136,10 +140,21 @@ def train_until_sigterm(cwd: Path, *args: str, after: str, timeout: float = 600)
     for line in proc.stdout:
         lines.append(line)
         if after in line:
+            while until is not None and not until() and proc.poll() is None:
+                time.sleep(0.05)
             proc.send_signal(signal.SIGTERM)
             break
+    signalled = time.monotonic()
     lines.append(proc.communicate(timeout=timeout)[0])
-    return proc.returncode, "".join(lines)
+    return proc.returncode, "".join(lines), time.monotonic() - signalled
+
+
+def train_until_sigterm(cwd: Path, *args: str, after: str, timeout: float = 600) -> tuple[int, str]:
+    """scripts/train.py ``args``, sent SIGTERM once it prints a line containing ``after``; returns its exit code
+    and output."""
+    command = [sys.executable, str(SCRIPTS / "train.py"), *args, SHORT_START_STATES]
+    code, output, _ = run_until_signalled(command, cwd, after, timeout)
+    return code, output
 
 
 def load_bench(name: str):

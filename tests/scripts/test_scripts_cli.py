@@ -50,14 +50,14 @@ def test_evaluate_missing_checkpoint_is_a_clear_error(tmp_path):
     assert out.returncode == 2 and "does not exist" in out.stdout and "scripts/train.py" in out.stdout
 
 
+def resume_in(cwd: Path) -> subprocess.CompletedProcess:
+    """``scripts/train.py --resume`` in ``cwd`` (its ./logs)."""
+    command = [sys.executable, str(SCRIPTS / "train.py"), "--resume", "--device", "cpu"]
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
 def test_resume_without_a_run_is_a_clear_error(tmp_path):
-    out = subprocess.run(
-        [sys.executable, str(SCRIPTS / "train.py"), "--resume", "--device", "cpu"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    out = resume_in(tmp_path)
     assert out.returncode == 2 and "no checkpoint under" in out.stdout and "train first" in out.stdout
 
 
@@ -91,13 +91,7 @@ def test_resume_when_no_checkpoint_loads_says_why_each_was_skipped(tmp_path):
     run_dir = tmp_path / "logs" / "rsl_rl" / "dactyl_reorient_ff" / "2026-01-01_00-00-00"
     run_dir.mkdir(parents=True)
     (run_dir / "model_0.pt").write_bytes(b"not a checkpoint")
-    out = subprocess.run(
-        [sys.executable, str(SCRIPTS / "train.py"), "--resume", "--device", "cpu"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    out = resume_in(tmp_path)
     assert out.returncode == 2, out.stdout[-2000:] + out.stderr[-2000:]
     assert "model_0.pt" in out.stdout and "no checkpoint that loads" in out.stdout and "Traceback" not in out.stderr
 

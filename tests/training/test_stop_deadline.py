@@ -74,37 +74,32 @@ def test_bad_deadline_setting_is_named(monkeypatch, value):
 def test_torchrun_stop_ends_before_its_sigkill_with_the_last_complete_iteration(tmp_path):
     """A real training under torchrun whose iteration outlasts the deadline: SIGTERM to torchrun (it forwards it and
     SIGKILLs 30 s later) ends the worker at the deadline, the iteration in progress dropped, model_last.pt intact."""
-    import subprocess
     import sys
 
-    import torch
+    from tests.helpers.scripts import DISTRIBUTED_TRAIN, run_until_signalled
 
-    from tests.helpers.scripts import DISTRIBUTED_TRAIN, script_env
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=1", *DISTRIBUTED_TRAIN]
+    command += ["--max_iterations", "50", "--stop_deadline_s", "1.0", "agent.num_steps_per_env=300"]
 
-    deadline_s = 1.5
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=1", *DISTRIBUTED_TRAIN]
-        + ["--max_iterations", "50", "--stop_deadline_s", str(deadline_s), "agent.num_steps_per_env=150"],
-        cwd=tmp_path,
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env=script_env(PYTHONUNBUFFERED="1"),
+    def iteration_1_saved() -> bool:  # then iteration 2 runs: the stop comes in its first moments
+        return any(_saved_iteration(p) == 1 for p in tmp_path.glob("logs/rsl_rl/*/*/model_last.pt"))
+
+    _, log, took_s = run_until_signalled(
+        command, tmp_path, after="Learning iteration 1/50", timeout=120, until=iteration_1_saved
     )
-    lines = []
-    for line in proc.stdout:  # iteration 1 done (its rolling checkpoint follows at once): stop during iteration 2
-        lines.append(line)
-        if "Learning iteration 1/50" in line:
-            break
-    proc.send_signal(signal.SIGTERM)
-    signalled = time.monotonic()
-    lines.append(proc.communicate(timeout=120)[0])
-    took_s = time.monotonic() - signalled
-    log = "".join(lines)
 
     assert "Stop deadline" in log and "it is dropped" in log, log[-3000:]
     assert "forcefully" not in log and "SIGKILL" not in log, log[-3000:]  # torchrun's kill after its 30 s
     assert took_s < 25, (took_s, log[-2000:])
     (last,) = tmp_path.glob("logs/rsl_rl/*/*/model_last.pt")
-    assert torch.load(last, weights_only=False)["iter"] == 1  # the last complete iteration; iteration 2 dropped
+    assert _saved_iteration(last) == 1  # the last complete iteration; iteration 2 dropped
     assert not list(last.parent.glob("model_2.pt"))
+
+
+def _saved_iteration(path) -> int | None:
+    import torch
+
+    try:
+        return int(torch.load(path, weights_only=False)["iter"])
+    except Exception:  # noqa: BLE001 - not written yet
+        return None
