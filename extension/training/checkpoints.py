@@ -102,7 +102,31 @@ def atomic_save(state: Any, path: str | Path) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     _fsync_dir(path.parent)
+    remove_torn_files(path)
     return path
+
+
+def remove_torn_files(path: Path) -> list[Path]:
+    """Delete the temporary files of ``path`` left by writers that were killed mid-save (their pid is gone);
+    returns them. A live writer's temporary file (another process saving now) is kept."""
+    removed = []
+    for tmp in path.parent.glob(f".{path.name}{TMP_MARK}*"):
+        pid = tmp.name.rsplit(TMP_MARK, 1)[-1]
+        if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
+            continue
+        tmp.unlink(missing_ok=True)
+        removed.append(tmp)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, another user's
+        return True
+    return True
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -120,3 +120,14 @@ def test_play_hooks_installed_twice_do_not_stack(monkeypatch):
     entrypoint_hooks.limit_playback_steps(5)
     entrypoint_hooks.limit_playback_steps(8)
     assert common.video_playback_steps(None) == 8
+
+
+def test_a_save_removes_temporary_files_of_killed_writers_only(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    torn = tmp_path / f".model_last.pt{checkpoints.TMP_MARK}{int(dead.stdout)}"
+    live = tmp_path / f".model_last.pt{checkpoints.TMP_MARK}{os.getppid()}"  # a writer that is still running
+    torn.write_bytes(b"half")
+    live.write_bytes(b"half")
+    checkpoints.atomic_save(rsl_state(3), tmp_path / "model_last.pt")
+    assert not torn.exists() and live.exists()
+    assert checkpoints.completed_iterations(tmp_path / "model_last.pt", "rsl_rl") == 4
