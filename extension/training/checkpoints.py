@@ -362,6 +362,9 @@ class StopOnSignals:
         self._previous: dict = {}
         self._saving = 0
         self._deadline_passed = False
+        self._armed = False
+        self._other_alarm: tuple[float, float] = (0.0, 0.0)
+        """An alarm someone else had pending when ours was set (remaining s, monotonic time then): restored after."""
 
     def _request(self, signum, frame) -> None:
         import signal
@@ -373,7 +376,8 @@ class StopOnSignals:
         self.requested = True
         name = signal.Signals(signum).name
         if self.deadline_s > 0:
-            signal.setitimer(signal.ITIMER_REAL, self.deadline_s)
+            other, _ = signal.setitimer(signal.ITIMER_REAL, self.deadline_s)
+            self._other_alarm, self._armed = (other, time.monotonic()), True
             print(
                 f"[INFO] {name}: stopping after this iteration, or in {self.deadline_s:g} s without it if it has not "
                 "ended by then (again to stop now).",
@@ -409,7 +413,11 @@ class StopOnSignals:
     def __exit__(self, *exc) -> None:
         import signal
 
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        if self._armed:  # cancel our deadline; an alarm someone else had pending gets its remaining time back
+            remaining, since = self._other_alarm
+            left = remaining - (time.monotonic() - since) if remaining > 0 else 0.0
+            signal.setitimer(signal.ITIMER_REAL, max(left, 1e-3) if remaining > 0 else 0.0)
+            self._armed = False
         for sig, handler in self._previous.items():
             signal.signal(sig, handler)
 

@@ -46,12 +46,14 @@ def test_a_save_in_progress_at_the_deadline_is_finished_first():
 
 def test_no_signal_no_deadline_and_handlers_restored():
     before = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGALRM)}
+    alarm_before = signal.getitimer(signal.ITIMER_REAL)[0]  # e.g. pytest-timeout's (signal method)
     stop = checkpoints.StopOnSignals(deadline_s=0.1)
     with stop:
         _wait(0.3)
     assert not stop.requested
     assert {sig: signal.getsignal(sig) for sig in before} == before
-    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    alarm_after = signal.getitimer(signal.ITIMER_REAL)[0]
+    assert (alarm_after > 0) == (alarm_before > 0)  # nobody else's pending alarm was cancelled
 
 
 def test_deadline_zero_waits_for_the_iteration():
@@ -103,3 +105,18 @@ def _saved_iteration(path) -> int | None:
         return int(torch.load(path, weights_only=False)["iter"])
     except Exception:  # noqa: BLE001 - not written yet
         return None
+
+
+def test_an_alarm_pending_before_the_stop_gets_its_remaining_time_back():
+    """Someone else's SIGALRM (e.g. pytest-timeout's signal method) survives our deadline."""
+    previous = signal.signal(signal.SIGALRM, signal.SIG_IGN)
+    signal.setitimer(signal.ITIMER_REAL, 30.0)
+    try:
+        stop = checkpoints.StopOnSignals(deadline_s=5.0)
+        with stop:
+            os.kill(os.getpid(), signal.SIGTERM)
+            assert signal.getitimer(signal.ITIMER_REAL)[0] <= 5.0  # ours, meanwhile
+        assert 25.0 < signal.getitimer(signal.ITIMER_REAL)[0] <= 30.0
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
