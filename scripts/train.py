@@ -82,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     cli_args.check_backend(args.backend, args.variant)
     cli_args.check_task(args.task)
     if args.stop_deadline_s is not None:  # read by the runner's stop handler (checkpoints.StopOnSignals)
+        if args.stop_deadline_s > checkpoints.MAX_STOP_DEADLINE_S:
+            raise cli_args.UsageError(f"--stop_deadline_s must be at most {checkpoints.MAX_STOP_DEADLINE_S:g} s")
         os.environ[checkpoints.STOP_DEADLINE_ENV] = str(args.stop_deadline_s)
     try:
         checkpoints.stop_deadline_s()

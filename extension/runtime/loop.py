@@ -134,6 +134,8 @@ class ControlLoop:
         """Consecutive control steps the watchdog has held (for the fault stop)."""
         self._commanded = False
         """Whether the current step sent targets to the hand."""
+        self._nonfinite_hold = False
+        """Whether the current step held on a non-finite observation or policy action (a fault hold)."""
         self._start_pose_rad: np.ndarray | None = None
         """Motor targets at the run's first episode start (``return_to_start``)."""
         self._t_start = time.perf_counter()
@@ -169,13 +171,12 @@ class ControlLoop:
         timings = {"read": t_read - t0}
         n_events = len(self.safety.events)
         holding = self.safety.check_readings(k, joints, tips, pose, now_s, joint_age_s)
-        self._held_streak = self._held_streak + 1 if holding and self.safety.last_safe_rad is not None else 0
         joints_ok = motor_positions_or_none(joints, self.motor_names) is not None
 
         if self._episode_pending and joints_ok:
             self._start_episode(k, joints)
         sent = None
-        self._commanded = False
+        self._commanded = self._nonfinite_hold = False
         if self.safety.last_safe_rad is None:
             pass  # no valid reading yet: nothing has been commanded and nothing will be
         elif holding:  # a fault: no command (the controllers keep the last safe targets)
@@ -188,6 +189,9 @@ class ControlLoop:
                 sent = self._hold()
             else:
                 sent = self._policy_step(k, joints, tips, pose, record, timings)
+        # fault holds in a row (readings, or a non-finite observation / action): a long streak is a fault stop
+        fault_hold = (holding or self._nonfinite_hold) and self.safety.last_safe_rad is not None
+        self._held_streak = self._held_streak + 1 if fault_hold else 0
         t_end = time.perf_counter()
         timings["total"] = t_end - t0
         record.update(
@@ -254,6 +258,7 @@ class ControlLoop:
             obs = self.observations.build(inputs)
         except NonFiniteInputError as error:
             self.safety.record(k, "non_finite", str(error))
+            self._nonfinite_hold = True
             return self._hold(send=False)
         t1 = time.perf_counter()
         action = self.policy(obs)
@@ -262,6 +267,7 @@ class ControlLoop:
             bad = self.motor_names[int(np.flatnonzero(~np.isfinite(action))[0])]
             self.safety.record(k, "non_finite", f"policy action for motor {bad} is not finite")
             record["action"] = action
+            self._nonfinite_hold = True
             return self._hold(send=False)
         env_action = self.actions.env_action(action)
         targets, _ = self.safety.clamp(k, self.actions.targets(env_action, joints))
@@ -358,7 +364,9 @@ class ControlLoop:
             self.safety.record(self.step_index, "error", self.summary.stop_reason)
             raise
         finally:
-            go_to_safe_pose(self.hand, self.safety, self.step_index, period, self.config.realtime, hold=fault_stop)
+            # during a fault hold (or its stop) the readings are not trusted: no command, only the soft stop
+            no_commands = fault_stop or self._held_streak > 0
+            go_to_safe_pose(self.hand, self.safety, self.step_index, period, self.config.realtime, hold=no_commands)
             self._finish()
         return self.summary
 

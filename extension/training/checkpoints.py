@@ -20,6 +20,7 @@ backend needs wins. Every skipped newer file is reported with the reason (trunca
 from __future__ import annotations
 
 import io
+import math
 import os
 import re
 import time
@@ -324,6 +325,8 @@ STOP_DEADLINE_S = 20.0
 forwarding SIGTERM (hard-coded in torch 2.11, ``PContext.close(timeout=30)``), as SLURM's default ``KillWait``
 does; 20 s leave 10 s to close the env and write the report."""
 STOP_DEADLINE_ENV = "DACTYL_LAB_STOP_DEADLINE_S"
+MAX_STOP_DEADLINE_S = 1e6
+"""Longest deadline accepted [s] (about 11.6 days; ``setitimer`` overflows far beyond)."""
 """Overrides :data:`STOP_DEADLINE_S` (e.g. a scheduler with a longer grace period; 0: no deadline)."""
 
 
@@ -341,8 +344,10 @@ def stop_deadline_s() -> float:
         deadline = float(value)
     except ValueError:
         raise ValueError(f"{STOP_DEADLINE_ENV}={value!r} is not a number of seconds; set e.g. 20, or 0 for none")
-    if deadline < 0:
-        raise ValueError(f"{STOP_DEADLINE_ENV}={value!r} is negative; set e.g. 20, or 0 for none")
+    if not (math.isfinite(deadline) and 0 <= deadline <= MAX_STOP_DEADLINE_S):
+        raise ValueError(
+            f"{STOP_DEADLINE_ENV}={value!r} must be 0 to {MAX_STOP_DEADLINE_S:g} s; set e.g. 20, or 0 for none"
+        )
     return deadline
 
 
@@ -354,7 +359,8 @@ class StopOnSignals:
     that follows a SIGTERM (torchrun: 30 s). So ``deadline_s`` after the first signal (:func:`stop_deadline_s`), a
     SIGALRM raises :class:`StopDeadline` in the training loop: the iteration in progress is dropped and training
     ends on the last complete iteration, which the rolling checkpoint holds. A checkpoint being written when the
-    deadline comes is finished first (:meth:`saving`)."""
+    deadline comes is finished first (:meth:`saving`); the stop path's own save runs after :meth:`disarm`.
+    A SIGALRM that is not our deadline goes to the handler that was there before (e.g. pytest-timeout's)."""
 
     def __init__(self, deadline_s: float | None = None):
         self.requested = False
@@ -363,8 +369,8 @@ class StopOnSignals:
         self._saving = 0
         self._deadline_passed = False
         self._armed = False
-        self._other_alarm: tuple[float, float] = (0.0, 0.0)
-        """An alarm someone else had pending when ours was set (remaining s, monotonic time then): restored after."""
+        self._other_alarm: tuple[float, float, float] = (0.0, 0.0, 0.0)
+        """The alarm someone else had pending when ours was set: (remaining s, interval s, monotonic time then)."""
 
     def _request(self, signum, frame) -> None:
         import signal
@@ -376,8 +382,8 @@ class StopOnSignals:
         self.requested = True
         name = signal.Signals(signum).name
         if self.deadline_s > 0:
-            other, _ = signal.setitimer(signal.ITIMER_REAL, self.deadline_s)
-            self._other_alarm, self._armed = (other, time.monotonic()), True
+            other, interval = signal.setitimer(signal.ITIMER_REAL, self.deadline_s)
+            self._other_alarm, self._armed = (other, interval, time.monotonic()), True
             print(
                 f"[INFO] {name}: stopping after this iteration, or in {self.deadline_s:g} s without it if it has not "
                 "ended by then (again to stop now).",
@@ -387,9 +393,17 @@ class StopOnSignals:
             print(f"[INFO] {name}: stopping after this iteration (again to stop now).", flush=True)
 
     def _deadline(self, signum, frame) -> None:
+        import signal
+
+        if not self._armed:  # not ours: the previous handler's alarm
+            previous = self._previous.get(signal.SIGALRM)
+            if callable(previous):
+                previous(signum, frame)
+            return
         if self._saving:  # finish the checkpoint being written; :meth:`saving` raises after it
             self._deadline_passed = True
             return
+        self._armed = False
         raise StopDeadline(f"the iteration in progress did not end within {self.deadline_s:g} s of the stop signal")
 
     @contextmanager
@@ -401,7 +415,20 @@ class StopOnSignals:
         finally:
             self._saving -= 1
         if self._deadline_passed and not self._saving:
+            self._deadline_passed = False
             self._deadline(None, None)
+
+    def disarm(self) -> None:
+        """Cancel our deadline (the loop is stopping on its own now: its last save must not be cut short); an alarm
+        someone else had pending gets its remaining time and interval back."""
+        import signal
+
+        if not self._armed:
+            return
+        self._armed, self._deadline_passed = False, False
+        remaining, interval, since = self._other_alarm
+        left = max(remaining - (time.monotonic() - since), 1e-3) if remaining > 0 else 0.0
+        signal.setitimer(signal.ITIMER_REAL, left, interval)
 
     def __enter__(self) -> StopOnSignals:
         import signal
@@ -413,13 +440,13 @@ class StopOnSignals:
     def __exit__(self, *exc) -> None:
         import signal
 
-        if self._armed:  # cancel our deadline; an alarm someone else had pending gets its remaining time back
-            remaining, since = self._other_alarm
-            left = remaining - (time.monotonic() - since) if remaining > 0 else 0.0
-            signal.setitimer(signal.ITIMER_REAL, max(left, 1e-3) if remaining > 0 else 0.0)
-            self._armed = False
-        for sig, handler in self._previous.items():
+        armed = self._armed
+        self._armed = False
+        for sig, handler in self._previous.items():  # handlers first: a re-armed alarm goes to its owner
             signal.signal(sig, handler)
+        if armed:
+            self._armed = True
+            self.disarm()
 
 
 def stop_agreed(requested: bool, device, distributed: bool) -> bool:

@@ -31,7 +31,7 @@ class UsageError(SystemExit):
 
 
 def non_negative_float(text: str) -> float:
-    """An argparse type: a finite number >= 0."""
+    """An argparse type: a finite number >= 0 (scripts check their own upper bounds)."""
     import math
 
     try:

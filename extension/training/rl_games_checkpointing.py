@@ -84,6 +84,7 @@ class CheckpointingMixin:
             try:
                 return super().train()
             except StopTraining:
+                self._stop.disarm()  # stopping on our own now: the last save runs to its end
                 print(f"[INFO] Stop requested: ending after epoch {self.epoch_num}.", flush=True)
                 if self.global_rank == 0:
                     name = f"last_{self.config['name']}_ep_{self.epoch_num}_rew_stop"

@@ -118,6 +118,7 @@ class DactylOnPolicyRunner(OnPolicyRunner):
                 try:
                     super().learn(num_learning_iterations, init_at_random_ep_len)
                 except StopTraining:
+                    self._stop.disarm()  # stopping on our own now: the last save runs to its end
                     print(f"[INFO] Stop requested: ending after iteration {self.current_learning_iteration}.")
                     if self.logger.writer is not None:
                         self.save(os.path.join(self.logger.log_dir, f"model_{self.current_learning_iteration}.pt"))

@@ -266,3 +266,57 @@ def test_first_step_last_action_is_the_contracts_episode_start_value(tmp_path):
         offset += term.size
     first = np.asarray(next(r for r in loop.records if r["obs"] is not None)["obs"])
     np.testing.assert_allclose(first[offset : offset + len(contract.action.motor_names)], 0.25)
+
+
+class _PolicyGoingNaN:
+    """The test policy, whose actions turn NaN from its ``after``-th call on (an LSTM state gone bad)."""
+
+    def __init__(self, policy, after: int):
+        self.policy, self.after, self.calls = policy, after, 0
+        self.contract = policy.contract
+
+    def reset(self):
+        self.policy.reset()
+
+    def __call__(self, obs):
+        self.calls += 1
+        action = self.policy(obs)
+        return action * np.nan if self.calls > self.after else action
+
+
+def test_a_policy_that_goes_nan_holds_without_commands_then_fault_stops(ff_policy):
+    standin = MujocoStandInHand(seed=0)
+    tracker = SimulatedTracker(standin, seed=1)
+    policy = _PolicyGoingNaN(OnnxPolicy(ff_policy[0]), after=20)
+    safety = SafetyConfig(fault_stop_s=1.0)
+    config = LoopConfig(realtime=False, max_steps=200)
+    loop = ControlLoop(policy.contract, policy, standin, tracker, safety, config, keep_records=True)
+    summary = loop.run()
+    assert summary.stop_reason.startswith("fault_stop") and "non_finite" in summary.stop_reason
+    first_nan = next(r["step"] for r in loop.records if any(e["kind"] == "non_finite" for e in r["events"]))
+    assert summary.steps == first_nan + 13  # 13 held steps = 1.04 s >= fault_stop_s
+    assert len(standin.sent_targets) == sum(r["commanded"] for r in loop.records[:first_nan])  # none after it
+    assert standin.stopped
+
+
+class _InterruptedStandIn(MujocoStandInHand):
+    """A stand-in whose control step ``at`` is interrupted by Ctrl-C."""
+
+    def __init__(self, at: int, **kwargs):
+        super().__init__(**kwargs)
+        self.interrupt_at = at
+
+    def tick(self, dt_s: float) -> None:
+        if self.control_step == self.interrupt_at:
+            raise KeyboardInterrupt
+        super().tick(dt_s)
+
+
+def test_ctrl_c_during_a_fault_hold_sends_no_ramp(ff_policy):
+    """The readings are not trusted during a hold: the operator stop then only stops the hand (no safe-pose ramp)."""
+    standin = _InterruptedStandIn(45, seed=0, faults=Faults(pose_dropouts=[(40, 100)]))
+    loop, summary, standin = _run(ff_policy[0], standin, steps=200, safety=SafetyConfig(pose_stale_s=0.25))
+    assert summary.stop_reason == "operator_stop"
+    assert loop.records[-1]["held"] and not loop.records[-1]["commanded"]
+    assert len(standin.sent_targets) == sum(r["commanded"] for r in loop.records)  # no ramp after the records
+    assert standin.stopped

@@ -107,3 +107,8 @@ def test_play_refuses_a_corrupt_checkpoint_with_the_reason(tmp_path):
 def test_train_refuses_a_bad_stop_deadline(value):
     out = run("train.py", "--stop_deadline_s", value)
     assert out.returncode == 2 and "--stop_deadline_s" in out.stderr and "number >= 0" in out.stderr
+
+
+def test_train_refuses_a_stop_deadline_too_long_for_a_timer():
+    out = run("train.py", "--stop_deadline_s", "1e12")
+    assert out.returncode == 2 and "--stop_deadline_s must be at most" in out.stdout

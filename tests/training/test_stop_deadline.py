@@ -64,11 +64,37 @@ def test_deadline_zero_waits_for_the_iteration():
     assert stop.requested
 
 
-@pytest.mark.parametrize("value", ["soon", "-1"])
+@pytest.mark.parametrize("value", ["soon", "-1", "inf", "nan", "1e12"])
 def test_bad_deadline_setting_is_named(monkeypatch, value):
     monkeypatch.setenv(checkpoints.STOP_DEADLINE_ENV, value)
     with pytest.raises(ValueError, match=checkpoints.STOP_DEADLINE_ENV):
         checkpoints.stop_deadline_s()
+
+
+def test_a_foreign_alarm_goes_to_its_own_handler_not_to_a_stop():
+    """With no stop requested, someone else's SIGALRM (pytest-timeout's signal method, a library's) is theirs."""
+    fired = []
+    previous = signal.signal(signal.SIGALRM, lambda signum, frame: fired.append(signum))
+    try:
+        stop = checkpoints.StopOnSignals(deadline_s=5.0)
+        with stop:
+            signal.setitimer(signal.ITIMER_REAL, 0.1)
+            _wait(0.4)  # no StopDeadline
+        assert fired == [signal.SIGALRM] and not stop.requested
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_the_stop_paths_own_save_is_not_cut_by_the_deadline():
+    """Once the loop stops by itself (disarm), a deadline passing during its last save does not raise."""
+    stop = checkpoints.StopOnSignals(deadline_s=0.2)
+    with stop:
+        os.kill(os.getpid(), signal.SIGTERM)
+        stop.disarm()
+        with stop.saving():
+            _wait(0.5)
+    assert stop.requested
 
 
 @pytest.mark.sim
