@@ -199,10 +199,11 @@ def load_policy(
     if env_cfg is not None:
         if presets:
             notes.append(f"--preset {list(presets)} ignored: the run's params/env.yaml is the env it trained in")
-        settings = task_settings(env_cfg, task, str(ckpt.run_dir / "params" / "env.yaml"))
+        settings = task_settings(env_cfg, task, str(ckpt.run_dir / "params" / "env.yaml"), ckpt.state.get("adr_state"))
     else:
         env_cfg = registered_env_cfg(task, tuple(presets))
-        settings = task_settings(env_cfg, task, f"registry {task} presets={list(presets)}")
+        source = f"registry {task} presets={list(presets)}"
+        settings = task_settings(env_cfg, task, source, ckpt.state.get("adr_state"))
     if agent_cfg is not None:
         agent_source = str(ckpt.run_dir / "params" / "agent.yaml")
     else:

@@ -12,7 +12,7 @@ From the env cfg: control period ``sim.dt * decimation`` [s], the action term's 
 the goal command's ``success_threshold_rad``, the ``policy`` observation group's term names (which must be the
 contract's), the episode rules (drop distance, per-goal timeout, success cap: the terminations' params) and the
 observation noise the policy saw (the configured stds when its terms are the ``noisy_*`` ones and
-``randomization.observation_noise.enabled``, else none; ADR widens them from there, see the checkpoint's ADR state).
+``randomization.observation_noise.enabled``, else none; a std ADR drives: ADR's upper bound in the checkpoint).
 From the agent cfg: the wrappers' ``clip_actions`` / ``clip_observations``.
 """
 
@@ -135,8 +135,11 @@ def _single_term(group: dict[str, Any], key: str, what: str, fix: str) -> dict[s
     return next(iter(terms.values()))
 
 
-def task_settings(env_cfg: dict[str, Any], task_id: str, source: str) -> TaskSettings:
-    """Contract-relevant values of an env cfg dict (run params or registry)."""
+def task_settings(
+    env_cfg: dict[str, Any], task_id: str, source: str, adr_state: dict[str, Any] | None = None
+) -> TaskSettings:
+    """Contract-relevant values of an env cfg dict (run params or registry); ``adr_state``: the checkpoint's (the
+    noise stds ADR drives)."""
     fix = "export a policy of the Dactyl reorientation task (--task Dactyl-Reorient-Cube-Shadow)"
     try:
         dt, decimation = float(env_cfg["sim"]["dt"]), int(env_cfg["decimation"])
@@ -163,7 +166,7 @@ def task_settings(env_cfg: dict[str, Any], task_id: str, source: str) -> TaskSet
         drop_distance_m=float(_term_param(env_cfg, "terminations", "object_dropped", "max_distance_m", fix)),
         train_goal_timeout_s=float(_term_param(env_cfg, "terminations", "goal_timeout", "timeout_s", fix)),
         max_consecutive_successes=int(_term_param(env_cfg, "terminations", "max_successes", "max_successes", fix)),
-        observation_noise=trained_observation_noise(env_cfg),
+        observation_noise=trained_observation_noise(env_cfg, adr_state),
         source=source,
     )
 
@@ -179,9 +182,13 @@ NOISE_KEYS = {"fingertip_pos": "fingertip_pos", "object_pos": "object_pos", "obj
 """Policy observation term -> its entry of ``randomization.observation_noise`` (:class:`ObservationNoiseCfg`)."""
 
 
-def trained_observation_noise(env_cfg: dict[str, Any]) -> dict[str, tuple[float, float]]:
-    """(correlated, uncorrelated) std per noisy policy term the run trained with: the configured stds where the
-    term is a ``noisy_*`` observation and observation noise is enabled, else (0, 0)."""
+def trained_observation_noise(
+    env_cfg: dict[str, Any], adr_state: dict[str, Any] | None = None
+) -> dict[str, tuple[float, float]]:
+    """(correlated, uncorrelated) std per noisy policy term the run trained with, where the term is a ``noisy_*``
+    observation and observation noise is enabled, else (0, 0). A std that ADR drives (``*_adr_param`` set) is ADR's
+    upper bound in the checkpoint's ADR state (``adr_state``: the widest the policy had seen when saved), or 0, ADR's
+    starting value, without one."""
     policy = env_cfg["observations"]["policy"]
     noise_cfg = (env_cfg.get("randomization") or {}).get("observation_noise") or {}
     out = {}
@@ -190,7 +197,17 @@ def trained_observation_noise(env_cfg: dict[str, Any]) -> dict[str, tuple[float,
         spec = noise_cfg.get(key) or {}
         on = noise_cfg.get("enabled") and spec.get("enabled", True)
         if on and func.rsplit(":", 1)[-1].startswith("noisy_"):
-            out[term] = (float(spec.get("correlated_std", 0.0)), float(spec.get("uncorrelated_std", 0.0)))
+            out[term] = tuple(_std(spec, kind, adr_state) for kind in ("correlated", "uncorrelated"))
         else:
             out[term] = (0.0, 0.0)
     return out
+
+
+def _std(spec: dict[str, Any], kind: str, adr_state: dict[str, Any] | None) -> float:
+    param = spec.get(f"{kind}_adr_param")
+    if not param:
+        return float(spec.get(f"{kind}_std", 0.0))
+    names = list((adr_state or {}).get("names", []))
+    if param not in names:
+        return 0.0
+    return float(adr_state["high"][names.index(param)])

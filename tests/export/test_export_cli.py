@@ -142,6 +142,12 @@ def test_contract_states_the_noise_and_episode_rules_the_run_trained_with():
         "object_pos": (0.005, 0.001),
         "object_quat": (0.1, 0.1),
     }
+    adr_cfg = registered_env_cfg(TASK_ID, ("adr",))
+    assert set(task_settings(adr_cfg, TASK_ID, "adr").observation_noise.values()) == {(0.0, 0.0)}  # ADR starts at 0
+    names = ["obs_object_rot_corr_std_rad", "obs_object_rot_uncorr_std_rad", "obs_object_pos_corr_std_m"]
+    state = {"names": names, "high": torch.tensor([0.25, 0.125, 0.01], dtype=torch.float64)}
+    adr = task_settings(adr_cfg, TASK_ID, "adr", adr_state=state).observation_noise
+    assert adr["object_quat"] == (0.25, 0.125) and adr["object_pos"] == (0.01, 0.0)  # ADR's upper bounds
     cfg = registered_env_cfg(TASK_ID)
     cfg["terminations"]["goal_timeout"]["params"]["timeout_s"] = 0.8
     cfg["terminations"]["object_dropped"]["params"]["max_distance_m"] = 0.2
