@@ -19,6 +19,7 @@ backend needs wins. Every skipped newer file is reported with the reason (trunca
 
 from __future__ import annotations
 
+import glob
 import io
 import math
 import os
@@ -111,7 +112,7 @@ def remove_torn_files(path: Path) -> list[Path]:
     """Delete the temporary files of ``path`` left by writers that were killed mid-save (their pid is gone);
     returns them. A live writer's temporary file (another process saving now) is kept."""
     removed = []
-    for tmp in path.parent.glob(f".{path.name}{TMP_MARK}*"):
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}{TMP_MARK}*"):
         pid = tmp.name.rsplit(TMP_MARK, 1)[-1]
         if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
             continue
