@@ -40,6 +40,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from dactyl_lab.argtypes import NON_NEGATIVE
 from dactyl_lab.training import checkpoints, cli_args, distributed
 
 
@@ -67,7 +68,7 @@ def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     )
     parser.add_argument(
         "--stop_deadline_s",
-        type=cli_args.non_negative_float,
+        type=NON_NEGATIVE,
         default=None,
         help=f"after SIGTERM / Ctrl-C, end within this many seconds: if the iteration in progress has not ended by "
         f"then it is dropped and training ends on the last complete one (the rolling checkpoint); torchrun SIGKILLs "

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from dactyl_lab import hand, task_constants
+from dactyl_lab.argtypes import FRACTION, NON_NEGATIVE, NON_NEGATIVE_INT, POSITIVE, POSITIVE_INT, POSITIVE_S
 from dactyl_lab.contract import ContractError, ContractMismatchError, check_against_hand, read_contract
 from dactyl_lab.runtime.log import RunLog, RunLogger
 from dactyl_lab.runtime.loop import ControlLoop, LoopConfig
@@ -63,30 +64,6 @@ def _dropout(text: str) -> tuple[int, int]:
         return int(start), int(count)
     except ValueError as error:
         raise argparse.ArgumentTypeError(f"expected STEP:COUNT, got {text!r}") from error
-
-
-def _number(kind, low: float, low_ok: bool, high: float | None = None, what: str = "a positive number"):
-    """An argparse type: ``kind`` (int or float) above ``low`` (or equal when ``low_ok``), at most ``high``."""
-
-    def parse(text: str):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
-        too_low = value < low or (value == low and not low_ok)
-        if not math.isfinite(value) or too_low or (high is not None and value > high):
-            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
-        return value
-
-    return parse
-
-
-POSITIVE_INT = _number(int, 0, False, what="a positive integer")
-NON_NEGATIVE_INT = _number(int, 0, True, what="an integer >= 0")
-POSITIVE_S = _number(float, 0.0, False, what="a positive duration [s]")
-POSITIVE = _number(float, 0.0, False)
-NON_NEGATIVE = _number(float, 0.0, True, what="a number >= 0")
-FRACTION = _number(float, 0.0, True, 1.0, what="a number in [0, 1]")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -326,9 +326,9 @@ STOP_DEADLINE_S = 20.0
 forwarding SIGTERM (hard-coded in torch 2.11, ``PContext.close(timeout=30)``), as SLURM's default ``KillWait``
 does; 20 s leave 10 s to close the env and write the report."""
 STOP_DEADLINE_ENV = "DACTYL_LAB_STOP_DEADLINE_S"
+"""Overrides :data:`STOP_DEADLINE_S` (e.g. a scheduler with a longer grace period; 0: no deadline)."""
 MAX_STOP_DEADLINE_S = 1e6
 """Longest deadline accepted [s] (about 11.6 days; ``setitimer`` overflows far beyond)."""
-"""Overrides :data:`STOP_DEADLINE_S` (e.g. a scheduler with a longer grace period; 0: no deadline)."""
 
 
 class StopDeadline(BaseException):
@@ -422,11 +422,13 @@ class StopOnSignals:
     def disarm(self) -> None:
         """Cancel our deadline (the loop is stopping on its own now: its last save must not be cut short); an alarm
         someone else had pending gets its remaining time and interval back."""
+        if self._armed:
+            self._armed = self._deadline_passed = False
+            self._restore_other_alarm()  # replaces our timer
+
+    def _restore_other_alarm(self) -> None:
         import signal
 
-        if not self._armed:
-            return
-        self._armed, self._deadline_passed = False, False
         remaining, interval, since = self._other_alarm
         left = max(remaining - (time.monotonic() - since), 1e-3) if remaining > 0 else 0.0
         signal.setitimer(signal.ITIMER_REAL, left, interval)
@@ -441,13 +443,13 @@ class StopOnSignals:
     def __exit__(self, *exc) -> None:
         import signal
 
-        armed = self._armed
-        self._armed = False
-        for sig, handler in self._previous.items():  # handlers first: a re-armed alarm goes to its owner
+        armed, self._armed = self._armed, False
+        if armed:
+            signal.setitimer(signal.ITIMER_REAL, 0)  # ours off before the owners' handlers come back
+        for sig, handler in self._previous.items():
             signal.signal(sig, handler)
         if armed:
-            self._armed = True
-            self.disarm()
+            self._restore_other_alarm()
 
 
 def stop_agreed(requested: bool, device, distributed: bool) -> bool:

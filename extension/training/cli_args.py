@@ -30,19 +30,6 @@ class UsageError(SystemExit):
         super().__init__(2)
 
 
-def non_negative_float(text: str) -> float:
-    """An argparse type: a finite number >= 0 (scripts check their own upper bounds)."""
-    import math
-
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
-    return value
-
-
 def default_device() -> str:
     import torch
 
