@@ -6,10 +6,10 @@ the middle of checkpoint saves, resume it each time, and report what every kill 
 
 Every kill: the run is SIGKILLed (its whole process group) either 0..--jitter-s seconds after it logs an
 iteration, or (every third kill) while a checkpoint is half written (checkpoints written slowly through
-DACTYL_LAB_SLOW_SAVE_S). Then the resolver picks the newest checkpoint that loads and the run is resumed with
---resume. Checks (tests/training/kill_resume.check): at most one iteration lost per kill, Adam steps = 16 per
-completed iteration, ADR versions never go back, and the last run ends at --total iterations. The short version
-is tests/training/test_sigkill_resume.py.
+tests/helpers/instrumented.py --slow-save-s). Then the resolver picks the newest checkpoint that loads and the run
+is resumed with --resume. Checks (tests/training/kill_resume.check): at most one iteration lost per kill, Adam
+steps = 16 per completed iteration, ADR versions never go back, and the last run ends at --total iterations. The
+short version is tests/training/test_sigkill_resume.py.
 """
 
 from __future__ import annotations

@@ -96,6 +96,14 @@ def main(argv: list[str] | None = None) -> int:
 
     from isaaclab_rl.entrypoints import run_play_cli
 
+    if args.backend == "rsl_rl":  # our runner / players: the checkpoint loads onto the play device
+        from dactyl_lab.training import rsl_rl_runner
+
+        rsl_rl_runner.install("play")
+    else:
+        from dactyl_lab.training import rl_games_checkpointing
+
+        rl_games_checkpointing.install("play")
     if args.steps is not None:
         entrypoint_hooks.limit_playback_steps(args.steps)  # Isaac Lab plays until Ctrl-C unless it records a video
     recorders = record_created_env(video_options(args), video_path(args.checkpoint)) if args.video else []

@@ -21,11 +21,8 @@ from __future__ import annotations
 
 import glob
 import io
-import math
 import os
 import re
-import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,10 +34,6 @@ LAST_NAMES = {"rsl_rl": "model_last.pt", "rl_games": "nn/last.pth"}
 """The rolling checkpoint of a run folder, rewritten after every iteration / epoch."""
 REQUIRED_KEYS = {"rsl_rl": ("actor_state_dict", "critic_state_dict", "iter"), "rl_games": ("model", "epoch")}
 TMP_MARK = ".tmp-"
-
-SLOW_SAVE_ENV = "DACTYL_LAB_SLOW_SAVE_S"
-"""Test hook: if set, :func:`atomic_save` writes half of the temporary file, prints ``[checkpoint] saving <path>``
-and sleeps this long before the rest (so a test can SIGKILL a run in the middle of a save)."""
 
 HELP = (
     "pass a checkpoint file (RSL-RL: logs/rsl_rl/<experiment>/<run>/model_<iteration>.pt or model_last.pt; "
@@ -87,16 +80,9 @@ def atomic_save(state: Any, path: str | Path) -> Path:
     torch.save(state, buffer)
     data = buffer.getbuffer()
     tmp = path.with_name(f".{path.name}{TMP_MARK}{os.getpid()}")
-    slow_s = float(os.getenv(SLOW_SAVE_ENV) or 0.0)
     try:
         with open(tmp, "wb") as file:
-            half = len(data) // 2 if slow_s > 0 else len(data)
-            file.write(data[:half])
-            if slow_s > 0:
-                file.flush()
-                print(f"[checkpoint] saving {path}", flush=True)
-                time.sleep(slow_s)
-            file.write(data[half:])
+            write_bytes(file, data, path)
             file.flush()
             os.fsync(file.fileno())
         os.replace(tmp, path)
@@ -106,6 +92,11 @@ def atomic_save(state: Any, path: str | Path) -> Path:
     _fsync_dir(path.parent)
     remove_torn_files(path)
     return path
+
+
+def write_bytes(file, data, path: Path) -> None:
+    """Write a checkpoint's bytes into its open temporary file (``path``: the final name)."""
+    file.write(data)
 
 
 def remove_torn_files(path: Path) -> list[Path]:
@@ -316,149 +307,3 @@ def latest_in_experiment(root: Path, backend: str) -> Path | None:
 def completed_iterations(checkpoint: Path, backend: str) -> int:
     """How many training iterations the checkpoint has completed (the next one to run has this index)."""
     return iterations_of(read_checkpoint(checkpoint, backend), backend)
-
-
-# ---------------------------------------------------------------------------------------------------
-# stopping with a checkpoint
-# ---------------------------------------------------------------------------------------------------
-STOP_DEADLINE_S = 20.0
-"""Seconds after the first SIGTERM / Ctrl-C within which training ends. torchrun SIGKILLs its workers 30 s after
-forwarding SIGTERM (hard-coded in torch 2.11, ``PContext.close(timeout=30)``), as SLURM's default ``KillWait``
-does; 20 s leave 10 s to close the env and write the report."""
-STOP_DEADLINE_ENV = "DACTYL_LAB_STOP_DEADLINE_S"
-"""Overrides :data:`STOP_DEADLINE_S` (e.g. a scheduler with a longer grace period; 0: no deadline)."""
-MAX_STOP_DEADLINE_S = 1e6
-"""Longest deadline accepted [s] (about 11.6 days; ``setitimer`` overflows far beyond)."""
-
-
-class StopDeadline(BaseException):
-    """The iteration in progress did not end within the stop deadline; it is dropped (the rolling checkpoint holds
-    the last complete one). A ``BaseException``, so no library's ``except Exception`` swallows it."""
-
-
-def stop_deadline_s() -> float:
-    """:data:`STOP_DEADLINE_S`, or the value of ``DACTYL_LAB_STOP_DEADLINE_S``."""
-    value = os.getenv(STOP_DEADLINE_ENV)
-    if value is None:
-        return STOP_DEADLINE_S
-    try:
-        deadline = float(value)
-    except ValueError:
-        raise ValueError(f"{STOP_DEADLINE_ENV}={value!r} is not a number of seconds; set e.g. 20, or 0 for none")
-    if not (math.isfinite(deadline) and 0 <= deadline <= MAX_STOP_DEADLINE_S):
-        raise ValueError(
-            f"{STOP_DEADLINE_ENV}={value!r} must be 0 to {MAX_STOP_DEADLINE_S:g} s; set e.g. 20, or 0 for none"
-        )
-    return deadline
-
-
-class StopOnSignals:
-    """While entered, SIGTERM (a scheduler, torchrun stopping its workers) and Ctrl-C set :attr:`requested`: the
-    training loop saves and ends after the current iteration. The same signal again stops at once.
-
-    **Deadline**: an iteration can take minutes (large CPU runs), longer than the grace period before the SIGKILL
-    that follows a SIGTERM (torchrun: 30 s). So ``deadline_s`` after the first signal (:func:`stop_deadline_s`), a
-    SIGALRM raises :class:`StopDeadline` in the training loop: the iteration in progress is dropped and training
-    ends on the last complete iteration, which the rolling checkpoint holds. A checkpoint being written when the
-    deadline comes is finished first (:meth:`saving`); the stop path's own save runs after :meth:`disarm`.
-    A SIGALRM that is not our deadline goes to the handler that was there before (e.g. pytest-timeout's)."""
-
-    def __init__(self, deadline_s: float | None = None):
-        self.requested = False
-        self.deadline_s = stop_deadline_s() if deadline_s is None else deadline_s
-        self._previous: dict = {}
-        self._saving = 0
-        self._deadline_passed = False
-        self._armed = False
-        self._other_alarm: tuple[float, float, float] = (0.0, 0.0, 0.0)
-        """The alarm someone else had pending when ours was set: (remaining s, interval s, monotonic time then)."""
-
-    def _request(self, signum, frame) -> None:
-        import signal
-
-        if self.requested:  # asked twice: stop now
-            signal.signal(signum, signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL)
-            os.kill(os.getpid(), signum)
-            return
-        self.requested = True
-        name = signal.Signals(signum).name
-        if self.deadline_s > 0:
-            other, interval = signal.setitimer(signal.ITIMER_REAL, self.deadline_s)
-            self._other_alarm, self._armed = (other, interval, time.monotonic()), True
-            print(
-                f"[INFO] {name}: stopping after this iteration, or in {self.deadline_s:g} s without it if it has not "
-                "ended by then (again to stop now).",
-                flush=True,
-            )
-        else:
-            print(f"[INFO] {name}: stopping after this iteration (again to stop now).", flush=True)
-
-    def _deadline(self, signum, frame) -> None:
-        import signal
-
-        if not self._armed:  # not ours: the previous handler's alarm
-            previous = self._previous.get(signal.SIGALRM)
-            if callable(previous):
-                previous(signum, frame)
-            return
-        if self._saving:  # finish the checkpoint being written; :meth:`saving` raises after it
-            self._deadline_passed = True
-            return
-        self._armed = False
-        raise StopDeadline(f"the iteration in progress did not end within {self.deadline_s:g} s of the stop signal")
-
-    @contextmanager
-    def saving(self):
-        """Context of a checkpoint write: a deadline passing during it takes effect when the write is done."""
-        self._saving += 1
-        try:
-            yield
-        finally:
-            self._saving -= 1
-        if self._deadline_passed and not self._saving:
-            self._deadline_passed = False
-            self._deadline(None, None)
-
-    def disarm(self) -> None:
-        """Cancel our deadline (the loop is stopping on its own now: its last save must not be cut short); an alarm
-        someone else had pending gets its remaining time and interval back."""
-        if self._armed:
-            self._armed = self._deadline_passed = False
-            self._restore_other_alarm()  # replaces our timer
-
-    def _restore_other_alarm(self) -> None:
-        import signal
-
-        remaining, interval, since = self._other_alarm
-        left = max(remaining - (time.monotonic() - since), 1e-3) if remaining > 0 else 0.0
-        signal.setitimer(signal.ITIMER_REAL, left, interval)
-
-    def __enter__(self) -> StopOnSignals:
-        import signal
-
-        self._previous = {sig: signal.signal(sig, self._request) for sig in (signal.SIGTERM, signal.SIGINT)}
-        self._previous[signal.SIGALRM] = signal.signal(signal.SIGALRM, self._deadline)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        import signal
-
-        armed, self._armed = self._armed, False
-        if armed:
-            signal.setitimer(signal.ITIMER_REAL, 0)  # ours off before the owners' handlers come back
-        for sig, handler in self._previous.items():
-            signal.signal(sig, handler)
-        if armed:
-            self._restore_other_alarm()
-
-
-def stop_agreed(requested: bool, device, distributed: bool) -> bool:
-    """Whether any rank asked to stop (a collective when ``distributed``: every rank calls it at the same point)."""
-    import torch
-
-    stop = torch.tensor([float(requested)], device=device)
-    if distributed:
-        import torch.distributed as dist
-
-        dist.all_reduce(stop, op=dist.ReduceOp.MAX)
-    return bool(stop.item())

@@ -9,8 +9,10 @@ environment (``--device``, default: ``cuda:0`` when CUDA is available, else ``cp
 from __future__ import annotations
 
 import argparse
+import re
 
 from dactyl_lab.contract import BACKENDS  # noqa: F401  (one home: the torch-free contract)
+from dactyl_lab.errors import UsageError  # noqa: F401  (one home: every command's usage error, exit code 2)
 from dactyl_lab.task_constants import TASK_ID
 
 VARIANTS = ("ff", "lstm", "ff_discrete", "lstm_discrete")
@@ -20,14 +22,6 @@ VARIANT_HELP = (
     "policy: ff (MLP), lstm (dense 1024 ReLU -> LSTM 512, the paper's), ff_discrete or lstm_discrete (the same "
     "networks with the paper's discrete head: 11 bins per motor)"
 )
-
-
-class UsageError(SystemExit):
-    """A bad request, reported with what is wrong and how to fix it (exit code 2)."""
-
-    def __init__(self, message: str):
-        print(f"error: {message}")
-        super().__init__(2)
 
 
 def default_device() -> str:
@@ -92,15 +86,33 @@ RL_GAMES_HORIZON = 16
 """``horizon_length`` of our rl-games yamls (steps per env per iteration)."""
 
 
-def rl_games_minibatch_overrides(num_envs: int | None, num_minibatches: int = 4) -> list[str]:
-    """rl-games needs ``num_envs * horizon`` divisible by the minibatch size: derive it from num_envs."""
+HYDRA_NUM_ENVS = re.compile(r"^\+{0,2}env\.scene\.num_envs=(\d+)$")
+"""A Hydra override of the env count among the passthrough args (``env.scene.num_envs=N``, also ``+``/``++``)."""
+
+
+def resolved_num_envs(num_envs: int | None, passthrough: list[str]) -> int | None:
+    """The env count the run will have: ``--num_envs`` (Isaac Lab applies it after Hydra, so it wins), else the last
+    Hydra ``env.scene.num_envs=N`` override, else None (the task's default)."""
+    if num_envs is not None:
+        return num_envs
+    hydra = [int(m.group(1)) for arg in passthrough if (m := HYDRA_NUM_ENVS.match(arg))]
+    return hydra[-1] if hydra else None
+
+
+def rl_games_minibatch_overrides(
+    num_envs: int | None, num_minibatches: int = 4, passthrough: list[str] | None = None
+) -> list[str]:
+    """rl-games needs ``num_envs * horizon`` divisible by the minibatch size: derive it from the resolved num_envs
+    (:func:`resolved_num_envs`: ``--num_envs`` or a Hydra ``env.scene.num_envs=N`` in ``passthrough``). A minibatch
+    size the user set through Hydra (``agent.params.config.minibatch_size=...``) is theirs: that key is not added."""
+    passthrough = passthrough or []
+    num_envs = resolved_num_envs(num_envs, passthrough)
     if num_envs is None:
         return []
     size = max(1, num_envs * RL_GAMES_HORIZON // num_minibatches)
-    return [
-        f"agent.params.config.minibatch_size={size}",
-        f"agent.params.config.central_value_config.minibatch_size={size}",
-    ]
+    keys = ("agent.params.config.minibatch_size", "agent.params.config.central_value_config.minibatch_size")
+    user_set = {arg.lstrip("+").split("=", 1)[0] for arg in passthrough}
+    return [f"{key}={size}" for key in keys if key not in user_set]
 
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:

@@ -58,6 +58,23 @@ def backend_for(device: str) -> str:
     return "nccl" if str(device).startswith("cuda") else "gloo"
 
 
+def join_process_group(rank: Rank, device: str) -> str:
+    """Join this rank to the default process group over :func:`backend_for` ``(device)`` (unless already joined),
+    after selecting ``device`` as the current CUDA device. Returns the backend.
+
+    RSL-RL and rl-games do this themselves only for ``cuda:LOCAL_RANK`` with NCCL: it fails on CPU ranks and with
+    one visible GPU per rank (a per-rank ``CUDA_VISIBLE_DEVICES``, SLURM), where the device is ``cuda:0``."""
+    import torch
+    import torch.distributed as dist
+
+    backend = backend_for(device)
+    if backend == "nccl":
+        torch.cuda.set_device(device)
+    if not dist.is_initialized():
+        dist.init_process_group(backend, rank=rank.rank, world_size=rank.world_size)
+    return backend
+
+
 def shared_value(rank: Rank, key: str, make: Callable[[], str]) -> str:
     """A string made by rank 0 and read by every rank (e.g. the run folder name all ranks log under).
 

@@ -6,12 +6,13 @@ offer no other public hook for them, so the four things below replace a name of 
 before the entrypoint runs (``run_train_cli`` / ``run_play_cli`` import their backend modules when called), each
 at most once per process, and each keeps Isaac Lab's own function for everything else:
 
-* :func:`route_rsl_rl_on_policy_runner` (the swap Isaac Lab forces): ``backends.train_rsl_rl.create_rsl_rl_runner``
-  builds only the class names ``OnPolicyRunner`` / ``DistillationRunner`` (``isaaclab_rl.rsl_rl.utils``) and
-  takes no runner class, so our runner (a public subclass of RSL-RL's ``OnPolicyRunner``) cannot be named in the
-  agent config;
-* :func:`on_rl_games_runner`: ``backends.train_rl_games.Runner``: rl-games keeps its algorithm builders per
-  ``Runner`` instance (``runner.algo_factory``) and Isaac Lab creates that instance inside ``train_rl_games.run``;
+* :func:`route_rsl_rl_on_policy_runner` (the swap Isaac Lab forces):
+  ``backends.{train,play}_rsl_rl.create_rsl_rl_runner`` builds only the class names ``OnPolicyRunner`` /
+  ``DistillationRunner`` (``isaaclab_rl.rsl_rl.utils``) and takes no runner class, so our runner (a public subclass
+  of RSL-RL's ``OnPolicyRunner``) cannot be named in the agent config;
+* :func:`on_rl_games_runner`: ``backends.{train,play}_rl_games.Runner``: rl-games keeps its algorithm and player
+  builders per ``Runner`` instance (``runner.algo_factory``, ``runner.player_factory``) and Isaac Lab creates that
+  instance inside the backend's ``run``;
 * :func:`limit_playback_steps`: ``common.video_playback_steps``, the only bound of ``common.run_playback``: Isaac
   Lab plays until Ctrl-C unless its own (Kit) video recorders are configured, which kit-less Newton has not;
 * :func:`wrap_created_envs`: ``common.create_isaaclab_env``, which the play backends import by name when they are
@@ -22,18 +23,24 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-CHECKED_AGAINST = "isaaclab_rl 3.0.0 (isaaclab_rl.entrypoints: common, backends.train_rsl_rl, backends.train_rl_games)"
+CHECKED_AGAINST = "isaaclab_rl 3.0.0 (isaaclab_rl.entrypoints: common, backends.{train,play}_{rsl_rl,rl_games})"
 MARK = "dactyl_lab"
 """Attribute set on what we installed, so a second install in the same process is a no-op (the env wrapper: holds
 Isaac Lab's factory, so a second install replaces the wrapper instead of stacking one)."""
 
 
-def route_rsl_rl_on_policy_runner(build: Callable[[Any, Any, str | None], Any]) -> None:
-    """Isaac Lab's RSL-RL training entrypoint builds ``OnPolicyRunner`` configs with ``build(env, agent_cfg,
-    log_dir)``; other runner class names still go to Isaac Lab's factory."""
-    from isaaclab_rl.entrypoints.backends import train_rsl_rl
+def _backend(name: str):
+    """``isaaclab_rl.entrypoints.backends.<name>`` (``train_rsl_rl``, ``play_rsl_rl``, ``train_rl_games``, ...)."""
+    import importlib
 
-    original = train_rsl_rl.create_rsl_rl_runner
+    return importlib.import_module(f"isaaclab_rl.entrypoints.backends.{name}")
+
+
+def route_rsl_rl_on_policy_runner(build: Callable[[Any, Any, str | None], Any], entrypoint: str = "train") -> None:
+    """Isaac Lab's RSL-RL ``entrypoint`` (``train`` or ``play``) builds ``OnPolicyRunner`` configs with
+    ``build(env, agent_cfg, log_dir)``; other runner class names still go to Isaac Lab's factory."""
+    backend = _backend(f"{entrypoint}_rsl_rl")
+    original = backend.create_rsl_rl_runner
     if getattr(original, MARK, False):
         return
 
@@ -43,15 +50,15 @@ def route_rsl_rl_on_policy_runner(build: Callable[[Any, Any, str | None], Any]) 
         return build(env, agent_cfg, log_dir)
 
     setattr(create_rsl_rl_runner, MARK, True)
-    train_rsl_rl.create_rsl_rl_runner = create_rsl_rl_runner
+    backend.create_rsl_rl_runner = create_rsl_rl_runner
 
 
-def on_rl_games_runner(register: Callable[[Any], None]) -> None:
-    """Isaac Lab's rl-games training entrypoint calls ``register(runner)`` on every rl-games ``Runner`` it creates
-    (after rl-games' own ``__init__``, so ``register`` may replace its algorithm builders)."""
-    from isaaclab_rl.entrypoints.backends import train_rl_games
-
-    base = train_rl_games.Runner
+def on_rl_games_runner(register: Callable[[Any], None], entrypoint: str = "train") -> None:
+    """Isaac Lab's rl-games ``entrypoint`` (``train`` or ``play``) calls ``register(runner)`` on every rl-games
+    ``Runner`` it creates (after rl-games' own ``__init__``, so ``register`` may replace its algorithm and player
+    builders)."""
+    backend = _backend(f"{entrypoint}_rl_games")
+    base = backend.Runner
     if getattr(base, MARK, False):
         return
 
@@ -61,7 +68,7 @@ def on_rl_games_runner(register: Callable[[Any], None]) -> None:
             register(self)
 
     setattr(Runner, MARK, True)
-    train_rl_games.Runner = Runner
+    backend.Runner = Runner
 
 
 def limit_playback_steps(steps: int) -> None:

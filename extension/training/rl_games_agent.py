@@ -1,13 +1,20 @@
-"""rl-games (1.6.5) pieces of dactyl-lab training: checkpoint loading on a chosen device.
+"""rl-games (1.6.5) pieces of dactyl-lab training: checkpoint loading on a chosen device, and the multi-rank
+behaviour every agent of ours has (continuous and discrete).
 
 rl-games' ``torch_ext.load_checkpoint`` calls ``torch.load`` without ``map_location``, so a checkpoint saved on
 ``cuda:1`` cannot be loaded on a CPU-only machine or on a machine with one GPU. :func:`load_checkpoint` loads
-onto the device we name and applies the library's own key fix (``_orig_mod.`` of a compiled model).
+onto the device we name and applies the library's own key fix (``_orig_mod.`` of a compiled model); the players of
+:data:`PLAYERS` restore through it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+
+from rl_games.algos_torch import players
+
+from . import distributed
 
 COMPILED_PREFIX = "_orig_mod."
 
@@ -27,116 +34,132 @@ def restore_player(player, path: str | Path, map_location: str) -> None:
     player.set_weights(load_checkpoint(path, map_location))
 
 
-# --------------------------------------------------------------------------------------------- multi-rank agent
-def dactyl_a2c_agent_class():
-    from rl_games.algos_torch.a2c_continuous import A2CAgent
+# --------------------------------------------------------------------------------------------------- players
+class MappedRestoreMixin:
+    """A player whose ``restore`` loads the checkpoint onto the player's own device (a GPU-trained checkpoint
+    plays on a CPU-only machine)."""
 
-    class DactylA2CAgent(A2CAgent):
-        """rl-games' continuous PPO agent, multi-rank on the CPU too, with the normalizers shared by the ranks.
+    def restore(self, fn):
+        restore_player(self, fn, map_location=str(self.device))
 
-        * rl-games 1.6.5 joins the ranks with ``init_process_group("nccl")`` and ``cuda:LOCAL_RANK`` in
-          ``A2CBase.__init__``. On the CPU (``multi_gpu`` with device ``cpu``) this agent joins them over gloo
-          instead and runs the library's single-process init; its multi-rank code (parameter broadcast, gradient
-          all-reduce, KL average, learning-rate broadcast, exit broadcast) is switched on at the first epoch, after
-          ``train()``'s CUDA-only preamble, and the parameters are broadcast from rank 0 then.
-        * The library broadcasts the observation / value normalizers (``RunningMeanStd``, of the model and of the
-          central value) once and never reduces them, so the ranks drift apart and only rank 0's are saved and
-          exported: this agent averages them over the ranks after every epoch (mean and E[x^2] averaged, equal
-          counts: every rank steps the same number of envs), on CUDA too.
-        * rl-games resets each rank's learning rate to its own ``last_lr`` after every mini-batch, so with the
-          adaptive schedule (rank 0 only) the ranks step with different rates and their weights drift apart:
-          :meth:`update_lr` keeps rank 0's broadcast rate.
-        """
 
-        def __init__(self, base_name, params):
-            import torch.distributed as dist
+class PpoPlayerContinuous(MappedRestoreMixin, players.PpoPlayerContinuous):
+    """rl-games' continuous player, restoring onto its device."""
 
-            from . import distributed
 
-            config = params["config"]
-            self._gloo_ranks = bool(config.get("multi_gpu")) and str(config.get("device", "")).startswith("cpu")
-            rank = distributed.from_env()
-            if self._gloo_ranks:
-                config["multi_gpu"] = False  # the library's own multi-GPU init is CUDA-only: joined below instead
-                if rank.rank != 0:
-                    config["print_stats"], config["lr_schedule"] = False, None  # as rl-games does for rank > 0
-                if not dist.is_initialized():
-                    dist.init_process_group("gloo", rank=rank.rank, world_size=rank.world_size)
-            super().__init__(base_name, params)
-            if self._gloo_ranks:
-                self.local_rank, self.global_rank, self.world_size = rank.local_rank, rank.rank, rank.world_size
-                if rank.rank != 0 and self.writer is not None:  # rank 0 alone logs, as in rl-games' own path
-                    self.writer.close()
-                    self.writer = None
-            self._ranks_joined = not self._gloo_ranks
+class PpoPlayerDiscrete(MappedRestoreMixin, players.PpoPlayerDiscrete):
+    """rl-games' discrete player, restoring onto its device."""
 
-        def update_epoch(self):
-            if not self._ranks_joined:
-                self._join_ranks()
-            return super().update_epoch()
 
-        def _join_ranks(self) -> None:
-            """rl-games' start-of-training broadcast, then its multi-rank code paths on (CPU ranks)."""
-            import torch.distributed as dist
+PLAYERS = {"a2c_continuous": PpoPlayerContinuous, "a2c_discrete": PpoPlayerDiscrete}
 
-            states = [self.model.state_dict()]
-            if self.has_central_value:
-                states.append(self.central_value_net.state_dict())
-            dist.broadcast_object_list(states, 0)
-            self.model.load_state_dict(states[0])
-            if self.has_central_value:
-                self.central_value_net.load_state_dict(states[1])
-                cv = self.central_value_net
-                cv.multi_gpu, cv.local_rank, cv.global_rank, cv.world_size = True, *self._rank_triple()
-            self.multi_gpu = True
-            self._ranks_joined = True
 
-        def _rank_triple(self) -> tuple[int, int, int]:
-            return self.local_rank, self.global_rank, self.world_size
+def register_players(runner) -> None:
+    """Make an rl-games ``Runner`` build :data:`PLAYERS` (restore onto the player's device)."""
+    for name, player_class in PLAYERS.items():
+        runner.player_factory.register_builder(name, lambda cls=player_class, **kwargs: cls(**kwargs))
 
-        def update_lr(self, lr):
-            """rl-games broadcasts rank 0's learning rate into the optimizer, but ``train_actor_critic`` then resets
-            it to the rank's own ``last_lr`` (an identity schedule on ranks > 0): keep the broadcast one."""
-            super().update_lr(lr)
-            self.last_lr = self.optimizer.param_groups[0]["lr"]
 
-        def train_epoch(self):
-            result = super().train_epoch()
-            if self.multi_gpu and self.world_size > 1:
-                average_normalizers(self._normalizers())
-            return result
+# ------------------------------------------------------------------------------------------ multi-rank agents
+@dataclass(frozen=True)
+class RankSetup:
+    """How one rank of a multi-rank rl-games run joins the others (what rl-games itself would get wrong)."""
 
-        def _normalizers(self) -> list:
-            """rl-games' ``RunningMeanStd`` modules (TorchScript-compiled, so found by their buffers)."""
-            models = [self.model] + ([self.central_value_net.model] if self.has_central_value else [])
-            stats = ("running_mean", "running_var", "count")
-            return [m for model in models for m in model.modules() if all(hasattr(m, k) for k in stats)]
+    rank: distributed.Rank
+    device: str
 
-        def restore(self, fn, set_epoch=True):
-            """rl-games' restore with the checkpoint loaded onto this agent's device (see load_checkpoint)."""
-            self.set_full_state_weights(load_checkpoint(fn, self.ppo_device), set_epoch=set_epoch)
 
-        def train(self):
-            result = super().train()
-            self._dump_rank_weights()
-            return result
+def take_over_ranks(config: dict) -> RankSetup | None:
+    """For a multi-rank config (``multi_gpu`` and ``WORLD_SIZE > 1``): the rank and device this rank joins with,
+    and the config changed so that rl-games' own ``A2CBase.__init__`` does not join (it calls
+    ``init_process_group("nccl")`` and overwrites the device with ``cuda:LOCAL_RANK``: wrong on CPU ranks and
+    with one visible GPU per rank, where the device is ``cuda:0``). ``None`` for a single-process run.
 
-        def _dump_rank_weights(self) -> None:
-            import os
+    The device is the config's: the env's device, chosen by :func:`~.distributed.device_for` (scripts/train.py)
+    or by Isaac Lab's launcher for ``--distributed``."""
+    rank = distributed.from_env()
+    if not config.get("multi_gpu") or rank.world_size == 1:
+        return None
+    device = str(config.get("device") or config.get("device_name") or "cuda:0")
+    config["multi_gpu"] = False  # joined by MultiRankMixin, rl-games' multi-rank paths switched on at epoch 1
+    config["device"] = config["device_name"] = device
+    if not rank.is_main:
+        config["print_stats"], config["lr_schedule"] = False, None  # as rl-games does for rank > 0
+    return RankSetup(rank, device)
 
-            import torch
 
-            from .rsl_rl_runner import RANK_WEIGHTS_DIR_ENV
+class MultiRankMixin:
+    """Multi-rank rl-games PPO (``A2CAgent`` or ``DiscreteA2CAgent``) on CPU ranks (gloo) and on GPUs (NCCL) with
+    any visible-device layout, with the normalizers and the learning rate shared by the ranks.
 
-            folder = os.getenv(RANK_WEIGHTS_DIR_ENV)
-            if folder:
-                os.makedirs(folder, exist_ok=True)
-                state = {"model": self.model.state_dict()}
-                if self.has_central_value:
-                    state["central_value"] = self.central_value_net.state_dict()
-                torch.save(state, os.path.join(folder, f"rank_{self.global_rank}.pt"))
+    * The ranks join (:func:`~.distributed.join_process_group`) before rl-games' single-process init runs
+      (:func:`take_over_ranks`); rl-games' multi-rank code (parameter broadcast, gradient all-reduce, KL average,
+      learning-rate broadcast, exit broadcast) is switched on at the first epoch, after ``train()``'s preamble
+      (which would call ``torch.cuda.set_device(LOCAL_RANK)``), and the parameters are broadcast from rank 0 then.
+    * rl-games broadcasts the observation / value normalizers (``RunningMeanStd``, of the model and of the
+      central value) once and never reduces them, so the ranks drift apart and only rank 0's are saved and
+      exported: they are averaged over the ranks after every epoch (:func:`average_normalizers`).
+    * rl-games resets each rank's learning rate to its own ``last_lr`` after every mini-batch, so with the
+      adaptive schedule (rank 0 only) the ranks step with different rates: :meth:`update_lr` keeps rank 0's.
+    """
 
-    return DactylA2CAgent
+    def __init__(self, base_name, params):
+        setup = take_over_ranks(params["config"])
+        if setup is not None:
+            distributed.join_process_group(setup.rank, setup.device)
+        super().__init__(base_name, params)
+        self._rank_setup = setup
+        if setup is not None:
+            self.local_rank, self.global_rank = setup.rank.local_rank, setup.rank.rank
+            self.world_size = setup.rank.world_size
+            if not setup.rank.is_main and self.writer is not None:  # rank 0 alone logs, as in rl-games' own path
+                self.writer.close()
+                self.writer = None
+        self._ranks_joined = setup is None
+
+    def update_epoch(self):
+        if not self._ranks_joined:
+            self._join_ranks()
+        return super().update_epoch()
+
+    def _join_ranks(self) -> None:
+        """rl-games' start-of-training broadcast, then its multi-rank code paths on."""
+        import torch.distributed as dist
+
+        states = [self.model.state_dict()]
+        if self.has_central_value:
+            states.append(self.central_value_net.state_dict())
+        dist.broadcast_object_list(states, 0)
+        self.model.load_state_dict(states[0])
+        if self.has_central_value:
+            self.central_value_net.load_state_dict(states[1])
+            cv = self.central_value_net
+            cv.multi_gpu, cv.local_rank, cv.global_rank, cv.world_size = (
+                True,
+                self.local_rank,
+                self.global_rank,
+                self.world_size,
+            )
+        self.multi_gpu = True
+        self._ranks_joined = True
+
+    def update_lr(self, lr):
+        """rl-games broadcasts rank 0's learning rate into the optimizer, but ``train_actor_critic`` then resets
+        it to the rank's own ``last_lr`` (an identity schedule on ranks > 0): keep the broadcast one."""
+        super().update_lr(lr)
+        self.last_lr = self.optimizer.param_groups[0]["lr"]
+
+    def train_epoch(self):
+        result = super().train_epoch()
+        if self.multi_gpu and self.world_size > 1:
+            average_normalizers(self.normalizers())
+        return result
+
+    def normalizers(self) -> list:
+        """rl-games' ``RunningMeanStd`` modules (TorchScript-compiled, so found by their buffers)."""
+        models = [self.model] + ([self.central_value_net.model] if self.has_central_value else [])
+        stats = ("running_mean", "running_var", "count")
+        return [m for model in models for m in model.modules() if all(hasattr(m, k) for k in stats)]
 
 
 def average_normalizers(normalizers) -> None:

@@ -13,7 +13,7 @@ subclass, e.g. a multi-process one) and overrides its public ``save`` / ``restor
   loses less than one epoch; rl-games' own periodic ``last_<name>_ep_<n>_rew_<r>.pth`` files stay;
 * SIGTERM / Ctrl-C end training after the current epoch with ``nn/last_<name>_ep_<n>_rew_stop.pth``
   (all ranks agree on the epoch); the same signal again stops at once. An epoch still running at the stop deadline
-  (:class:`~dactyl_lab.training.checkpoints.StopOnSignals`, 20 s) is dropped: training ends on the last complete
+  (:class:`~dactyl_lab.training.stopping.StopOnSignals`, 20 s) is dropped: training ends on the last complete
   epoch, which ``nn/last.pth`` holds.
 
 :func:`install` makes Isaac Lab's rl-games training entrypoint build :class:`CheckpointingA2CAgent` (and
@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import os
 
-from rl_games.algos_torch import a2c_discrete
+from rl_games.algos_torch import a2c_continuous, a2c_discrete
 
 from dactyl_lab.tasks.randomization import ADR_CHECKPOINT_KEY, adr_state_dict, env_adr, load_adr_state_dict
-from dactyl_lab.training import checkpoints
-from dactyl_lab.training.rl_games_agent import dactyl_a2c_agent_class, load_checkpoint
+from dactyl_lab.training import checkpoints, stopping
+from dactyl_lab.training.rl_games_agent import MultiRankMixin, load_checkpoint, register_players
 
 ROLLING_STEM = "last"
 """``nn/last.pth``: :data:`~dactyl_lab.training.checkpoints.LAST_NAMES` ``["rl_games"]`` without ``.pth``."""
@@ -45,8 +45,8 @@ class CheckpointingMixin:
     """Kill-proof checkpoints with the ADR state and a stop on SIGTERM / Ctrl-C for an rl-games A2C agent.
     Put it first in the bases: ``class MyAgent(CheckpointingMixin, A2CAgent)``."""
 
-    def __init__(self, *args, **kwargs):
-        self._stop = checkpoints.StopOnSignals()
+    def __init__(self, *args, stop_deadline_s: float | None = None, **kwargs):
+        self._stop = stopping.StopOnSignals(stop_deadline_s)
         super().__init__(*args, **kwargs)
 
     def _adr_env(self):
@@ -74,7 +74,7 @@ class CheckpointingMixin:
         if finished > getattr(self, "_rolling_epoch", finished) and self.global_rank == 0:
             self.save(os.path.join(self.nn_dir, ROLLING_STEM))
         self._rolling_epoch = finished
-        if checkpoints.stop_agreed(self._stop.requested, self.device, self.multi_gpu):
+        if stopping.stop_agreed(self._stop.requested, self.device, self.multi_gpu):
             raise StopTraining
         return super().update_epoch()
 
@@ -90,7 +90,7 @@ class CheckpointingMixin:
                     name = f"last_{self.config['name']}_ep_{self.epoch_num}_rew_stop"
                     self.save(os.path.join(self.nn_dir, name))
                 return self.last_mean_rewards, self.epoch_num
-            except checkpoints.StopDeadline as reason:
+            except stopping.StopDeadline as reason:
                 print(
                     f"[INFO] Stop deadline: {reason}; epoch {self.epoch_num} is dropped. Training ends on the last "
                     f"complete epoch, in {checkpoints.LAST_NAMES['rl_games']} (resume with --resume).",
@@ -99,27 +99,31 @@ class CheckpointingMixin:
                 return self.last_mean_rewards, self.epoch_num
 
 
-class CheckpointingA2CAgent(CheckpointingMixin, dactyl_a2c_agent_class()):
-    """rl-games' continuous PPO agent, multi-rank on the CPU too with shared normalizers
-    (:func:`~.rl_games_agent.dactyl_a2c_agent_class`), with :class:`CheckpointingMixin`."""
+class CheckpointingA2CAgent(CheckpointingMixin, MultiRankMixin, a2c_continuous.A2CAgent):
+    """rl-games' continuous PPO agent with :class:`CheckpointingMixin` and
+    :class:`~.rl_games_agent.MultiRankMixin` (gloo or NCCL ranks, shared normalizers and learning rate)."""
 
 
-class CheckpointingDiscreteA2CAgent(CheckpointingMixin, a2c_discrete.DiscreteA2CAgent):
-    """rl-games' discrete PPO agent with :class:`CheckpointingMixin`."""
+class CheckpointingDiscreteA2CAgent(CheckpointingMixin, MultiRankMixin, a2c_discrete.DiscreteA2CAgent):
+    """rl-games' discrete PPO agent (the paper's 11-bin head) with the same two mixins."""
 
 
 AGENTS = {"a2c_continuous": CheckpointingA2CAgent, "a2c_discrete": CheckpointingDiscreteA2CAgent}
 
 
-def register(runner) -> None:
-    """Make an rl-games ``Runner`` build the checkpointing agents for ``a2c_continuous`` / ``a2c_discrete``."""
+def register(runner, stop_deadline_s: float | None = None) -> None:
+    """Make an rl-games ``Runner`` build the checkpointing agents for ``a2c_continuous`` / ``a2c_discrete`` (with
+    ``stop_deadline_s``), and players that restore onto their device."""
     for name, agent_class in AGENTS.items():
-        runner.algo_factory.register_builder(name, lambda cls=agent_class, **kwargs: cls(**kwargs))
+        runner.algo_factory.register_builder(
+            name, lambda cls=agent_class, **kwargs: cls(stop_deadline_s=stop_deadline_s, **kwargs)
+        )
+    register_players(runner)
 
 
-def install() -> None:
-    """Make Isaac Lab's rl-games training entrypoint use :func:`register` on the Runner it creates
-    (:func:`~dactyl_lab.training.entrypoint_hooks.on_rl_games_runner`)."""
+def install(entrypoint: str = "train", stop_deadline_s: float | None = None) -> None:
+    """Make Isaac Lab's rl-games ``entrypoint`` (``train``, or ``play``: players restore onto their device) use
+    :func:`register` on the Runner it creates (:func:`~dactyl_lab.training.entrypoint_hooks.on_rl_games_runner`)."""
     from dactyl_lab.training import entrypoint_hooks
 
-    entrypoint_hooks.on_rl_games_runner(register)
+    entrypoint_hooks.on_rl_games_runner(lambda runner: register(runner, stop_deadline_s), entrypoint)

@@ -1,10 +1,10 @@
 """RSL-RL's ``OnPolicyRunner`` (rsl-rl-lib 5.5.1) with what dactyl-lab training needs, as small overrides:
 
-* **Multi-process on the CPU**: with ``WORLD_SIZE > 1`` and a CPU device, the ranks join a *gloo* process
-  group (rsl_rl itself only knows NCCL and ``cuda:LOCAL_RANK``). Everything else is rsl_rl's own
-  multi-process code, which works over gloo: parameters broadcast from rank 0 at start, gradients
-  averaged every mini-batch, normalizer statistics and the adaptive learning rate shared; only rank 0
-  logs and writes checkpoints. CUDA ranks keep rsl_rl's NCCL path unchanged.
+* **Multi-process on any device layout**: with ``WORLD_SIZE > 1`` the ranks join a process group on the
+  runner's device, *gloo* on the CPU and NCCL on GPUs, also with one visible GPU per rank (rsl_rl itself only
+  knows NCCL on ``cuda:LOCAL_RANK``). Everything else is rsl_rl's own multi-process code: parameters
+  broadcast from rank 0 at start, gradients averaged every mini-batch, normalizer statistics and the adaptive
+  learning rate shared; only rank 0 logs and writes checkpoints.
 * **Kill-proof checkpoints** (:meth:`DactylOnPolicyRunner.save` overrides rsl_rl's): written atomically
   (:func:`~dactyl_lab.training.checkpoints.atomic_save`), and besides rsl_rl's periodic ``model_<it>.pt`` a
   rolling ``model_last.pt`` after every iteration, so a SIGKILL loses less than one iteration.
@@ -13,7 +13,7 @@
   ``adr_state``). Loading continues with the iteration *after* the saved one (rsl_rl would run it again).
 * **Stop with a checkpoint**: SIGTERM (a scheduler, or torchrun stopping its workers) or Ctrl-C ends
   training after the current iteration and saves it; all ranks agree on the last iteration. An iteration still
-  running at the stop deadline (:class:`~dactyl_lab.training.checkpoints.StopOnSignals`, 20 s: torchrun SIGKILLs
+  running at the stop deadline (:class:`~dactyl_lab.training.stopping.StopOnSignals`, 20 s: torchrun SIGKILLs
   30 s after its SIGTERM) is dropped, and training ends on the last complete one, which ``model_last.pt`` holds.
 * **TensorBoard**: ``Metrics/consecutive_successes_max`` is the maximum over the iteration (rsl_rl
   averages every logged value over the iteration's steps). With ``presets=adr`` the task itself syncs
@@ -31,19 +31,14 @@ from __future__ import annotations
 import os
 
 import torch
-import torch.distributed as dist
 from rsl_rl.runners import OnPolicyRunner
 from rsl_rl.utils.logger import Logger
 
 from dactyl_lab.tasks.randomization import ADR_CHECKPOINT_KEY, adr_state_dict, env_adr, load_adr_state_dict
-from dactyl_lab.training import checkpoints
+from dactyl_lab.training import checkpoints, distributed, stopping
 
 MAX_OVER_ITERATION = ("Metrics/consecutive_successes_max",)
 """Logged per reset as a maximum: reported as the maximum over the iteration, not the mean."""
-
-RANK_WEIGHTS_DIR_ENV = "DACTYL_LAB_RANK_WEIGHTS_DIR"
-"""If set, every rank writes its final actor / critic / optimizer state to ``<dir>/rank_<rank>.pt``
-(to check that the ranks ended identical)."""
 
 
 class StopTraining(Exception):
@@ -75,8 +70,15 @@ def fold_iteration_maxima(extras: list[dict]) -> None:
 
 
 class DactylOnPolicyRunner(OnPolicyRunner):
-    def __init__(self, env, train_cfg: dict, log_dir: str | None = None, device: str = "cpu"):
-        self._stop = checkpoints.StopOnSignals()
+    def __init__(
+        self,
+        env,
+        train_cfg: dict,
+        log_dir: str | None = None,
+        device: str = "cpu",
+        stop_deadline_s: float | None = None,
+    ):
+        self._stop = stopping.StopOnSignals(stop_deadline_s)
         super().__init__(env, train_cfg, log_dir=log_dir, device=device)
         self._adr_env = env if env_adr(env) is not None else None
         self.logger = IterationLogger(
@@ -94,21 +96,18 @@ class DactylOnPolicyRunner(OnPolicyRunner):
     # -- multi-process ---------------------------------------------------------------------------------
 
     def _configure_multi_gpu(self) -> None:
-        world_size = int(os.getenv("WORLD_SIZE", "1"))
-        if world_size == 1 or str(self.device).startswith("cuda"):
+        """rsl_rl's multi-process set-up for any device layout: rsl_rl requires the device ``cuda:LOCAL_RANK``,
+        joins over NCCL and calls ``set_device(LOCAL_RANK)``, which fails on CPU ranks and with one visible GPU per
+        rank (SLURM: the device is ``cuda:0``). Here the ranks join on the runner's device (the env's) over
+        NCCL between GPUs, gloo between CPU processes; the rest is rsl_rl's own multi-process code."""
+        rank = distributed.from_env()
+        if rank.world_size == 1:
             super()._configure_multi_gpu()
             return
-        self.gpu_world_size = world_size
+        self.gpu_world_size, self.gpu_local_rank, self.gpu_global_rank = rank.world_size, rank.local_rank, rank.rank
         self.is_distributed = True
-        self.gpu_local_rank = int(os.getenv("LOCAL_RANK", "0"))
-        self.gpu_global_rank = int(os.getenv("RANK", "0"))
-        self.cfg["multi_gpu"] = {
-            "global_rank": self.gpu_global_rank,
-            "local_rank": self.gpu_local_rank,
-            "world_size": self.gpu_world_size,
-        }
-        if not dist.is_initialized():
-            dist.init_process_group(backend="gloo", rank=self.gpu_global_rank, world_size=self.gpu_world_size)
+        self.cfg["multi_gpu"] = {"global_rank": rank.rank, "local_rank": rank.local_rank, "world_size": rank.world_size}
+        distributed.join_process_group(rank, str(self.device))
 
     # -- training loop hooks ---------------------------------------------------------------------------
 
@@ -123,7 +122,7 @@ class DactylOnPolicyRunner(OnPolicyRunner):
                     if self.logger.writer is not None:
                         self.save(os.path.join(self.logger.log_dir, f"model_{self.current_learning_iteration}.pt"))
                         self.logger.stop_logging_writer()
-                except checkpoints.StopDeadline as reason:
+                except stopping.StopDeadline as reason:
                     print(
                         f"[INFO] Stop deadline: {reason}; it is dropped. Training ends on the last complete iteration, "
                         f"in {checkpoints.LAST_NAMES['rsl_rl']} (resume with --resume).",
@@ -131,12 +130,11 @@ class DactylOnPolicyRunner(OnPolicyRunner):
                     )
                     if self.logger.writer is not None:
                         self.logger.stop_logging_writer()
-        self._dump_rank_weights()
 
     def _end_of_iteration(self, it: int) -> None:
         if self.logger.writer is not None:  # rank 0: the rolling checkpoint, so a kill loses < 1 iteration
             self.save(os.path.join(self.logger.log_dir, checkpoints.LAST_NAMES["rsl_rl"]))
-        if checkpoints.stop_agreed(self._stop.requested, self.device, self.is_distributed):
+        if stopping.stop_agreed(self._stop.requested, self.device, self.is_distributed):
             raise StopTraining
 
     # -- checkpoints -----------------------------------------------------------------------------------
@@ -155,18 +153,13 @@ class DactylOnPolicyRunner(OnPolicyRunner):
 
     def load(self, path: str, load_cfg: dict | None = None, strict: bool = True, map_location: str | None = None):
         """rsl_rl's load, then the ADR state (if saved and the task has ADR); continues with the next iteration."""
-        loaded = torch.load(path, weights_only=False, map_location=map_location)
+        # onto this runner's device by default: a GPU-trained checkpoint plays and resumes on a CPU-only machine
+        loaded = torch.load(path, weights_only=False, map_location=map_location or self.device)
         if self.alg.load(loaded, load_cfg, strict):
             self.current_learning_iteration = loaded["iter"] + 1  # the saved iteration is done
         if self._adr_env is not None and loaded.get(ADR_CHECKPOINT_KEY) is not None:
             load_adr_state_dict(self._adr_env, loaded[ADR_CHECKPOINT_KEY])
         return loaded["infos"]
-
-    def _dump_rank_weights(self) -> None:
-        folder = os.getenv(RANK_WEIGHTS_DIR_ENV)
-        if folder:
-            os.makedirs(folder, exist_ok=True)
-            torch.save(self.alg.save(), os.path.join(folder, f"rank_{self.gpu_global_rank}.pt"))
 
 
 def build(env, agent_cfg, log_dir: str | None = None) -> DactylOnPolicyRunner:
@@ -179,11 +172,13 @@ def build(env, agent_cfg, log_dir: str | None = None) -> DactylOnPolicyRunner:
     return DactylOnPolicyRunner(env, to_dict(agent_cfg), log_dir=log_dir, device=agent_cfg.device)
 
 
-def install() -> None:
-    """Make Isaac Lab's RSL-RL training entrypoint build :class:`DactylOnPolicyRunner` for PPO runs.
+def install(entrypoint: str = "train", stop_deadline_s: float | None = None) -> None:
+    """Make Isaac Lab's RSL-RL ``entrypoint`` (``train``, or ``play``: checkpoints load onto the play device) build
+    :class:`DactylOnPolicyRunner` for PPO runs, with ``stop_deadline_s`` (default
+    :data:`~dactyl_lab.training.stopping.STOP_DEADLINE_S`).
 
-    The swap Isaac Lab forces (isaaclab_rl 3.0.0): its ``train_rsl_rl.create_rsl_rl_runner`` builds only the class
-    names ``OnPolicyRunner`` / ``DistillationRunner`` and takes no runner class, so our factory replaces it in memory
+    The swap Isaac Lab forces (isaaclab_rl 3.0.0): its ``create_rsl_rl_runner`` builds only the class names
+    ``OnPolicyRunner`` / ``DistillationRunner`` and takes no runner class, so our factory replaces it in memory
     (:func:`~dactyl_lab.training.entrypoint_hooks.route_rsl_rl_on_policy_runner`; other class names still go to
     Isaac Lab's)."""
     from isaaclab.utils import to_dict
@@ -191,6 +186,7 @@ def install() -> None:
     from dactyl_lab.training import entrypoint_hooks
 
     def build_runner(env, agent_cfg, log_dir: str | None) -> DactylOnPolicyRunner:
-        return DactylOnPolicyRunner(env, to_dict(agent_cfg), log_dir=log_dir, device=agent_cfg.device)
+        cfg = to_dict(agent_cfg)
+        return DactylOnPolicyRunner(env, cfg, log_dir=log_dir, device=agent_cfg.device, stop_deadline_s=stop_deadline_s)
 
-    entrypoint_hooks.route_rsl_rl_on_policy_runner(build_runner)
+    entrypoint_hooks.route_rsl_rl_on_policy_runner(build_runner, entrypoint)

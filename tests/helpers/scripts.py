@@ -95,9 +95,17 @@ def evaluate(cwd: Path, checkpoint: Path, output: Path, *args: str, trials=2, en
     return out, json.loads((Path(output) / "evaluation.json").read_text())
 
 
+def distributed_train(weights: Path, *args: str) -> list[str]:
+    """:data:`DISTRIBUTED_TRAIN` (more flags in ``args``) as a torchrun worker command, every rank dumping its final
+    weights into ``weights`` (tests/helpers/instrumented.py ``--rank-weights``)."""
+    from tests.helpers import instrumented
+
+    return instrumented.command(*DISTRIBUTED_TRAIN, *args, rank_weights=weights)
+
+
 def train_on_two_ranks(cwd: Path, *args: str, timeout: float) -> tuple[dict, dict]:
     """:data:`DISTRIBUTED_TRAIN` (more flags in ``args``) on two gloo ranks of one torchrun (``--standalone``);
-    returns the two ranks' final weights (each rank dumps them, ``DACTYL_LAB_RANK_WEIGHTS_DIR``)."""
+    returns the two ranks' final weights."""
     weights = Path(cwd) / "rank_weights"
     out = subprocess.run(
         [
@@ -106,20 +114,64 @@ def train_on_two_ranks(cwd: Path, *args: str, timeout: float) -> tuple[dict, dic
             "torch.distributed.run",
             "--standalone",
             "--nproc_per_node=2",
-            *DISTRIBUTED_TRAIN,
-            *args,
+            *distributed_train(weights, *args),
         ],
         cwd=cwd,
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=script_env(DACTYL_LAB_RANK_WEIGHTS_DIR=str(weights)),
+        env=script_env(),
     )
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     import torch
 
     rank0, rank1 = (torch.load(weights / f"rank_{r}.pt", weights_only=False) for r in (0, 1))
     return rank0, rank1
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 (the rendezvous of the two-node tests)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def train_on_two_nodes(cwd: Path, weights: Path, *args: str, timeout: float = 1500) -> list[str]:
+    """:data:`DISTRIBUTED_TRAIN` (more flags in ``args``) on two single-rank torchrun agents, two "nodes"
+    (``--nnodes 2``, c10d rendezvous on 127.0.0.1, gloo), each in its own working directory ``cwd/node<n>`` (its
+    own ./logs, as on a cluster without a shared log folder); each rank dumps its final weights into ``weights``.
+    Returns each node's output; asserts both exit 0."""
+    port, run_id = free_port(), f"dactyl-{free_port()}"
+    nodes = []
+    for node in (0, 1):
+        node_dir = Path(cwd) / f"node{node}"
+        node_dir.mkdir(exist_ok=True)
+        command = [sys.executable, "-m", "torch.distributed.run", "--nnodes", "2", "--nproc_per_node", "1"]
+        command += ["--rdzv_backend", "c10d", "--rdzv_endpoint", f"127.0.0.1:{port}", "--rdzv_id", run_id]
+        env = script_env(GLOO_SOCKET_IFNAME="lo")
+        nodes.append(
+            subprocess.Popen(
+                [*command, *distributed_train(weights, *args)],
+                cwd=node_dir,
+                text=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                env=env,
+            )
+        )
+    outputs = []
+    for proc in nodes:
+        try:
+            outputs.append(proc.communicate(timeout=timeout)[0])
+        except subprocess.TimeoutExpired:
+            for p in nodes:
+                p.kill()
+            raise
+    for proc, out in zip(nodes, outputs):
+        assert proc.returncode == 0, out[-4000:]
+    return outputs
 
 
 def run_until_signalled(

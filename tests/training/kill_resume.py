@@ -3,9 +3,9 @@ and measure what each kill lost. Shared by tests/training/test_sigkill_resume.py
 bench/sigkill_resume.py (long loop).
 
 A kill is ``("random", iteration)``: SIGKILL a random 0..``jitter_s`` seconds after the run logs that iteration,
-or ``("save", iteration)``: checkpoints are written slowly (``DACTYL_LAB_SLOW_SAVE_S``) and the run is killed
-while the first save after that iteration is half written. After every kill the resolver picks the newest
-checkpoint that loads; the iterations lost are the logged (finished) iterations that checkpoint lacks.
+or ``("save", iteration)``: checkpoints are written slowly (tests/helpers/instrumented.py ``--slow-save-s``) and
+the run is killed while the first save after that iteration is half written. After every kill the resolver picks
+the newest checkpoint that loads; the iterations lost are the logged (finished) iterations that checkpoint lacks.
 """
 
 from __future__ import annotations
@@ -23,7 +23,10 @@ from pathlib import Path
 
 from dactyl_lab.training import checkpoints
 
+from tests.helpers import instrumented
 from tests.helpers.scripts import SCRIPTS, SHORT_START_STATES
+
+TRAIN = SCRIPTS / "train.py"
 
 UPDATES_PER_ITERATION = 4 * 4  # num_learning_epochs x num_mini_batches of the RSL-RL configs
 ITERATION_RE = re.compile(r"Learning iteration (\d+)/(\d+)")
@@ -71,22 +74,18 @@ class LoopResult:
     wall_s: float
 
 
-def _env(slow_save_s: float | None) -> dict:
-    env = {"OMP_NUM_THREADS": "1", **os.environ, "PYTHONUNBUFFERED": "1"}
-    env.pop(checkpoints.SLOW_SAVE_ENV, None)
-    if slow_save_s:
-        env[checkpoints.SLOW_SAVE_ENV] = str(slow_save_s)
-    return env
+def _env() -> dict:
+    return {"OMP_NUM_THREADS": "1", **os.environ, "PYTHONUNBUFFERED": "1"}
 
 
 def _start(cwd: Path, args: list[str], slow_save_s: float | None = None) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, str(SCRIPTS / "train.py"), *args, SHORT_START_STATES],
+        [sys.executable, *instrumented.command(TRAIN, *args, SHORT_START_STATES, slow_save_s=slow_save_s)],
         cwd=cwd,
         text=True,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        env=_env(slow_save_s),
+        env=_env(),
         start_new_session=True,
     )
 

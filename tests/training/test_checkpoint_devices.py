@@ -2,7 +2,8 @@
 
 rl-games' own loader (torch_ext.load_checkpoint) calls torch.load without map_location: a checkpoint written on
 cuda:7 cannot be restored on a CPU-only machine. The checkpoint of a real 1-epoch rl-games run is rewritten so
-that every tensor's storage is tagged ``cuda:7``; scripts/export.py and scripts/evaluate.py still work on the CPU.
+that every tensor's storage is tagged ``cuda:7``; scripts/export.py, scripts/evaluate.py and scripts/play.py still
+work on the CPU (play.py for RSL-RL checkpoints too).
 """
 
 import subprocess
@@ -11,9 +12,10 @@ import sys
 import pytest
 import torch
 
-from tests.helpers.scripts import evaluate, train
+from tests.helpers.scripts import evaluate, run_script, train
 
 pytestmark = [pytest.mark.sim, pytest.mark.slow]
+PLAY_ARGS = ("--device", "cpu", "--num_envs", "2", "--steps", "3")
 
 TAG_SCRIPT = """
 import sys, torch
@@ -66,3 +68,29 @@ def test_rl_games_checkpoint_of_another_device_evaluates_on_the_cpu(gpu_checkpoi
     cwd, checkpoint = gpu_checkpoint
     _, evaluation = evaluate(cwd, checkpoint, tmp_path, "--backend", "rl_games", "--max_successes", "1")
     assert evaluation["summary"]["num_trials"] == 2
+
+
+def test_rl_games_checkpoint_of_another_device_plays_on_the_cpu(gpu_checkpoint):
+    """Isaac Lab's play entrypoint restores through rl-games' loader (no map_location): our players load onto the
+    play device."""
+    cwd, checkpoint = gpu_checkpoint
+    out = run_script(cwd, "play.py", "--backend", "rl_games", "--checkpoint", str(checkpoint), *PLAY_ARGS)
+    assert "Loading model checkpoint" in out.stdout
+
+
+@pytest.fixture(scope="module")
+def rsl_rl_gpu_checkpoint(tmp_path_factory):
+    cwd = tmp_path_factory.mktemp("rsl_rl_gpu_ckpt")
+    train(cwd, "--seed", "4", num_envs=8, iterations=1)
+    checkpoint = next(cwd.glob("logs/rsl_rl/dactyl_reorient_ff/*/model_0.pt"))
+    tag_storages(checkpoint, "cuda:7")
+    assert storage_locations(checkpoint) == {"cuda:7"}
+    return cwd, checkpoint
+
+
+def test_rsl_rl_checkpoint_of_another_device_plays_on_the_cpu(rsl_rl_gpu_checkpoint):
+    """Isaac Lab's play entrypoint calls rsl_rl's ``runner.load(path)`` without map_location: our runner loads onto
+    its own device."""
+    cwd, checkpoint = rsl_rl_gpu_checkpoint
+    run_script(cwd, "play.py", "--checkpoint", str(checkpoint), *PLAY_ARGS)
+    assert (checkpoint.parent / "exported" / "policy.onnx").is_file()  # Isaac Lab's play exported the loaded policy

@@ -4,64 +4,19 @@ log folder), trains, ends with the same weights, and a --resume continues the sa
 resolves the checkpoint and its completed iteration and hands them to the other node."""
 
 import re
-import socket
-import subprocess
-import sys
 
 import pytest
 import torch
 
-from tests.helpers.scripts import DISTRIBUTED_TRAIN, script_env
+from tests.helpers.scripts import train_on_two_nodes
 
 pytestmark = [pytest.mark.sim, pytest.mark.slow]
 UPDATES_PER_ITERATION = 4 * 4
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def two_nodes(tmp_path, weights, *train_args: str) -> list[str]:
     """Run scripts/train.py on two single-rank torchrun agents; returns each node's output."""
-    port, run_id = free_port(), f"dactyl-{free_port()}"
-    nodes = []
-    for node in (0, 1):
-        cwd = tmp_path / f"node{node}"
-        cwd.mkdir(exist_ok=True)
-        command = [
-            sys.executable,
-            "-m",
-            "torch.distributed.run",
-            "--nnodes",
-            "2",
-            "--nproc_per_node",
-            "1",
-            "--rdzv_backend",
-            "c10d",
-            "--rdzv_endpoint",
-            f"127.0.0.1:{port}",
-            "--rdzv_id",
-            run_id,
-            *DISTRIBUTED_TRAIN,
-            *train_args,
-        ]
-        env = script_env(DACTYL_LAB_RANK_WEIGHTS_DIR=str(weights), GLOO_SOCKET_IFNAME="lo")
-        nodes.append(
-            subprocess.Popen(command, cwd=cwd, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
-        )
-    outputs = []
-    for proc in nodes:
-        try:
-            outputs.append(proc.communicate(timeout=1500)[0])
-        except subprocess.TimeoutExpired:
-            for p in nodes:
-                p.kill()
-            raise
-    for proc, out in zip(nodes, outputs):
-        assert proc.returncode == 0, out[-4000:]
-    return outputs
+    return train_on_two_nodes(tmp_path, weights, *train_args)
 
 
 def assert_identical(weights, iterations: int) -> None:

@@ -9,15 +9,17 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from dactyl_lab.training import checkpoints
+from dactyl_lab.training import checkpoints, stopping
 from dactyl_lab.training.rsl_rl_runner import DactylOnPolicyRunner, StopTraining, fold_iteration_maxima
+
+from tests.helpers import instrumented
 
 KEY = "Metrics/consecutive_successes_max"
 
 
 def bare_runner(stop=False, log_dir=None):
     runner = DactylOnPolicyRunner.__new__(DactylOnPolicyRunner)  # just the hook's state
-    runner._stop, runner.is_distributed, runner.device = checkpoints.StopOnSignals(), False, "cpu"
+    runner._stop, runner.is_distributed, runner.device = stopping.StopOnSignals(), False, "cpu"
     runner._stop.requested = stop
     runner._adr_env, runner.current_learning_iteration = None, 5
     runner.alg = SimpleNamespace(save=lambda: {"actor_state_dict": {}, "critic_state_dict": {}})
@@ -87,17 +89,20 @@ def test_rl_games_layout_newest_by_epoch(tmp_path):
 def test_a_kill_during_an_atomic_save_leaves_the_previous_checkpoint(tmp_path):
     target = tmp_path / "model_last.pt"
     checkpoints.atomic_save(rsl_state(3), target)
-    script = textwrap.dedent(f"""
+    script = tmp_path / "save.py"
+    script.write_text(
+        textwrap.dedent(f"""
         import torch
         from dactyl_lab.training import checkpoints
         checkpoints.atomic_save({{"actor_state_dict": {{"w": torch.zeros(1000000)}}, "critic_state_dict": {{}},
                                   "iter": 4}}, {str(target)!r})
-    """)
-    proc = subprocess.Popen(
-        [sys.executable, "-c", script],
+        """)
+    )
+    proc = subprocess.Popen(  # the write is slowed from outside (tests/helpers/instrumented.py)
+        [sys.executable, *instrumented.command(script, slow_save_s=60)],
         stdout=subprocess.PIPE,
         text=True,
-        env={**os.environ, checkpoints.SLOW_SAVE_ENV: "60", "OMP_NUM_THREADS": "1"},
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
     )
     assert proc.stdout.readline().startswith("[checkpoint] saving")  # half of the new file is on disk now
     proc.kill()

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from dactyl_lab.training import checkpoints
+from dactyl_lab.training import stopping
 
 
 def _wait(seconds: float) -> None:
@@ -20,11 +20,11 @@ def _wait(seconds: float) -> None:
 
 
 def test_iteration_still_running_at_the_deadline_is_dropped():
-    stop = checkpoints.StopOnSignals(deadline_s=0.3)
+    stop = stopping.StopOnSignals(deadline_s=0.3)
     with stop:
         os.kill(os.getpid(), signal.SIGTERM)
         started = time.monotonic()
-        with pytest.raises(checkpoints.StopDeadline, match="did not end within 0.3 s"):
+        with pytest.raises(stopping.StopDeadline, match="did not end within 0.3 s"):
             _wait(5.0)
         elapsed = time.monotonic() - started
     assert stop.requested
@@ -32,11 +32,11 @@ def test_iteration_still_running_at_the_deadline_is_dropped():
 
 
 def test_a_save_in_progress_at_the_deadline_is_finished_first():
-    stop = checkpoints.StopOnSignals(deadline_s=0.2)
+    stop = stopping.StopOnSignals(deadline_s=0.2)
     written = []
     with stop:
         os.kill(os.getpid(), signal.SIGTERM)
-        with pytest.raises(checkpoints.StopDeadline):
+        with pytest.raises(stopping.StopDeadline):
             with stop.saving():
                 _wait(0.6)  # the deadline passes here
                 written.append(time.monotonic())
@@ -47,7 +47,7 @@ def test_a_save_in_progress_at_the_deadline_is_finished_first():
 def test_no_signal_no_deadline_and_handlers_restored():
     before = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGALRM)}
     alarm_before = signal.getitimer(signal.ITIMER_REAL)[0]  # e.g. pytest-timeout's (signal method)
-    stop = checkpoints.StopOnSignals(deadline_s=0.1)
+    stop = stopping.StopOnSignals(deadline_s=0.1)
     with stop:
         _wait(0.3)
     assert not stop.requested
@@ -57,7 +57,7 @@ def test_no_signal_no_deadline_and_handlers_restored():
 
 
 def test_deadline_zero_waits_for_the_iteration():
-    stop = checkpoints.StopOnSignals(deadline_s=0)
+    stop = stopping.StopOnSignals(deadline_s=0)
     with stop:
         os.kill(os.getpid(), signal.SIGTERM)
         _wait(0.3)
@@ -66,9 +66,9 @@ def test_deadline_zero_waits_for_the_iteration():
 
 @pytest.mark.parametrize("value", ["soon", "-1", "inf", "nan", "1e12"])
 def test_bad_deadline_setting_is_named(monkeypatch, value):
-    monkeypatch.setenv(checkpoints.STOP_DEADLINE_ENV, value)
-    with pytest.raises(ValueError, match=checkpoints.STOP_DEADLINE_ENV):
-        checkpoints.stop_deadline_s()
+    monkeypatch.setenv(stopping.STOP_DEADLINE_ENV, value)
+    with pytest.raises(ValueError, match=stopping.STOP_DEADLINE_ENV):
+        stopping.deadline_from_env()
 
 
 def test_a_foreign_alarm_goes_to_its_own_handler_not_to_a_stop():
@@ -76,7 +76,7 @@ def test_a_foreign_alarm_goes_to_its_own_handler_not_to_a_stop():
     fired = []
     previous = signal.signal(signal.SIGALRM, lambda signum, frame: fired.append(signum))
     try:
-        stop = checkpoints.StopOnSignals(deadline_s=5.0)
+        stop = stopping.StopOnSignals(deadline_s=5.0)
         with stop:
             signal.setitimer(signal.ITIMER_REAL, 0.1)
             _wait(0.4)  # no StopDeadline
@@ -88,7 +88,7 @@ def test_a_foreign_alarm_goes_to_its_own_handler_not_to_a_stop():
 
 def test_the_stop_paths_own_save_is_not_cut_by_the_deadline():
     """Once the loop stops by itself (disarm), a deadline passing during its last save does not raise."""
-    stop = checkpoints.StopOnSignals(deadline_s=0.2)
+    stop = stopping.StopOnSignals(deadline_s=0.2)
     with stop:
         os.kill(os.getpid(), signal.SIGTERM)
         stop.disarm()
@@ -138,7 +138,7 @@ def test_an_alarm_pending_before_the_stop_gets_its_remaining_time_back():
     previous = signal.signal(signal.SIGALRM, signal.SIG_IGN)
     signal.setitimer(signal.ITIMER_REAL, 30.0)
     try:
-        stop = checkpoints.StopOnSignals(deadline_s=5.0)
+        stop = stopping.StopOnSignals(deadline_s=5.0)
         with stop:
             os.kill(os.getpid(), signal.SIGTERM)
             assert signal.getitimer(signal.ITIMER_REAL)[0] <= 5.0  # ours, meanwhile
