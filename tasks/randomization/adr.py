@@ -255,13 +255,24 @@ class ADR:
         self._pending = []
         return rows.to(self.device)
 
-    def sync(self, process_group=None) -> None:
+    def sync(self, process_group=None) -> int:
         """Apply staged results; with an initialized process group, all-gather every rank's staged results
-        first (collective: every rank must call it) so that all ranks make the same update."""
-        rows = self.take_staged()
+        first (collective: every rank must call it) so that all ranks make the same update. Only the rows that
+        can count are gathered (:meth:`countable_rows`: most resets evaluated no boundary). Returns the number of
+        rows applied (every rank's, under a process group). Reads row counts on the host."""
+        rows = self.countable_rows(self.take_staged())
         if _distributed_world_size(process_group) > 1:
             rows = _all_gather_rows(rows, process_group).to(self.device)
         self.apply_staged(rows)
+        return int(rows.shape[0])
+
+    def countable_rows(self, rows: torch.Tensor) -> torch.Tensor:
+        """The staged rows [k, 3] that :meth:`apply_staged` would not ignore: a boundary's result at its current
+        version (the versions are the same on every rank until the rows are applied). A boolean-mask selection:
+        a host sync, for :meth:`sync` only."""
+        b = rows[:, 0].long()
+        fresh = (b >= 0) & (rows[:, 1].long() == self.version.flatten()[b.clamp(min=0)])
+        return rows[fresh]
 
     def apply_staged(self, rows: torch.Tensor) -> None:
         """Add staged results [k, 3] (boundary or -1, version, performance) to their queues and decide on the

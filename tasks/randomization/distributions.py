@@ -58,9 +58,15 @@ def sample_uniform(low: Number, high: Number, shape, device, generator=None) -> 
 
 def sample_log_uniform(low: Number, high: Number, shape, device, generator=None) -> torch.Tensor:
     """logU[low, high]: exp of U[log low, log high]; needs low > 0."""
-    log_low = torch.log(torch.as_tensor(low, dtype=torch.float32, device=device))
-    log_high = torch.log(torch.as_tensor(high, dtype=torch.float32, device=device))
-    return torch.exp(sample_uniform(log_low, log_high, shape, device, generator))
+    return torch.exp(sample_uniform(_log(low, device), _log(high, device), shape, device, generator))
+
+
+def _log(x: Number, device) -> Number:
+    """log of a bound: on the host for a number (a tensor made from it would be a host-to-device copy on CUDA),
+    float32 on ``device`` for a tensor."""
+    if isinstance(x, torch.Tensor):
+        return torch.log(x.to(device=device, dtype=torch.float32))
+    return math.log(x)
 
 
 def sample_gaussian(mean: Number, std: Number, shape, device, generator=None) -> torch.Tensor:

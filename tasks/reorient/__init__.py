@@ -6,7 +6,7 @@ from dactyl_lab.task_constants import TASK_ID
 
 gym.register(
     id=TASK_ID,
-    entry_point="isaaclab.envs:ManagerBasedRLEnv",
+    entry_point=f"{__name__}.env:DactylReorientEnv",  # ManagerBasedRLEnv that hands out no diverged world
     disable_env_checker=True,
     kwargs={
         "env_cfg_entry_point": f"{__name__}.presets_cfg:DactylReorientEnvPresetCfg",

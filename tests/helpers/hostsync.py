@@ -4,9 +4,11 @@ created without an explicit device, counted only where the *calling* Python fram
 Host syncs: ``.item()``, ``.tolist()``, ``.cpu()`` / ``.numpy()`` (counted on the CPU too: on CUDA each is a
 copy to the host), ``bool`` / ``float`` / ``int`` / ``index`` of a tensor, ``nonzero`` / ``argwhere`` /
 ``masked_select`` / one-argument ``where`` / ``unique`` / ``bincount`` / ``repeat_interleave`` (their output
-size depends on the data) and indexing with a boolean mask (read or write). Not seen: ``.to(env.device)`` (a
-no-op on the env's device, a host copy only if the device is wrong, which the device-less creation check
-catches at the source).
+size depends on the data), indexing with a boolean mask (read or write) and ``torch.tensor`` / ``torch.as_tensor`` /
+``Tensor.new_tensor`` of non-tensor data (Python numbers, lists, numpy arrays: kind ``host_copy``; with
+``device=cuda`` each is a blocking host-to-device copy: build such constants once, outside the step path). Not
+seen: ``.to(env.device)`` (a no-op on the env's device, a host copy only if the device is wrong, which the
+device-less creation check catches at the source).
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ FACTORIES = {
 """Factory functions that make a tensor on the default device (the CPU) unless given ``device=``
 (``*_like`` functions take their input's device)."""
 INDEXING = {T.__getitem__: "mask_getitem", T.__setitem__: "mask_setitem"}
+HOST_DATA_FACTORIES = {torch.tensor: 0, torch.as_tensor: 0, T.new_tensor: 1}
+"""Factories that copy their data argument (at this position) into a new tensor: from the host unless it is a tensor."""
 
 
 def _caller() -> str | None:
@@ -95,16 +99,24 @@ class StepPathAudit(TorchFunctionMode):
             kind = INDEXING[func]
         if kind is None and func is torch.where and len(args) + len(kwargs) == 1:
             kind = "where(cond)"
+        if kind is None and func in HOST_DATA_FACTORIES and _host_data(args, kwargs, HOST_DATA_FACTORIES[func]):
+            kind = "host_copy"
         if kind is not None:
             where = _caller()
             if where:
                 self.syncs[(kind, where)] += 1
-        elif func in FACTORIES and kwargs.get("device") is None:
+        if func in FACTORIES and kwargs.get("device") is None:
             if func not in (torch.tensor, torch.as_tensor) or not _data_on_device(args):
                 where = _caller()
                 if where:
                     self.no_device[(func.__name__, where)] += 1
         return func(*args, **kwargs)
+
+
+def _host_data(args, kwargs, position: int) -> bool:
+    """The factory's data argument is not a tensor (it lives on the host and is copied to the device)."""
+    data = args[position] if len(args) > position else kwargs.get("data")
+    return not isinstance(data, torch.Tensor)
 
 
 def _data_on_device(args) -> bool:

@@ -8,6 +8,7 @@ import torch
 from tests.helpers.ranks import feed_boundary, run_two_ranks
 
 MASS_HIGH, FRICTION_LOW = 1, 2
+NO_BOUNDARY_RESULTS = 6
 
 
 def _cfg():
@@ -37,12 +38,15 @@ def _worker(rank, world, init_file, out_dir):
         feed_boundary(adr, MASS_HIGH, 30.0 if rank == 0 else 12.0, 4)
         # friction low bound: both ranks try 6 good episodes; the cohort of 8 gives each rank 4 tickets
         played = feed_boundary(adr, FRICTION_LOW, 25.0, 6)
+        # and NO_BOUNDARY_RESULTS resets of envs that evaluated no boundary (most resets): staged, never gathered
+        no_boundary = (adr.env_boundary < 0).nonzero().flatten()[:NO_BOUNDARY_RESULTS]
+        adr.update(no_boundary, torch.full((NO_BOUNDARY_RESULTS,), 50.0))
         staged = adr.num_pending
-        adr.sync()
+        gathered = [adr.sync()]
         # a second round where only rank 1 has results: its 4 tickets are half a cohort, no decision yet
         if rank == 1:
             feed_boundary(adr, MASS_HIGH, 40.0, 8)
-        adr.sync()
+        gathered.append(adr.sync())
         synced = adr.state_dict()
         # broadcast_: a diverged rank gets rank 0's state back
         if rank == 1:
@@ -52,6 +56,7 @@ def _worker(rank, world, init_file, out_dir):
             {
                 "state": synced,
                 "staged": staged,
+                "gathered": gathered,
                 "played": played,
                 "low_after_broadcast": adr.low.clone(),
                 "values": adr.values,
@@ -68,7 +73,9 @@ def test_two_ranks_end_with_identical_bounds(tmp_path):
     r0 = torch.load(tmp_path / "rank0.pt")
     r1 = torch.load(tmp_path / "rank1.pt")
     assert r0["played"] == r1["played"] == 4  # ceil(8 / 2) tickets per rank and cohort
-    assert r0["staged"] == r1["staged"] == 8  # results stay staged until sync()
+    assert r0["staged"] == r1["staged"] == 8 + NO_BOUNDARY_RESULTS  # results stay staged until sync()
+    # only boundary rows are all-gathered: 2 x 8 in round 1 (not 2 x 14), rank 1's 4 in round 2
+    assert r0["gathered"] == r1["gathered"] == [16, 4]
     for k in ("low", "high", "queue", "fill", "version"):
         assert torch.equal(r0["state"][k], r1["state"][k]), k
     s = r0["state"]

@@ -2,7 +2,8 @@
 
 A ``TorchFunctionMode`` (tests/helpers/hostsync.py; nothing is patched) sees every torch call while the env steps and
 counts the host syncs (``.item()``, ``.tolist()``, ``.cpu()``, ``bool/float/int(tensor)``, ``nonzero``, boolean-mask
-indexing, ...) and the tensors made without ``device=`` whose calling frame is in dactyl_lab. On the CPU a sync
+indexing, ``torch.tensor`` / ``as_tensor`` of Python data: a blocking host-to-device copy on CUDA, ...) and the
+tensors made without ``device=`` whose calling frame is in dactyl_lab. On the CPU a sync
 costs nothing, on CUDA each one stalls the GPU pipeline: counted here so a CPU run catches what only a GPU shows.
 Episodes are 10 steps long, so every env resets (and re-randomizes) twice during the audited steps. With
 ``presets=adr`` the steps where ADR syncs and logs (every ``adr_sync_interval_steps``) may read values on the host.

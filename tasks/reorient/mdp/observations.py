@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import torch
@@ -17,6 +18,15 @@ if TYPE_CHECKING:
     from .commands import GoalOrientationCommand
 
 
+@functools.cache
+def device_constant(values: tuple, device: str) -> torch.Tensor:
+    """``values`` (nested tuples of floats) as a float32 tensor on ``device``, built once per device: a tensor made
+    from host data is a blocking host-to-device copy on CUDA, which the step path must not make. Shared: never write
+    into it. Made outside inference mode, so that it is an ordinary tensor whichever context builds it first."""
+    with torch.inference_mode(False):
+        return torch.tensor(values, dtype=torch.float32, device=device)
+
+
 def fingertip_positions(env: ManagerBasedRLEnv, asset_cfg: SceneEntityCfg) -> torch.Tensor:
     """Tip points of the 5 fingertips [m], env frame, shape (num_envs, 15), order hand.FINGERTIP_BODY_NAMES.
 
@@ -25,7 +35,7 @@ def fingertip_positions(env: ManagerBasedRLEnv, asset_cfg: SceneEntityCfg) -> to
     asset = env.scene[asset_cfg.name]
     pos = asset.data.body_pos_w.torch[:, asset_cfg.body_ids]
     quat = asset.data.body_quat_w.torch[:, asset_cfg.body_ids]
-    offsets = torch.tensor(hand.FINGERTIP_OFFSETS_M, device=env.device).expand(env.num_envs, -1, -1)
+    offsets = device_constant(hand.FINGERTIP_OFFSETS_M, str(env.device)).expand(env.num_envs, -1, -1)
     tips = pos + math_utils.quat_apply(quat, offsets) - env.scene.env_origins[:, None, :]
     return tips.reshape(env.num_envs, -1)
 
@@ -94,8 +104,9 @@ def marker_geometry(env: ManagerBasedRLEnv, distal_cfg: SceneEntityCfg, middle_c
     pos_m = robot.data.body_pos_w.torch[:, middle_cfg.body_ids] - origins
     quat_m = robot.data.body_quat_w.torch[:, middle_cfg.body_ids]
     n = env.num_envs
-    nail = pos_d + math_utils.quat_apply(quat_d, torch.tensor(NAIL_SITES_M, device=env.device).expand(n, -1, -1))
-    caps = torch.tensor(FINGER_CAPSULES_M, device=env.device)  # (5, 2, 2): (length, radius)
+    nail_sites = device_constant(NAIL_SITES_M, str(env.device)).expand(n, -1, -1)
+    nail = pos_d + math_utils.quat_apply(quat_d, nail_sites)
+    caps = device_constant(FINGER_CAPSULES_M, str(env.device))  # (5, 2, 2): (length, radius)
     axis = torch.zeros((n, 5, 2, 3), device=env.device)
     axis[..., 2] = caps[:, :, 0]
     pos, quat = torch.stack((pos_d, pos_m), dim=2), torch.stack((quat_d, quat_m), dim=2)  # (N, 5, 2, ...)

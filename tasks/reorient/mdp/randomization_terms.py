@@ -233,6 +233,8 @@ class randomize_joint_limits(ManagerTermBase):
         self.asset_cfg: SceneEntityCfg = cfg.params["asset_cfg"]
         self.asset: Articulation = env.scene[self.asset_cfg.name]
         self.default_limits = self.asset.data.joint_pos_limits.torch.clone()
+        self.half_range_unit = torch.tensor([-0.5, 0.5], device=env.device)
+        """(low, high) offsets from the midpoint of a limit pair ``min_range_rad`` wide, per unit of it."""
 
     def __call__(
         self,
@@ -254,8 +256,7 @@ class randomize_joint_limits(ManagerTermBase):
             ).to(env.device)
         mid = limits.mean(dim=-1, keepdim=True)
         narrow = (limits[..., 1] - limits[..., 0] < min_range_rad)[..., None]
-        half = torch.tensor([-0.5, 0.5], device=env.device) * min_range_rad
-        limits = torch.where(narrow, mid + half, limits)
+        limits = torch.where(narrow, mid + self.half_range_unit * min_range_rad, limits)
         self.asset.write_joint_position_limit_to_sim_index(limits=limits, env_ids=ids, warn_limit_violation=False)
         pos = torch.clamp(self.asset.data.joint_pos.torch[ids], limits[..., 0], limits[..., 1])
         self.asset.write_joint_position_to_sim_index(position=pos, env_ids=ids)

@@ -2,7 +2,8 @@
 
 Isaac Lab's reward manager pays ``weight * term * env.step_dt`` per step. Each term here returns its paper value
 per policy step divided by ``env.step_dt``, read at run time, so with the paper's weights (1, 5, -20) a step pays
-exactly the paper's reward whatever ``sim.dt`` and ``decimation`` are (a Hydra override included).
+exactly the paper's reward whatever ``sim.dt`` and ``decimation`` are (a Hydra override included). Each pays 0 for an
+env whose world diverged (:mod:`.divergence`), so neither the step reward nor the episode sums carry it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import torch
 
+from .divergence import zero_where_diverged
+
 if TYPE_CHECKING:
     from isaaclab.envs import ManagerBasedRLEnv
 
@@ -18,8 +21,9 @@ if TYPE_CHECKING:
 
 
 def per_policy_step(env: ManagerBasedRLEnv, value: torch.Tensor) -> torch.Tensor:
-    """``value / env.step_dt``: what a term returns so that the manager's ``x step_dt`` pays ``value`` per step."""
-    return value / env.step_dt
+    """``value / env.step_dt``: what a term returns so that the manager's ``x step_dt`` pays ``value`` per step;
+    0 where the divergence guard fired and where ``value`` is NaN or inf (:func:`~.divergence.zero_where_diverged`)."""
+    return zero_where_diverged(env, value) / env.step_dt
 
 
 def orientation_progress(env: ManagerBasedRLEnv, command_name: str) -> torch.Tensor:
