@@ -79,6 +79,23 @@ def count_notify_steps(env, monkeypatch, steps: int) -> int:
     return len(calls)
 
 
+def set_const_calls_in_next_step(env, monkeypatch) -> int:
+    """MuJoCo-Warp ``set_const_0`` calls (each a model rebuild over every world) in the next zero-action step, in
+    which the model changes of the last step's resets reach the solver."""
+    import mujoco_warp
+
+    set_const_0, calls = mujoco_warp.set_const_0, []
+
+    def counting(*args, **kwargs):
+        calls.append(env.unwrapped.common_step_counter)
+        return set_const_0(*args, **kwargs)
+
+    monkeypatch.setattr(mujoco_warp, "set_const_0", counting)  # the solver calls it through the module
+    env.step(zeros(env))
+    monkeypatch.undo()
+    return len(calls)
+
+
 def test_k4_defers_a_reset_envs_physics_to_the_cohort_step_and_updates_the_model_every_k_steps(monkeypatch):
     k = 4
     env = make_env(num_envs=NUM_ENVS, seed=7, presets=("randomized",), edit=interval(k))
@@ -105,6 +122,8 @@ def test_k4_defers_a_reset_envs_physics_to_the_cohort_step_and_updates_the_model
         assert mass[DROPPED] != mass0[DROPPED] and not torch.equal(mu[DROPPED], mu0[DROPPED])
         torch.testing.assert_close(mass[others], mass0[others])
         torch.testing.assert_close(mu[others], mu0[others])
+        # the cohort's mass, joint-DOF and tendon-actuator flags: one model rebuild in the next step, not three
+        assert set_const_calls_in_next_step(env, monkeypatch) == 1
 
         step_to_cohort_boundary(env, k)  # an empty cohort: nothing pending at the window's start
         steps = 2 * k
@@ -128,6 +147,8 @@ def test_k1_rerandomizes_at_the_reset_and_updates_the_model_after_every_reset(mo
         others = (~reset).nonzero().flatten().tolist()
         assert mass[DROPPED] != mass0[DROPPED]
         torch.testing.assert_close(mass[others], mass0[others])
+        # the reset raised the mass, joint-DOF and tendon-actuator flags (each one set_const): one model rebuild
+        assert set_const_calls_in_next_step(env, monkeypatch) == 1
         steps = 8
         assert count_notify_steps(env, monkeypatch, steps) == steps
     finally:

@@ -37,7 +37,7 @@ def test_default_task_is_not_randomized_and_the_preset_is():
 
     default = env_cfg.DactylReorientEnvCfg()
     assert not hasattr(default, "randomization")
-    assert set(default.events.to_dict()) == {"quiet_solver", "start_state"}
+    assert set(default.events.to_dict()) == {"quiet_solver", "start_state", "solver_overflow"}
     assert default.observations.policy.fingertip_pos.func is mdp.fingertip_positions
     assert default.observations.policy.object_quat.func is mdp.object_orientation
     randomized = presets_cfg.DactylReorientEnvPresetCfg().randomized

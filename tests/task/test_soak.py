@@ -1,5 +1,6 @@
 """A short soak (bench/soak.py's loop): presets=adr with every ADR bound at its hard limits and random actions
-stays finite; the non-finite guard resets an env whose state became NaN and counts it in the episode log."""
+stays finite and within MuJoCo-Warp's constraint and contact capacities (an overflow: test_solver_overflow.py); the
+non-finite guard resets an env whose state became NaN and counts it in the episode log."""
 
 import pytest
 import torch
@@ -26,6 +27,12 @@ def test_short_soak_at_adr_hard_limits_stays_finite(env):
     assert result["nonfinite_values"] == {k: 0 for k in result["nonfinite_values"]}, result
     assert {"obs/policy", "obs/critic", "reward", "adr"} <= set(result["nonfinite_values"])
     assert result["nonfinite_guard_resets"] == 0
+    assert result["solver_reads"] > 0 and result["solver_overflows"] == {k: 0 for k in result["solver_overflows"]}
+    assert {"nefc", "broadphase", "narrowphase"} <= set(result["solver_overflows"])
+    peaks = result["capacity_peaks"]
+    assert 0 < peaks["peak_constraint_rows"] <= result["njmax"], result
+    assert 0 < peaks["peak_contacts_per_world"] and peaks["peak_contacts_mean_per_world"] <= result["nconmax"], result
+    assert load_bench("soak").problems(result) == []
 
 
 def test_the_guard_resets_a_diverged_env_and_counts_it(env):

@@ -32,6 +32,7 @@ from .adr_terms import (
 from .commands import GoalOrientationCommand, GoalOrientationCommandCfg
 from .curriculum import GoalAngleCurriculum, GoalAngleCurriculumParams, GoalCurriculumCfg, NoCurriculumCfg
 from .events import silence_solver_iteration_warnings
+from .solver_overflow import track_solver_overflow
 from .physics_cohort import PHYSICS_MODE, apply_physics_cohort, resample_physics
 from .observations import (
     MIDDLE_BODY_NAMES,

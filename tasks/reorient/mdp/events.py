@@ -16,6 +16,10 @@ def silence_solver_iteration_warnings(env: ManagerBasedEnv, env_ids) -> None:
     With the CG solver capped at 20 iterations (chosen for CPU speed) the cap is often reached; the
     device-side printf then floods the console on every step. Convergence is still available through
     ``NewtonCfg(debug_mode=True)``, which logs the solver's iteration statistics.
+
+    ``opt.warn_overflow`` gates *every* overflow print of MuJoCo-Warp (constraint rows over ``njmax``, contacts
+    over ``nconmax``, CCD, islands), not only the iteration one: those overflows are counted from the per-world
+    flags instead (:class:`.solver_overflow.track_solver_overflow`, ``Physics/overflow_*`` in the log).
     """
     solver = mjwarp_solver()
     if solver is not None:

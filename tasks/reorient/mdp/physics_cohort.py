@@ -22,6 +22,11 @@ mode, :data:`PHYSICS_MODE`, which Isaac Lab never calls itself. Two terms drive 
   CPU runs draw other (equally distributed) values than before this term existed; on CUDA the physics terms draw
   from the device generator and their streams are unchanged.
 
+Each application ends by folding the model-change flags its terms raised (masses, joint DOFs, tendon actuators,
+shapes, gravity) into one (:func:`~.newton_internals.coalesce_model_changes`), and :func:`apply_physics_cohort`
+folds again every step after all reset terms ran: the next physics step then updates the model once (one
+``set_const`` over all worlds) rather than once per flag (three ``set_const`` before).
+
 The deferred terms draw when they run: ADR terms read the per-env values ADR assigned to the env's current
 episode at its reset (``adr.values``, ``adr.env_boundary``), so a boundary-evaluating env gets its boundary value,
 only up to K - 1 control steps late. Trade-off: an env's first (up to K - 1) control steps of an episode run with
@@ -38,6 +43,7 @@ from isaaclab.managers import EventTermCfg, ManagerTermBase
 
 from dactyl_lab.tasks.randomization import resolve_env_ids
 
+from .newton_internals import coalesce_model_changes
 from .randomization_terms import randomization_state
 
 if TYPE_CHECKING:
@@ -87,6 +93,7 @@ class resample_physics(ManagerTermBase):
             return
         self.applications += 1
         env.event_manager.apply(mode=mode, env_ids=ids)
+        coalesce_model_changes(env.sim.physics_manager)  # one model update for all the terms' flags
 
     def apply_pending(self, env: ManagerBasedEnv, mode: str = PHYSICS_MODE) -> None:
         """The pending cohort's physics, then an empty mask (reads the cohort's indices on the host)."""
@@ -98,8 +105,10 @@ class resample_physics(ManagerTermBase):
 
 def apply_physics_cohort(env: ManagerBasedEnv, env_ids: torch.Tensor | None, term_name: str = "physics") -> None:
     """``interval`` event firing every control step (``is_global_time``): every K env steps the pending cohort of
-    the :class:`resample_physics` term ``term_name`` gets its physics. Nothing to do with K = 1."""
+    the :class:`resample_physics` term ``term_name`` gets its physics. Every step, after all reset terms: the
+    model-change flags raised in this step folded into one update."""
     if not cohort_due(env.common_step_counter, physics_interval_steps(env)):
+        coalesce_model_changes(env.sim.physics_manager)
         return
     term = env.event_manager.get_term_cfg(term_name)
     term.func.apply_pending(env, term.params.get("mode", PHYSICS_MODE))
