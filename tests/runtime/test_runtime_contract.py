@@ -19,6 +19,7 @@ from dactyl_lab.contract import (
     ContractMismatchError,
     PolicyContract,
     check_against_hand,
+    embed_contract,
     read_contract,
 )
 
@@ -117,7 +118,7 @@ def test_check_against_hand_names_the_count():
 
 def test_check_against_hand_names_the_period_and_the_flag():
     contract = rp.ff_contract()
-    with pytest.raises(ContractMismatchError, match=r"trained at 0.08 s.*set to 0.05 s.*--control-period 0.08"):
+    with pytest.raises(ContractMismatchError, match=r"trained at 0.08 s.*set to 0.05 s.*--control_period_s 0.08"):
         check_against_hand(contract, hand.MOTOR_NAMES, 0.05)
 
 
@@ -187,3 +188,59 @@ def test_contract_dataclass_fields_cover_the_spec():
         "quat_convention",
         "joint_order_note",
     } <= names
+
+
+def test_contract_and_runtime_import_without_torch_isaaclab_or_pydantic():
+    """The robot computer has neither torch nor Isaac Lab; the contract validates with msgspec (docs/runtime.md,
+    "Contract validation library"), not with the 15x larger pydantic that Isaac Lab brings along in the dev venv."""
+    code = (
+        "import sys\n"
+        "import dactyl_lab.runtime, dactyl_lab.contract\n"
+        "from dactyl_lab.contract import PolicyContract, make_dactyl_contract\n"
+        "PolicyContract.from_json(make_dactyl_contract('t', recurrent=True).to_json())\n"
+        "roots = {m.split('.')[0] for m in sys.modules}\n"
+        "print(sorted(roots & {'torch', 'isaaclab', 'isaacsim', 'pydantic', 'pydantic_core'}), 'msgspec' in roots)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[] True", out.stdout + out.stderr
+
+
+@pytest.mark.parametrize(
+    "path, value, where",
+    [
+        (("observation", 0, "size"), 15.5, "Expected `int`, got `float` - at `contract.observation[0].size`"),
+        (("action", "limits", 19, 1), "1", "got `str` - at `contract.action.limits[19][1]`"),
+        (("rnn",), 3, "Expected `object | null`, got `int` - at `contract.rnn`"),
+        (("openai_model", "joint_names", "rh_FFJ4"), 1, "got `int` - at `contract.openai_model.joint_names[...]`"),
+        (("task", "max_consecutive_successes"), True, "Expected `int`, got `bool`"),
+    ],
+)
+def test_a_wrong_typed_field_is_named_with_its_path(path, value, where):
+    data = json.loads(rp.ff_contract().to_json())
+    node = data
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    with pytest.raises(ContractError, match=f"malformed policy contract: .*{re.escape(where)}.*re-export"):
+        PolicyContract.from_dict(data)
+
+
+def test_an_unknown_nested_field_is_named_with_its_place():
+    data = json.loads(rp.ff_contract().to_json())
+    data["action"]["gain"] = 2.0
+    with pytest.raises(ContractError, match=re.escape("unknown field `gain` - at `contract.action`")):
+        PolicyContract.from_dict(data)
+
+
+def test_embedding_refuses_a_contract_the_runtime_could_not_read():
+    """A contract built in Python with a wrong type (a float where the JSON needs an int) is refused when it is
+    embedded, not later on the robot computer when the runtime reads it."""
+    import onnx
+
+    contract = rp.ff_contract()
+    contract.task.max_consecutive_successes = 50.0
+    with pytest.raises(ContractError, match=re.escape("got `float` - at `contract.task.max_consecutive_successes`")):
+        embed_contract(onnx.ModelProto(), contract)
+    contract.task.max_consecutive_successes = 50
+    model = embed_contract(onnx.ModelProto(), contract)
+    assert PolicyContract.from_json(model.metadata_props[0].value) == contract
