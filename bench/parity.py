@@ -11,7 +11,7 @@ and the cube pose (hand-mount frame) over ``--seconds``:
   on it slowly).
 
 ``--config after`` runs today's code (one damping, self-collisions, the stand-in with the task's solver settings,
-``--standin-physics task``); ``--config before`` reproduces the settings before the parity work (Newton: servo
+``--standin_physics task``); ``--config before`` reproduces the settings before the parity work (Newton: servo
 damping added to the passive damping, no self-collisions; stand-in: MuJoCo's own options with one 8 ms step,
 cube condim 4, no self-collisions); ``--config both`` runs both (one process each: Isaac Lab allows one simulation
 per process) and writes the table (``--markdown``) and the figure (``--png``).

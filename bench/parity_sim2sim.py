@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """The sim2sim gap of a trained policy in one command: the same trials on the Newton task (scripts/evaluate.py)
 and on the MuJoCo stand-in (scripts/sim2sim.py) with the task's solver settings and with MuJoCo's defaults
-(``--standin-physics task`` / ``mujoco-default``); prints goals per episode and drops for each.
+(``--standin_physics task`` / ``mujoco-default``); prints goals per episode and drops for each.
 
-  python bench/parity_sim2sim.py --checkpoint logs/rsl_rl/dactyl_reorient_ff/<run> --trials 64 --goal-timeout 8
+  python bench/parity_sim2sim.py --checkpoint logs/rsl_rl/dactyl_reorient_ff/<run> --num_trials 64 --goal_timeout_s 8
 
 The ONNX policy defaults to ``<run>/exported/policy.onnx`` (make it with scripts/export.py --checkpoint <run>).
 """
@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from dactyl_lab import task_constants as tc
+from dactyl_lab.argtypes import renamed
 
 ROOT = Path(__file__).resolve().parents[1]
 PHYSICS = ("task", "mujoco-default")
@@ -25,7 +26,7 @@ PHYSICS = ("task", "mujoco-default")
 def run(cmd: list[str]) -> None:
     print("[sim2sim gap] " + " ".join(cmd), flush=True)
     code = subprocess.call(cmd)
-    if code not in (0, 1):  # sim2sim exits 1 when --max-steps cut trials short; the report says so
+    if code not in (0, 1):  # sim2sim exits 1 when --steps cut trials short; the report says so
         raise SystemExit(f"error: {cmd[1]} exited with code {code}")
 
 
@@ -33,18 +34,24 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoint", required=True, type=Path, help="RSL-RL / rl-games run folder or checkpoint")
     parser.add_argument("--policy", type=Path, default=None, help="exported ONNX (default <run>/exported/policy.onnx)")
-    parser.add_argument("--trials", type=int, default=64, help="trials per simulator (default 64)")
-    parser.add_argument(
-        "--goal-timeout",
+    trials = parser.add_argument("--num_trials", type=int, default=64, help="trials per simulator (default 64)")
+    renamed(parser, trials, "--trials")
+    timeout = parser.add_argument(
+        "--goal_timeout_s",
         type=float,
         default=tc.GOAL_TIMEOUT_S,
         help="per-goal timeout [s] (default %(default)g, training's)",
     )
+    renamed(parser, timeout, "--goal-timeout")
     parser.add_argument("--seed", type=int, default=123, help="seed (default 123)")
     parser.add_argument("--device", default="cpu", help="Newton device (default cpu)")
     parser.add_argument("--backend", default="rsl_rl", help="RL library of the checkpoint (default rsl_rl)")
     parser.add_argument("--variant", default="ff", help="policy variant of the checkpoint, as train.py (default ff)")
-    parser.add_argument("--out", type=Path, default=None, help="output folder (default <run>/sim2sim_gap)")
+    renamed(
+        parser,
+        parser.add_argument("--output", type=Path, default=None, help="output folder (default <run>/sim2sim_gap)"),
+        "--out",
+    )
     args = parser.parse_args()
     run_dir = args.checkpoint if args.checkpoint.is_dir() else args.checkpoint.parent
     policy = args.policy or run_dir / "exported" / "policy.onnx"
@@ -55,7 +62,7 @@ def main() -> int:
             file=sys.stderr,
         )
         return 2
-    out = args.out or run_dir / "sim2sim_gap"
+    out = args.output or run_dir / "sim2sim_gap"
     py = sys.executable
     run(
         [
@@ -68,9 +75,9 @@ def main() -> int:
             "--checkpoint",
             str(args.checkpoint),
             "--num_trials",
-            str(args.trials),
+            str(args.num_trials),
             "--goal_timeout_s",
-            str(args.goal_timeout),
+            str(args.goal_timeout_s),
             "--seed",
             str(args.seed),
             "--device",
@@ -97,16 +104,16 @@ def main() -> int:
                 str(ROOT / "scripts" / "sim2sim.py"),
                 "--policy",
                 str(policy),
-                "--trials",
-                str(args.trials),
-                "--goal-timeout",
-                str(args.goal_timeout),
+                "--num_trials",
+                str(args.num_trials),
+                "--goal_timeout_s",
+                str(args.goal_timeout_s),
                 "--seed",
                 str(args.seed),
-                "--out",
+                "--output",
                 str(folder),
-                "--keep-log",
-                "--standin-physics",
+                "--keep_log",
+                "--standin_physics",
                 physics,
             ]
         )

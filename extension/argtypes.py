@@ -1,10 +1,12 @@
-"""Argparse types for bounded numbers, shared by the torch-free runtime CLI and the training scripts: a bad value is
-refused by argparse with one line (exit 2) that says what was expected."""
+"""Argparse helpers shared by the torch-free runtime CLI and the scripts: types for bounded numbers (a bad value is
+refused by argparse with one line, exit 2, that says what was expected) and the deprecated old spellings of renamed
+flags (:func:`renamed`)."""
 
 from __future__ import annotations
 
 import argparse
 import math
+import sys
 
 
 def number(kind, low: float, low_ok: bool, high: float | None = None, what: str = "a positive number"):
@@ -29,3 +31,44 @@ POSITIVE_S = number(float, 0.0, False, what="a positive duration [s]")
 POSITIVE = number(float, 0.0, False)
 NON_NEGATIVE = number(float, 0.0, True, what="a number >= 0")
 FRACTION = number(float, 0.0, True, 1.0, what="a number in [0, 1]")
+
+
+class DeprecatedSpelling(argparse.Action):
+    """The old spelling of a renamed flag: it still works for one release, and prints one line naming the new flag."""
+
+    def __init__(self, option_strings, dest, target: argparse.Action, **kwargs):
+        super().__init__(option_strings, dest, **kwargs)
+        self.target = target
+
+    @property
+    def new_flag(self) -> str:
+        return max(self.target.option_strings, key=len)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(
+            f"warning: {option_string} is deprecated, use {self.new_flag} (the old spelling goes in the next release)",
+            file=sys.stderr,
+        )
+        self.target(parser, namespace, values, self.new_flag)
+
+
+def renamed(parser, action: argparse.Action, *old_flags: str) -> argparse.Action:
+    """Accept ``old_flags`` (hidden from --help) as deprecated spellings of ``action``'s flag; returns ``action``.
+
+    ``parser`` is the parser or argument group ``action`` was added to. The old spelling takes the same values
+    (type, nargs, choices) and stores into the same destination through ``action`` itself."""
+    for old in old_flags:
+        parser.add_argument(
+            old,
+            action=DeprecatedSpelling,
+            target=action,
+            dest=action.dest,
+            nargs=action.nargs,
+            const=action.const,
+            type=action.type,
+            choices=action.choices,
+            metavar=action.metavar,
+            default=argparse.SUPPRESS,
+            help=argparse.SUPPRESS,
+        )
+    return action

@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 from dactyl_lab import task_constants
+from dactyl_lab.errors import UsageError
 from dactyl_lab.render.options import add_video_args, video_options
 from dactyl_lab.training import checkpoints, cli_args, evaluation
 
@@ -69,16 +70,16 @@ def parse(argv: list[str]) -> argparse.Namespace:
     args = parser.parse_args(argv)
     args.num_envs = args.num_envs or min(args.num_trials, 16)
     if args.video > min(args.num_envs, args.num_trials):
-        raise cli_args.UsageError(
+        raise UsageError(
             f"--video {args.video}: at most --num_envs ({args.num_envs}) and --num_trials trials "
             "can be recorded (the first trial of each env); raise --num_envs"
         )
     if (args.checkpoint is None) == (args.baseline is None):
-        raise cli_args.UsageError("give either --checkpoint (a trained policy) or --baseline zero|random")
+        raise UsageError("give either --checkpoint (a trained policy) or --baseline zero|random")
     if args.baseline and not args.output:
-        raise cli_args.UsageError("--baseline needs --output (a baseline has no run folder to write into)")
+        raise UsageError("--baseline needs --output (a baseline has no run folder to write into)")
     if min(args.num_trials, args.num_envs, args.max_successes) < 1 or args.goal_timeout_s <= 0:
-        raise cli_args.UsageError("--num_trials, --num_envs, --max_successes and --goal_timeout_s must be positive")
+        raise UsageError("--num_trials, --num_envs, --max_successes and --goal_timeout_s must be positive")
     return args
 
 
@@ -91,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             checkpoint = checkpoints.resolve(args.checkpoint, args.backend)
         except FileNotFoundError as error:
-            raise cli_args.UsageError(f"--checkpoint: {error}; train first (scripts/train.py)") from None
+            raise UsageError(f"--checkpoint: {error}; train first (scripts/train.py)") from None
     presets = tuple(args.presets) + (("randomized",) if args.randomization == "on" else ())
     device = args.device or cli_args.default_device()
     if args.output:
@@ -106,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             check_available()  # before minutes of env creation
         except RenderSetupError as error:
-            raise cli_args.UsageError(str(error)) from None
+            raise UsageError(str(error)) from None
 
     import gymnasium as gym
     from isaaclab_tasks.utils.parse_cfg import load_cfg_from_registry

@@ -22,10 +22,10 @@ echo "[main] exporting $checkpoint to ONNX (normalizer folded in, contract in me
 "$venv/bin/python" scripts/export.py --checkpoint "$checkpoint" --output "${run_dir}exported/dactyl_policy.onnx"
 echo "[main] real-hand runtime rollout on the MuJoCo stand-in (300 control steps of 80 ms)"
 "$venv/bin/dactyl-lab-runtime" --policy "${run_dir}exported/dactyl_policy.onnx" --hand mujoco --realtime off \
-  --steps 300 --log "${run_dir}runtime_rollout.jsonl" --summary-json "${run_dir}runtime_summary.json"
+  --steps 300 --log "${run_dir}runtime_rollout.jsonl" --summary_json "${run_dir}runtime_summary.json"
 echo "[main] video of the policy on the MuJoCo stand-in (one trial: 8 s per goal, at most 5 goals)"
-"$venv/bin/python" scripts/sim2sim.py --policy "${run_dir}exported/dactyl_policy.onnx" --trials 1 --goal-timeout 8 \
-  --max-successes 5 --out "${run_dir}sim2sim" --video
+"$venv/bin/python" scripts/sim2sim.py --policy "${run_dir}exported/dactyl_policy.onnx" --num_trials 1 --goal_timeout_s 8 \
+  --max_successes 5 --output "${run_dir}sim2sim" --video
 [ -f "${run_dir}report.png" ] || "$venv/bin/dactyl-lab" report "$run_dir"
 echo "[main] training report:   ${run_dir}report.png (page: ${run_dir}report.html)"
 echo "[main] Newton play video: $(ls "${run_dir}"videos/play/*.mp4 | head -1)"

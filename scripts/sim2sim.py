@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Score an exported policy on the MuJoCo stand-in hand with the Dactyl paper's consecutive-successes protocol.
 
-  python scripts/sim2sim.py --policy policy.onnx --trials 20            # report.json + histogram.png
+  python scripts/sim2sim.py --policy policy.onnx --num_trials 20        # report.json + histogram.png
 
 ``--help`` explains every flag; the logic lives in :mod:`dactyl_lab.export.sim2sim` (needs no torch).
 """

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
+from dactyl_lab.argtypes import renamed
+from dactyl_lab.errors import USAGE_EXIT_CODE, UsageError
 from dactyl_lab.export.onnx_io import DEFAULT_OPSET
 from dactyl_lab.export.task import DEFAULT_TASK
 from dactyl_lab.training.cli_args import VARIANTS
@@ -24,7 +25,7 @@ rl-games running_mean_std) -> network -> deterministic action = the Gaussian mea
 and return their state explicitly: (obs, h_in, c_in) -> (actions, h_out, c_out), states of shape
 (layers, batch, hidden), zeros at the start of an episode. The batch axis is dynamic. TorchScript exporter
 (torch.onnx.export dynamo=False), checked with onnx.checker, then compared with the library on observations drawn
-around the training statistics (difference / max(1, |output|) must stay below --check-tolerance).
+around the training statistics (difference / max(1, |output|) must stay below --check_tolerance).
 
 The file's metadata_props carry the runtime contract (dactyl_lab.contract, JSON): task id, backend, observation
 terms, motor names and limits, action scale and smoothing (the task's action term), the wrappers' clips
@@ -37,10 +38,13 @@ EPILOG = """\
 examples:
   python scripts/export.py --checkpoint logs/rsl_rl/dactyl_reorient_ff/2026-11-25_15-18-25/model_0.pt
   python scripts/export.py --checkpoint logs/rl_games/dactyl_reorient_lstm/2026-11-25_15-21-24 -o lstm.onnx
-  python scripts/sim2sim.py --policy lstm.onnx --trials 10         # then try it in the MuJoCo stand-in
+  python scripts/sim2sim.py --policy lstm.onnx --num_trials 10     # then try it in the MuJoCo stand-in
 
 configs: by default the run's own params/env.yaml and params/agent.yaml (what it was trained with); without
-them (or with --registry-cfg) the registered task config (with --preset) and the backend/variant's agent config.
+them (or with --registry_cfg) the registered task config (with --preset) and the backend/variant's agent config.
+
+flag names: Isaac Lab's style (underscores), as in train.py and evaluate.py; the old dashed spellings
+(--registry-cfg, --check-tolerance, --print-contract) still work in this release and print a line naming the new flag.
 """
 
 
@@ -89,26 +93,46 @@ def build_parser() -> argparse.ArgumentParser:
         help="task preset (e.g. hz20, randomized) for the registered config; repeatable; ignored when "
         "the run's params/env.yaml is used",
     )
-    parser.add_argument(
+    renamed(
+        parser,
+        parser.add_argument(
+            "--registry_cfg",
+            action="store_true",
+            help="ignore the run's params/*.yaml and use the registered task and agent configs",
+        ),
         "--registry-cfg",
-        action="store_true",
-        help="ignore the run's params/*.yaml and use the registered task and agent configs",
     )
     parser.add_argument("--opset", type=int, default=DEFAULT_OPSET, help="ONNX opset version (default: %(default)s)")
-    parser.add_argument(
+    renamed(
+        parser,
+        parser.add_argument(
+            "--check_tolerance",
+            type=float,
+            default=1e-5,
+            metavar="TOL",
+            help="largest allowed |ONNX Runtime - PyTorch| / max(1, |output|) of the post-export check "
+            "(default: %(default)s); a negative value skips the check",
+        ),
         "--check-tolerance",
-        type=float,
-        default=1e-5,
-        metavar="TOL",
-        help="largest allowed |ONNX Runtime - PyTorch| / max(1, |output|) of the post-export check "
-        "(default: %(default)s); a negative value skips the check",
     )
-    parser.add_argument("--print-contract", action="store_true", help="print the embedded contract JSON")
+    renamed(
+        parser,
+        parser.add_argument("--print_contract", action="store_true", help="print the embedded contract JSON"),
+        "--print-contract",
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    try:
+        return export(args)
+    except UsageError:
+        return USAGE_EXIT_CODE  # its line is printed
+
+
+def export(args) -> int:
+    """Export, self-check and describe the policy; an ExportError becomes a UsageError (exit code 2)."""
     from dactyl_lab.export import ExportError
     from dactyl_lab.export.exporter import export_policy
 
@@ -126,8 +150,7 @@ def main(argv: list[str] | None = None) -> int:
             check_tolerance=tolerance,
         )
     except ExportError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        raise UsageError(str(error)) from None
     policy, contract = result.policy, result.contract
     for note in policy.notes:
         print(f"note: {note}")

@@ -368,6 +368,6 @@ def export_policy(
             raise ExportError(
                 f"{path}: ONNX Runtime differs from the {ckpt.backend} policy by {result.self_check_max_abs_diff:.3g} "
                 f"(scaled by max(1, |output|); > {check_tolerance:g}) on observations around the training statistics; "
-                "the export is wrong: please report it (--check-tolerance -1 skips the check)"
+                "the export is wrong: please report it (--check_tolerance -1 skips the check)"
             )
     return result

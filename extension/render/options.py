@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 
+from dactyl_lab.argtypes import renamed
 from dactyl_lab.render.renderer import CAMERAS, parse_camera
 from dactyl_lab.render.video import DEFAULT_SIZE
 
@@ -52,49 +53,66 @@ def _positive(kind):
     return parse
 
 
-def add_video_args(parser: argparse.ArgumentParser, video_help: str, sep: str = "_", count: bool = False) -> None:
-    """Add ``--video`` and its options; ``sep`` joins the words of the flag names (``_`` or ``-``).
+def add_video_args(
+    parser: argparse.ArgumentParser, video_help: str, count: bool = False, old_dashes: bool = False
+) -> None:
+    """Add ``--video`` and its options (``--video_size``, ``--video_fps``, ``--video_camera``, ``--video_frame_every``).
 
     Args:
         count: ``--video [N]`` takes how many trials to record (default 1 when given without a number);
             otherwise ``--video`` is an on/off switch.
+        old_dashes: also accept the dashed spellings (``--video-size`` ...) sim2sim had, deprecated, for one release.
     """
     group = parser.add_argument_group("video (MP4, H.264; headless MuJoCo rendering of the same hand MJCF)")
     if count:
         group.add_argument("--video", type=_positive(int), nargs="?", const=1, default=0, metavar="N", help=video_help)
     else:
         group.add_argument("--video", action="store_true", help=video_help)
-    group.add_argument(
-        f"--video{sep}size",
-        type=_size,
-        default=DEFAULT_SIZE,
-        metavar="WxH",
-        help="frame size in pixels, even numbers (default: %(default)s)",
+    options = (
+        (
+            "--video_size",
+            dict(
+                type=_size,
+                default=DEFAULT_SIZE,
+                metavar="WxH",
+                help="frame size in pixels, even numbers (default: %(default)s)",
+            ),
+        ),
+        (
+            "--video_fps",
+            dict(
+                type=_positive(float),
+                default=None,
+                help="frames per second of the file (default: real time, 1 / (control period x frame_every))",
+            ),
+        ),
+        (
+            "--video_camera",
+            dict(
+                type=_camera,
+                default="front",
+                help=f"camera: {', '.join(CAMERAS)} or "
+                "AZIMUTH,ELEVATION,DISTANCE in degrees, degrees, m around the palm (default: %(default)s)",
+            ),
+        ),
+        (
+            "--video_frame_every",
+            dict(
+                type=_positive(int),
+                default=1,
+                metavar="N",
+                help="keep every N-th control step (default: 1, one frame per control step)",
+            ),
+        ),
     )
-    group.add_argument(
-        f"--video{sep}fps",
-        type=_positive(float),
-        default=None,
-        help="frames per second of the file (default: real time, 1 / (control period x frame_every))",
-    )
-    group.add_argument(
-        f"--video{sep}camera",
-        type=_camera,
-        default="front",
-        help=f"camera: {', '.join(CAMERAS)} or AZIMUTH,ELEVATION,DISTANCE in degrees, degrees, m "
-        "around the palm (default: %(default)s)",
-    )
-    group.add_argument(
-        f"--video{sep}frame{sep}every",
-        type=_positive(int),
-        default=1,
-        metavar="N",
-        help="keep every N-th control step (default: 1, one frame per control step)",
-    )
+    for flag, kwargs in options:
+        action = group.add_argument(flag, **kwargs)
+        if old_dashes:
+            renamed(group, action, flag.replace("_", "-"))
 
 
 def video_options(args: argparse.Namespace) -> VideoOptions:
-    """The :class:`VideoOptions` of flags added by :func:`add_video_args` (either separator)."""
+    """The :class:`VideoOptions` of flags added by :func:`add_video_args`."""
     return VideoOptions(
         size=args.video_size, fps=args.video_fps, camera=args.video_camera, frame_every=args.video_frame_every
     )

@@ -11,5 +11,7 @@ Isaac Lab. Modules (each small):
 * :mod:`.loop` - the fixed-rate loop, latency statistics, success counting (:mod:`.goals`, :mod:`.stats`);
 * :mod:`.log` - the JSON-lines step log;
 * :mod:`.backends` - ``mujoco`` stand-in, ``ros`` Shadow driver, ``replay``;
-* :mod:`.cli` - the ``dactyl-lab-runtime`` command.
+* :mod:`.session` - the Python API: options -> policy, backend and loop -> the run's summary (sim2sim uses it);
+* :mod:`.cli` - the ``dactyl-lab-runtime`` command, its options by concern in :mod:`.cli_options` (policy, run,
+  log, episodes, safety), :mod:`.cli_backends` (one group per hand backend) and :mod:`.cli_drills` (fault drills).
 """

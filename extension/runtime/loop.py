@@ -101,7 +101,7 @@ class ControlLoop:
             raise ContractMismatchError(
                 f"control period differs: the policy was trained at {contract.control_period_s:g} s per step but the "
                 f"{type(hand_if).__name__} runs at {hand_if.control_period_s:g} s per step; configure the hand for "
-                f"{self.period_s:g} s (stand-in: --physics-dt x substeps) or re-export a policy trained at "
+                f"{self.period_s:g} s (stand-in: --physics_dt_s x substeps) or re-export a policy trained at "
                 f"{hand_if.control_period_s:g} s"
             )
         self.contract, self.policy, self.hand, self.pose_source = contract, policy, hand_if, pose_source

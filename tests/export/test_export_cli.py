@@ -11,6 +11,7 @@ import torch
 from dactyl_lab.export.cli import build_parser, main
 from dactyl_lab.task_constants import TASK_ID
 
+from tests.helpers.renamed_flags import assert_old_spelling_works, old_spellings
 from tests.helpers.scripts import SCRIPTS
 
 
@@ -18,6 +19,7 @@ def test_help_explains_every_flag():
     parser = build_parser()
     for action in parser._actions:
         assert action.help, f"{action.option_strings} has no help"
+    assert dict(old_spellings(parser)).keys() == {"--registry-cfg", "--check-tolerance", "--print-contract"}
     out = subprocess.run(
         [sys.executable, str(SCRIPTS / "export.py"), "--help"], capture_output=True, text=True, timeout=120
     )
@@ -29,14 +31,21 @@ def test_help_explains_every_flag():
         "--variant",
         "--task",
         "--preset",
-        "--registry-cfg",
+        "--registry_cfg",
         "--opset",
-        "--check-tolerance",
-        "--print-contract",
+        "--check_tolerance",
+        "--print_contract",
     ):
         assert flag in out.stdout
     for words in ("h_in, c_in", "normalizer", "Gaussian mean", "dynamo=False", "metadata_props", "obs_clip"):
         assert words in out.stdout
+
+
+@pytest.mark.parametrize("old", ["--registry-cfg", "--check-tolerance", "--print-contract"])
+def test_an_old_flag_spelling_still_works_and_names_the_new_flag(old, capsys):
+    parser = build_parser()
+    target = dict(old_spellings(parser))[old]
+    assert_old_spelling_works(parser, ["--checkpoint", "run"], old, target, capsys)
 
 
 def test_missing_checkpoint_names_problem_and_fix(tmp_path, capsys):
@@ -103,7 +112,7 @@ def test_registry_configs_give_the_same_contract(export_run, tmp_path, capsys):
 
     exp = export_run("rl_games", "lstm")
     out = tmp_path / "registry.onnx"
-    assert main(["--checkpoint", str(exp.run_dir), "--registry-cfg", "-o", str(out)]) == 0
+    assert main(["--checkpoint", str(exp.run_dir), "--registry_cfg", "-o", str(out)]) == 0
     assert "agent cfg: registry" in capsys.readouterr().out
     assert read_contract(out) == read_contract(exp.onnx_path)
 

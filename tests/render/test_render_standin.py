@@ -53,18 +53,18 @@ def test_sim2sim_video_one_frame_per_control_step(ff_policy, tmp_path):
     argv = [
         "--policy",
         str(ff_policy),
-        "--trials",
+        "--num_trials",
         "2",
-        "--goal-timeout",
+        "--goal_timeout_s",
         "1.6",
-        "--out",
+        "--output",
         str(out),
-        "--keep-log",
+        "--keep_log",
         "--video",
         "2",
-        "--video-size",
+        "--video_size",
         "192x144",
-        "--video-camera",
+        "--video_camera",
         "side",
     ]
     assert main(argv) == 0
@@ -85,7 +85,7 @@ def test_sim2sim_video_flags_are_checked(ff_policy, tmp_path, capsys):
     from dactyl_lab.export.sim2sim import main
 
     with pytest.raises(SystemExit) as exit_info:
-        main(["--policy", str(ff_policy), "--video", "--video-size", "191x144"])
+        main(["--policy", str(ff_policy), "--video", "--video_size", "191x144"])
     assert exit_info.value.code == 2
     assert "even" in capsys.readouterr().err
 
@@ -97,8 +97,8 @@ def test_stand_in_video_needs_no_torch(ff_policy, tmp_path):
     code = (
         "import sys; sys.modules.update(torch=None, isaaclab=None)\n"
         "from dactyl_lab.export.sim2sim import main\n"
-        f"sys.exit(main(['--policy', {str(ff_policy)!r}, '--trials', '1', '--goal-timeout', '0.8', "
-        f"'--out', {str(tmp_path)!r}, '--video', '--video-size', '64x48']))\n"
+        f"sys.exit(main(['--policy', {str(ff_policy)!r}, '--num_trials', '1', '--goal_timeout_s', '0.8', "
+        f"'--output', {str(tmp_path)!r}, '--video', '--video_size', '64x48']))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
@@ -106,15 +106,25 @@ def test_stand_in_video_needs_no_torch(ff_policy, tmp_path):
 
 
 def test_sim2sim_video_frame_every_and_fps(ff_policy, tmp_path):
-    """--video-frame-every 2 keeps every 2nd control step's frame; --video-fps sets the file's rate."""
+    """--video_frame_every 2 keeps every 2nd control step's frame; --video_fps sets the file's rate."""
     import imageio.v3 as iio
 
     from dactyl_lab.export.sim2sim import main
     from dactyl_lab.runtime.log import RunLog
 
     out = tmp_path / "s2s"
-    argv = ["--policy", str(ff_policy), "--trials", "1", "--goal-timeout", "1.6", "--out", str(out), "--keep-log"]
-    argv += ["--video", "--video-size", "96x72", "--video-frame-every", "2", "--video-fps", "5"]
+    argv = [
+        "--policy",
+        str(ff_policy),
+        "--num_trials",
+        "1",
+        "--goal_timeout_s",
+        "1.6",
+        "--output",
+        str(out),
+        "--keep_log",
+    ]
+    argv += ["--video", "--video_size", "96x72", "--video_frame_every", "2", "--video_fps", "5"]
     assert main(argv) == 0
     (video,) = json.loads((out / "report.json").read_text())["videos"]
     every_step = sum(1 for s in RunLog(out / "run.jsonl").steps if s.get("episode") == 0) - 1
@@ -130,7 +140,7 @@ def test_sim2sim_video_without_the_gl_library_says_what_to_install(ff_policy, tm
 
     monkeypatch.setenv("MUJOCO_GL", "osmesa")
     monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
-    code = main(["--policy", str(ff_policy), "--trials", "1", "--out", str(tmp_path / "s2s"), "--video"])
+    code = main(["--policy", str(ff_policy), "--num_trials", "1", "--output", str(tmp_path / "s2s"), "--video"])
     captured = capsys.readouterr()
     assert code == 2
     assert "libosmesa6" in captured.out + captured.err and "Traceback" not in captured.err

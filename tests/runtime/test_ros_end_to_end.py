@@ -21,7 +21,7 @@ def test_runtime_closes_the_loop_over_real_ros(graph):  # noqa: F811
     rp.write_ff_policy(policy, rp.ff_contract(), seed=1)  # drops the cube now and then (on --hand mujoco too)
     wire_path = graph.recorder()
     received_path = graph.node("--seed", "0")
-    runtime = graph.runtime(policy, "--steps", str(STEPS), "--episodes", "100", "--seed", "0")
+    runtime = graph.runtime(policy, "--steps", str(STEPS), "--num_trials", "100", "--seed", "0")
     rc = runtime.popen.wait(timeout=240)
     output = runtime.output()
     assert rc == 0, output[-3000:]

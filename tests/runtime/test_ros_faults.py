@@ -79,7 +79,7 @@ def test_missing_command_topic_at_start_refuses_to_move(graph, ff_policy):  # no
     wire = graph.recorder(skip=("rh_FFJ3",))
     graph.node("--without-controller", "rh_FFJ3")
     t0 = time.time()
-    graph.runtime(ff_policy[0], "--steps", "50", "--driver-timeout", "2")
+    graph.runtime(ff_policy[0], "--steps", "50", "--driver_timeout_s", "2")
     _assert_refused_before_anything_moved(graph, wire, "rh_FFJ3", "/sh_rh_ffj3_position_controller/command")
     _report({"case": "command topic missing at start", "refused_after_s": time.time() - t0})
 
@@ -88,6 +88,6 @@ def test_driver_joint_names_not_matching_the_contract_refuse_to_move(graph, ff_p
     wire = graph.recorder()
     graph.node("--joint-prefix", "lh_")  # a left hand's driver: lh_FFJ1 .. lh_WRJ2
     t0 = time.time()
-    graph.runtime(ff_policy[0], "--steps", "50", "--driver-timeout", "2")
+    graph.runtime(ff_policy[0], "--steps", "50", "--driver_timeout_s", "2")
     _assert_refused_before_anything_moved(graph, wire, "/joint_states does not match the policy", "rh_WRJ2", "lh_FFJ1")
     _report({"case": "driver joint names vs contract", "refused_after_s": time.time() - t0})

@@ -106,7 +106,8 @@ def test_contract_without_a_needed_field_is_refused(field, ff_policy, tmp_path, 
     data = json.loads(ff_policy[1].to_json())
     parent = data["action"] if field.startswith("action.") else data
     del parent[field.split(".")[-1]]
-    with pytest.raises(ContractError, match=f"missing fields.*{field.split('.')[-1]}"):
+    place = " - at `contract.action`" if field.startswith("action.") else ";"
+    with pytest.raises(ContractError, match=f"missing required field `{field.split('.')[-1]}`{place}"):
         PolicyContract.from_dict(data)  # no silent default
     bad = with_metadata(ff_policy[0], tmp_path / "missing.onnx", json.dumps(data))
     code, err = run(stand_in(bad), capsys, tmp_path, monkeypatch)
@@ -150,21 +151,21 @@ def test_contract_with_a_wrong_typed_field_is_refused(path, value, ff_policy, tm
     [
         ("--steps", "0"),
         ("--steps", "-3"),
-        ("--control-period", "0"),
-        ("--control-period", "-0.08"),
-        ("--goal-timeout", "0"),
-        ("--goal-timeout", "-1"),
-        ("--pose-stale", "0"),
-        ("--joints-stale", "-1"),
-        ("--episodes", "0"),
-        ("--physics-dt", "0"),
-        ("--max-step", "nan"),
+        ("--control_period_s", "0"),
+        ("--control_period_s", "-0.08"),
+        ("--goal_timeout_s", "0"),
+        ("--goal_timeout_s", "-1"),
+        ("--pose_stale_s", "0"),
+        ("--joints_stale_s", "-1"),
+        ("--num_trials", "0"),
+        ("--physics_dt_s", "0"),
+        ("--max_step_rad", "nan"),
         ("--threads", "0"),
-        ("--safe-move-steps", "0"),
-        ("--fall-distance", "-0.1"),
-        ("--max-force-factor", "1.5"),
-        ("--tracker-latency", "-1"),
-        ("--inject-stale-pose", "-1:3"),
+        ("--safe_move_steps", "0"),
+        ("--fall_distance_m", "-0.1"),
+        ("--max_force_factor", "1.5"),
+        ("--tracker_latency_steps", "-1"),
+        ("--inject_stale_pose", "-1:3"),
     ],
 )
 def test_nonsensical_cli_values_are_refused(flag, value, ff_policy, tmp_path, capsys, monkeypatch, commands):
@@ -183,13 +184,13 @@ def test_replay_log_cut_mid_line_is_refused(recorded_log, ff_policy, tmp_path, c
     lines = recorded_log.read_text().splitlines(keepends=True)
     cut = tmp_path / "cut.jsonl.txt"
     cut.write_text("".join(lines[:3]) + lines[3][: len(lines[3]) // 2])
-    args = ["--policy", str(ff_policy[0]), "--hand", "replay", "--replay-log", str(cut), "--no-log"]
+    args = ["--policy", str(ff_policy[0]), "--hand", "replay", "--replay_log", str(cut), "--no_log"]
     code, err = run(args, capsys, tmp_path, monkeypatch)
     assert_refused(code, err, tmp_path, commands, "cut in the middle of line 4", "head -n 3")
 
 
 def test_replay_log_of_another_policy_is_refused(recorded_log, lstm_policy, tmp_path, capsys, monkeypatch, commands):
-    args = ["--policy", str(lstm_policy[0]), "--hand", "replay", "--replay-log", str(recorded_log), "--no-log"]
+    args = ["--policy", str(lstm_policy[0]), "--hand", "replay", "--replay_log", str(recorded_log), "--no_log"]
     code, err = run(args, capsys, tmp_path, monkeypatch)
     assert_refused(code, err, tmp_path, commands, "recorded with another policy")
 
@@ -244,7 +245,7 @@ def test_fuzzed_contracts_either_work_or_are_refused_cleanly(ff_policy, tmp_path
     outcomes = []
     for index in range(FUZZ_RUNS):
         bad = with_metadata(ff_policy[0], tmp_path / f"fuzz_{index}.onnx", mutate_contract(good, rng))
-        code, err = run(stand_in(bad, "--no-log"), capsys, tmp_path, monkeypatch)
+        code, err = run(stand_in(bad, "--no_log"), capsys, tmp_path, monkeypatch)
         outcomes.append(assert_works_or_refused(code, err, tmp_path, commands))
         commands.clear()
     assert "refused" in outcomes  # the fuzz did break things
@@ -256,7 +257,7 @@ def test_fuzzed_onnx_files_either_work_or_are_refused_cleanly(lstm_policy, tmp_p
     for index in range(FUZZ_RUNS):
         bad = tmp_path / f"fuzz_{index}.onnx"
         bad.write_bytes(flip_bytes(data, rng))
-        code, err = run(stand_in(bad, "--no-log"), capsys, tmp_path, monkeypatch)
+        code, err = run(stand_in(bad, "--no_log"), capsys, tmp_path, monkeypatch)
         outcomes.append(assert_works_or_refused(code, err, tmp_path, commands))
         commands.clear()
     assert "refused" in outcomes  # the fuzz did break things (and every run ended in one of the two ways)
@@ -264,7 +265,7 @@ def test_fuzzed_onnx_files_either_work_or_are_refused_cleanly(lstm_policy, tmp_p
 
 def test_runtime_start_prints_no_gymnasium_robotics_warning(ff_policy, tmp_path):
     out = subprocess.run(
-        [sys.executable, "-W", "default", "-m", "dactyl_lab.runtime.cli", *stand_in(ff_policy[0], "--no-log")],
+        [sys.executable, "-W", "default", "-m", "dactyl_lab.runtime.cli", *stand_in(ff_policy[0], "--no_log")],
         capture_output=True,
         text=True,
         timeout=300,

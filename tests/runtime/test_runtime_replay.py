@@ -33,7 +33,7 @@ def _record(policy_path, log_path, steps=150):
         str(steps),
         "--log",
         str(log_path),
-        "--inject-stale-pose",
+        "--inject_stale_pose",
         "60:8",
         "--seed",
         "3",
@@ -89,7 +89,7 @@ def test_replay_detects_a_different_policy(lstm_policy, tmp_path):
 def test_replay_cli_reports_success_and_mismatch(ff_policy, tmp_path, capsys):
     path = ff_policy[0]
     _record(path, tmp_path / "run.jsonl", steps=60)
-    replay_args = ["--hand", "replay", "--replay-log", str(tmp_path / "run.jsonl"), "--no-log"]
+    replay_args = ["--hand", "replay", "--replay_log", str(tmp_path / "run.jsonl"), "--no_log"]
     assert cli.main(["--policy", str(path), *replay_args]) == 0
     out = capsys.readouterr().out
     assert "replay reproduces the recorded actions" in out

@@ -1,6 +1,6 @@
 """The stand-in "real hand": the rewritten Shadow hand + cube in plain MuJoCo, and a simulated tracker.
 
-Physics (``physics``, the runtime's ``--standin-physics``): ``task`` (default) runs the Newton task's solver
+Physics (``physics``, the runtime's ``--standin_physics``): ``task`` (default) runs the Newton task's solver
 settings in plain MuJoCo (:mod:`dactyl_lab.sim_settings`: CG, 20 iterations, pyramidal cone, implicitfast,
 2 MuJoCo steps of 4 ms per 8 ms physics step, the task cube's contact dimension 3); ``mujoco-default`` keeps the
 MJCF's own options (Newton solver, Euler) with one 8 ms step and the MJCF cube's condim 4 (the stand-in before

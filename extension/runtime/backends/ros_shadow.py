@@ -114,7 +114,7 @@ class RosShadowHand(HandInterface):
                 f"the hand's driver runs no position controller for {', '.join(missing)}: nobody subscribed to "
                 f"{topics} within {timeout_s:g} s. Start the Shadow driver with position controllers "
                 "(Change Robot Control "
-                "Mode: position), check --controller-prefix, or raise --driver-timeout"
+                "Mode: position), check --controller_prefix, or raise --driver_timeout_s"
             )
         while time.monotonic() < deadline and self._joints is None and self.mapping_error is None:
             time.sleep(0.01)
@@ -123,11 +123,11 @@ class RosShadowHand(HandInterface):
                 raise ContractMismatchError(
                     f"{self.joint_states_topic} does not match the policy: {self.mapping_error}. The policy drives a "
                     f"right Shadow hand (joints {hand.JOINT_NAMES[0]} .. {hand.JOINT_NAMES[-1]}); point "
-                    "--joint-states-topic at that hand's driver"
+                    "--joint_states_topic at that hand's driver"
                 )
             raise RuntimeError(
                 f"no {self.joint_states_topic} message within {timeout_s:g} s: is the Shadow driver running and "
-                "ROS_MASTER_URI / ROS_IP set to reach it? (--joint-states-topic, --driver-timeout)"
+                "ROS_MASTER_URI / ROS_IP set to reach it? (--joint_states_topic, --driver_timeout_s)"
             )
         self._publish_force(self.max_force_factor)
 
@@ -242,7 +242,7 @@ class RosPoseSource(PoseSource):
             if time.monotonic() > deadline:
                 raise RuntimeError(
                     f"the cube is not back on the palm within {timeout_s:g} s after the episode ended "
-                    "(put it back, or raise --reset-timeout)"
+                    "(put it back, or raise --reset_timeout_s)"
                 )
             time.sleep(0.02)
 
