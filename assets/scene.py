@@ -12,12 +12,12 @@ from isaaclab.assets import ArticulationCfg, AssetBaseCfg, RigidObjectCfg
 from isaaclab.markers import VisualizationMarkersCfg
 from isaaclab_newton.sim.schemas import MujocoRigidBodyCfg, NewtonArticulationCfg
 
-from dactyl_lab import hand, task_constants
+from dactyl_lab.spec import hand, task as task_constants
 from dactyl_lab.assets import shadow_mjcf
 from dactyl_lab.assets.build import hand_asset
 
 HAND_BASE_POS_M = task_constants.HAND_BASE_POS_M
-"""Where the hand mount sits in each environment [m]; the palm faces up (+z) (``dactyl_lab.task_constants``)."""
+"""Where the hand mount sits in each environment [m]; the palm faces up (+z) (``dactyl_lab.spec.task``)."""
 
 CUBE_MASS_KG = shadow_mjcf.CUBE_DENSITY_KG_M3 * shadow_mjcf.CUBE_EDGE_M**3
 """Mass of the default 5 cm block [kg] (~0.071 kg)."""
@@ -43,7 +43,7 @@ def shadow_hand_cfg() -> ArticulationCfg:
 
     Self-collisions on: Newton filters the two bodies of every joint and the asset's
     :data:`~dactyl_lab.assets.shadow_mjcf.SELF_COLLISION_EXCLUDES` (``physics:filteredPairs``), as the MJCF does.
-    Joint damping is the asset's passive joint damping alone (:data:`dactyl_lab.hand.JOINT_DAMPING`, the MJCF's
+    Joint damping is the asset's passive joint damping alone (:data:`dactyl_lab.spec.hand.JOINT_DAMPING`, the MJCF's
     ``damping``, which Newton imports as ``joint_damping``): the servos add no damping of their own (``damping=0``),
     so the total per joint equals the model's and the MuJoCo stand-in's."""
     return ArticulationCfg(
@@ -130,4 +130,6 @@ def use_in_stock_shadow_task(cfg) -> None:
     cfg.scene.object.spawn = cube_cfg().spawn
     cfg.scene.ground = None
     cfg.commands.object_pose.debug_vis = False
-    cfg.commands.object_pose.goal_pose_visualizer_cfg.markers = {"goal": sim_utils.CuboidCfg(size=(0.05,) * 3)}
+    cfg.commands.object_pose.goal_pose_visualizer_cfg.markers = {
+        "goal": sim_utils.CuboidCfg(size=(task_constants.CUBE_EDGE_M,) * 3)
+    }

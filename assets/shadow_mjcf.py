@@ -5,10 +5,10 @@ hand (and from Isaac Lab's naming) in four ways, all fixed here with MuJoCo's Mj
 
 1. names: ``robot0:FFJ3..FFJ0`` become ``rh_FFJ4..rh_FFJ1`` (every joint index shifts by one);
 2. directions: FFJ4, MFJ4, THJ2 and THJ1 turn the opposite way, so their axes are negated, and
-   every joint range is set to Shadow's documented table (:data:`dactyl_lab.hand.JOINT_LIMITS_RAD`);
+   every joint range is set to Shadow's documented table (:data:`dactyl_lab.spec.hand.JOINT_LIMITS_RAD`);
 3. actuation: the model couples J1/J2 with a stiff tendon and drives J2 alone; the real hand drives
    ``J0 = J1 + J2`` with one tendon motor per finger. The 16 joint motors + 4 tendon motors are
-   rebuilt with the MJCF's own gains and force ranges (:data:`dactyl_lab.hand.MOTOR_STIFFNESS`);
+   rebuilt with the MJCF's own gains and force ranges (:data:`dactyl_lab.spec.hand.MOTOR_STIFFNESS`);
 4. mesh paths become absolute (Newton's MJCF importer ignores ``meshdir``);
 5. self-collisions: the source model makes the hand's colliders ``contype 1 / conaffinity 0`` and lists 19
    explicit ``<pair>`` elements, which mujoco-usd-converter 0.6.1 drops ("pairs are not supported") and
@@ -30,8 +30,8 @@ from pathlib import Path
 
 import mujoco
 
-from dactyl_lab import hand
-from dactyl_lab.task_constants import CUBE_EDGE_M  # noqa: F401  (gymnasium-robotics' 5 cm block; the paper's: 5.7 cm)
+from dactyl_lab.spec import hand
+from dactyl_lab.spec.task import CUBE_EDGE_M  # noqa: F401  (gymnasium-robotics' 5 cm block; the paper's: 5.7 cm)
 
 CUBE_DENSITY_KG_M3 = 567.0
 """Density of the gymnasium-robotics block [kg/m^3] (a 5 cm block weighs about 71 g)."""

@@ -15,7 +15,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root, for tests.helpers (python bench/x.py)
 from tests.helpers.envs import close_env, make_env, zeros  # noqa: E402
 
-from dactyl_lab import hand  # noqa: E402
+from dactyl_lab.spec import hand  # noqa: E402
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 
 from dactyl_lab.assets import scene
-from dactyl_lab.task_constants import TASK_ID
+from dactyl_lab.spec.task import TASK_ID
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root, for tests.helpers (python bench/x.py)
 from tests.helpers.envs import close_env, make_env  # noqa: E402

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dactyl_lab import task_constants as tc
+from dactyl_lab.spec import task as tc
 
 REPO = Path(__file__).resolve().parents[1]
 ARMS = ("policy", "zero", "random")
@@ -73,6 +73,14 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--eval_trials", type=int, default=64, help="evaluation trials per arm and seed (default: 64)")
     p.add_argument("--eval_envs", type=int, default=16, help="envs of each evaluation (default: 16)")
     p.add_argument(
+        "--baseline_trials",
+        type=int,
+        default=None,
+        help="trials of the zero and random arms, at most --eval_trials (default: --eval_trials). A zero-action "
+        "trial holds the cube until the goal timeout, the longest trial there is: with at most --eval_envs trials "
+        "an arm runs one batch of goal_timeout_s / 0.08 s steps",
+    )
+    p.add_argument(
         "--goal_timeout_s",
         type=float,
         default=tc.EVAL_GOAL_TIMEOUT_S,
@@ -92,6 +100,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
         p.error("give a budget: --budget_min or --budget_samples")
     if min(args.num_envs, args.eval_trials, args.eval_envs) < 1 or (args.budget_min or args.budget_samples) <= 0:
         p.error("--num_envs, --eval_trials, --eval_envs and the budget must be positive")
+    if args.baseline_trials is not None and args.baseline_trials < 1:
+        p.error("--baseline_trials must be positive")
     return args
 
 
@@ -152,9 +162,17 @@ def train(args, seed: int, folder: Path) -> Path:
     return runs[-1]
 
 
+def arm_trials(args, arm: str) -> int:
+    """Trials of an arm: --eval_trials for the policy, --baseline_trials (capped at --eval_trials) for a baseline."""
+    if arm == "policy" or args.baseline_trials is None:
+        return args.eval_trials
+    return min(args.eval_trials, args.baseline_trials)
+
+
 def evaluate(args, seed: int, arm: str, run: Path, folder: Path) -> dict:
     """scripts/evaluate.py on the final checkpoint or a baseline; returns its evaluation.json."""
     out = folder / f"eval_{arm}"
+    trials = arm_trials(args, arm)
     cmd = [
         sys.executable,
         str(REPO / "scripts/evaluate.py"),
@@ -163,9 +181,9 @@ def evaluate(args, seed: int, arm: str, run: Path, folder: Path) -> dict:
         "--variant",
         args.variant,
         "--num_trials",
-        str(args.eval_trials),
+        str(trials),
         "--num_envs",
-        str(args.eval_envs),
+        str(min(args.eval_envs, trials)),
         "--seed",
         str(1000 + seed),
         "--goal_timeout_s",
@@ -176,7 +194,7 @@ def evaluate(args, seed: int, arm: str, run: Path, folder: Path) -> dict:
         str(out),
     ]
     cmd += ["--checkpoint", str(run)] if arm == "policy" else ["--baseline", arm]
-    log(f"seed {seed}: evaluating {arm} ({args.eval_trials} trials)")
+    log(f"seed {seed}: evaluating {arm} ({trials} trials)")
     env = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
     with open(folder / f"eval_{arm}.log", "w") as log_file:
         done = subprocess.run(cmd, cwd=folder, stdout=log_file, stderr=subprocess.STDOUT, env=env, check=False)

@@ -31,8 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
-from dactyl_lab import hand, sim_settings
-from dactyl_lab.task_constants import TASK_ID
+from dactyl_lab.spec import hand, solver as sim_settings
+from dactyl_lab.spec.task import TASK_ID
 
 FREE_SEQUENCES = ("steps", "sines", "random")
 CUBE_SEQUENCES = ("rest", "push")

@@ -17,7 +17,7 @@ import sys
 def measure_one(self_collision: bool, num_envs: int, steps: int, warmup: int, device: str) -> float:
     from env_throughput import measure
 
-    from dactyl_lab.task_constants import TASK_ID
+    from dactyl_lab.spec.task import TASK_ID
 
     def edit(cfg):
         cfg.scene.robot.spawn.articulation_props.self_collision_enabled = self_collision

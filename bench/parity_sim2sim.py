@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dactyl_lab import task_constants as tc
+from dactyl_lab.spec import task as tc
 from dactyl_lab.argtypes import renamed
 
 ROOT = Path(__file__).resolve().parents[1]

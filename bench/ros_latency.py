@@ -70,7 +70,7 @@ def measure(samples: int, settle_s: float, step_rad: float) -> dict:
     from sensor_msgs.msg import JointState
     from std_msgs.msg import Float64
 
-    from dactyl_lab import hand
+    from dactyl_lab.spec import hand
     from dactyl_lab.runtime.backends.ros_names import command_topic
 
     rospy.init_node("ros_latency_bench", anonymous=True, disable_signals=True)

@@ -72,10 +72,10 @@ def soak(env, steps: int, seed: int = 0, report_every: int = 500, log=print) -> 
     non-finite values, guard resets and solver overflows. Returns the summary dict."""
     import torch
 
-    from dactyl_lab.tasks.randomization import env_adr
+    from dactyl_lab.tasks.randomization import adr_of
 
     u = env.unwrapped
-    adr = env_adr(env)
+    adr = adr_of(env)
     push_to_hard_limits(adr)
     obs, _ = env.reset(seed=seed)
     device, n = u.device, u.num_envs
@@ -160,7 +160,7 @@ def problems(result: dict) -> list[str]:
     if result["nonfinite_guard_resets"]:
         found.append(f"the non-finite guard reset {result['nonfinite_guard_resets']} envs")
     found += [
-        f"MuJoCo-Warp {kind} overflow in {n} world-intervals (raise njmax / nconmax in dactyl_lab.sim_settings, "
+        f"MuJoCo-Warp {kind} overflow in {n} world-intervals (raise njmax / nconmax in dactyl_lab.spec.solver, "
         f"peaks sampled: {result['capacity_peaks']})"
         for kind, n in result.get("solver_overflows", {}).items()
         if n

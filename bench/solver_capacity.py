@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Memory of MuJoCo-Warp's constraint and contact capacities (``njmax`` rows per world, ``nconmax`` contacts per
-world, dactyl_lab.sim_settings) at a given env count, computed from the arrays MuJoCo-Warp allocates.
+world, dactyl_lab.spec.solver) at a given env count, computed from the arrays MuJoCo-Warp allocates.
 
 Builds the task once (1 env) for the MuJoCo model Newton converts the scene into (``solver.mj_model``), then
 allocates MuJoCo-Warp's ``Data`` (``put_data``, as Newton does) and the CG solver's per-step workspace
@@ -60,7 +60,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=None, help="also write the table here")
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root, for tests.helpers
-    from dactyl_lab.sim_settings import TASK_SOLVER
+    from dactyl_lab.spec.solver import TASK_SOLVER
     from dactyl_lab.tasks.reorient.mdp.newton_internals import mjwarp_solver
     from tests.helpers.envs import close_env, make_env
 

@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from dactyl_lab.task_constants import TASK_ID
+from dactyl_lab.spec.task import TASK_ID
 
 OURS, STOCK = TASK_ID, "Isaac-Reorient-Cube-Shadow"
 

@@ -5,7 +5,8 @@ nominal value out to the hard limits) and, with ``--checkpoint``, the bounds ADR
     /work/venv/bin/python docs/plot_randomization_ranges.py
     /work/venv/bin/python docs/plot_randomization_ranges.py --checkpoint logs/rsl_rl/.../model_500.pt -o adr.png
 
-Values are read from the code (presets and the fixed configs), so the figure follows any change to them.
+Paper values are read from the spec (``dactyl_lab.spec``), ADR ranges from the presets, so the figure follows any
+change to them.
 Log-scale parameters (``*_log``) are drawn as scales exp(lambda) on a log axis.
 """
 
@@ -23,42 +24,35 @@ import matplotlib.ticker  # noqa: E402,F401
 
 
 def paper_values() -> dict[str, tuple[str, tuple[float, ...]]]:
-    """Per ADR parameter: ("range", (low, high)) for a fixed distribution's support, or ("std", (std,))."""
-    from dactyl_lab.tasks.randomization import (
-        ActionDelayCfg,
-        ActionNoiseCfg,
-        ObservationNoiseCfg,
-        PhysicsRandomizationCfg,
-        RandomForceCfg,
-        TimingJitterCfg,
-    )
+    """Per ADR parameter: ("range", (low, high)) for a fixed distribution's support, or ("std", (std,)); read from
+    the spec (:mod:`dactyl_lab.spec.randomization`, :mod:`dactyl_lab.spec.noise`), the home of these numbers."""
+    from dactyl_lab.spec import noise, randomization as paper
 
-    phys, obs, act = PhysicsRandomizationCfg(), ObservationNoiseCfg(), ActionNoiseCfg()
-    rate = TimingJitterCfg().rate_range_per_s
+    rate = paper.TIMING_RATE_RANGE_PER_S
     return {
-        "object_scale": ("range", tuple(phys.object_scale.params)),
-        "object_mass_scale": ("range", tuple(phys.mass_scale.params)),
-        "hand_mass_scale": ("range", tuple(phys.mass_scale.params)),
-        "object_friction_scale": ("range", tuple(phys.friction_scale.params)),
-        "hand_friction_scale": ("range", tuple(phys.friction_scale.params)),
-        "joint_damping_scale_log": ("range", tuple(phys.joint_damping_scale.params)),
-        "actuator_gain_scale_log": ("range", tuple(phys.actuator_gain_scale.params)),
-        "joint_limit_offset_std_rad": ("std", (phys.joint_limit_offset_rad.params[1],)),
-        "gravity_offset_std_mps2": ("std", (phys.gravity_offset_mps2.params[1],)),
-        "obs_fingertip_misplaced_std_m": ("std", (obs.misplacement.fingertip_std_m,)),
-        "obs_hand_base_misplaced_std_m": ("std", (obs.misplacement.hand_base_std_m,)),
-        "obs_fingertip_corr_std_m": ("std", (obs.fingertip_pos.correlated_std,)),
-        "obs_fingertip_uncorr_std_m": ("std", (obs.fingertip_pos.uncorrelated_std,)),
-        "obs_object_pos_corr_std_m": ("std", (obs.object_pos.correlated_std,)),
-        "obs_object_pos_uncorr_std_m": ("std", (obs.object_pos.uncorrelated_std,)),
-        "obs_object_rot_corr_std_rad": ("std", (obs.object_rot.correlated_std,)),
-        "obs_object_rot_uncorr_std_rad": ("std", (obs.object_rot.uncorrelated_std,)),
-        "action_uncorr_frac": ("std", (act.uncorrelated_frac,)),
-        "action_corr_frac": ("std", (act.correlated_frac,)),
-        "action_mult_frac": ("std", (act.multiplicative_frac,)),
-        "action_delay_prob": ("std", (ActionDelayCfg().probability,)),
-        "backlash_scale": ("std", (1.0,)),
-        "object_force_accel_std_mps2": ("std", (RandomForceCfg().accel_std_mps2,)),
+        "object_scale": ("range", paper.OBJECT_SCALE_RANGE),
+        "object_mass_scale": ("range", paper.MASS_SCALE_RANGE),
+        "hand_mass_scale": ("range", paper.MASS_SCALE_RANGE),
+        "object_friction_scale": ("range", paper.FRICTION_SCALE_RANGE),
+        "hand_friction_scale": ("range", paper.FRICTION_SCALE_RANGE),
+        "joint_damping_scale_log": ("range", paper.JOINT_DAMPING_SCALE_RANGE),
+        "actuator_gain_scale_log": ("range", paper.ACTUATOR_GAIN_SCALE_RANGE),
+        "joint_limit_offset_std_rad": ("std", (paper.JOINT_LIMIT_OFFSET_STD_RAD,)),
+        "gravity_offset_std_mps2": ("std", (paper.GRAVITY_OFFSET_STD_MPS2,)),
+        "obs_fingertip_misplaced_std_m": ("std", (noise.FINGERTIP_MARKER_MISPLACEMENT_STD_M,)),
+        "obs_hand_base_misplaced_std_m": ("std", (noise.HAND_BASE_MARKER_MISPLACEMENT_STD_M,)),
+        "obs_fingertip_corr_std_m": ("std", (noise.FINGERTIP_POS_STD_M[0],)),
+        "obs_fingertip_uncorr_std_m": ("std", (noise.FINGERTIP_POS_STD_M[1],)),
+        "obs_object_pos_corr_std_m": ("std", (noise.OBJECT_POS_STD_M[0],)),
+        "obs_object_pos_uncorr_std_m": ("std", (noise.OBJECT_POS_STD_M[1],)),
+        "obs_object_rot_corr_std_rad": ("std", (noise.OBJECT_ROT_STD_RAD[0],)),
+        "obs_object_rot_uncorr_std_rad": ("std", (noise.OBJECT_ROT_STD_RAD[1],)),
+        "action_uncorr_frac": ("std", (noise.ACTION_UNCORRELATED_FRAC,)),
+        "action_corr_frac": ("std", (noise.ACTION_CORRELATED_FRAC,)),
+        "action_mult_frac": ("std", (noise.ACTION_MULTIPLICATIVE_FRAC,)),
+        "action_delay_prob": ("std", (paper.ACTION_DELAY_PROBABILITY,)),
+        "backlash_scale": ("std", (1.0,)),  # the ADR parameter scales our calibrated backlash: 1 = as calibrated
+        "object_force_accel_std_mps2": ("std", (paper.OBJECT_FORCE_ACCEL_STD_MPS2,)),
         "timing_extra_step_time_s": ("range", (1.0 / rate[1], 1.0 / rate[0])),
     }
 

@@ -5,7 +5,8 @@ Importing this package is cheap and pulls neither torch nor Isaac Lab: the real-
 
 Layout: ``dactyl_lab.assets`` (the hand, cube and scene), ``dactyl_lab.tasks`` (the task and its
 randomizations), ``dactyl_lab.agents`` (RSL-RL and rl-games configs), ``dactyl_lab.runtime``
-(the real-hand runtime), ``dactyl_lab.hand`` (names, limits and conventions shared by all).
+(the real-hand runtime), ``dactyl_lab.spec`` (the torch-free facts every part reads: the hand, the task
+constants, the action law, the solver settings, the paper's randomization and noise values, the safety defaults).
 """
 
 __version__ = "0.1.0"

@@ -21,7 +21,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from dactyl_lab import task_constants
+from dactyl_lab.spec import task as task_constants
 from dactyl_lab.errors import UsageError
 from dactyl_lab.render.options import add_video_args, video_options
 from dactyl_lab.training import checkpoints, cli_args, evaluation

@@ -41,7 +41,7 @@ from datetime import datetime
 from pathlib import Path
 
 from dactyl_lab.argtypes import NON_NEGATIVE
-from dactyl_lab.training import checkpoints, cli_args, distributed
+from dactyl_lab.training import checkpoints, cli_args, distributed, stopping
 
 
 def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
@@ -72,8 +72,8 @@ def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
         default=None,
         help=f"after SIGTERM / Ctrl-C, end within this many seconds: if the iteration in progress has not ended by "
         f"then it is dropped and training ends on the last complete one (the rolling checkpoint); torchrun SIGKILLs "
-        f"30 s after its SIGTERM. 0: always finish the iteration. Default: ${checkpoints.STOP_DEADLINE_ENV} or "
-        f"{checkpoints.STOP_DEADLINE_S:g}",
+        f"30 s after its SIGTERM. 0: always finish the iteration. Default: ${stopping.STOP_DEADLINE_ENV} or "
+        f"{stopping.STOP_DEADLINE_S:g}",
     )
     return parser.parse_known_args(argv)
 
@@ -82,14 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     args, passthrough = parse(sys.argv[1:] if argv is None else argv)
     cli_args.check_backend(args.backend, args.variant)
     cli_args.check_task(args.task)
-    if args.stop_deadline_s is not None:  # read by the runner's stop handler (checkpoints.StopOnSignals)
-        if args.stop_deadline_s > checkpoints.MAX_STOP_DEADLINE_S:
-            raise cli_args.UsageError(f"--stop_deadline_s must be at most {checkpoints.MAX_STOP_DEADLINE_S:g} s")
-        os.environ[checkpoints.STOP_DEADLINE_ENV] = str(args.stop_deadline_s)
-    try:
-        checkpoints.stop_deadline_s()
-    except ValueError as error:
-        raise cli_args.UsageError(str(error)) from None
+    stop_deadline_s = resolve_stop_deadline(args.stop_deadline_s)
     rank = distributed.from_env() if args.distributed else distributed.Rank()
     device = distributed.device_for(rank, args.device) if args.distributed else args.device or cli_args.default_device()
     cpu_ranks = args.distributed and device == "cpu"
@@ -134,8 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         forwarded.append("--distributed")
     forwarded += passthrough + cli_args.agent_device_overrides(args.backend, device)
     if args.backend == "rl_games":
-        forwarded += cli_args.rl_games_minibatch_overrides(args.num_envs)
-        if cpu_ranks:  # DactylA2CAgent joins the ranks over gloo (rl-games itself is NCCL-only)
+        forwarded += cli_args.rl_games_minibatch_overrides(args.num_envs, passthrough=passthrough)
+        if cpu_ranks:  # our agents join CPU ranks over gloo (rl_games_agent.MultiRankMixin; rl-games is NCCL-only)
             forwarded.append("agent.params.config.multi_gpu=True")
 
     from isaaclab_rl.entrypoints import run_train_cli
@@ -143,17 +136,26 @@ def main(argv: list[str] | None = None) -> int:
     if args.backend == "rsl_rl":
         from dactyl_lab.training import rsl_rl_runner
 
-        rsl_rl_runner.install()
+        rsl_rl_runner.install(stop_deadline_s=stop_deadline_s)
     else:
         from dactyl_lab.training import rl_games_checkpointing
 
-        rl_games_checkpointing.install()
+        rl_games_checkpointing.install(stop_deadline_s=stop_deadline_s)
     started = time.time()
     try:
         return run_train_cli(forwarded)
     finally:
         if rank.is_main:
             write_training_report(checkpoints.log_root(args.backend, experiment), run_name, started)
+
+
+def resolve_stop_deadline(flag_s: float | None) -> float:
+    """The stop deadline the runner gets: ``--stop_deadline_s``, else $DACTYL_LAB_STOP_DEADLINE_S, else 20 s;
+    a usage error (exit 2) naming the fix when it is out of range."""
+    try:
+        return stopping.deadline_from_env() if flag_s is None else stopping.check_deadline(flag_s)
+    except ValueError as error:
+        raise cli_args.UsageError(f"--stop_deadline_s: {error}") from None
 
 
 def write_training_report(root: Path, run_name: str | None, started_s: float) -> None:

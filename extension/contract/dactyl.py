@@ -1,5 +1,5 @@
 """The Dactyl contract: the values of every field for the task's policy, from the torch-free constants
-(:mod:`dactyl_lab.task_constants`, :mod:`dactyl_lab.hand`, :mod:`dactyl_lab.action_law`).
+(:mod:`dactyl_lab.spec.task`, :mod:`dactyl_lab.spec.hand`, :mod:`dactyl_lab.spec.action_law`).
 
 Observation layout of the Dactyl policy (the task's ``policy`` group, in this order; see
 :func:`dactyl_observation_terms`):
@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dactyl_lab import action_law, hand, task_constants
+from dactyl_lab.spec import action_law, hand, noise, task as task_constants
 from dactyl_lab.contract.schema import (
     DEFAULT_CONTROL_PERIOD_S,
     ActionLayout,
@@ -45,7 +45,7 @@ from dactyl_lab.contract.schema import (
 )
 
 DACTYL_HAND_BASE_POS_M = task_constants.HAND_BASE_POS_M
-"""Where the Dactyl task places the hand mount in its env frame [m] (``dactyl_lab.task_constants``)."""
+"""Where the Dactyl task places the hand mount in its env frame [m] (``dactyl_lab.spec.task``)."""
 
 DACTYL_CUBE_EDGE_M = task_constants.CUBE_EDGE_M
 """Edge of the task's cube [m] (the paper's block is 5.7 cm)."""
@@ -123,21 +123,21 @@ def dactyl_observation_terms(num_actions: int = len(hand.MOTOR_NAMES)) -> list[O
             "m",
             "fingertip tip points (body origin + R * FINGERTIP_OFFSETS_M), order FINGERTIP_BODY_NAMES, xyz each, "
             "hand-base/env frame",
-            ObservationNoise(0.001, 0.002, POSITION_NOISE_UNITS),
+            ObservationNoise(*noise.FINGERTIP_POS_STD_M, POSITION_NOISE_UNITS),
         ),
         ObservationTerm(
             "object_pos",
             3,
             "m",
             "cube centre, hand-base/env frame",
-            ObservationNoise(0.005, 0.001, POSITION_NOISE_UNITS),
+            ObservationNoise(*noise.OBJECT_POS_STD_M, POSITION_NOISE_UNITS),
         ),
         ObservationTerm(
             "object_quat",
             4,
             "xyzw",
             "cube orientation, hand-base/env frame, w >= 0",
-            ObservationNoise(0.1, 0.1, ROTATION_NOISE_UNITS),
+            ObservationNoise(*noise.OBJECT_ROT_STD_RAD, ROTATION_NOISE_UNITS),
             quat_unique=True,
         ),
         ObservationTerm(
@@ -162,7 +162,7 @@ def make_action_layout(
     """Action layout over ``motor_names`` with the hand's motor limits (defaults = the task's action term).
 
     relative: ``scale_rad`` [rad per unit action] (default: half of each motor's range, the task's action term;
-    :func:`dactyl_lab.action_law.motor_scales_rad`); absolute: scale and offsets map [-1, 1] onto each motor's
+    :func:`dactyl_lab.spec.action_law.motor_scales_rad`); absolute: scale and offsets map [-1, 1] onto each motor's
     range unless ``scale_rad`` is given.
     """
     limits = [list(hand.MOTOR_LIMITS_RAD[m]) for m in motor_names]

@@ -18,7 +18,10 @@ def check_against_hand(
     """
     wanted = list(contract.action.motor_names)
     have = list(motor_names)
-    fix = "re-export the policy for this hand (dactyl_lab.hand.MOTOR_NAMES), or run it on the hand it was trained for"
+    fix = (
+        "re-export the policy for this hand (dactyl_lab.spec.hand.MOTOR_NAMES), or run it on the hand it was "
+        "trained for"
+    )
     if len(wanted) != len(have):
         missing = [m for m in wanted if m not in have]
         extra = [m for m in have if m not in wanted]

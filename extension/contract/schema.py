@@ -15,11 +15,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from dactyl_lab import __version__, action_law, hand, task_constants
+from dactyl_lab import __version__
+from dactyl_lab.spec import action_law, hand, task as task_constants
 
 SCHEMA_VERSION = 2
 """Version of the contract JSON layout this package writes and reads. 2: the paper's action law
-(:mod:`dactyl_lab.action_law`: targets relative to the measured motor positions, EMA on the action, 0.3 the weight
+(:mod:`dactyl_lab.spec.action_law`: targets relative to the measured motor positions, EMA on the action, 0.3 the weight
 of the new action per 80 ms). 1: targets accumulated on the previous target, 0.3 the weight of the previous one."""
 
 OLD_ACTION_LAW_SCHEMAS = (1,)
@@ -35,7 +36,7 @@ DEFAULT_SUCCESS_THRESHOLD_RAD = task_constants.SUCCESS_THRESHOLD_RAD
 """Orientation error below which a goal counts as reached [rad] (Dactyl paper)."""
 
 JOINT_ORDER_NOTE = (
-    "Actions are in the order of action.motor_names (dactyl_lab.hand.MOTOR_NAMES: 16 joint motors, then the "
+    "Actions are in the order of action.motor_names (dactyl_lab.spec.hand.MOTOR_NAMES: 16 joint motors, then the "
     "4 tendon motors rh_FFJ0..rh_LFJ0 that drive J0 = J1 + J2). Map every motor and joint BY NAME: Isaac Lab "
     "on PhysX orders joints breadth-first, Newton depth-first, and the Shadow driver's /joint_states in its own "
     "order. Quaternions are (x, y, z, w); MuJoCo stores (w, x, y, z)."
@@ -162,13 +163,13 @@ class OpenAIModelMap:
 
 @dataclass
 class ActionLayout:
-    """How a policy action becomes 20 motor targets [rad] (:mod:`dactyl_lab.action_law`, the task's action term).
+    """How a policy action becomes 20 motor targets [rad] (:mod:`dactyl_lab.spec.action_law`, the task's action term).
 
     With ``a = clip(action, -clip, clip)`` (the action term's clamp; none if ``clip`` is null):
 
     * smoothing: ``a_smooth_t = a_smooth_{t-1} + alpha * (a - a_smooth_{t-1})``, ``a_smooth = 0`` at episode start;
       ``smoothing_alpha`` = EMA weight of the NEW action per control step of ``control_period_s`` (1 = off; the
-      paper's 0.3 per 80 ms, :func:`dactyl_lab.action_law.smoothing_weight_per_step` for other periods);
+      paper's 0.3 per 80 ms, :func:`dactyl_lab.spec.action_law.smoothing_weight_per_step` for other periods);
     * relative: ``target_t = clip(motor_position_t + scale * a_smooth_t, limits)``, the motor position measured
       when the action is issued (tendons rh_{FF,MF,RF,LF}J0: J1 + J2); ``offsets`` unused, must be 0;
     * absolute: ``target_t = clip(offset + scale * a_smooth_t, limits)``.
@@ -190,7 +191,7 @@ class ActionLayout:
     clip: float | None = 1.0
     env_clip: float | None = None
     law: str = action_law.ACTION_LAW
-    """The action law (:data:`dactyl_lab.action_law.ACTION_LAW`), for readers of the JSON."""
+    """The action law (:data:`dactyl_lab.spec.action_law.ACTION_LAW`), for readers of the JSON."""
 
 
 @dataclass

@@ -18,7 +18,7 @@ from typing import Any
 
 import msgspec
 
-from dactyl_lab import action_law
+from dactyl_lab.spec import action_law
 from dactyl_lab.contract.schema import (
     ACTION_MODES,
     BACKENDS,

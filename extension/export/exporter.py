@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from dactyl_lab import hand
+from dactyl_lab.spec import hand
 from dactyl_lab.contract import (
     ObservationNoise,
     ObservationTerm,
@@ -165,7 +165,8 @@ def _check_layout(settings: TaskSettings, obs_dim: int, num_actions: int, ckpt: 
     if num_actions != len(hand.MOTOR_NAMES):
         raise ExportError(
             f"action size mismatch: the checkpoint {ckpt.path} outputs {num_actions} actions but the hand has "
-            f"{len(hand.MOTOR_NAMES)} motors (dactyl_lab.hand.MOTOR_NAMES); export a checkpoint of {settings.task_id}"
+            f"{len(hand.MOTOR_NAMES)} motors (dactyl_lab.spec.hand.MOTOR_NAMES); "
+            f"export a checkpoint of {settings.task_id}"
         )
     if env_cfg is not None:
         actions = env_cfg.get("actions") or {}

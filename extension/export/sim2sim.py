@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from dactyl_lab import task_constants
+from dactyl_lab.spec import task as task_constants
 from dactyl_lab.argtypes import POSITIVE_INT, renamed
 from dactyl_lab.errors import USAGE_EXIT_CODE, UsageError
 from dactyl_lab.runtime.cli_backends import add_standin_args

@@ -23,8 +23,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from dactyl_lab import hand, task_constants
-from dactyl_lab.action_law import (
+from dactyl_lab.spec import hand, task as task_constants
+from dactyl_lab.spec.action_law import (
     PAPER_CONTROL_PERIOD_S,
     PAPER_SMOOTHING_NEW_WEIGHT,
     motor_scales_rad,
@@ -42,7 +42,7 @@ class TaskSettings:
     """``sim.dt * decimation`` [s]."""
     action_scale_rad: dict[str, float]
     action_smoothing: float
-    """EMA weight of the new action per control step (:func:`dactyl_lab.action_law.smoothing_weight_per_step`)."""
+    """EMA weight of the new action per control step (:func:`dactyl_lab.spec.action_law.smoothing_weight_per_step`)."""
     success_threshold_rad: float
     policy_terms: list[str]
     """Term names of the ``policy`` observation group, in order."""

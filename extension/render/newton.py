@@ -2,7 +2,7 @@
 
 :class:`EnvVideoRecorder` is a gymnasium wrapper around the task's ``ManagerBasedRLEnv``: after every reset and
 step it reads, for each recorded env, the hand's joint positions (by the articulation's joint names, i.e.
-:data:`dactyl_lab.hand.NEWTON_JOINT_ORDER` on Newton), the cube pose and the goal orientation in the frame of
+:data:`dactyl_lab.spec.hand.NEWTON_JOINT_ORDER` on Newton), the cube pose and the goal orientation in the frame of
 the articulation's first body (``rh_hand_mount``; the renderer maps that body's frame into the MJCF's world),
 the goals reached and the orientation error, and draws them through
 :class:`~dactyl_lab.render.renderer.HandRenderer`. One MP4 per recorded env; with ``until_done`` an env's

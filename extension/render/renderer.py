@@ -1,7 +1,7 @@
 """One renderer for both simulators: the generated Shadow hand MJCF in plain MuJoCo, posed from any state.
 
 Newton (Isaac Lab) states and MuJoCo stand-in states are both written into the same ``mjData.qpos`` by joint
-name (Newton orders joints as :data:`dactyl_lab.hand.NEWTON_JOINT_ORDER`; the stand-in as the MJCF), plus the
+name (Newton orders joints as :data:`dactyl_lab.spec.hand.NEWTON_JOINT_ORDER`; the stand-in as the MJCF), plus the
 cube pose in the hand-mount frame, then drawn with MuJoCo's offscreen renderer. So a Newton video and a
 stand-in video of the same policy look alike. The cube carries a coloured patch on each face (its
 orientation is visible), and a copy of it, the *goal cube*, is drawn beside the hand in the goal orientation.
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import mujoco
 import numpy as np
 
-from dactyl_lab import hand
+from dactyl_lab.spec import hand
 from dactyl_lab.render.gl import make_context
 
 FACE_COLORS = (
@@ -49,7 +49,7 @@ class RenderState:
     """What one video frame shows; every simulator converts its own state into this."""
 
     joint_pos_rad: Mapping[str, float]
-    """Joint angle [rad] by Shadow joint name (any subset of :data:`dactyl_lab.hand.JOINT_NAMES`)."""
+    """Joint angle [rad] by Shadow joint name (any subset of :data:`dactyl_lab.spec.hand.JOINT_NAMES`)."""
     cube_pos_m: Sequence[float]
     """Cube position in the hand-mount frame [m] (the MJCF's world frame)."""
     cube_quat_xyzw: Sequence[float]

@@ -1,6 +1,6 @@
 """Policy actions -> 20 motor targets [rad], with the law the task's action term applies in training
 (``dactyl_lab.tasks.reorient.mdp.actions.RelativeMotorTargetAction``): the formulas are
-:mod:`dactyl_lab.action_law`'s, the parameters the contract's ``ActionLayout``:
+:mod:`dactyl_lab.spec.action_law`'s, the parameters the contract's ``ActionLayout``:
 
     a        = clip(action, -clip, clip)
     a_smooth = a_smooth + alpha * (a - a_smooth)                        (alpha = EMA weight of the new action)
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dactyl_lab import action_law, hand
+from dactyl_lab.spec import action_law, hand
 from dactyl_lab.contract import ActionLayout
 
 

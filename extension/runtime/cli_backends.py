@@ -7,6 +7,8 @@ import argparse
 from pathlib import Path
 
 from dactyl_lab.argtypes import FRACTION, NON_NEGATIVE, NON_NEGATIVE_INT, POSITIVE_S, renamed
+from dactyl_lab.spec import noise as paper_noise
+from dactyl_lab.spec.task import PHYSICS_DT_S
 
 
 def add_standin_args(parser: argparse.ArgumentParser) -> None:
@@ -16,9 +18,9 @@ def add_standin_args(parser: argparse.ArgumentParser) -> None:
         g.add_argument(
             "--physics_dt_s",
             type=POSITIVE_S,
-            default=0.008,
+            default=PHYSICS_DT_S,
             metavar="S",
-            help="physics step [s] (default 0.008, the task's; substeps = control period / physics dt; "
+            help=f"physics step [s] (default {PHYSICS_DT_S:g}, the task's; substeps = control period / physics dt; "
             "--standin_physics task splits it into 2 MuJoCo steps as Newton does)",
         ),
         "--physics-dt",
@@ -61,21 +63,23 @@ def add_standin_args(parser: argparse.ArgumentParser) -> None:
         (
             "--pos_noise_m",
             "--pos-noise",
-            (0.005, 0.001),
-            "object position noise std [m]: correlated per trial, uncorrelated per step (default 5 mm, 1 mm)",
+            paper_noise.OBJECT_POS_STD_M,
+            "object position noise std [m]: correlated per trial, uncorrelated per step (default %g, %g)"
+            % paper_noise.OBJECT_POS_STD_M,
         ),
         (
             "--rot_noise_rad",
             "--rot-noise",
-            (0.1, 0.1),
-            "object orientation noise std [rad] about random axes: correlated, uncorrelated (default 0.1, 0.1)",
+            paper_noise.OBJECT_ROT_STD_RAD,
+            "object orientation noise std [rad] about random axes: correlated, uncorrelated (default %g, %g)"
+            % paper_noise.OBJECT_ROT_STD_RAD,
         ),
         (
             "--fingertip_noise_m",
             "--fingertip-noise",
             (0.0, 0.0),
             "fingertip position noise std [m]: correlated, "
-            "uncorrelated (default none; the paper trained with 1 mm, 2 mm)",
+            "uncorrelated (default none; the paper trained with %g, %g)" % paper_noise.FINGERTIP_POS_STD_M,
         ),
     )
     for flag, old, default, text in noise:

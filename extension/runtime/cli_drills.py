@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from dactyl_lab import hand
+from dactyl_lab.spec import hand
 from dactyl_lab.argtypes import renamed
 
 

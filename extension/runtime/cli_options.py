@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from dactyl_lab import task_constants as tc
+from dactyl_lab.spec import safety, task as tc
 from dactyl_lab.argtypes import POSITIVE, POSITIVE_INT, POSITIVE_S, renamed
 
 HANDS = ("mujoco", "ros", "replay")
@@ -145,9 +145,9 @@ def add_safety_args(parser: argparse.ArgumentParser) -> None:
         g.add_argument(
             "--max_step_rad",
             type=POSITIVE,
-            default=0.2,
+            default=safety.MAX_STEP_RAD,
             metavar="RAD",
-            help="largest change of any motor target per control step [rad] (default 0.2)",
+            help=f"largest change of any motor target per control step [rad] (default {safety.MAX_STEP_RAD:g})",
         ),
         "--max-step",
     )
@@ -156,9 +156,10 @@ def add_safety_args(parser: argparse.ArgumentParser) -> None:
         g.add_argument(
             "--pose_stale_s",
             type=POSITIVE_S,
-            default=0.25,
+            default=safety.POSE_STALE_S,
             metavar="S",
-            help="hold the last safe targets when the object pose is older than this [s] (default 0.25)",
+            help="hold the last safe targets when the object pose is older than this [s] "
+            f"(default {safety.POSE_STALE_S:g})",
         ),
         "--pose-stale",
     )
@@ -167,9 +168,10 @@ def add_safety_args(parser: argparse.ArgumentParser) -> None:
         g.add_argument(
             "--joints_stale_s",
             type=POSITIVE_S,
-            default=0.1,
+            default=safety.JOINTS_STALE_S,
             metavar="S",
-            help="hold the last safe targets when the joint reading is older than this [s] (default 0.1; "
+            help="hold the last safe targets when the joint reading is older than this [s] "
+            f"(default {safety.JOINTS_STALE_S:g}; "
             "only the ros backend reads joints asynchronously)",
         ),
         "--joints-stale",
@@ -179,7 +181,7 @@ def add_safety_args(parser: argparse.ArgumentParser) -> None:
         g.add_argument(
             "--safe_pose",
             choices=("current", "neutral"),
-            default="current",
+            default=safety.SAFE_POSE,
             help="where to go on Ctrl-C / end of run: current = hold the hand where it is (clipped to limits), "
             "neutral = ramp to an open flat hand (0 rad clipped to limits, or --neutral_pose)",
         ),
@@ -200,8 +202,8 @@ def add_safety_args(parser: argparse.ArgumentParser) -> None:
         g.add_argument(
             "--safe_move_steps",
             type=POSITIVE_INT,
-            default=25,
-            help="most control steps spent ramping to the safe pose (default 25)",
+            default=safety.SAFE_MOVE_STEPS,
+            help=f"most control steps spent ramping to the safe pose (default {safety.SAFE_MOVE_STEPS})",
         ),
         "--safe-move-steps",
     )
@@ -210,10 +212,11 @@ def add_safety_args(parser: argparse.ArgumentParser) -> None:
         g.add_argument(
             "--fault_stop_s",
             type=float,
-            default=1.0,
+            default=safety.FAULT_STOP_S,
             metavar="S",
             help="end the run (exit 1) with a safe stop when the watchdog has held this long without a break: "
-            "the last safe targets stay, then the hand's soft stop (default 1.0; 0 = hold for ever)",
+            "the last safe targets stay, then the hand's soft stop "
+            f"(default {safety.FAULT_STOP_S:g}; 0 = hold for ever)",
         ),
         "--fault-stop",
     )

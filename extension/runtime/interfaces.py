@@ -1,6 +1,6 @@
 """What the runtime needs from a hand and from an object tracker (abstract classes).
 
-Everything is keyed BY NAME: joints by ``dactyl_lab.hand.JOINT_NAMES``, motors by ``hand.MOTOR_NAMES``,
+Everything is keyed BY NAME: joints by ``dactyl_lab.spec.hand.JOINT_NAMES``, motors by ``hand.MOTOR_NAMES``,
 fingertips by ``hand.FINGERTIP_BODY_NAMES``. Units: joint angles and targets [rad], positions [m],
 times [s]. Positions are in the hand-mount frame: relative to the hand base, in the rewritten MJCF's world
 axes (the body ``rh_hand_mount`` is rotated within them, see ``PolicyContract.frame``); the observation builder

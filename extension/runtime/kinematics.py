@@ -12,7 +12,7 @@ from pathlib import Path
 import mujoco
 import numpy as np
 
-from dactyl_lab import hand
+from dactyl_lab.spec import hand
 
 
 def load_hand_model(mjcf_path: str | Path | None = None, with_cube: bool = False) -> mujoco.MjModel:

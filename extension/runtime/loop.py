@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from dactyl_lab import hand, task_constants
+from dactyl_lab.spec import hand, task as task_constants
 from dactyl_lab.contract import ContractMismatchError, PolicyContract, check_against_hand
 from dactyl_lab.runtime.actions import ActionProcessor
 from dactyl_lab.runtime.goals import GoalSampler, RandomGoalSampler, SuccessCounter

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dactyl_lab import hand
+from dactyl_lab.spec import hand
 from dactyl_lab.contract import ContractMismatchError, PolicyContract
 from dactyl_lab.runtime.interfaces import ObjectPose
 from dactyl_lab.runtime.quat import quat_conj, quat_mul

@@ -16,25 +16,25 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from dactyl_lab import hand
+from dactyl_lab.spec import hand, safety
 from dactyl_lab.runtime.interfaces import HandInterface, ObjectPose
 
 
 @dataclass
 class SafetyConfig:
-    max_step_rad: float = 0.2
+    max_step_rad: float = safety.MAX_STEP_RAD
     """Largest change of any motor target in one control step [rad] (0.2 rad / 80 ms = 2.5 rad/s)."""
-    pose_stale_s: float = 0.25
+    pose_stale_s: float = safety.POSE_STALE_S
     """Hold when the object pose is older than this [s] (about 3 control steps at 80 ms)."""
-    joints_stale_s: float = 0.1
+    joints_stale_s: float = safety.JOINTS_STALE_S
     """Hold when the hand's joint reading is older than this [s] (the Shadow driver publishes at 125 Hz)."""
-    safe_pose: str = "current"
+    safe_pose: str = safety.SAFE_POSE
     """'current': hold the hand where it is (clipped to limits); 'neutral': ramp to ``neutral_pose_rad``."""
     neutral_pose_rad: dict[str, float] = field(default_factory=dict)
     """Neutral target per motor [rad]; motors not listed use 0 clipped to their limits (open, flat hand)."""
-    safe_move_steps: int = 25
+    safe_move_steps: int = safety.SAFE_MOVE_STEPS
     """Most control steps spent ramping to the safe pose."""
-    fault_stop_s: float = 1.0
+    fault_stop_s: float = safety.FAULT_STOP_S
     """End the run with a safe stop when the watchdog has held without a break for this long [s]: the targets stay
     the last safe ones (no ramp: the readings cannot be trusted) and ``hand.safe_stop()`` follows (ROS: the soft
     stop through max_force_factor). 0: hold for ever."""

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from dactyl_lab import hand
+from dactyl_lab.spec import hand
 from dactyl_lab.contract import ContractError, check_against_hand, read_contract
 from dactyl_lab.errors import UsageError
 from dactyl_lab.runtime.log import RunLog, RunLogger

@@ -13,7 +13,7 @@ import re
 
 from dactyl_lab.contract import BACKENDS  # noqa: F401  (one home: the torch-free contract)
 from dactyl_lab.errors import UsageError  # noqa: F401  (one home: every command's usage error, exit code 2)
-from dactyl_lab.task_constants import TASK_ID
+from dactyl_lab.spec.task import TASK_ID
 
 VARIANTS = ("ff", "lstm", "ff_discrete", "lstm_discrete")
 """Policy variants (``--variant``): network ``ff`` (MLP) or ``lstm`` (the paper's dense 1024 ReLU -> LSTM 512), with a

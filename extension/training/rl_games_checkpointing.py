@@ -29,7 +29,7 @@ import os
 
 from rl_games.algos_torch import a2c_continuous, a2c_discrete
 
-from dactyl_lab.tasks.randomization import ADR_CHECKPOINT_KEY, adr_state_dict, env_adr, load_adr_state_dict
+from dactyl_lab.tasks.randomization import ADR_CHECKPOINT_KEY, adr_of, adr_state_dict, load_adr_state_dict
 from dactyl_lab.training import checkpoints, stopping
 from dactyl_lab.training.rl_games_agent import MultiRankMixin, load_checkpoint, register_players
 
@@ -52,7 +52,7 @@ class CheckpointingMixin:
     def _adr_env(self):
         vec_env = getattr(self, "vec_env", None)
         env = getattr(vec_env, "env", vec_env)  # Isaac Lab's RlGamesGpuEnv holds the RlGamesVecEnvWrapper
-        return env if env is not None and env_adr(env) is not None else None
+        return env if env is not None and adr_of(env) is not None else None
 
     def save(self, fn: str) -> None:
         state = self.get_full_state_weights()

@@ -34,7 +34,7 @@ import torch
 from rsl_rl.runners import OnPolicyRunner
 from rsl_rl.utils.logger import Logger
 
-from dactyl_lab.tasks.randomization import ADR_CHECKPOINT_KEY, adr_state_dict, env_adr, load_adr_state_dict
+from dactyl_lab.tasks.randomization import ADR_CHECKPOINT_KEY, adr_of, adr_state_dict, load_adr_state_dict
 from dactyl_lab.training import checkpoints, distributed, stopping
 
 MAX_OVER_ITERATION = ("Metrics/consecutive_successes_max",)
@@ -80,7 +80,7 @@ class DactylOnPolicyRunner(OnPolicyRunner):
     ):
         self._stop = stopping.StopOnSignals(stop_deadline_s)
         super().__init__(env, train_cfg, log_dir=log_dir, device=device)
-        self._adr_env = env if env_adr(env) is not None else None
+        self._adr_env = env if adr_of(env) is not None else None
         self.logger = IterationLogger(
             log_dir=log_dir,
             cfg=self.cfg,

@@ -12,7 +12,7 @@ Per control step (in the task's action term): (task smoothing of the action) -> 
 from .action_noise import ActionNoise, ActionNoiseCfg
 from .adr import ADR, ADRCfg, ADRParamCfg
 from .checkpointing import CHECKPOINT_KEY as ADR_CHECKPOINT_KEY
-from .checkpointing import adr_state_dict, env_adr, load_adr_state_dict
+from .checkpointing import adr_of, adr_state_dict, load_adr_state_dict
 from .distributions import (
     DistributionCfg,
     add_gaussian_noise,
@@ -46,7 +46,14 @@ from .observation_noise import (
     ObservationNoiseCfg,
     nail_site_occlusion,
 )
-from .presets import adr_action_noise_cfg, adr_observation_noise_cfg, adr_physics_cfg, dactyl_adr_cfg, dactyl_adr_params
+from .presets import (
+    adr_action_noise_cfg,
+    adr_observation_noise_cfg,
+    adr_physics_cfg,
+    adr_unmodeled_cfgs,
+    dactyl_adr_cfg,
+    dactyl_adr_params,
+)
 from .unmodeled import (
     ActionDelay,
     ActionDelayCfg,

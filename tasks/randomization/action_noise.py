@@ -17,6 +17,8 @@ import torch
 
 from isaaclab.utils import configclass
 
+from dactyl_lab.spec import noise as paper_noise
+
 from .distributions import resolve_env_ids
 from .noise import CorrelatedGaussianNoise
 from .unmodeled import drive_by_adr
@@ -25,11 +27,11 @@ from .unmodeled import drive_by_adr
 @configclass
 class ActionNoiseCfg:
     enabled: bool = True
-    uncorrelated_frac: float = 0.05
+    uncorrelated_frac: float = paper_noise.ACTION_UNCORRELATED_FRAC
     """Additive per-step std as a fraction of each motor's range."""
-    correlated_frac: float = 0.015
+    correlated_frac: float = paper_noise.ACTION_CORRELATED_FRAC
     """Additive per-episode std as a fraction of each motor's range."""
-    multiplicative_frac: float = 0.015
+    multiplicative_frac: float = paper_noise.ACTION_MULTIPLICATIVE_FRAC
     """Std of the per-step multiplicative factor (1 + m) (Table 8: uncorrelated)."""
     uncorrelated_adr_param: str | None = None
     correlated_adr_param: str | None = None

@@ -1,5 +1,6 @@
-"""ADR state in checkpoints: helpers over an env whose task exposes its :class:`~.adr.ADR` as ``env.adr``
-(``presets=adr`` does, on the unwrapped env). The training runners store it under :data:`CHECKPOINT_KEY`
+"""ADR state in checkpoints. The ADR object is owned by the task's ADR curriculum term (``presets=adr``:
+:class:`dactyl_lab.tasks.reorient.mdp.adr_update_and_resample`); :func:`adr_of` finds it through the env's curriculum
+manager. The training runners store its state under :data:`CHECKPOINT_KEY`
 (``dactyl_lab.training.rsl_rl_runner.DactylOnPolicyRunner.save`` and the rl-games
 ``dactyl_lab.training.rl_games_checkpointing.CheckpointingMixin``).
 
@@ -16,22 +17,27 @@ CHECKPOINT_KEY = "adr_state"
 """Key of the ADR state in a training checkpoint dict (RSL-RL and rl-games)."""
 
 
-def env_adr(env) -> ADR | None:
-    """The ADR object of ``env`` (a gym wrapper, an RSL-RL / rl-games wrapper or the Isaac Lab env), or None."""
-    seen = set()
-    while env is not None and id(env) not in seen:
-        seen.add(id(env))
-        adr = getattr(env, "__dict__", {}).get("adr")
+def adr_of(env) -> ADR | None:
+    """The ADR object of ``env`` (the Isaac Lab env or any wrapper with ``unwrapped``), or None: held by a curriculum
+    term of ``env.unwrapped.curriculum_manager`` (the term's ``adr`` attribute; Isaac Lab's lift task keeps its ADR
+    state in its curriculum term the same way)."""
+    manager = getattr(getattr(env, "unwrapped", env), "curriculum_manager", None)
+    if manager is None:
+        return None
+    terms = manager.cfg if isinstance(manager.cfg, dict) else vars(manager.cfg)
+    for name in manager.active_terms:
+        adr = getattr(terms[name].func, "adr", None)
         if isinstance(adr, ADR):
             return adr
-        env = getattr(env, "unwrapped", None) if getattr(env, "unwrapped", None) is not env else None
     return None
 
 
 def _require(env) -> ADR:
-    adr = env_adr(env)
+    adr = adr_of(env)
     if adr is None:
-        raise ValueError("this env has no ADR (build the task with presets=adr)")
+        raise ValueError(
+            "this env has no ADR curriculum term: build the task with presets=adr (its curriculum term `adr`)"
+        )
     return adr
 
 

@@ -26,6 +26,8 @@ import torch
 
 from isaaclab.utils import configclass
 
+from dactyl_lab.spec import randomization as paper
+
 from .adr import ADR
 from .distributions import DistributionCfg, DistributionName, resolve_env_ids, sample
 
@@ -139,22 +141,26 @@ class PhysicsRandomizationCfg:
     """
 
     enabled: bool = True
-    object_scale: RandomizedValueCfg = RandomizedValueCfg(distribution="uniform", params=(0.95, 1.05))
+    object_scale: RandomizedValueCfg = RandomizedValueCfg(distribution="uniform", params=paper.OBJECT_SCALE_RANGE)
     """Object size scale [-]."""
-    mass_scale: RandomizedValueCfg = RandomizedValueCfg(distribution="uniform", params=(0.5, 1.5))
+    mass_scale: RandomizedValueCfg = RandomizedValueCfg(distribution="uniform", params=paper.MASS_SCALE_RANGE)
     """Mass scale of each body [-]."""
-    friction_scale: RandomizedValueCfg = RandomizedValueCfg(distribution="uniform", params=(0.7, 1.3))
+    friction_scale: RandomizedValueCfg = RandomizedValueCfg(distribution="uniform", params=paper.FRICTION_SCALE_RANGE)
     """Surface friction scale [-]."""
-    joint_damping_scale: RandomizedValueCfg = RandomizedValueCfg(distribution="log_uniform", params=(0.3, 3.0))
+    joint_damping_scale: RandomizedValueCfg = RandomizedValueCfg(
+        distribution="log_uniform", params=paper.JOINT_DAMPING_SCALE_RANGE
+    )
     """Joint damping scale [-]."""
-    actuator_gain_scale: RandomizedValueCfg = RandomizedValueCfg(distribution="log_uniform", params=(0.75, 1.5))
+    actuator_gain_scale: RandomizedValueCfg = RandomizedValueCfg(
+        distribution="log_uniform", params=paper.ACTUATOR_GAIN_SCALE_RANGE
+    )
     """Actuator position (P) gain scale [-]."""
     joint_limit_offset_rad: RandomizedValueCfg = RandomizedValueCfg(
-        distribution="gaussian", params=(0.0, 0.15), operation="add"
+        distribution="gaussian", params=(0.0, paper.JOINT_LIMIT_OFFSET_STD_RAD), operation="add"
     )
     """Offset added to each joint limit [rad]."""
     gravity_offset_mps2: RandomizedValueCfg = RandomizedValueCfg(
-        distribution="gaussian", params=(0.0, 0.4), operation="add"
+        distribution="gaussian", params=(0.0, paper.GRAVITY_OFFSET_STD_MPS2), operation="add"
     )
     """Offset added to each gravity axis [m/s^2]."""
 

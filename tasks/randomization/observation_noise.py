@@ -17,6 +17,8 @@ import torch
 import isaaclab.utils.math as math_utils
 from isaaclab.utils import configclass
 
+from dactyl_lab.spec import noise as paper_noise
+
 from .distributions import per_step_probability, resolve_env_ids
 from .mapping import adr_or_fixed
 from .noise import CorrelatedGaussianNoise
@@ -44,8 +46,8 @@ class MarkerDropoutCfg:
     the fraction of time dropped is about r*D / (1 + r*D) (~0.17 for 0.2/s and 1 s)."""
 
     enabled: bool = True
-    rate_per_s: float = 0.2
-    duration_s: float = 1.0
+    rate_per_s: float = paper_noise.MARKER_DROPOUT_RATE_PER_S
+    duration_s: float = paper_noise.MARKER_DROPOUT_DURATION_S
     per_fingertip: bool = True
     """True (paper: "some markers"): each fingertip marker drops independently; False: all five together."""
 
@@ -59,8 +61,8 @@ class MarkerMisplacementCfg:
     frame every marker reading is expressed in: all fingertips and the cube position by the same offset."""
 
     enabled: bool = True
-    fingertip_std_m: float = 0.003
-    hand_base_std_m: float = 0.001
+    fingertip_std_m: float = paper_noise.FINGERTIP_MARKER_MISPLACEMENT_STD_M
+    hand_base_std_m: float = paper_noise.HAND_BASE_MARKER_MISPLACEMENT_STD_M
     fingertip_adr_param: str | None = None
     hand_base_adr_param: str | None = None
 
@@ -72,8 +74,13 @@ class MarkerOcclusionCfg:
     hand's marker sits). Computed from body poses in the task (:func:`nail_site_occlusion`)."""
 
     enabled: bool = True
-    distance_m: float = 0.005
+    distance_m: float = paper_noise.MARKER_OCCLUSION_DISTANCE_M
     """Surface distance [m] below which the nail site counts as touched (the paper's site is a few mm small)."""
+
+
+def _paper_term(std: tuple[float, float]) -> NoiseTermCfg:
+    """A noise term with the paper's (correlated, uncorrelated) std (:mod:`dactyl_lab.spec.noise`)."""
+    return NoiseTermCfg(correlated_std=std[0], uncorrelated_std=std[1])
 
 
 @configclass
@@ -81,11 +88,11 @@ class ObservationNoiseCfg:
     """Paper defaults: fingertips 1 / 2 mm, object position 5 / 1 mm, object orientation 0.1 / 0.1 rad."""
 
     enabled: bool = True
-    fingertip_pos: NoiseTermCfg = NoiseTermCfg(correlated_std=0.001, uncorrelated_std=0.002)
+    fingertip_pos: NoiseTermCfg = _paper_term(paper_noise.FINGERTIP_POS_STD_M)
     """Fingertip positions [m]."""
-    object_pos: NoiseTermCfg = NoiseTermCfg(correlated_std=0.005, uncorrelated_std=0.001)
+    object_pos: NoiseTermCfg = _paper_term(paper_noise.OBJECT_POS_STD_M)
     """Object position [m]."""
-    object_rot: NoiseTermCfg = NoiseTermCfg(correlated_std=0.1, uncorrelated_std=0.1)
+    object_rot: NoiseTermCfg = _paper_term(paper_noise.OBJECT_ROT_STD_RAD)
     """Object orientation [rad]: angle std of a random rotation about a uniformly random axis."""
     dropout: MarkerDropoutCfg = MarkerDropoutCfg()
     misplacement: MarkerMisplacementCfg = MarkerMisplacementCfg()

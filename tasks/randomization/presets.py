@@ -14,6 +14,7 @@ from .action_noise import ActionNoiseCfg
 from .adr import ADRCfg, ADRParamCfg
 from .mapping import PhysicsRandomizationCfg
 from .observation_noise import ObservationNoiseCfg
+from .unmodeled import ActionDelayCfg, BacklashCfg, RandomForceCfg, TimingJitterCfg
 
 
 def _p(nominal, low, high, step=None) -> ADRParamCfg:
@@ -66,10 +67,22 @@ UNMODELED_ADR_PARAMS = {
     "object_force": "object_force_accel_std_mps2",
     "timing": "timing_extra_step_time_s",
 }
-"""ADR parameter of each unmodeled effect's magnitude (see :func:`dactyl_lab.tasks.reorient.mdp.randomization_terms
-.set_unmodeled_magnitudes`): per-episode probability that an actuator is delayed one step; scale of the backlash
+"""ADR parameter of each unmodeled effect's magnitude (the models' ``*_adr_param``: :func:`adr_unmodeled_cfgs`):
+per-episode probability that an actuator is delayed one step; scale of the backlash
 amounts (1 = the model's nominal); std of each random-force component per unit object mass [m/s^2]; mean extra
 time per 8 ms physics step [s] (1 / lambda of the paper's Exp(lambda))."""
+
+
+def adr_unmodeled_cfgs() -> dict:
+    """The delay, backlash, timing and random-force cfgs of ``presets=adr``: the paper's models whose magnitudes each
+    reads from its ADR parameter (:data:`UNMODELED_ADR_PARAMS`) at its reset."""
+    names = UNMODELED_ADR_PARAMS
+    return {
+        "delay": ActionDelayCfg(probability_adr_param=names["delay"]),
+        "backlash": BacklashCfg(scale_adr_param=names["backlash"]),
+        "timing": TimingJitterCfg(mean_extra_time_adr_param=names["timing"]),
+        "object_force": RandomForceCfg(accel_std_adr_param=names["object_force"]),
+    }
 
 
 def adr_physics_cfg(asset: str = "object") -> PhysicsRandomizationCfg:

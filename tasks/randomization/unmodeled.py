@@ -5,9 +5,12 @@ one call per control step. The task's action term builds delay, backlash and tim
 
 ADR interface: every magnitude is a public per-env tensor (N,), initialised from the cfg, that may be set at any
 time and is used from the next reset of that env on: ``ActionDelay.probability``, ``Backlash.nominal`` /
-``Backlash.std``, ``TimingJitter.rate_low_per_s`` / ``rate_high_per_s`` (``RandomObjectForce.prob`` is the
-episode's value itself). With a cfg's ``*_adr_param`` name set, ``reset(env_ids, adr=adr)`` writes that
-magnitude from ``adr.get(name, env_ids)`` first, or from the cfg's value without ADR (:func:`drive_by_adr`).
+``Backlash.std``, ``TimingJitter.rate_low_per_s`` / ``rate_high_per_s``, ``RandomObjectForce.accel_std_mps2``
+(``RandomObjectForce.prob`` is the episode's value itself). With a cfg's ``*_adr_param`` name set,
+``reset(env_ids, adr=adr)`` writes that magnitude from ``adr.get(name, env_ids)`` first, or from the cfg's value
+without a running ADR (:func:`drive_by_adr`): each model reads its own magnitudes, nothing writes them from outside.
+``BacklashCfg.scale_adr_param`` and ``TimingJitterCfg.mean_extra_time_adr_param`` take ADR values that map onto the
+magnitude (``nominal / scale``, ``lambda = 1 / mean extra time``).
 
 Timing jitter and the physics backend: the paper lengthens each 8 ms MuJoCo step by Exp(lambda), so a control
 step lasts 80 ms + X of simulated time, X the sum of 10 Exp(lambda) (mean 10/lambda = 1 ... 8 ms). On Isaac Lab 3 /
@@ -29,6 +32,9 @@ import torch
 
 from isaaclab.utils import configclass
 
+from dactyl_lab.spec import randomization as paper
+from dactyl_lab.spec.action_law import PAPER_CONTROL_PERIOD_S
+
 from .distributions import resolve_env_ids, sample_log_uniform, sample_uniform
 
 
@@ -44,11 +50,18 @@ def drive_by_adr(magnitude: torch.Tensor, env_ids: torch.Tensor, adr_param: str 
         magnitude[env_ids] = float(fixed)
 
 
+def adr_values(adr, adr_param: str | None, env_ids: torch.Tensor) -> torch.Tensor | None:
+    """``adr.get(adr_param, env_ids)`` when a running ADR drives ``adr_param``, else None (use the cfg's value)."""
+    if adr_param is None or adr is None or not adr.enabled:
+        return None
+    return adr.get(adr_param, env_ids)
+
+
 # --------------------------------------------------------------------------------------------- delay
 @configclass
 class ActionDelayCfg:
     enabled: bool = True
-    probability: float = 0.5
+    probability: float = paper.ACTION_DELAY_PROBABILITY
     """Per-episode probability that each actuator is delayed by one control step."""
     probability_adr_param: str | None = None
 
@@ -105,28 +118,37 @@ class BacklashCfg:
     nominal 36 gives 0.05 rad (2.9 deg) on a finger's J3 (scale 0.916 rad), 0.087 rad on a tendon motor J0 (scale
     1.571 rad) and 0.012 rad on THJ3 (scale 0.209 rad): the slack is proportional to each motor's range.
 
-    ADR (``backlash_scale``, :func:`~dactyl_lab.tasks.reorient.mdp.randomization_terms.set_unmodeled_magnitudes`)
-    scales the slack amount: ``delta = nominal / scale``, so scale 0 (ADR's start) is no backlash at all.
+    ADR (``backlash_scale``, :attr:`scale_adr_param`) scales the slack amount: ``delta = nominal / scale``, so
+    scale 0 (ADR's start) is no backlash at all.
     """
 
     enabled: bool = True
     nominal: float = 36.0
     """Nominal delta_-1 = delta_+1 [slack units per unit action per 80 ms] (ours, see the class docstring)."""
-    std: float = 0.1
+    std: float = paper.BACKLASH_STD
     """Std of the per-episode Gaussian around the nominal (paper: 0.1)."""
     min_delta: float = 0.05
     """Lower bound of a sampled delta (a Gaussian can go to or below 0; 0.05: slack of 40 full steps)."""
-    reference_period_s: float = 0.08
+    reference_period_s: float = PAPER_CONTROL_PERIOD_S
     """The period ``delta`` refers to (the paper's control step)."""
     nominal_adr_param: str | None = None
     std_adr_param: str | None = None
+    scale_adr_param: str | None = None
+    """ADR parameter scaling the slack amount (``presets=adr``: ``backlash_scale``): this episode's nominal delta is
+    ``nominal / value`` per env (value 0, ADR's start: no slack at all); the cfg's ``nominal`` without ADR."""
 
 
 class Backlash:
     """Per-env per-motor slack model on normalized actions (N, M); see :class:`BacklashCfg`."""
 
     def __init__(
-        self, cfg: BacklashCfg, num_envs: int, num_motors: int, control_dt_s: float = 0.08, device="cpu", generator=None
+        self,
+        cfg: BacklashCfg,
+        num_envs: int,
+        num_motors: int,
+        control_dt_s: float = PAPER_CONTROL_PERIOD_S,
+        device="cpu",
+        generator=None,
     ):
         self.cfg, self.num_envs, self.device, self.generator = cfg, num_envs, torch.device(device), generator
         self.dt = float(control_dt_s) / cfg.reference_period_s
@@ -145,6 +167,9 @@ class Backlash:
         ids, c = resolve_env_ids(env_ids, self.num_envs, self.device), self.cfg
         drive_by_adr(self.nominal, ids, c.nominal_adr_param, adr, c.nominal)
         drive_by_adr(self.std, ids, c.std_adr_param, adr, c.std)
+        if c.scale_adr_param is not None:
+            scale = adr_values(adr, c.scale_adr_param, ids)
+            self.nominal[ids] = c.nominal if scale is None else c.nominal / scale.to(self.nominal).clamp_min(1e-6)
         z = torch.randn((ids.numel(), *self.delta.shape[1:]), device=self.device, generator=self.generator)
         delta = self.nominal[ids, None, None] + self.std[ids, None, None] * z
         self.delta[ids] = delta.clamp(min=c.min_delta)
@@ -168,13 +193,15 @@ class Backlash:
 @configclass
 class RandomForceCfg:
     enabled: bool = True
-    probability_range: tuple[float, float] = (0.001, 0.1)
+    probability_range: tuple[float, float] = paper.OBJECT_FORCE_PROBABILITY_RANGE
     """Per-episode probability p ~ logU[0.1 %, 10 %] per ``decay_interval_s`` (the paper's step)."""
-    accel_std_mps2: float = 1.0
+    accel_std_mps2: float = paper.OBJECT_FORCE_ACCEL_STD_MPS2
     """Std of each force component per unit object mass [m/s^2] (force std = this x mass)."""
-    decay: float = 0.99
+    accel_std_adr_param: str | None = None
+    """ADR parameter of that std [m/s^2] (``presets=adr``: ``object_force_accel_std_mps2``), per env and episode."""
+    decay: float = paper.OBJECT_FORCE_DECAY
     """Force decays by this factor per ``decay_interval_s``."""
-    decay_interval_s: float = 0.08
+    decay_interval_s: float = PAPER_CONTROL_PERIOD_S
     """The paper's 80 ms control step."""
 
 
@@ -189,11 +216,14 @@ class RandomObjectForce:
         self.steps_per_interval = control_dt_s / cfg.decay_interval_s
         """Control steps per paper step: the per-step probability is ``1 - (1 - p) ** steps_per_interval``."""
         self.prob = torch.zeros(num_envs, device=self.device)
+        self.accel_std_mps2 = torch.full((num_envs,), float(cfg.accel_std_mps2), device=self.device)
+        """Per-env std of each new force component per unit mass [m/s^2] (ADR may drive it)."""
         self.force = torch.zeros((num_envs, 3), device=self.device)
         """Current force [N]."""
 
-    def reset(self, env_ids=None) -> None:
+    def reset(self, env_ids=None, adr=None) -> None:
         ids = resolve_env_ids(env_ids, self.num_envs, self.device)
+        drive_by_adr(self.accel_std_mps2, ids, self.cfg.accel_std_adr_param, adr, self.cfg.accel_std_mps2)
         lo, hi = self.cfg.probability_range
         self.prob[ids] = sample_log_uniform(lo, hi, (ids.numel(),), self.device, self.generator)
         self.force[ids] = 0.0
@@ -206,7 +236,7 @@ class RandomObjectForce:
         prob = 1.0 - (1.0 - self.prob) ** self.steps_per_interval
         fire = torch.rand(self.num_envs, device=self.device, generator=self.generator) < prob
         new = torch.randn((self.num_envs, 3), device=self.device, generator=self.generator)
-        new = new * self.cfg.accel_std_mps2 * mass
+        new = new * self.accel_std_mps2[:, None] * mass
         self.force = torch.where(fire[:, None], new, self.force * self.decay_per_step)
         return self.force
 
@@ -215,13 +245,16 @@ class RandomObjectForce:
 @configclass
 class TimingJitterCfg:
     enabled: bool = True
-    rate_range_per_s: tuple[float, float] = (1250.0, 10000.0)
+    rate_range_per_s: tuple[float, float] = paper.TIMING_RATE_RANGE_PER_S
     """lambda ~ U[1250, 10000] 1/s per episode; each paper physics step takes Exp(lambda) extra time."""
     jitter_events_per_control_step: int = 10
     """How many Exp(lambda) extra times add up per control step: the paper had 10 MuJoCo steps of 8 ms per
     80 ms control step, so the mean extra time per control step is 10/lambda = 1 ... 8 ms."""
     rate_low_adr_param: str | None = None
     rate_high_adr_param: str | None = None
+    mean_extra_time_adr_param: str | None = None
+    """ADR parameter of the mean extra time per paper physics step [s] (``presets=adr``: ``timing_extra_step_time_s``,
+    the paper's 1 / lambda): this episode's lambda is ``1 / value`` per env; ``rate_range_per_s`` without ADR."""
 
 
 class TimingJitter:
@@ -242,6 +275,12 @@ class TimingJitter:
         ids, c = resolve_env_ids(env_ids, self.num_envs, self.device), self.cfg
         drive_by_adr(self.rate_low_per_s, ids, c.rate_low_adr_param, adr, c.rate_range_per_s[0])
         drive_by_adr(self.rate_high_per_s, ids, c.rate_high_adr_param, adr, c.rate_range_per_s[1])
+        if c.mean_extra_time_adr_param is not None:
+            mean_s = adr_values(adr, c.mean_extra_time_adr_param, ids)
+            low, high = (c.rate_range_per_s[0], c.rate_range_per_s[1]) if mean_s is None else (0.0, 0.0)
+            rate = None if mean_s is None else 1.0 / mean_s.to(self.rate_low_per_s).clamp_min(1e-9)
+            self.rate_low_per_s[ids] = low if rate is None else rate
+            self.rate_high_per_s[ids] = high if rate is None else rate
         u = torch.rand(ids.numel(), device=self.device, generator=self.generator)
         low, high = self.rate_low_per_s[ids], self.rate_high_per_s[ids]
         self.rate_per_s[ids] = low + (high - low) * u

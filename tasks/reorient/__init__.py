@@ -2,7 +2,7 @@
 
 import gymnasium as gym
 
-from dactyl_lab.task_constants import TASK_ID
+from dactyl_lab.spec.task import TASK_ID
 
 gym.register(
     id=TASK_ID,

@@ -1,10 +1,11 @@
 """``presets=adr``: the randomizations of ``presets=randomized`` with every magnitude driven by Automatic Domain
 Randomization (OpenAI, arXiv 1910.07113), on top of the base task (:mod:`.env_cfg`).
 
-The ADR update (finished episodes -> bounds, then this episode's values) is the curriculum term ``adr``: Isaac
-Lab's ``_reset_idx`` runs the curriculum before every reset event and before the command resets the success
-count, so no event term depends on the order of the event terms. ADR sync and logging stay an ``interval``
-event (every control step).
+The ADR object and its update (finished episodes -> bounds, then this episode's values) are the curriculum term
+``adr`` (:class:`~.mdp.adr_update_and_resample`, which owns the ADR; every other term finds it with
+:func:`~dactyl_lab.tasks.randomization.adr_of`): Isaac Lab's ``_reset_idx`` runs the curriculum before every reset
+event and before the command resets the success count, so no event term depends on the order of the event terms.
+ADR sync and logging stay an ``interval`` event (every control step).
 """
 
 from __future__ import annotations
@@ -16,16 +17,13 @@ from isaaclab.utils import configclass
 from isaaclab_tasks.utils import PresetCfg
 
 from dactyl_lab.tasks.randomization import (
-    ActionDelayCfg,
-    BacklashCfg,
     RandomizedValueCfg,
-    TimingJitterCfg,
     adr_action_noise_cfg,
     adr_observation_noise_cfg,
     adr_physics_cfg,
+    adr_unmodeled_cfgs,
     dactyl_adr_cfg,
 )
-from dactyl_lab.tasks.randomization.presets import UNMODELED_ADR_PARAMS
 
 from . import mdp
 from .env_cfg import GOAL, HAND_MOTOR_JOINTS, DactylReorientEnvCfg
@@ -38,16 +36,15 @@ def _adr_physics(asset: str = "object"):
 
 @configclass
 class ADRActionsCfg:
-    """``presets=adr``: the actuator models of ``randomized``; action-noise magnitudes from ADR (their
-    ``*_adr_param``), the delay probability, backlash amount and timing rate from ADR through
-    :func:`~.mdp.randomization_terms.set_unmodeled_magnitudes` (``unmodeled_adr_params``)."""
+    """``presets=adr``: the actuator models of ``randomized``; each reads its magnitudes from ADR at its reset
+    (their ``*_adr_param``: action noise, delay probability, backlash amount, timing rate)."""
 
     motors = mdp.RelativeMotorTargetActionCfg(
         asset_name="robot",
         action_noise=adr_action_noise_cfg(),
-        delay=ActionDelayCfg(),
-        backlash=BacklashCfg(),
-        timing=TimingJitterCfg(),
+        delay=adr_unmodeled_cfgs()["delay"],
+        backlash=adr_unmodeled_cfgs()["backlash"],
+        timing=adr_unmodeled_cfgs()["timing"],
     )
 
 
@@ -119,7 +116,7 @@ class ADREventsCfg(PhysicsCohortEventsCfg):
 
 @configclass
 class ADRCurriculumCfg:
-    """The ADR update as a curriculum term (Isaac Lab's dexsuite ``adr`` curriculum is the precedent)."""
+    """The ADR as a curriculum term that owns it (Isaac Lab's lift / dexsuite ``adr`` curriculum is the precedent)."""
 
     adr = CurrTerm(func=mdp.adr_update_and_resample, params={"command_name": GOAL})
 
@@ -153,8 +150,8 @@ class DactylReorientADREnvCfg(DactylReorientEnvCfg):
     curriculum: ADRCurriculumPresetCfg = ADRCurriculumPresetCfg()
     randomization: mdp.DactylRandomizationCfg = mdp.DactylRandomizationCfg(
         observation_noise=adr_observation_noise_cfg(),
+        object_force=adr_unmodeled_cfgs()["object_force"],
         adr=dactyl_adr_cfg(),
-        unmodeled_adr_params=dict(UNMODELED_ADR_PARAMS),
     )
 
     def __post_init__(self):

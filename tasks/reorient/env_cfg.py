@@ -11,7 +11,7 @@ This module is the base task (not randomized). The presets live next to it: ``ra
 (``presets=randomized``: Dactyl's domain randomization with the paper's fixed ranges), ``adr_cfg.py``
 (``presets=adr``: the same driven by Automatic Domain Randomization) and ``presets_cfg.py`` (the
 :class:`~isaaclab_tasks.utils.PresetCfg` the task is registered with). Every task constant (timing, drop
-distance, goal timeout, success threshold, hand and cube placement) comes from :mod:`dactyl_lab.task_constants`.
+distance, goal timeout, success threshold, hand and cube placement) comes from :mod:`dactyl_lab.spec.task`.
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ from isaaclab.utils import configclass
 from isaaclab_newton.physics import MJWarpSolverCfg, NewtonCfg
 from isaaclab_tasks.utils import PresetCfg
 
-from dactyl_lab import hand
-from dactyl_lab import task_constants as tc
+from dactyl_lab.spec import hand
+from dactyl_lab.spec import task as tc
 from dactyl_lab.assets import scene as scene_assets
-from dactyl_lab.sim_settings import NUM_SUBSTEPS, TASK_SOLVER
+from dactyl_lab.spec.solver import GPU_TASK_SOLVER, NUM_SUBSTEPS, TASK_SOLVER, SolverSettings, solver_settings_for
 
 from . import mdp
 from .mdp.start_states import reset_from_start_state_bank
@@ -158,30 +158,50 @@ class EventsCfg:
             "refresh_on_full_reset": False,
         },
     )
+    # interval 0: looks at every control step; counts MuJoCo-Warp's overflow flags every interval_steps steps
+    solver_overflow = EventTerm(
+        func=mdp.track_solver_overflow,
+        mode="interval",
+        interval_range_s=(0.0, 0.0),
+        is_global_time=True,
+        params={"interval_steps": 16},
+    )
 
 
 def newton_cpu_friendly_physics(num_substeps: int = NUM_SUBSTEPS) -> NewtonCfg:
-    """MuJoCo-Warp with the CG solver and pyramidal friction cones.
+    """MuJoCo-Warp with the CG solver and pyramidal friction cones (:data:`~dactyl_lab.spec.solver.TASK_SOLVER`).
 
     Measured on the CPU (docs/performance.md): the default Newton-method solver spends ~90% of its time
     in a dense Hessian kernel, and the elliptic cone's cost grows with the allocated contact capacity;
-    CG (20 iterations) with pyramidal cones ran about 10x faster for this hand.
+    CG (20 iterations) with pyramidal cones ran about 10x faster for this hand. On a CUDA device
+    :func:`apply_device_physics` swaps in the GPU settings when the env is built.
     """
-    s = TASK_SOLVER  # one home with the MuJoCo stand-in hand (dactyl_lab.sim_settings)
-    return NewtonCfg(
-        solver_cfg=MJWarpSolverCfg(
-            solver=s.solver,
-            iterations=s.iterations,
-            ls_iterations=s.ls_iterations,
-            integrator=s.integrator,
-            cone=s.cone,
-            impratio=s.impratio,
-            tolerance=s.tolerance,
-            njmax=s.njmax,
-            nconmax=s.nconmax,
-        ),
-        num_substeps=num_substeps,
-    )
+    # one home with the MuJoCo stand-in hand (dactyl_lab.spec.solver)
+    return NewtonCfg(solver_cfg=MJWarpSolverCfg(**vars(TASK_SOLVER)), num_substeps=num_substeps)
+
+
+def apply_device_physics(cfg: DactylReorientEnvCfg) -> None:
+    """Give ``cfg.sim.physics`` the solver settings of ``cfg.physics_settings`` on ``cfg.sim.device``.
+
+    ``auto`` (default): :data:`~dactyl_lab.spec.solver.GPU_TASK_SOLVER` on a CUDA device, else
+    :data:`~dactyl_lab.spec.solver.TASK_SOLVER`. Only fields that still hold the CPU or the GPU value change, so a
+    Hydra override of a field to any other value (``env.sim.physics.solver_cfg.njmax=400``) is kept; to pin a field
+    to the other device's value, pin the whole set (``env.physics_settings=cpu``). Physics that are not MuJoCo-Warp
+    (another backend set through Hydra) are left alone. Idempotent.
+    """
+    physics = cfg.sim.physics
+    if not isinstance(physics, NewtonCfg) or not isinstance(physics.solver_cfg, MJWarpSolverCfg):
+        return
+    target = solver_settings_for(cfg.physics_settings, cfg.sim.device)
+    for name in vars(target):
+        value = getattr(physics.solver_cfg, name)
+        if value in (getattr(TASK_SOLVER, name), getattr(GPU_TASK_SOLVER, name)):
+            setattr(physics.solver_cfg, name, getattr(target, name))
+
+
+def solver_settings_of(cfg: DactylReorientEnvCfg) -> SolverSettings:
+    """The solver fields of ``cfg.sim.physics`` as :class:`~dactyl_lab.spec.solver.SolverSettings`."""
+    return SolverSettings(**{name: getattr(cfg.sim.physics.solver_cfg, name) for name in vars(TASK_SOLVER)})
 
 
 @configclass
@@ -213,9 +233,18 @@ class DactylReorientEnvCfg(ManagerBasedRLEnvCfg):
         physics_material=RigidBodyMaterialBaseCfg(static_friction=1.0, dynamic_friction=1.0),
     )
 
+    physics_settings: str = "auto"
+    """Solver settings: ``auto`` (the GPU's on a CUDA ``sim.device``, else the CPU's), ``cpu`` or ``gpu``
+    (:func:`apply_device_physics`, resolved when the env is built; Hydra: ``env.physics_settings=cpu``)."""
+
     def __post_init__(self):
         self.sim.physics = newton_cpu_friendly_physics()
         self.sim.render_interval = self.decimation
+
+    def validate_config(self) -> None:
+        """Isaac Lab calls this when the env is built, after the scripts and Hydra set ``sim.device``: the first
+        point where the device is final (as Isaac Lab's own franka_pour task resolves its media fill here)."""
+        apply_device_physics(self)
 
 
 @configclass

@@ -14,6 +14,7 @@ from isaaclab.managers import ObservationTermCfg as ObsTerm
 from isaaclab.managers import SceneEntityCfg
 from isaaclab.utils import configclass
 
+from dactyl_lab.spec import randomization as paper
 from dactyl_lab.tasks.randomization import (
     ActionDelayCfg,
     ActionNoiseCfg,
@@ -106,19 +107,27 @@ class RandomizedEventsCfg(PhysicsCohortEventsCfg):
         params={
             "asset_cfg": SceneEntityCfg("object"),
             "value": PhysicsRandomizationCfg().object_scale,
-            "max_scale": 1.05,
+            "max_scale": paper.OBJECT_SCALE_RANGE[1],
         },
     )
 
     object_mass = EventTerm(
         func=mdp.randomize_rigid_body_mass,
         mode=mdp.PHYSICS_MODE,
-        params={"asset_cfg": SceneEntityCfg("object"), "mass_distribution_params": (0.5, 1.5), "operation": "scale"},
+        params={
+            "asset_cfg": SceneEntityCfg("object"),
+            "mass_distribution_params": paper.MASS_SCALE_RANGE,
+            "operation": "scale",
+        },
     )
     hand_mass = EventTerm(
         func=mdp.randomize_rigid_body_mass,
         mode=mdp.PHYSICS_MODE,
-        params={"asset_cfg": SceneEntityCfg("robot"), "mass_distribution_params": (0.5, 1.5), "operation": "scale"},
+        params={
+            "asset_cfg": SceneEntityCfg("robot"),
+            "mass_distribution_params": paper.MASS_SCALE_RANGE,
+            "operation": "scale",
+        },
     )
     # every shape's friction is 1.0 by default and Newton samples absolute values: this is a 0.7 ... 1.3 scale
     object_friction = EventTerm(
@@ -126,8 +135,8 @@ class RandomizedEventsCfg(PhysicsCohortEventsCfg):
         mode=mdp.PHYSICS_MODE,
         params={
             "asset_cfg": SceneEntityCfg("object"),
-            "static_friction_range": (0.7, 1.3),
-            "dynamic_friction_range": (0.7, 1.3),
+            "static_friction_range": paper.FRICTION_SCALE_RANGE,
+            "dynamic_friction_range": paper.FRICTION_SCALE_RANGE,
             "restitution_range": (0.0, 0.0),
             "num_buckets": 250,
         },
@@ -137,8 +146,8 @@ class RandomizedEventsCfg(PhysicsCohortEventsCfg):
         mode=mdp.PHYSICS_MODE,
         params={
             "asset_cfg": SceneEntityCfg("robot"),
-            "static_friction_range": (0.7, 1.3),
-            "dynamic_friction_range": (0.7, 1.3),
+            "static_friction_range": paper.FRICTION_SCALE_RANGE,
+            "dynamic_friction_range": paper.FRICTION_SCALE_RANGE,
             "restitution_range": (0.0, 0.0),
             "num_buckets": 250,
         },
@@ -148,7 +157,7 @@ class RandomizedEventsCfg(PhysicsCohortEventsCfg):
         mode=mdp.PHYSICS_MODE,
         params={
             "asset_cfg": HAND_MOTOR_JOINTS,
-            "stiffness_distribution_params": (0.75, 1.5),
+            "stiffness_distribution_params": paper.ACTUATOR_GAIN_SCALE_RANGE,
             "operation": "scale",
             "distribution": "log_uniform",
         },
@@ -163,12 +172,14 @@ class RandomizedEventsCfg(PhysicsCohortEventsCfg):
         mode=mdp.PHYSICS_MODE,
         params={"value": PhysicsRandomizationCfg().actuator_gain_scale},
     )
-    joint_limits = EventTerm(func=mdp.randomize_joint_limits, mode=mdp.PHYSICS_MODE, params={"std_rad": 0.15})
+    joint_limits = EventTerm(
+        func=mdp.randomize_joint_limits, mode=mdp.PHYSICS_MODE, params={"std_rad": paper.JOINT_LIMIT_OFFSET_STD_RAD}
+    )
     gravity = EventTerm(
         func=mdp.randomize_physics_scene_gravity,
         mode=mdp.PHYSICS_MODE,
-        params={
-            "gravity_distribution_params": ([0.0, 0.0, -9.81], [0.4, 0.4, 0.4]),  # (mean, std) [m/s^2]
+        params={  # gravity_distribution_params: (mean, std) [m/s^2]
+            "gravity_distribution_params": ([0.0, 0.0, -9.81], [paper.GRAVITY_OFFSET_STD_MPS2] * 3),
             "operation": "abs",
             "distribution": "gaussian",
         },
@@ -191,4 +202,7 @@ class DactylReorientRandomizedEnvCfg(DactylReorientEnvCfg):
 
     def __post_init__(self):
         super().__post_init__()
-        self.events.gravity.params["gravity_distribution_params"] = (list(self.sim.gravity), [0.4, 0.4, 0.4])
+        self.events.gravity.params["gravity_distribution_params"] = (
+            list(self.sim.gravity),
+            [paper.GRAVITY_OFFSET_STD_MPS2] * 3,
+        )

@@ -6,7 +6,7 @@ import sys
 
 from pxr import Usd
 
-from dactyl_lab import hand
+from dactyl_lab.spec import hand
 from dactyl_lab.assets import build
 
 

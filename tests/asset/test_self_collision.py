@@ -7,7 +7,7 @@ import mujoco
 import numpy as np
 import pytest
 
-from dactyl_lab import hand
+from dactyl_lab.spec import hand
 from dactyl_lab.assets import shadow_mjcf
 from dactyl_lab.runtime.backends.mujoco_standin import build_standin_model
 

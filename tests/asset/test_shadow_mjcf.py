@@ -4,7 +4,7 @@ import mujoco
 import numpy as np
 import pytest
 
-from dactyl_lab import hand
+from dactyl_lab.spec import hand
 from dactyl_lab.assets import shadow_mjcf
 
 

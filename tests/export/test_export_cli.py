@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from dactyl_lab.export.cli import build_parser, main
-from dactyl_lab.task_constants import TASK_ID
+from dactyl_lab.spec.task import TASK_ID
 
 from tests.helpers.renamed_flags import assert_old_spelling_works, old_spellings
 from tests.helpers.scripts import SCRIPTS

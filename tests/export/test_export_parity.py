@@ -17,7 +17,8 @@ import onnxruntime as ort
 import pytest
 import torch
 
-from dactyl_lab import __version__, hand
+from dactyl_lab import __version__
+from dactyl_lab.spec import hand
 from dactyl_lab.contract import PolicyContract, check_against_hand, read_contract
 from dactyl_lab.export.onnx_io import read_provenance
 

@@ -9,7 +9,7 @@ import gymnasium as gym
 import pytest
 import torch
 
-from dactyl_lab.task_constants import TASK_ID
+from dactyl_lab.spec.task import TASK_ID
 
 
 TEST_START_STEPS = 2

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from dactyl_lab.contract import make_dactyl_contract
-from dactyl_lab.task_constants import TASK_ID
+from dactyl_lab.spec.task import TASK_ID
 
 from tests.integrator.contract_client import observation
 from tests.helpers.envs import close_env, make_env

@@ -5,7 +5,7 @@ follows the same trajectories within the stated tolerance, and fingers stop at e
 import numpy as np
 import pytest
 
-from dactyl_lab import hand, sim_settings
+from dactyl_lab.spec import hand, solver as sim_settings
 
 from tests.helpers.scripts import load_bench
 

@@ -1,11 +1,11 @@
-"""The MuJoCo stand-in runs the task's physics settings (one home: dactyl_lab.sim_settings) and starts episodes the
+"""The MuJoCo stand-in runs the task's physics settings (one home: dactyl_lab.spec.solver) and starts episodes the
 way the task does (paper C.1: cube on the palm in a random orientation, random actions, drops discarded)."""
 
 import mujoco
 import numpy as np
 import pytest
 
-from dactyl_lab import hand, sim_settings
+from dactyl_lab.spec import hand, solver as sim_settings
 from dactyl_lab.runtime.backends.mujoco_standin import MujocoStandInHand, build_standin_model
 
 

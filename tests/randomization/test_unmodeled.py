@@ -7,7 +7,7 @@ import pytest
 import torch
 from scipy import stats
 
-from dactyl_lab import action_law, hand
+from dactyl_lab.spec import action_law, hand
 from dactyl_lab.tasks.randomization import (
     ActionDelay,
     ActionDelayCfg,
@@ -175,3 +175,34 @@ def test_timing_jitter_disabled():
     j = TimingJitter(TimingJitterCfg(enabled=False), 4, 0.08)
     j.reset()
     assert torch.all(j.step() == 0) and torch.all(j.dt_scale == 1)
+
+
+def test_models_read_their_adr_magnitudes_themselves_or_their_cfg_without_adr():
+    """The ADR preset's delay, backlash, timing and force cfgs: each model maps its ADR value at its own reset
+    (probability, nominal / scale, 1 / mean extra time, std per unit mass); a disabled ADR leaves the cfg's values."""
+    from dactyl_lab.tasks.randomization import ADR, ADRCfg, ADRParamCfg, adr_unmodeled_cfgs
+
+    cfgs, n, m = adr_unmodeled_cfgs(), 3, 20
+    names = ("action_delay_prob", "backlash_scale", "timing_extra_step_time_s", "object_force_accel_std_mps2")
+    params = {name: ADRParamCfg(nominal=0.0, hard_limits=(0.0, 2.0)) for name in names}
+    adr = ADR(ADRCfg(params=params), n, "cpu", make_generator(0))
+    adr.values[:] = torch.tensor([1.0, 0.5, 0.0008, 2.0])
+    delay = ActionDelay(cfgs["delay"], n, m, "cpu", make_generator(1))
+    backlash = Backlash(cfgs["backlash"], n, m, 0.08, "cpu", make_generator(2))
+    timing = TimingJitter(cfgs["timing"], n, 0.08, "cpu", make_generator(3))
+    force = RandomObjectForce(cfgs["object_force"], n, 0.08, "cpu", make_generator(4))
+    for model in (backlash, timing, force):
+        model.reset(adr=adr)
+    delay.reset(adr=adr)
+    assert delay.delayed.all()
+    torch.testing.assert_close(backlash.nominal, torch.full((n,), 2.0 * cfgs["backlash"].nominal))
+    torch.testing.assert_close(timing.rate_low_per_s, torch.full((n,), 1250.0))
+    torch.testing.assert_close(timing.rate_high_per_s, torch.full((n,), 1250.0))
+    torch.testing.assert_close(force.accel_std_mps2, torch.full((n,), 2.0))
+    adr.cfg.enabled = False
+    for model in (delay, backlash, timing, force):
+        model.reset(adr=adr)
+    assert float(delay.probability[0]) == cfgs["delay"].probability
+    assert float(backlash.nominal[0]) == cfgs["backlash"].nominal
+    assert (float(timing.rate_low_per_s[0]), float(timing.rate_high_per_s[0])) == cfgs["timing"].rate_range_per_s
+    assert float(force.accel_std_mps2[0]) == pytest.approx(cfgs["object_force"].accel_std_mps2)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from dactyl_lab import hand, sim_settings, task_constants
+from dactyl_lab.spec import hand, solver as sim_settings, task as task_constants
 
 from tests.helpers.envs import close_env, make_env
 from tests.helpers.video_checks import assert_rollout_video

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from dactyl_lab import hand
+from dactyl_lab.spec import hand
 from dactyl_lab.runtime.log import RunLog
 
 REPO = Path(__file__).resolve().parents[2]

@@ -14,7 +14,7 @@ import time
 import rospy
 from std_msgs.msg import Float64
 
-from dactyl_lab import hand
+from dactyl_lab.spec import hand
 from dactyl_lab.runtime.backends.ros_names import command_topic, max_force_topic
 
 

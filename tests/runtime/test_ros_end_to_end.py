@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 
-from dactyl_lab import hand
+from dactyl_lab.spec import hand
 from dactyl_lab.runtime.log import RunLog
 
 from tests.helpers import runtime_policies as rp

@@ -8,7 +8,7 @@ import json
 import signal
 import time
 
-from dactyl_lab import hand
+from dactyl_lab.spec import hand
 
 from tests.runtime.ros_harness import check_fault_stop, graph, read_jsonl, wait_for_commands  # noqa: F401 - graph is a fixture
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from dactyl_lab import hand
+from dactyl_lab.spec import hand
 from dactyl_lab.runtime.backends.ros_names import DRIVER_JOINT_ORDER, JOINT_STATES_RATE_HZ
 
 from tests.runtime.ros_harness import graph  # noqa: F401 - a fixture

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dactyl_lab import action_law, hand
+from dactyl_lab.spec import action_law, hand
 from dactyl_lab.contract import (
     DACTYL_HAND_BASE_POS_M,
     METADATA_KEY,
@@ -123,13 +123,13 @@ def test_check_against_hand_names_the_period_and_the_flag():
 
 
 def test_hand_base_position_matches_the_task_scene():
-    """The contract's default env-frame offset and the scene's HAND_BASE_POS_M are both dactyl_lab.task_constants'
+    """The contract's default env-frame offset and the scene's HAND_BASE_POS_M are both dactyl_lab.spec.task'
     (the scene read from source: no Isaac Lab here)."""
-    from dactyl_lab import task_constants
+    from dactyl_lab.spec import task as task_constants
 
     source = (REPO / "assets" / "scene.py").read_text()
     assert re.search(r"HAND_BASE_POS_M\s*=\s*task_constants\.HAND_BASE_POS_M", source), (
-        "assets/scene.py no longer takes HAND_BASE_POS_M from dactyl_lab.task_constants"
+        "assets/scene.py no longer takes HAND_BASE_POS_M from dactyl_lab.spec.task"
     )
     assert DACTYL_HAND_BASE_POS_M == task_constants.HAND_BASE_POS_M == (0.0, 0.0, 0.5)
     assert rp.ff_contract().hand_base_pos_m == list(DACTYL_HAND_BASE_POS_M)
@@ -137,7 +137,7 @@ def test_hand_base_position_matches_the_task_scene():
 
 def test_default_action_layout_matches_the_task_action_term():
     """Scale (half of each motor's range), smoothing 0.3 per 80 ms and clamp [-1, 1] are the task's
-    RelativeMotorTargetActionCfg defaults, and both sides use the shared law (dactyl_lab.action_law)."""
+    RelativeMotorTargetActionCfg defaults, and both sides use the shared law (dactyl_lab.spec.action_law)."""
     source = (REPO / "tasks" / "reorient" / "mdp" / "actions.py").read_text()
     assert "scale_rad: float | None = None" in source and "action_law.motor_scales_rad(cfg.scale_rad" in source
     assert "smoothing: float = action_law.PAPER_SMOOTHING_NEW_WEIGHT" in source

@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from dactyl_lab import hand
+from dactyl_lab.spec import hand
 from dactyl_lab.contract import ContractMismatchError, make_action_layout
 from dactyl_lab.runtime.backends.mujoco_standin import Faults, MujocoStandInHand, SimulatedTracker
 from dactyl_lab.runtime.log import RunLog, RunLogger

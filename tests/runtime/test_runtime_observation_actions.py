@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from dactyl_lab import hand
+from dactyl_lab.spec import hand
 from dactyl_lab.contract import ContractMismatchError, ObservationTerm, make_action_layout
 from dactyl_lab.runtime.actions import ActionProcessor
 from dactyl_lab.runtime.interfaces import ObjectPose

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from dactyl_lab import hand
+from dactyl_lab.spec import hand
 from dactyl_lab.runtime.kinematics import FingertipKinematics
 from dactyl_lab.runtime.loop import ControlLoop, LoopConfig
 from dactyl_lab.runtime.policy import OnnxPolicy

@@ -7,7 +7,7 @@ import importlib.util
 import numpy as np
 import pytest
 
-from dactyl_lab import hand
+from dactyl_lab.spec import hand
 from dactyl_lab.runtime.backends.ros_names import (
     DRIVER_JOINT_ORDER,
     check_max_force_factor,

@@ -10,6 +10,8 @@ import pytest
 import torch
 import warp as wp
 
+from dactyl_lab.tasks.randomization import adr_of
+
 from tests.helpers.envs import module_env, zeros
 
 pytestmark = pytest.mark.sim
@@ -42,8 +44,15 @@ def test_adr_preset_is_registered_and_updates_adr_as_a_curriculum_term():
     assert isinstance(cfg, adr_cfg.DactylReorientADREnvCfg)
     params = set(cfg.randomization.adr.params)
     assert {"object_mass_scale", "hand_mass_scale", "object_friction_scale", "hand_friction_scale"} <= params
-    unmodeled = cfg.randomization.unmodeled_adr_params
-    assert set(unmodeled) == {"delay", "backlash", "object_force", "timing"} and set(unmodeled.values()) <= params
+    # each unmodeled effect's model reads its own magnitude from an ADR parameter (no term writes into it)
+    motors = cfg.actions.motors
+    unmodeled = (
+        motors.delay.probability_adr_param,
+        motors.backlash.scale_adr_param,
+        motors.timing.mean_extra_time_adr_param,
+        cfg.randomization.object_force.accel_std_adr_param,
+    )
+    assert None not in unmodeled and set(unmodeled) <= params
     assert presets_cfg.DactylReorientEnvPresetCfg().randomized.randomization.adr is None
     # ADR updates/resamples in the curriculum manager, which Isaac Lab runs before every reset event and before
     # the command resets goals_reached: no event term has to come first
@@ -51,6 +60,28 @@ def test_adr_preset_is_registered_and_updates_adr_as_a_curriculum_term():
     assert cfg.curriculum.curriculum.adr.func is mdp.adr_update_and_resample
     assert "adr" not in cfg.events.to_dict() and cfg.events.adr_sync.mode == "interval"
     assert cfg.randomization.observation_noise.fingertip_pos.correlated_adr_param is not None
+
+
+def test_the_adr_curriculum_term_owns_the_adr_and_nothing_hangs_on_the_env(env):
+    """The ADR lives in the curriculum term ``adr``, found through the curriculum manager from any wrapper; the env
+    object carries no ADR attribute, and the checkpoint helpers read and restore that same object."""
+    from dactyl_lab.tasks.randomization import ADR, adr_state_dict, load_adr_state_dict
+    from dactyl_lab.tasks.reorient import mdp
+
+    u = env.unwrapped
+    term = u.curriculum_manager.cfg.adr.func
+    assert isinstance(term, mdp.adr_update_and_resample) and isinstance(term.adr, ADR)
+    assert adr_of(env) is term.adr and adr_of(u) is term.adr and mdp.adr_curriculum_term(u) is term
+    assert "adr" not in vars(u) and not any(isinstance(v, ADR) for v in vars(u).values())
+    state = adr_state_dict(env)
+    i = term.adr.index("object_mass_scale")
+    before = float(term.adr.high[i])
+    try:
+        state["high"][i] = before + 0.04
+        load_adr_state_dict(env, state)
+        assert float(term.adr.high[i]) == pytest.approx(before + 0.04)
+    finally:
+        term.adr.high[i] = before
 
 
 def elements_follow_adr(adr, name, values, transform=lambda x: x):
@@ -71,7 +102,7 @@ def elements_follow_adr(adr, name, values, transform=lambda x: x):
 
 def test_adr_values_stay_in_the_bounds_and_reach_the_solver(env):
     u = env.unwrapped
-    adr, cube, robot = u.adr, u.scene["object"], u.scene["robot"]
+    adr, cube, robot = adr_of(u), u.scene["object"], u.scene["robot"]
     set_bounds(
         adr,
         {
@@ -130,7 +161,7 @@ def test_adr_values_stay_in_the_bounds_and_reach_the_solver(env):
         for k in robot.data.joint_stiffness.torch[e, ids].tolist():
             assert (kp[e] - k).abs().min() < 1e-4 * max(1.0, k), (e, k)
     # joint damping: the total (passive) damping of all 24 joints x exp(lambda), in MuJoCo-Warp's dof_damping
-    from dactyl_lab import hand
+    from dactyl_lab.spec import hand
 
     nominal = torch.tensor([hand.JOINT_DAMPING[n] for n in robot.joint_names])
     d_ratio = robot.data.joint_viscous_friction_coeff.torch / nominal
@@ -162,24 +193,24 @@ def test_adr_drives_the_delay_backlash_force_and_timing_magnitudes(env):
     names = ("action_delay_prob", "backlash_scale", "object_force_accel_std_mps2", "timing_extra_step_time_s")
     ones = torch.ones(NUM_ENVS, device=u.device)
     try:  # pinned ranges (low above the nominal 0 is not a state ADR itself reaches: restored below)
-        set_bounds(u.adr, dict(zip(names, ((1.0, 1.0), (0.0, 0.0), (2.0, 2.0), (0.0008, 0.0008)))))
+        set_bounds(adr_of(u), dict(zip(names, ((1.0, 1.0), (0.0, 0.0), (2.0, 2.0), (0.0008, 0.0008)))))
         u._reset_idx(all_ids(u))
         assert term.delay.delayed.all()  # p = 1: every actuator delayed
         assert (term.backlash.delta >= 1e5 * term.backlash.cfg.nominal).all()  # scale 0: no slack (delta -> inf)
-        torch.testing.assert_close(state.force_accel_scale, 2.0 * ones)  # 2 m/s^2: twice the paper's std
+        torch.testing.assert_close(state.forces.accel_std_mps2, 2.0 * ones)  # 2 m/s^2: twice the paper's std
         torch.testing.assert_close(term.timing.rate_low_per_s, 1250.0 * ones)  # mean extra 0.8 ms per 8 ms step
         torch.testing.assert_close(term.timing.rate_high_per_s, 1250.0 * ones)
-        set_bounds(u.adr, {"action_delay_prob": (0.0, 0.0), "backlash_scale": (1.0, 1.0)})
+        set_bounds(adr_of(u), {"action_delay_prob": (0.0, 0.0), "backlash_scale": (1.0, 1.0)})
         u._reset_idx(all_ids(u))
         assert not term.delay.delayed.any()
         torch.testing.assert_close(term.backlash.nominal, term.backlash.cfg.nominal * ones)
     finally:
-        set_bounds(u.adr, {name: (0.0, 0.0) for name in names})
+        set_bounds(adr_of(u), {name: (0.0, 0.0) for name in names})
 
 
 def test_high_performance_widens_a_bound_and_the_next_resample_uses_it(env):
     u = env.unwrapped
-    adr, cube, cmd = u.adr, u.scene["object"], u.command_manager.get_term("object_pose")
+    adr, cube, cmd = adr_of(u), u.scene["object"], u.command_manager.get_term("object_pose")
     i = adr.index("object_mass_scale")
     set_bounds(adr, {"object_mass_scale": (1.0, 1.0)})
     m, step = adr.queue.shape[-1], float(adr.step[i])
@@ -206,7 +237,7 @@ def test_high_performance_widens_a_bound_and_the_next_resample_uses_it(env):
 
 def test_adr_bounds_and_entropy_are_logged_in_extras(env):
     u = env.unwrapped
-    adr = u.adr
+    adr = adr_of(u)
     set_bounds(adr, {"object_friction_scale": (0.8, 1.25)})
     k = u.cfg.randomization.adr_sync_interval_steps
     for _ in range(k):  # a sync step comes within K steps and refreshes the log
@@ -270,7 +301,7 @@ def test_adr_state_round_trips_through_an_rsl_rl_checkpoint(env, tmp_path):
     from dactyl_lab.training.rsl_rl_runner import DactylOnPolicyRunner
 
     u = env.unwrapped
-    adr = u.adr
+    adr = adr_of(u)
     cfg = RslRlOnPolicyRunnerCfg(
         num_steps_per_env=2,
         max_iterations=1,
@@ -324,7 +355,7 @@ def test_adr_state_round_trips_through_an_rsl_rl_checkpoint(env, tmp_path):
 def test_adr_drives_the_action_noise_of_the_action_term(env):
     u = env.unwrapped
     term = u.action_manager.get_term("motors")
-    set_bounds(u.adr, {"action_mult_frac": (0.04, 0.04), "action_uncorr_frac": (0.07, 0.07)})
+    set_bounds(adr_of(u), {"action_mult_frac": (0.04, 0.04), "action_uncorr_frac": (0.07, 0.07)})
     u._reset_idx(all_ids(u))
     torch.testing.assert_close(term.action_noise.mult_std, torch.full((NUM_ENVS,), 0.04, device=u.device))
     torch.testing.assert_close(term.action_noise.additive.uncorr_std, torch.full((NUM_ENVS,), 0.07, device=u.device))

@@ -13,19 +13,35 @@ from tests.helpers.ranks import run_two_ranks
 K, NUM_ENVS = 4, 8
 
 
-def _stub_env(adr):
-    """What the two event functions read from a ManagerBasedRLEnv."""
+def _stub_env(rank):
+    """What the ADR curriculum term and the sync event read from a ManagerBasedRLEnv: the ADR term is built from
+    ``cfg.randomization`` and found through the curriculum manager."""
+    from dactyl_lab.tasks.randomization import ADRCfg, ADRParamCfg
+
     goals = torch.zeros(NUM_ENVS)
     command = SimpleNamespace(goals_reached=goals)
-    state = SimpleNamespace(adr=adr, cfg=SimpleNamespace(adr_sync_interval_steps=K), adr_log={})
+    adr_cfg = ADRCfg(params={"mass_scale": ADRParamCfg(nominal=1.0, hard_limits=(0.5, 1.5))}, queue_length=8)
+    randomization = SimpleNamespace(adr=adr_cfg, adr_sync_interval_steps=K)
     return SimpleNamespace(
         num_envs=NUM_ENVS,
         device=torch.device("cpu"),
+        cfg=SimpleNamespace(seed=7 + rank, randomization=randomization),  # each rank samples its own envs
         common_step_counter=0,
         extras={},
         command_manager=SimpleNamespace(get_term=lambda name: command),
-        _dactyl_randomization=state,
     )
+
+
+def _add_adr_curriculum(env):
+    """The curriculum manager as Isaac Lab builds it: the class term instantiated on its cfg."""
+    from isaaclab.managers import CurriculumTermCfg
+
+    from dactyl_lab.tasks.reorient.mdp import adr_update_and_resample
+
+    term_cfg = CurriculumTermCfg(func=adr_update_and_resample, params={"command_name": "object_pose"})
+    term_cfg.func = adr_update_and_resample(term_cfg, env)
+    env.curriculum_manager = SimpleNamespace(cfg={"adr": term_cfg}, active_terms=["adr"])
+    return term_cfg.func
 
 
 def _worker(rank, world, init_file, out_dir):
@@ -33,14 +49,15 @@ def _worker(rank, world, init_file, out_dir):
     torch.set_num_threads(1)
     import torch.distributed as dist
 
-    from dactyl_lab.tasks.randomization import ADR, ADRCfg, ADRParamCfg, make_generator
-    from dactyl_lab.tasks.reorient.mdp import adr_sync_and_log, adr_update_and_resample
+    from dactyl_lab.tasks.randomization import adr_of
+    from dactyl_lab.tasks.reorient.mdp import adr_sync_and_log
 
     dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world)
     try:
-        cfg = ADRCfg(params={"mass_scale": ADRParamCfg(nominal=1.0, hard_limits=(0.5, 1.5))}, queue_length=8)
-        adr = ADR(cfg, NUM_ENVS, "cpu", make_generator(7 + rank))
-        env = _stub_env(adr)
+        env = _stub_env(rank)
+        term = _add_adr_curriculum(env)
+        adr = adr_of(env)
+        assert adr is term.adr
         high_before, log = [], []
         for step in range(1, K + 1):
             env.common_step_counter = step
@@ -50,7 +67,7 @@ def _worker(rank, world, init_file, out_dir):
                 ids = torch.tensor([2 * step - 2, 2 * step - 1])
                 adr.env_boundary[ids], adr.env_version[ids] = 1, adr.version[0, 1]
                 env.command_manager.get_term("object_pose").goals_reached[ids] = 30.0 if rank == 0 else 12.0
-                adr_update_and_resample(env, ids)
+                term(env, ids, **term.cfg.params)
             adr_sync_and_log(env, None)
             high_before.append(float(adr.high[0]))
             log.append(env.extras["log"]["ADR/mass_scale/high"])

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import textwrap
 
-from dactyl_lab.task_constants import TASK_ID
+from dactyl_lab.spec.task import TASK_ID
 
 FORBIDDEN = ("pxr", "omni", "carb", "isaacsim", "scipy")
 ENTRY_POINTS = ("env_cfg_entry_point", "rsl_rl_cfg_entry_point", "rl_games_cfg_entry_point")

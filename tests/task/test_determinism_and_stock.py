@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from dactyl_lab import hand
+from dactyl_lab.spec import hand
 from dactyl_lab.assets import scene
 
 from tests.helpers.envs import close_env, make_env

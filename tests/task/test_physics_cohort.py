@@ -8,6 +8,8 @@ import pytest
 import torch
 import warp as wp
 
+from dactyl_lab.tasks.randomization import adr_of
+
 from tests.helpers.envs import close_env, make_env, zeros
 
 pytestmark = pytest.mark.sim
@@ -161,7 +163,7 @@ def test_k4_under_adr_applies_the_values_adr_assigned_to_the_episode():
     try:
         env.reset()
         u = env.unwrapped
-        adr = u.adr
+        adr = adr_of(u)
         i = adr.index("object_scale")
         adr.high[i] = 1.1  # a widened range, so the next episode's value differs from the nominal 1.0
         size = u.event_manager.get_term_cfg("object_size").func

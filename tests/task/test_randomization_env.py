@@ -9,7 +9,7 @@ import warp as wp
 import isaaclab.utils.math as math_utils
 from isaaclab.managers import SceneEntityCfg
 
-from dactyl_lab import hand
+from dactyl_lab.spec import hand
 
 from tests.helpers.envs import module_env, zeros
 

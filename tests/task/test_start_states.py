@@ -4,10 +4,10 @@ and resets draw from it."""
 
 import pytest
 
-from dactyl_lab.task_constants import START_RANDOM_ACTION_STEPS
+from dactyl_lab.spec.task import START_RANDOM_ACTION_STEPS
 import torch
 
-from dactyl_lab import task_constants as tc
+from dactyl_lab.spec import task as tc
 
 from tests.helpers.envs import close_env, make_env, zeros
 
@@ -72,6 +72,19 @@ def test_start_orientations_are_spread_over_so3(env):
     assert so3_second_moment_error(quat) < 0.25, quat  # 16 uniform samples: entries have std <= 0.0625
     # the check can fail: a bank of one orientation (or of near-identity ones) is far from uniform
     assert so3_second_moment_error(torch.tensor([[0.0, 0.0, 0.0, 1.0]]).expand(BANK_SIZE, 4)) > 0.7
+
+
+def test_the_bank_draws_from_a_stream_of_its_own(env):
+    """Not the action term's (action noise, delay, backlash) nor the randomization terms' seed: uncorrelated."""
+    from dactyl_lab.tasks.reorient.mdp.randomization_terms import DactylRandomizationCfg
+    from dactyl_lab.tasks.reorient.mdp.start_states import START_STATE_SEED_OFFSET
+
+    u = env.unwrapped
+    bank_seed = bank_term(env).generator.initial_seed()
+    assert bank_seed == u.cfg.seed + START_STATE_SEED_OFFSET
+    others = {u.cfg.seed + u.action_manager.get_term("motors").cfg.seed_offset, u.cfg.seed}
+    others.add(u.cfg.seed + DactylRandomizationCfg().seed_offset)
+    assert bank_seed not in others
 
 
 def test_a_reset_restores_a_bank_state(env):

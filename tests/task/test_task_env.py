@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from dactyl_lab import hand
+from dactyl_lab.spec import hand
 
 from tests.helpers.envs import module_env, zeros
 

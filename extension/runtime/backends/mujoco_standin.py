@@ -1,7 +1,7 @@
 """The stand-in "real hand": the rewritten Shadow hand + cube in plain MuJoCo, and a simulated tracker.
 
 Physics (``physics``, the runtime's ``--standin_physics``): ``task`` (default) runs the Newton task's solver
-settings in plain MuJoCo (:mod:`dactyl_lab.sim_settings`: CG, 20 iterations, pyramidal cone, implicitfast,
+settings in plain MuJoCo (:mod:`dactyl_lab.spec.solver`: CG, 20 iterations, pyramidal cone, implicitfast,
 2 MuJoCo steps of 4 ms per 8 ms physics step, the task cube's contact dimension 3); ``mujoco-default`` keeps the
 MJCF's own options (Newton solver, Euler) with one 8 ms step and the MJCF cube's condim 4 (the stand-in before
 the parity work, docs/parity.md). Motors map to actuators by name; fingertips are the ``rh_*tip`` sites;
@@ -9,7 +9,7 @@ MuJoCo's (w, x, y, z) quaternions become (x, y, z, w).
 
 Episode starts (``start_state``): ``task`` (default) follows the paper (arXiv 1808.00177, C.1) as the task does:
 the cube above the palm in a uniformly random orientation, then
-:data:`~dactyl_lab.sim_settings.START_RANDOM_ACTION_STEPS` control steps of uniformly random relative actions,
+:data:`~dactyl_lab.spec.solver.START_RANDOM_ACTION_STEPS` control steps of uniformly random relative actions,
 discarding starts that drop the cube; ``yaw`` is the former start (cube upright, random yaw, no settling).
 Settling takes 2,000 MuJoCo steps, longer than a control period, so the stand-in settles a bank of
 ``start_bank_size`` start states once, on its first reset (about 0.2 s each on one core), and each episode starts
@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 import mujoco
 import numpy as np
 
-from dactyl_lab import hand, sim_settings
+from dactyl_lab.spec import hand, solver as sim_settings
+from dactyl_lab.spec import noise as paper_noise
 from dactyl_lab.runtime.interfaces import HandInterface, ObjectPose, PoseSource
 from dactyl_lab.runtime.quat import (
     quat_from_axis_angle,
@@ -237,8 +238,8 @@ class SimulatedTracker(PoseSource):
         self,
         standin: MujocoStandInHand,
         latency_steps: int = 1,
-        pos_noise_m: tuple[float, float] = (0.005, 0.001),
-        rot_noise_rad: tuple[float, float] = (0.1, 0.1),
+        pos_noise_m: tuple[float, float] = paper_noise.OBJECT_POS_STD_M,
+        rot_noise_rad: tuple[float, float] = paper_noise.OBJECT_ROT_STD_RAD,
         seed: int = 1,
     ):
         self.standin = standin

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 
-from dactyl_lab import hand
+from dactyl_lab.spec import hand
 
 
 DRIVER_NODE = "sr_hand_robot"

@@ -30,7 +30,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from dactyl_lab import hand
+from dactyl_lab.spec import hand
 from dactyl_lab.contract import ContractMismatchError
 from dactyl_lab.runtime.backends.ros_names import (
     check_max_force_factor,

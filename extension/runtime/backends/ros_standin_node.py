@@ -33,7 +33,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from dactyl_lab import hand
+from dactyl_lab.spec import hand
+from dactyl_lab.spec import noise as paper_noise
+from dactyl_lab.spec.task import CONTROL_PERIOD_S
 from dactyl_lab.runtime.backends.ros_names import (
     DRIVER_JOINT_ORDER,
     DRIVER_NODE,
@@ -54,10 +56,10 @@ class NodeConfig:
     pose_topic: str = "/dactyl/object_pose"
     pose_frame: str = "rh_hand_mount"
     pose_rate_hz: float = JOINT_STATES_RATE_HZ
-    tracker_latency_s: float = 0.08
+    tracker_latency_s: float = CONTROL_PERIOD_S
     """The reported pose was measured this long ago [s] (the stand-in tracker's default: one 80 ms control step)."""
-    pos_noise_m: tuple[float, float] = (0.005, 0.001)
-    rot_noise_rad: tuple[float, float] = (0.1, 0.1)
+    pos_noise_m: tuple[float, float] = paper_noise.OBJECT_POS_STD_M
+    rot_noise_rad: tuple[float, float] = paper_noise.OBJECT_ROT_STD_RAD
     controller_prefix: str = "sh_"
     joint_prefix: str = "rh_"
     without_controllers: tuple[str, ...] = ()

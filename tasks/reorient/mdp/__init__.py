@@ -20,6 +20,7 @@ from isaaclab_tasks.core.reorient.mdp import reset_reorient_hand
 
 from .actions import RelativeMotorTargetAction, RelativeMotorTargetActionCfg
 from .adr_terms import (
+    adr_curriculum_term,
     adr_sync_and_log,
     adr_update_and_resample,
     randomize_friction_scale,

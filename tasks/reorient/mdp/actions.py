@@ -2,7 +2,7 @@
 
 Dactyl (arXiv 1808.00177, sec. 4.2, App. B.4 / C.1): each action is a change of the motor's position relative to
 the measured position of the joint(s) it drives when the action is issued; the actions are smoothed by an EMA
-(0.3 per 80 ms). The formulas live in :mod:`dactyl_lab.action_law` (shared with the real-hand runtime). Sixteen
+(0.3 per 80 ms). The formulas live in :mod:`dactyl_lab.spec.action_law` (shared with the real-hand runtime). Sixteen
 motors drive a joint; four drive a tendon ``J0 = J1 + J2`` (Isaac Lab keeps tendons in their own index space, so
 one term writes both).
 """
@@ -19,7 +19,7 @@ import warp as wp
 from isaaclab.managers import ActionTerm, ActionTermCfg
 from isaaclab.utils import configclass
 
-from dactyl_lab import action_law, hand
+from dactyl_lab.spec import action_law, hand
 from dactyl_lab.tasks.randomization import (
     ActionDelay,
     ActionDelayCfg,
@@ -29,6 +29,7 @@ from dactyl_lab.tasks.randomization import (
     BacklashCfg,
     TimingJitter,
     TimingJitterCfg,
+    adr_of,
     late_target_weight,
     make_generator,
     resolve_env_ids,
@@ -40,10 +41,10 @@ if TYPE_CHECKING:
 
 
 class RelativeMotorTargetAction(ActionTerm):
-    """Per control step, action order = :data:`dactyl_lab.hand.MOTOR_NAMES` (16 joint motors, 4 tendon motors):
+    """Per control step, action order = :data:`dactyl_lab.spec.hand.MOTOR_NAMES` (16 joint motors, 4 tendon motors):
 
     1. ``a = clip(action, -1, 1)``; ``a_smooth += w * (a - a_smooth)``, ``w`` the EMA weight of the new action per
-       step, derived from the env's real step time (:func:`dactyl_lab.action_law.smoothing_weight_per_step`);
+       step, derived from the env's real step time (:func:`dactyl_lab.spec.action_law.smoothing_weight_per_step`);
     2. the actuator models the cfg declares, on the normalized action: ``action_noise`` -> ``delay`` ->
        ``backlash`` (:attr:`effective_actions`);
     3. ``target = clip(measured motor position + scale * effective action, limits in force)`` (``scale`` per
@@ -53,7 +54,7 @@ class RelativeMotorTargetAction(ActionTerm):
     4. ``timing``: the new targets reach the motors late by this step's extra time (:mod:`..unmodeled`).
 
     The models are built here from the cfg; their per-env magnitudes are public tensors ADR may set, and their
-    ``reset(env_ids, adr=env.adr)`` reads configured ADR parameters (see :mod:`dactyl_lab.tasks.randomization`).
+    ``reset(env_ids, adr=adr_of(env))`` reads configured ADR parameters (see :mod:`dactyl_lab.tasks.randomization`).
     """
 
     cfg: RelativeMotorTargetActionCfg
@@ -176,7 +177,7 @@ class RelativeMotorTargetAction(ActionTerm):
         self.smoothed_action[ids] = 0.0
         self.effective_actions[ids] = 0.0
         self._raw[ids] = 0.0
-        adr = getattr(self._env, "adr", None)  # presets=adr: the episode's ADR values were drawn by the reset events
+        adr = adr_of(self._env)  # presets=adr: the ADR curriculum term drew this episode's values before this reset
         model_ids = resolve_env_ids(env_ids, self.num_envs, self.device)
         for model in (self.action_noise, self.backlash, self.timing):
             if model is not None:
@@ -192,7 +193,7 @@ class RelativeMotorTargetActionCfg(ActionTermCfg):
     scale_rad: float | None = None
     """Change of a motor target from the measured motor position at action +-1 [rad]: None (default, the paper's
     relative control as OpenAI's release of this hand implements it) = half of each motor's nominal range
-    (:func:`dactyl_lab.action_law.half_range_scale_rad`); a number = the same scale for every motor."""
+    (:func:`dactyl_lab.spec.action_law.half_range_scale_rad`); a number = the same scale for every motor."""
     smoothing: float = action_law.PAPER_SMOOTHING_NEW_WEIGHT
     """EMA weight of the new action per ``smoothing_reference_period_s`` (paper: 0.3 per 80 ms; 1 = off)."""
     smoothing_reference_period_s: float = action_law.PAPER_CONTROL_PERIOD_S

@@ -1,9 +1,10 @@
 """Event terms of ``presets=adr``: Automatic Domain Randomization driving every randomized magnitude.
 
-The ADR object lives in the env's :class:`~.randomization_terms.RandomizationState` (``state.adr``, also
-exposed as ``env.adr``), built from ``env.cfg.randomization.adr``. On a reset of ``env_ids``:
+The ADR object is owned by the curriculum term ``adr`` (:class:`adr_update_and_resample`, built from
+``env.cfg.randomization.adr``); every term finds it through the curriculum manager with
+:func:`~dactyl_lab.tasks.randomization.adr_of`. On a reset of ``env_ids``:
 
-1. :func:`adr_update_and_resample`, the curriculum term ``adr`` (Isaac Lab runs the curriculum manager before
+1. :class:`adr_update_and_resample`, the curriculum term ``adr`` (Isaac Lab runs the curriculum manager before
    every reset event and before ``command_manager.reset`` zeroes the goal command's ``goals_reached``): the
    finished episodes' consecutive successes feed ``adr.update``; then ``adr.resample(env_ids)`` draws this
    episode's per-env values;
@@ -13,7 +14,8 @@ exposed as ``env.adr``), built from ``env.cfg.randomization.adr``. On a reset of
    without ADR);
 3. ``reset_randomization`` - noise magnitudes from ADR through the modules' ``reset(env_ids, adr=...)``.
 
-Every step :func:`adr_sync_and_log` (an ``interval`` event firing each control step) calls ``adr.sync()``
+Every step :func:`adr_sync_and_log` (an ``interval`` event firing each control step) has the curriculum term call
+``adr.sync()``
 every ``adr_sync_interval_steps`` env steps (collective with torch.distributed: every rank steps in
 lockstep, so every rank calls it on the same step; without a process group it only applies staged
 results) and merges ``adr.log_dict()`` into ``env.extras['log']`` for RSL-RL / rl-games' TensorBoard.
@@ -35,9 +37,17 @@ from typing import TYPE_CHECKING
 import torch
 import warp as wp
 
-from isaaclab.managers import EventTermCfg, ManagerTermBase, SceneEntityCfg
+from isaaclab.managers import CurriculumTermCfg, EventTermCfg, ManagerTermBase, SceneEntityCfg
 
-from dactyl_lab.tasks.randomization import RandomizedValueCfg, resolve_env_ids, sample_value
+from dactyl_lab.spec import randomization as paper
+from dactyl_lab.tasks.randomization import (
+    ADR,
+    RandomizedValueCfg,
+    adr_of,
+    make_generator,
+    resolve_env_ids,
+    sample_value,
+)
 
 from .newton_internals import mjwarp_solver
 from .randomization_terms import randomization_state
@@ -49,8 +59,8 @@ if TYPE_CHECKING:
 
 def _value(env: ManagerBasedEnv, value: RandomizedValueCfg, ids: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:
     """Per-env values (n, *shape) of ``value`` for ``ids``: ADR-driven when the env has ADR, else fixed."""
-    state = randomization_state(env)
-    return sample_value(value, ids, env.num_envs, shape, state.adr, env.device, state.generator).to(env.device)
+    generator = randomization_state(env).generator
+    return sample_value(value, ids, env.num_envs, shape, adr_of(env), env.device, generator).to(env.device)
 
 
 def _ids(env: ManagerBasedEnv, env_ids) -> torch.Tensor:
@@ -64,31 +74,71 @@ def _model_changed(env: ManagerBasedEnv, flag_name: str) -> None:
 
 
 # --------------------------------------------------------------------------------------------- ADR bookkeeping
-def adr_update_and_resample(env: ManagerBasedRLEnv, env_ids: torch.Tensor | None, command_name: str = "object_pose"):
-    """Feed the finished episodes' consecutive successes to ADR, then resample ADR values for ``env_ids``.
-    A curriculum term (``CurriculumTermCfg``): Isaac Lab runs it before the reset events that read ADR."""
-    state = randomization_state(env)
-    if state.adr is None:
-        return
-    ids = _ids(env, env_ids)
-    successes = env.command_manager.get_term(command_name).goals_reached[ids]
-    state.adr.update(ids, successes)
-    state.adr.resample(ids)  # the log is refreshed at the next sync (adr_sync_and_log): no host read per reset
+ADR_SEED_OFFSET = 3_000_017
+"""The ADR draws from its own generator, seeded with ``env.cfg.seed + ADR_SEED_OFFSET`` (global RNG without a seed)."""
+
+
+class adr_update_and_resample(ManagerTermBase):
+    """The ADR curriculum term: owns the env's :class:`~dactyl_lab.tasks.randomization.ADR` (:attr:`adr`, built from
+    ``env.cfg.randomization.adr``), found by every other term and the checkpointing through
+    :func:`~dactyl_lab.tasks.randomization.adr_of` (the env's curriculum manager).
+
+    Called on a reset of ``env_ids`` (Isaac Lab runs the curriculum before the reset events and before the command
+    resets its success count): the finished episodes' consecutive successes feed ``adr.update``, then
+    ``adr.resample(env_ids)`` draws this episode's per-env values. :meth:`sync_and_log` is the multi-rank sync."""
+
+    def __init__(self, cfg: CurriculumTermCfg, env: ManagerBasedRLEnv):
+        super().__init__(cfg, env)
+        rcfg = getattr(env.cfg, "randomization", None)
+        if rcfg is None or rcfg.adr is None:
+            raise ValueError("the ADR curriculum term needs `randomization.adr` (an ADRCfg) on the env config")
+        seed = None if env.cfg.seed is None else int(env.cfg.seed) + ADR_SEED_OFFSET
+        self.adr = ADR(rcfg.adr, env.num_envs, env.device, make_generator(seed, env.device))
+        """The env's ADR state (bounds, queues, versions; this episode's values per env)."""
+        self.sync_interval_steps = max(1, int(rcfg.adr_sync_interval_steps))
+        self.log: dict[str, float] = {}
+        """The last ``adr.log_dict()``, merged into ``env.extras['log']`` every step."""
+
+    def __call__(
+        self,
+        env: ManagerBasedRLEnv,
+        env_ids: torch.Tensor | None,
+        command_name: str = "object_pose",
+    ) -> None:
+        ids = _ids(env, env_ids)
+        successes = env.command_manager.get_term(command_name).goals_reached[ids]
+        self.adr.update(ids, successes)
+        self.adr.resample(ids)  # the log is refreshed at the next sync (sync_and_log): no host read per reset
+
+    def sync_and_log(self, step: int) -> dict[str, float]:
+        """``adr.sync()`` when ``step`` is a multiple of ``adr_sync_interval_steps`` (the same step on every rank:
+        the collective always pairs up); returns the ADR bounds and entropy for ``extras['log']``."""
+        if step % self.sync_interval_steps == 0:
+            self.adr.sync()
+            self.log = self.adr.log_dict()
+        elif not self.log:
+            self.log = self.adr.log_dict()
+        return self.log
+
+
+def adr_curriculum_term(env: ManagerBasedEnv) -> adr_update_and_resample | None:
+    """The env's ADR curriculum term (through ``env.curriculum_manager``), or None without one."""
+    manager = getattr(env, "curriculum_manager", None)
+    if manager is None:
+        return None
+    terms = manager.cfg if isinstance(manager.cfg, dict) else vars(manager.cfg)
+    for name in manager.active_terms:
+        if isinstance(terms[name].func, adr_update_and_resample):
+            return terms[name].func
+    return None
 
 
 def adr_sync_and_log(env: ManagerBasedEnv, env_ids: torch.Tensor | None) -> None:
-    """``adr.sync()`` every ``adr_sync_interval_steps`` env steps; ADR bounds and entropy into
-    ``env.extras['log']``. Run as an ``interval`` event firing every control step (``is_global_time``)."""
-    state = randomization_state(env)
-    if state.adr is None:
-        return
-    k = max(1, int(state.cfg.adr_sync_interval_steps))
-    if env.common_step_counter % k == 0:  # the same step on every rank: the collective always pairs up
-        state.adr.sync()
-        state.adr_log = state.adr.log_dict()
-    elif not state.adr_log:
-        state.adr_log = state.adr.log_dict()
-    env.extras.setdefault("log", {}).update(state.adr_log)
+    """The ADR curriculum term's :meth:`~adr_update_and_resample.sync_and_log` every control step, its ADR bounds and
+    entropy into ``env.extras['log']``. Run as an ``interval`` event firing every control step (``is_global_time``)."""
+    term = adr_curriculum_term(env)
+    if term is not None:
+        env.extras.setdefault("log", {}).update(term.sync_and_log(env.common_step_counter))
 
 
 # --------------------------------------------------------------------------------------------- physics
@@ -285,7 +335,7 @@ class randomize_object_size(ManagerTermBase):
         _model_changed(env, "SHAPE_PROPERTIES")
 
 
-def size_hard_limit(adr_cfg, name: str = "object_scale", fallback: float = 1.05) -> float:
+def size_hard_limit(adr_cfg, name: str = "object_scale", fallback: float = paper.OBJECT_SCALE_RANGE[1]) -> float:
     """Largest object scale ADR may reach (its hard limit), for :class:`randomize_object_size`'s bounds."""
     if adr_cfg is None or name not in adr_cfg.params:
         return fallback

@@ -25,6 +25,8 @@ from isaaclab.managers import CommandTerm, CommandTermCfg
 from isaaclab.markers import VisualizationMarkers, VisualizationMarkersCfg
 from isaaclab.utils import configclass
 
+from dactyl_lab.spec import task as task_constants
+
 if TYPE_CHECKING:
     from isaaclab.assets import RigidObject
     from isaaclab.envs import ManagerBasedRLEnv
@@ -160,7 +162,7 @@ class GoalOrientationCommandCfg(CommandTermCfg):
     class_type: type = GoalOrientationCommand
     resampling_time_range: tuple[float, float] = (1.0e9, 1.0e9)  # goals change on success, not on time
     asset_name: str = MISSING
-    success_threshold_rad: float = 0.4
+    success_threshold_rad: float = task_constants.SUCCESS_THRESHOLD_RAD
     """Orientation error below which a goal counts as reached [rad] (paper: 0.4)."""
     min_goal_angle_rad: float = 0.0
     """Smallest rotation between the cube and a newly drawn goal [rad] (default 0: uniform on SO(3))."""

@@ -14,7 +14,7 @@ import torch
 
 from isaaclab.managers import EventTermCfg, ManagerTermBase, SceneEntityCfg
 
-from dactyl_lab.tasks.randomization import RandomizedValueCfg, resolve_env_ids, sample_value
+from dactyl_lab.tasks.randomization import RandomizedValueCfg, adr_of, resolve_env_ids, sample_value
 
 from .randomization_terms import randomization_state
 
@@ -45,8 +45,8 @@ class randomize_joint_damping_total(ManagerTermBase):
     ):
         ids = resolve_env_ids(env_ids, env.num_envs, env.device)
         joints = torch.arange(self.asset.num_joints, device=env.device)[asset_cfg.joint_ids]
-        state = randomization_state(env)
-        scale = sample_value(value, ids, env.num_envs, (joints.numel(),), state.adr, env.device, state.generator)
+        generator = randomization_state(env).generator
+        scale = sample_value(value, ids, env.num_envs, (joints.numel(),), adr_of(env), env.device, generator)
         damping = self.nominal[ids][:, joints] * scale.to(env.device)
         self.asset.write_joint_viscous_friction_coefficient_to_sim_index(
             joint_viscous_friction_coeff=damping, joint_ids=joints, env_ids=ids

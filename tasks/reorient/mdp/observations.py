@@ -10,7 +10,7 @@ import torch
 import isaaclab.utils.math as math_utils
 from isaaclab.managers import SceneEntityCfg
 
-from dactyl_lab import hand
+from dactyl_lab.spec import hand
 
 if TYPE_CHECKING:
     from isaaclab.envs import ManagerBasedRLEnv

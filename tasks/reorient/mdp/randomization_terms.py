@@ -1,8 +1,10 @@
 """Manager terms that wire :mod:`dactyl_lab.tasks.randomization` into the reorientation task.
 
-One :class:`RandomizationState` per env holds the stateful modules (observation noise, random object force,
-ADR). The action models (noise, delay, backlash, timing) are declared on the action term's cfg and built by
-the term (:class:`~.actions.RelativeMotorTargetActionCfg`). It is built lazily from ``env.cfg.randomization``
+One :class:`RandomizationState` per env holds the stateful modules (observation noise, random object force);
+the ADR is owned by the ADR curriculum term (:class:`~.adr_terms.adr_update_and_resample`, found with
+:func:`~dactyl_lab.tasks.randomization.adr_of`). The action models (noise, delay, backlash, timing) are declared on
+the action term's cfg and built by the term (:class:`~.actions.RelativeMotorTargetActionCfg`); each reads its ADR
+magnitudes itself at its reset. The state is built lazily from ``env.cfg.randomization``
 (:class:`DactylRandomizationCfg`) by the first term that needs it, so the order in which Isaac Lab builds
 its managers does not matter. The terms:
 
@@ -29,9 +31,9 @@ import isaaclab.utils.math as math_utils
 from isaaclab.managers import EventTermCfg, ManagerTermBase, SceneEntityCfg
 from isaaclab.utils import configclass
 
-from dactyl_lab import hand, task_constants
+from dactyl_lab.spec import hand, task as task_constants
+from dactyl_lab.spec import randomization as paper_randomization
 from dactyl_lab.tasks.randomization import (
-    ADR,
     ADRCfg,
     ObservationNoise,
     ObservationNoiseCfg,
@@ -42,6 +44,7 @@ from dactyl_lab.tasks.randomization import (
     nail_site_occlusion,
     resolve_env_ids,
     sample_gaussian,
+    adr_of,
     sample_value,
 )
 
@@ -62,10 +65,6 @@ class DactylRandomizationCfg:
     object_force: RandomForceCfg = RandomForceCfg()
     adr: ADRCfg | None = None
     """ADR driving the magnitudes (``presets=adr``); None: the fixed distributions above."""
-    unmodeled_adr_params: dict[str, str] = {}
-    """ADR parameter driving each unmodeled effect's magnitude, keys ``delay``, ``backlash``, ``object_force``,
-    ``timing`` (``presets=adr``: :data:`~dactyl_lab.tasks.randomization.presets.UNMODELED_ADR_PARAMS`); empty: the
-    fixed distributions above. Applied by :func:`set_unmodeled_magnitudes`."""
     adr_sync_interval_steps: int = 16
     """Env steps between two ``adr.sync()`` calls (one RSL-RL rollout); collective under torch.distributed."""
     physics_resample_interval_steps: int = 1
@@ -73,8 +72,6 @@ class DactylRandomizationCfg:
     (:mod:`.physics_cohort`). 1 (the paper's presets): at each env's reset. K > 1: the envs that reset are
     re-randomized together every K steps, one Newton model update per K steps instead of (nearly) one per step
     at thousands of envs; an episode's first up to K - 1 steps then run with the previous episode's physics."""
-    action_term: str = "motors"
-    """The action term whose delay, backlash and timing models ``unmodeled_adr_params`` drive."""
     object_name: str = "object"
     seed_offset: int = 1_000_003
     """The modules draw from a private generator seeded with ``env.cfg.seed + seed_offset`` (global RNG if
@@ -93,45 +90,14 @@ class RandomizationState:
             cfg.observation_noise, n, dt, len(hand.FINGERTIP_BODY_NAMES), env.device, self.generator
         )
         self.forces = RandomObjectForce(cfg.object_force, n, dt, env.device, self.generator)
-        self.adr: ADR | None = None if cfg.adr is None else ADR(cfg.adr, n, env.device, self.generator)
-        env.adr = self.adr  # the training driver looks for ``env.unwrapped.adr``
-        self.adr_log: dict[str, float] = {}
-        """The last ``adr.log_dict()``, merged into ``env.extras['log']`` every step."""
         self.noisy_object_quat: torch.Tensor | None = None
         """The cube orientation the policy saw on its last observation (xyzw), shared with the goal term."""
-        self.force_accel_scale = torch.ones(n, device=env.device)
-        """Per-env factor on the random force's std (ADR ``object_force``; 1 = ``object_force.accel_std_mps2``)."""
 
     def reset(self, env_ids=None) -> None:
         ids = resolve_env_ids(env_ids, self.num_envs, self.device)
-        self.obs_noise.reset(ids, adr=self.adr)
-        self.forces.reset(ids)
-        if self.adr is not None and self.cfg.unmodeled_adr_params:
-            set_unmodeled_magnitudes(self.env, ids, self.adr, self.cfg.unmodeled_adr_params)
-
-
-def set_unmodeled_magnitudes(env: ManagerBasedEnv, ids: torch.Tensor, adr: ADR, params: dict[str, str]) -> None:
-    """This episode's ADR magnitudes of the delay, backlash, random force and timing jitter for ``ids``, written into
-    the models' public per-env tensors before the action term's reset draws the episode from them: delay probability
-    per actuator, backlash slack amount x scale (delta = nominal / scale), force std [m/s^2] per unit mass, mean
-    extra time per physics step [s] (the paper's 1 / lambda; lambda is then this episode's fixed rate)."""
-    state = randomization_state(env)
-    term = env.action_manager.get_term(state.cfg.action_term)
-    for key, name in params.items():
-        value = adr.get(name, ids).to(state.device)
-        if key == "object_force":
-            state.force_accel_scale[ids] = value / max(float(state.cfg.object_force.accel_std_mps2), 1e-12)
-        elif key == "delay" and term.delay is not None:
-            term.delay.probability[ids] = value
-        elif key == "backlash" and term.backlash is not None:
-            # the slack amount scales with the ADR value: delta = nominal / scale (scale 0: no slack at all)
-            term.backlash.nominal[ids] = term.backlash.cfg.nominal / value.clamp_min(1e-6)
-        elif key == "timing" and term.timing is not None:
-            rate = 1.0 / value.clamp_min(1e-9)
-            term.timing.rate_low_per_s[ids] = rate
-            term.timing.rate_high_per_s[ids] = rate
-        elif key not in ("object_force", "delay", "backlash", "timing"):
-            raise KeyError(f"unmodeled_adr_params: unknown effect {key!r}; use delay, backlash, object_force, timing")
+        adr = adr_of(self.env)  # presets=adr: the ADR curriculum term's (this episode's values drawn before)
+        self.obs_noise.reset(ids, adr=adr)
+        self.forces.reset(ids, adr=adr)
 
 
 def randomization_state(env: ManagerBasedEnv) -> RandomizationState:
@@ -212,7 +178,7 @@ def apply_random_object_force(env: ManagerBasedEnv, env_ids: torch.Tensor | None
     state = randomization_state(env)
     cube: RigidObject = env.scene[state.cfg.object_name]
     mass = cube.data.body_mass.torch.sum(dim=-1)  # (N,) [kg], the randomized mass
-    force = state.forces.step(mass * state.force_accel_scale)  # force std = accel std x mass (x ADR factor)
+    force = state.forces.step(mass)  # force std = accel std (per env, ADR-driven under presets=adr) x mass
     cube.permanent_wrench_composer.set_forces_and_torques_index(
         forces=force[:, None, :], torques=torch.zeros_like(force)[:, None, :], is_global=True
     )
@@ -240,7 +206,7 @@ class randomize_joint_limits(ManagerTermBase):
         self,
         env: ManagerBasedEnv,
         env_ids: torch.Tensor | None,
-        std_rad: float = 0.15,
+        std_rad: float = paper_randomization.JOINT_LIMIT_OFFSET_STD_RAD,
         asset_cfg: SceneEntityCfg = SceneEntityCfg("robot"),
         min_range_rad: float = 0.05,
         value: RandomizedValueCfg | None = None,
@@ -250,9 +216,9 @@ class randomize_joint_limits(ManagerTermBase):
         if value is None:
             limits = limits + sample_gaussian(0.0, std_rad, limits.shape, env.device)
         else:  # ADR preset: N(0, lambda^2) with the env's ADR std lambda (or value's fixed distribution)
-            state = randomization_state(env)
+            generator = randomization_state(env).generator
             limits = limits + sample_value(
-                value, ids, env.num_envs, tuple(limits.shape[1:]), state.adr, env.device, state.generator
+                value, ids, env.num_envs, tuple(limits.shape[1:]), adr_of(env), env.device, generator
             ).to(env.device)
         mid = limits.mean(dim=-1, keepdim=True)
         narrow = (limits[..., 1] - limits[..., 0] < min_range_rad)[..., None]

@@ -36,12 +36,17 @@ from isaaclab.envs.mdp import reset_root_state_with_random_orientation
 from isaaclab.managers import EventTermCfg, ManagerTermBase, SceneEntityCfg
 from isaaclab_tasks.core.reorient.mdp import reset_reorient_hand
 
-from dactyl_lab import task_constants
+from dactyl_lab.spec import task as task_constants
 from dactyl_lab.tasks.randomization import make_generator, resolve_env_ids
 
 if TYPE_CHECKING:
     from isaaclab.assets import Articulation, RigidObject
     from isaaclab.envs import ManagerBasedEnv
+
+START_STATE_SEED_OFFSET = 3_000_017
+"""The bank's rollout actions and row draws come from a private generator seeded with ``env.cfg.seed`` + this: a
+stream of its own, apart from the action term's models (``seed_offset`` 2,000,003) and the randomization terms
+(1,000,003), so the start states are not correlated with the action noise, delays and backlash."""
 
 PLACEMENT_POSE_RANGE_M = {"x": (-0.005, 0.005), "y": (-0.005, 0.005), "z": (0.0, 0.0)}
 """Where a round places the cube around its home position (env frame) [m]; the orientation is uniform."""
@@ -60,7 +65,7 @@ class reset_from_start_state_bank(ManagerTermBase):
         super().__init__(cfg, env)
         self.robot: Articulation = env.scene["robot"]
         self.cube: RigidObject = env.scene["object"]
-        seed = None if env.cfg.seed is None else int(env.cfg.seed) + 2_000_003
+        seed = None if env.cfg.seed is None else int(env.cfg.seed) + START_STATE_SEED_OFFSET
         self.generator = make_generator(seed, env.device)
         self.bank: torch.Tensor | None = None
         """(B, 61) rows: joint_pos (24), joint_vel (24), cube pose xyz + xyzw (7, env frame), cube velocity (6)."""

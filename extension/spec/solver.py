@@ -3,8 +3,8 @@
 The Newton task (:func:`dactyl_lab.tasks.reorient.env_cfg.newton_cpu_friendly_physics`) builds its
 ``MJWarpSolverCfg`` from :data:`TASK_SOLVER`; the stand-in hand of the real-hand runtime
 (:mod:`dactyl_lab.runtime.backends.mujoco_standin`) writes the same values into plain MuJoCo's ``mjOption``
-(``--standin-physics task``), so both simulators run the same solver, cone, integrator and timestep.
-``--standin-physics mujoco-default`` keeps the model's own MuJoCo options (gymnasium-robotics' MJCF: Newton
+(``--standin_physics task``), so both simulators run the same solver, cone, integrator and timestep.
+``--standin_physics mujoco-default`` keeps the model's own MuJoCo options (gymnasium-robotics' MJCF: Newton
 solver, 20 iterations, Euler) with one 8 ms step, the stand-in's settings before the parity work (docs/parity.md).
 
 Also the start-state procedure of the paper (arXiv 1808.00177, C.1) that the stand-in follows:
@@ -13,10 +13,10 @@ the cube on the palm in a random orientation, then random actions, discarding st
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # the task's timing and start-state facts live in task_constants; the stand-in reads them through this module
-from dactyl_lab.task_constants import DROP_DISTANCE_M, PHYSICS_DT_S, START_RANDOM_ACTION_STEPS  # noqa: F401
+from .task import DROP_DISTANCE_M, PHYSICS_DT_S, START_RANDOM_ACTION_STEPS  # noqa: F401
 
 NUM_SUBSTEPS = 1
 """Newton substeps per physics step: one 8 ms MuJoCo-Warp step, as the paper steps MuJoCo (10 x 8 ms per 80 ms).
@@ -36,13 +36,42 @@ class SolverSettings:
     cone: str = "pyramidal"
     impratio: float = 1.0
     tolerance: float = 1e-6
-    njmax: int = 300
-    nconmax: int = 150
+    njmax: int = 224
+    """Constraint rows per world (MuJoCo-Warp ``njmax``): about 2x the most seen (docs/performance.md, Contact and
+    constraint capacities); a world needing more drops rows, which ``Physics/overflow_nefc`` counts."""
+    nconmax: int = 64
+    """Contacts per world (``nconmax``; one buffer of ``nconmax`` x worlds shared by all worlds): about 2x the most
+    seen in one world, 3.6x the most broad-phase pairs per world on average; ``Physics/overflow_broadphase`` /
+    ``Physics/overflow_narrowphase`` count a full buffer."""
 
 
 TASK_SOLVER = SolverSettings()
-"""What the Newton task runs: CG (20 iterations) with pyramidal cones, ~10x faster on the CPU than the
-default Newton method (README, Performance)."""
+"""What the Newton task runs on the CPU: CG (20 iterations) with pyramidal cones, ~10x faster on the CPU than the
+default Newton method (README, Performance); also the stand-in hand's ``--standin_physics task``."""
+
+GPU_TASK_SOLVER = replace(
+    TASK_SOLVER, solver="newton", iterations=100, ls_iterations=50, cone="elliptic", impratio=10.0
+)
+"""What the Newton task runs on a CUDA device: the solver, iterations, cone and impratio of Isaac Lab's stock
+Shadow-hand reorient task (``isaaclab_tasks.core.reorient.config.shadow_hand``, its ``newton_mjwarp`` preset:
+Newton method, 100 + 50 line-search iterations, elliptic cones, impratio 10), whose cost a GPU absorbs; the
+integrator, tolerance and contact capacities stay the task's (docs/performance.md, Solver choice)."""
+
+PHYSICS_SETTINGS_CHOICES: tuple[str, ...] = ("auto", "cpu", "gpu")
+"""The task config's ``physics_settings``: ``auto`` picks by ``sim.device`` (:func:`solver_settings_for`)."""
+
+
+def solver_settings_for(physics_settings: str, device: str) -> SolverSettings:
+    """:data:`TASK_SOLVER` (``cpu``) or :data:`GPU_TASK_SOLVER` (``gpu``); ``auto``: ``gpu`` on a CUDA device."""
+    if physics_settings not in PHYSICS_SETTINGS_CHOICES:
+        raise ValueError(
+            f"physics_settings={physics_settings!r}: choose one of {', '.join(PHYSICS_SETTINGS_CHOICES)} "
+            "(e.g. env.physics_settings=cpu)"
+        )
+    if physics_settings == "auto":
+        physics_settings = "gpu" if str(device).startswith("cuda") else "cpu"
+    return GPU_TASK_SOLVER if physics_settings == "gpu" else TASK_SOLVER
+
 
 STANDIN_PHYSICS_CHOICES: tuple[str, ...] = ("task", "mujoco-default")
 """``task``: :data:`TASK_SOLVER` with :data:`NUM_SUBSTEPS` MuJoCo steps of ``PHYSICS_DT_S / NUM_SUBSTEPS``
