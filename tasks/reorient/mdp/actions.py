@@ -35,6 +35,8 @@ from dactyl_lab.tasks.randomization import (
     resolve_env_ids,
 )
 
+from . import seed_streams
+
 if TYPE_CHECKING:
     from isaaclab.assets import Articulation
     from isaaclab.envs import ManagerBasedEnv
@@ -205,5 +207,5 @@ class RelativeMotorTargetActionCfg(ActionTermCfg):
     """The paper's slack model on the normalized action; None: off."""
     timing: TimingJitterCfg | None = None
     """Control-step timing jitter, applied as a latency of the new targets on Newton; None: off."""
-    seed_offset: int = 2_000_003
+    seed_offset: int = seed_streams.ACTION_MODELS
     """The models draw from a private generator seeded with ``env.cfg.seed + seed_offset``."""

@@ -50,6 +50,7 @@ from dactyl_lab.tasks.randomization import (
 )
 
 from .newton_internals import mjwarp_solver
+from . import seed_streams
 from .randomization_terms import randomization_state
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ def _model_changed(env: ManagerBasedEnv, flag_name: str) -> None:
 
 
 # --------------------------------------------------------------------------------------------- ADR bookkeeping
-ADR_SEED_OFFSET = 3_000_017
+ADR_SEED_OFFSET = seed_streams.ADR
 """The ADR draws from its own generator, seeded with ``env.cfg.seed + ADR_SEED_OFFSET`` (global RNG without a seed)."""
 
 

@@ -48,6 +48,8 @@ from dactyl_lab.tasks.randomization import (
     sample_value,
 )
 
+from . import seed_streams
+
 from .observations import fingertip_positions, marker_geometry, object_orientation, object_position
 
 if TYPE_CHECKING:
@@ -73,7 +75,7 @@ class DactylRandomizationCfg:
     re-randomized together every K steps, one Newton model update per K steps instead of (nearly) one per step
     at thousands of envs; an episode's first up to K - 1 steps then run with the previous episode's physics."""
     object_name: str = "object"
-    seed_offset: int = 1_000_003
+    seed_offset: int = seed_streams.RANDOMIZATION
     """The modules draw from a private generator seeded with ``env.cfg.seed + seed_offset`` (global RNG if
     the env has no seed)."""
 

@@ -39,11 +39,13 @@ from isaaclab_tasks.core.reorient.mdp import reset_reorient_hand
 from dactyl_lab.spec import task as task_constants
 from dactyl_lab.tasks.randomization import make_generator, resolve_env_ids
 
+from . import seed_streams
+
 if TYPE_CHECKING:
     from isaaclab.assets import Articulation, RigidObject
     from isaaclab.envs import ManagerBasedEnv
 
-START_STATE_SEED_OFFSET = 3_000_017
+START_STATE_SEED_OFFSET = seed_streams.START_STATES
 """The bank's rollout actions and row draws come from a private generator seeded with ``env.cfg.seed`` + this: a
 stream of its own, apart from the action term's models (``seed_offset`` 2,000,003) and the randomization terms
 (1,000,003), so the start states are not correlated with the action noise, delays and backlash."""
