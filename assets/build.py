@@ -2,8 +2,9 @@
 
 Isaac Lab's own Shadow hand, cube and marker USDs live on a cloud host that our users' clusters and
 our CI often cannot reach. Everything here comes from installed packages: the hand MJCF and meshes
-from gymnasium-robotics, converted with mujoco-usd-converter. The first use builds the assets (about
-10 s); later uses find them in the cache. ``dactyl-lab assets build --force`` rebuilds them.
+from gymnasium-robotics, converted with mujoco-usd-converter. The first use builds the assets (a few
+seconds: docs/performance.md, Asset build); later uses find them in the cache. ``dactyl-lab assets build --force``
+rebuilds them.
 
 Cache folder: ``$DACTYL_LAB_CACHE`` or ``~/.cache/dactyl_lab``, one sub-folder per input hash.
 """

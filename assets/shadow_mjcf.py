@@ -56,7 +56,7 @@ HAND_GRAVCOMP = 1.0
 """Gravity compensation of every hand body (MuJoCo ``gravcomp``; Newton reads ``mjc:gravcomp``, written by the
 scene's ``MujocoRigidBodyCfg``). The real hand's position controllers hold its pose against gravity; with the
 paper's action law (targets relative to the measured joints) and this model's gains (kp ~ 1 N m/rad) an
-uncompensated wrist sags to its limit within 20 zero-action steps and drops the cube. Isaac Lab's stock Shadow
+uncompensated wrist sags to its limit and drops the cube (measured: docs/fidelity.md, item 5). Isaac Lab's stock Shadow
 hand disables gravity on the hand for the same reason."""
 
 

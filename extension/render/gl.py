@@ -2,8 +2,8 @@
 
 MuJoCo picks its GL backend from ``MUJOCO_GL`` when ``import mujoco`` runs; in an Isaac Lab process Newton has
 imported mujoco long before a video is asked for. So the renderer makes its own context: ``MUJOCO_GL`` if set
-(``osmesa``, ``egl`` or ``glfw``), else OSMesa on Linux without a display. OSMesa is the CPU path that works on
-our machines (EGL did not initialise there); it needs the system library libOSMesa (Debian/Ubuntu:
+(``osmesa``, ``egl`` or ``glfw``), else OSMesa on Linux without a display: a CPU rasterizer that needs no GPU
+driver (EGL does; docs/performance.md, Rollout videos). It needs the system library libOSMesa (Debian/Ubuntu:
 ``apt-get install -y libosmesa6``, which ``scripts/setup.sh`` runs when it is root).
 """
 

@@ -22,7 +22,7 @@ Decisions (docs/randomization.md, "Actions"):
   position, smoothing the target would drag it back toward where the joint was, i.e. a low-pass on the joint.
 * Which weight 0.3 is: the weight of the NEW action, ``w = 0.3`` per 80 ms (the usual EMA convention, and
   Isaac Gym's ShadowHandOpenAI, the public reimplementation of Dactyl: ``0.3 * new + 0.7 * previous``).
-  Dactyl-lab before contract schema 2 gave 0.3 to the previous value (a much weaker filter).
+  Policies of contract schema 1 used the other reading and are refused (:mod:`dactyl_lab.contract.schema`).
 * Other control periods: the previous value keeps ``(1 - 0.3) ** (period / 80 ms)`` per step
   (:func:`smoothing_weight_per_step`), so 20 Hz (50 ms) smooths the same per second: w = 0.200.
 

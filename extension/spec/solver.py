@@ -5,7 +5,8 @@ The Newton task (:func:`dactyl_lab.tasks.reorient.env_cfg.newton_cpu_friendly_ph
 (:mod:`dactyl_lab.runtime.backends.mujoco_standin`) writes the same values into plain MuJoCo's ``mjOption``
 (``--standin_physics task``), so both simulators run the same solver, cone, integrator and timestep.
 ``--standin_physics mujoco-default`` keeps the model's own MuJoCo options (gymnasium-robotics' MJCF: Newton
-solver, 20 iterations, Euler) with one 8 ms step, the stand-in's settings before the parity work (docs/parity.md).
+solver, 20 iterations, Euler) with one 8 ms step: a second simulator's own settings, the parity comparison's
+``before`` configuration (docs/parity.md).
 
 Also the start-state procedure of the paper (arXiv 1808.00177, C.1) that the stand-in follows:
 the cube on the palm in a random orientation, then random actions, discarding starts that drop it.
@@ -20,9 +21,8 @@ from .task import DROP_DISTANCE_M, PHYSICS_DT_S, START_RANDOM_ACTION_STEPS  # no
 
 NUM_SUBSTEPS = 1
 """Newton substeps per physics step: one 8 ms MuJoCo-Warp step, as the paper steps MuJoCo (10 x 8 ms per 80 ms).
-Measured against 2 x 4 ms (``bench/substep_stability.py --num_envs 32 --substeps 2 1``, docs/learning.md): the
-same resting-cube drops and drift, fewer drops under random actions (0.97 vs 1.19 per env per 8 s), no
-non-finite state, 2.5x the env-steps/s on the CPU (122 vs 48 at 32 envs)."""
+One substep rather than two of 4 ms because it is as stable and cheaper (measured with
+``bench/substep_stability.py``: docs/learning.md, "What had to change before anything could learn")."""
 
 
 @dataclass(frozen=True)
@@ -37,17 +37,18 @@ class SolverSettings:
     impratio: float = 1.0
     tolerance: float = 1e-6
     njmax: int = 224
-    """Constraint rows per world (MuJoCo-Warp ``njmax``): about 2x the most seen (docs/performance.md, Contact and
-    constraint capacities); a world needing more drops rows, which ``Physics/overflow_nefc`` counts."""
+    """Constraint rows per world (MuJoCo-Warp ``njmax``): about twice the most seen (measured: docs/performance.md,
+    Contact and constraint capacities); a world needing more drops rows, which ``Physics/overflow_nefc`` counts."""
     nconmax: int = 64
-    """Contacts per world (``nconmax``; one buffer of ``nconmax`` x worlds shared by all worlds): about 2x the most
-    seen in one world, 3.6x the most broad-phase pairs per world on average; ``Physics/overflow_broadphase`` /
-    ``Physics/overflow_narrowphase`` count a full buffer."""
+    """Contacts per world (``nconmax``; one buffer of ``nconmax`` x worlds shared by all worlds): about twice the most
+    seen in one world (measured: docs/performance.md, Contact and constraint capacities);
+    ``Physics/overflow_broadphase`` / ``Physics/overflow_narrowphase`` count a full buffer."""
 
 
 TASK_SOLVER = SolverSettings()
-"""What the Newton task runs on the CPU: CG (20 iterations) with pyramidal cones, ~10x faster on the CPU than the
-default Newton method (README, Performance); also the stand-in hand's ``--standin_physics task``."""
+"""What the Newton task runs on the CPU: CG (20 iterations) with pyramidal cones, because MuJoCo-Warp's default
+Newton method spends most of its CPU time in a dense Hessian kernel (measured: docs/performance.md, Solver choice);
+also the stand-in hand's ``--standin_physics task``."""
 
 GPU_TASK_SOLVER = replace(
     TASK_SOLVER, solver="newton", iterations=100, ls_iterations=50, cone="elliptic", impratio=10.0
@@ -81,9 +82,9 @@ START_CUBE_HEIGHT_M = 0.01
 """The cube starts this far above its resting place on the palm [m] (the task's cube init state)."""
 
 START_MAX_ATTEMPTS = 100
-"""Start states tried before giving up (each that drops the cube is discarded). The stand-in keeps the cube in
-about 1 of 6 (6 starts took 36 attempts at 100 random-action steps, seed 0): 100 attempts all fail with
-probability about 1e-8."""
+"""Start states tried before giving up (each that drops the cube is discarded). Generous because the stand-in
+keeps the cube in far fewer starts than Newton does (keep rates measured: docs/fidelity.md, item 5), and running
+out of attempts fails the run."""
 
 
 def mujoco_option_values(settings: SolverSettings = TASK_SOLVER) -> dict[str, int | float]:

@@ -57,9 +57,8 @@ DROP_DISTANCE_M = 0.12
 
 START_RANDOM_ACTION_STEPS = 100
 """Policy steps of uniformly random actions that settle a start state (paper App. C.1: 100); a start whose cube
-goes farther than :data:`DROP_DISTANCE_M` is discarded. Measured with the task's action scale (half of each
-motor's range): 26 of 64 Newton starts kept the cube (41 %, ``bench/start_state_bank.py --num-envs 64``, 2 x 4 ms
-substeps), 108 of 256 with one 8 ms substep (the first reset of a 256-env training, docs/fidelity.md)."""
+goes farther than :data:`DROP_DISTANCE_M` is discarded (the share kept, measured with
+``bench/start_state_bank.py``: docs/fidelity.md, item 5 and "Start-state bank cost")."""
 
 
 def cube_home_env_m() -> tuple[float, float, float]:

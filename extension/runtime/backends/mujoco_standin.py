@@ -2,18 +2,19 @@
 
 Physics (``physics``, the runtime's ``--standin_physics``): ``task`` (default) runs the Newton task's solver
 settings in plain MuJoCo (:mod:`dactyl_lab.spec.solver`: CG, 20 iterations, pyramidal cone, implicitfast,
-2 MuJoCo steps of 4 ms per 8 ms physics step, the task cube's contact dimension 3); ``mujoco-default`` keeps the
-MJCF's own options (Newton solver, Euler) with one 8 ms step and the MJCF cube's condim 4 (the stand-in before
-the parity work, docs/parity.md). Motors map to actuators by name; fingertips are the ``rh_*tip`` sites;
-MuJoCo's (w, x, y, z) quaternions become (x, y, z, w).
+:data:`~dactyl_lab.spec.solver.NUM_SUBSTEPS` MuJoCo steps per 8 ms physics step, the task cube's contact
+dimension 3); ``mujoco-default`` keeps the MJCF's own options (Newton solver, Euler) with one 8 ms step and the
+MJCF cube's condim 4 (a second simulator's own settings, the parity comparison's ``before`` configuration:
+docs/parity.md). Motors map to actuators by name; fingertips are the ``rh_*tip`` sites; MuJoCo's (w, x, y, z)
+quaternions become (x, y, z, w).
 
 Episode starts (``start_state``): ``task`` (default) follows the paper (arXiv 1808.00177, C.1) as the task does:
 the cube above the palm in a uniformly random orientation, then
 :data:`~dactyl_lab.spec.solver.START_RANDOM_ACTION_STEPS` control steps of uniformly random relative actions,
-discarding starts that drop the cube; ``yaw`` is the former start (cube upright, random yaw, no settling).
+discarding starts that drop the cube; ``yaw`` puts the cube upright with a random yaw, no settling.
 Settling takes 2,000 MuJoCo steps, longer than a control period, so the stand-in settles a bank of
-``start_bank_size`` start states once, on its first reset (about 0.2 s each on one core), and each episode starts
-from one drawn at random (the Newton task keeps a bank of settled starts too).
+``start_bank_size`` start states once, on its first reset (its cost: docs/parity.md, "Start states and goals"),
+and each episode starts from one drawn at random (the Newton task keeps a bank of settled starts too).
 
 The tracker adds the paper's object observation noise (position 5 mm correlated per episode + 1 mm per
 measurement; orientation 0.1 rad correlated + 0.1 rad per measurement, about random axes) and reports the
