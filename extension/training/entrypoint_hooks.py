@@ -84,9 +84,12 @@ def limit_playback_steps(steps: int) -> None:
 
 
 def wrap_created_envs(wrap: Callable[[Any], Any]) -> None:
-    """The env Isaac Lab's play entrypoint creates is ``wrap(env)``. Call before ``run_play_cli``: its backend
-    imports the factory by name when it is loaded. A second call in the same process replaces the wrapper (Isaac
-    Lab's factory is wrapped once, never a wrapper of a wrapper)."""
+    """The env Isaac Lab's play entrypoint creates is ``wrap(env)``. Call before ``run_play_cli``. The play backends
+    import the factory by name when they are loaded, so the name is replaced in ``common`` and in every play backend
+    already loaded (e.g. by :func:`route_rsl_rl_on_policy_runner`). A second call in the same process replaces the
+    wrapper (Isaac Lab's factory is wrapped once, never a wrapper of a wrapper)."""
+    import sys
+
     from isaaclab_rl.entrypoints import common
 
     create = getattr(common.create_isaaclab_env, MARK, None) or common.create_isaaclab_env
@@ -96,3 +99,7 @@ def wrap_created_envs(wrap: Callable[[Any], Any]) -> None:
 
     setattr(create_isaaclab_env, MARK, create)  # Isaac Lab's own factory
     common.create_isaaclab_env = create_isaaclab_env
+    prefix = "isaaclab_rl.entrypoints.backends.play_"
+    for name, module in list(sys.modules.items()):
+        if name.startswith(prefix) and hasattr(module, "create_isaaclab_env"):
+            module.create_isaaclab_env = create_isaaclab_env

@@ -127,6 +127,20 @@ def test_play_hooks_installed_twice_do_not_stack(monkeypatch):
     assert common.video_playback_steps(None) == 8
 
 
+def test_a_play_backend_loaded_before_the_env_wrapper_gets_it_too(monkeypatch):
+    """play.py installs our runner first, which loads the play backend (it binds Isaac Lab's env factory by name):
+    the recorder's wrapper must still reach it, else --video records nothing."""
+    from isaaclab_rl.entrypoints import common
+    from isaaclab_rl.entrypoints.backends import play_rsl_rl
+
+    from dactyl_lab.training import entrypoint_hooks
+
+    monkeypatch.setattr(common, "create_isaaclab_env", lambda *a, **k: "env")
+    monkeypatch.setattr(play_rsl_rl, "create_isaaclab_env", common.create_isaaclab_env)
+    entrypoint_hooks.wrap_created_envs(lambda env: f"recorded({env})")
+    assert play_rsl_rl.create_isaaclab_env() == "recorded(env)"
+
+
 def test_a_save_removes_temporary_files_of_killed_writers_only(tmp_path):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     torn = tmp_path / f".model_last.pt{checkpoints.TMP_MARK}{int(dead.stdout)}"
