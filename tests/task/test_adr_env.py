@@ -189,7 +189,7 @@ def test_adr_drives_the_delay_backlash_force_and_timing_magnitudes(env):
     from dactyl_lab.tasks.reorient import mdp
 
     u = env.unwrapped
-    state, term = mdp.randomization_state(u), u.action_manager.get_term("motors")
+    forces, term = mdp.random_object_force(u), u.action_manager.get_term("motors")
     names = ("action_delay_prob", "backlash_scale", "object_force_accel_std_mps2", "timing_extra_step_time_s")
     ones = torch.ones(NUM_ENVS, device=u.device)
     try:  # pinned ranges (low above the nominal 0 is not a state ADR itself reaches: restored below)
@@ -197,7 +197,7 @@ def test_adr_drives_the_delay_backlash_force_and_timing_magnitudes(env):
         u._reset_idx(all_ids(u))
         assert term.delay.delayed.all()  # p = 1: every actuator delayed
         assert (term.backlash.delta >= 1e5 * term.backlash.cfg.nominal).all()  # scale 0: no slack (delta -> inf)
-        torch.testing.assert_close(state.forces.accel_std_mps2, 2.0 * ones)  # 2 m/s^2: twice the paper's std
+        torch.testing.assert_close(forces.accel_std_mps2, 2.0 * ones)  # 2 m/s^2: twice the paper's std
         torch.testing.assert_close(term.timing.rate_low_per_s, 1250.0 * ones)  # mean extra 0.8 ms per 8 ms step
         torch.testing.assert_close(term.timing.rate_high_per_s, 1250.0 * ones)
         set_bounds(adr_of(u), {"action_delay_prob": (0.0, 0.0), "backlash_scale": (1.0, 1.0)})

@@ -20,10 +20,16 @@ FT, OBJ, QUAT, REL = slice(0, 15), slice(15, 18), slice(18, 22), slice(22, 26)  
 env = module_env(NUM_ENVS, seed=5, presets=("randomized",))
 
 
-def state(env):
+def obs_noise(env):
     from dactyl_lab.tasks.reorient import mdp
 
-    return mdp.randomization_state(env.unwrapped)
+    return mdp.observation_noise(env.unwrapped)
+
+
+def object_force(env):
+    from dactyl_lab.tasks.reorient import mdp
+
+    return mdp.random_object_force(env.unwrapped)
 
 
 def solver_model():
@@ -47,6 +53,21 @@ def test_default_task_is_not_randomized_and_the_preset_is():
     assert randomized.events.object_force.interval_range_s == (0.0, 0.0)  # every control step, whatever its length
     motors = default.actions.motors
     assert motors.action_noise is None and motors.delay is None and motors.backlash is None and motors.timing is None
+
+
+def test_the_noise_and_force_state_is_owned_by_their_event_terms_not_the_env(env):
+    """Issue 20 item 3: the observation noise and the random force live in the event terms that use them."""
+    from dactyl_lab.tasks.reorient import mdp
+
+    u = env.unwrapped
+    noise_term = u.event_manager.get_term_cfg("randomization").func
+    force_term = u.event_manager.get_term_cfg("object_force").func
+    assert isinstance(noise_term, mdp.reset_randomization) and isinstance(force_term, mdp.apply_random_object_force)
+    assert mdp.observation_noise(u) is noise_term.obs_noise
+    assert mdp.random_object_force(u) is force_term.forces
+    assert force_term.forces.generator is noise_term.generator is mdp.randomization_generator(u)
+    assert noise_term.generator.initial_seed() == 5 + u.cfg.randomization.seed_offset  # the env's seed stream
+    assert not [name for name in vars(u) if "randomization" in name]  # nothing attached to the env
 
 
 def test_noise_reaches_the_policy_group_and_never_the_critic(env):
@@ -223,9 +244,9 @@ def test_physics_randomization_reaches_the_solver(env):
 
 def test_a_reset_redraws_the_episode_values_of_the_reset_env_only(env):
     u = env.unwrapped
-    st = state(env)
+    noise = obs_noise(env)
     cube = u.scene["object"]
-    bias, delayed = st.obs_noise.object_pos_noise.bias.clone(), motors_term(env).delay.delayed.clone()
+    bias, delayed = noise.object_pos_noise.bias.clone(), motors_term(env).delay.delayed.clone()
     mass = cube.data.body_mass.torch.flatten().clone()
     pose = cube.data.root_pose_w.torch.clone()
     pose[0, 2] -= 0.3  # env 0 drops its cube
@@ -234,22 +255,22 @@ def test_a_reset_redraws_the_episode_values_of_the_reset_env_only(env):
     assert terminated[0]
     kept = ~(terminated | truncated)
     assert kept[1:].any()
-    assert not torch.allclose(st.obs_noise.object_pos_noise.bias[0], bias[0])
+    assert not torch.allclose(noise.object_pos_noise.bias[0], bias[0])
     assert cube.data.body_mass.torch.flatten()[0] != mass[0]
-    torch.testing.assert_close(st.obs_noise.object_pos_noise.bias[kept], bias[kept])
+    torch.testing.assert_close(noise.object_pos_noise.bias[kept], bias[kept])
     assert torch.equal(motors_term(env).delay.delayed[kept], delayed[kept])
     torch.testing.assert_close(cube.data.body_mass.torch.flatten()[kept], mass[kept])
 
 
 def test_random_force_is_drawn_and_pushes_the_cube_along_it(env):
     u = env.unwrapped
-    st = state(env)
+    forces = object_force(env)
     cube = u.scene["object"]
-    prob = st.forces.prob.clone()
+    prob = forces.prob.clone()
     try:
-        st.forces.prob[:] = 1.0  # every env draws a new force this step
+        forces.prob[:] = 1.0  # every env draws a new force this step
         env.step(zeros(env))
-        force = st.forces.force.clone()
+        force = forces.force.clone()
         mass = cube.data.body_mass.torch.flatten()
         assert (force.norm(dim=-1) > 1e-4).all() and (force.norm(dim=-1) < 10.0 * mass).all()  # ~1 m/s^2 x mass
         composed = cube.permanent_wrench_composer.out_force_b.torch[:, 0]
@@ -257,10 +278,10 @@ def test_random_force_is_drawn_and_pushes_the_cube_along_it(env):
         # a strong push away from the palm (3 g, mostly up: the start states' fingers may be curled around the cube,
         # so no push toward them) that contacts cannot hide: each sideways part is at most half the upward one
         # (a finger blocking it still leaves cos > 0.8); prob 0: it decays
-        st.forces.prob[:] = 0.0
+        forces.prob[:] = 0.0
         direction = torch.tensor([[0.0, 0.0, 1.0], [1.0, 0.0, 2.0], [0.0, 0.3, 1.0], [-1.0, 1.0, 2.0]])
         direction = direction / direction.norm(dim=-1, keepdim=True)
-        st.forces.force[:] = 30.0 * mass[:, None] * direction
+        forces.force[:] = 30.0 * mass[:, None] * direction
         env.step(zeros(env))  # the event writes the (decayed) force for the next step
         v0 = cube.data.root_lin_vel_w.torch.clone()
         env.step(zeros(env))
@@ -269,7 +290,7 @@ def test_random_force_is_drawn_and_pushes_the_cube_along_it(env):
         assert (cos > 0.8).all(), (cos, dv)
         assert (dv.norm(dim=-1) > 0.5).all(), dv  # ~30 m/s^2 x 0.08 s = 2.4 m/s when no finger is in the way
     finally:
-        st.forces.prob[:] = prob
+        forces.prob[:] = prob
 
 
 def test_joint_damping_total_is_randomized_on_all_24_joints(env):
@@ -301,7 +322,7 @@ def test_a_marker_whose_nail_site_the_cube_touches_holds_its_last_reading(env):
     from dactyl_lab.tasks.reorient import mdp
 
     u = env.unwrapped
-    noise = state(env).obs_noise
+    noise = obs_noise(env)
     assert noise.cfg.occlusion.enabled and noise.cfg.misplacement.enabled and noise.cfg.dropout.per_fingertip
     tips = SceneEntityCfg("robot", body_names=list(hand.FINGERTIP_BODY_NAMES), preserve_order=True)
     middles = SceneEntityCfg("robot", body_names=list(mdp.MIDDLE_BODY_NAMES), preserve_order=True)

@@ -55,7 +55,7 @@ def test_smoothing_backlash_and_forces_keep_their_per_second_rates(env):
     assert term.backlash.dt == pytest.approx(0.5)
     from dactyl_lab.tasks.reorient import mdp
 
-    forces = mdp.randomization_state(u).forces
+    forces = mdp.random_object_force(u)
     prob = forces.prob.clone()
     try:
         forces.prob[:] = 0.0

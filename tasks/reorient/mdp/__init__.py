@@ -47,13 +47,15 @@ from .observations import (
 )
 from .randomization_terms import (
     DactylRandomizationCfg,
-    RandomizationState,
     apply_random_object_force,
     noisy_fingertip_positions,
     noisy_goal_relative_orientation,
     noisy_object_orientation,
     noisy_object_position,
-    randomization_state,
+    observation_noise,
+    random_object_force,
+    randomization_cfg,
+    randomization_generator,
     randomize_joint_limits,
     reset_randomization,
 )

@@ -12,7 +12,8 @@ The ADR object is owned by the curriculum term ``adr`` (:class:`adr_update_and_r
    :func:`~dactyl_lab.tasks.randomization.sample_value`: drawn per body / shape / joint from the env's ADR
    range when ADR drives the term, else from the term's fixed distribution (so the same terms also work
    without ADR);
-3. ``reset_randomization`` - noise magnitudes from ADR through the modules' ``reset(env_ids, adr=...)``.
+3. ``reset_randomization`` (observation noise), then at the event manager's reset ``apply_random_object_force``
+   (random force): magnitudes from ADR through the modules' ``reset(env_ids, adr=...)``.
 
 Every step :func:`adr_sync_and_log` (an ``interval`` event firing each control step) has the curriculum term call
 ``adr.sync()``
@@ -51,7 +52,7 @@ from dactyl_lab.tasks.randomization import (
 
 from .newton_internals import mjwarp_solver
 from . import seed_streams
-from .randomization_terms import randomization_state
+from .randomization_terms import randomization_generator
 
 if TYPE_CHECKING:
     from isaaclab.assets import Articulation, RigidObject
@@ -60,7 +61,7 @@ if TYPE_CHECKING:
 
 def _value(env: ManagerBasedEnv, value: RandomizedValueCfg, ids: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:
     """Per-env values (n, *shape) of ``value`` for ``ids``: ADR-driven when the env has ADR, else fixed."""
-    generator = randomization_state(env).generator
+    generator = randomization_generator(env)
     return sample_value(value, ids, env.num_envs, shape, adr_of(env), env.device, generator).to(env.device)
 
 

@@ -16,7 +16,7 @@ from isaaclab.managers import EventTermCfg, ManagerTermBase, SceneEntityCfg
 
 from dactyl_lab.tasks.randomization import RandomizedValueCfg, adr_of, resolve_env_ids, sample_value
 
-from .randomization_terms import randomization_state
+from .randomization_terms import randomization_generator
 
 if TYPE_CHECKING:
     from isaaclab.assets import Articulation
@@ -45,7 +45,7 @@ class randomize_joint_damping_total(ManagerTermBase):
     ):
         ids = resolve_env_ids(env_ids, env.num_envs, env.device)
         joints = torch.arange(self.asset.num_joints, device=env.device)[asset_cfg.joint_ids]
-        generator = randomization_state(env).generator
+        generator = randomization_generator(env)
         scale = sample_value(value, ids, env.num_envs, (joints.numel(),), adr_of(env), env.device, generator)
         damping = self.nominal[ids][:, joints] * scale.to(env.device)
         self.asset.write_joint_viscous_friction_coefficient_to_sim_index(

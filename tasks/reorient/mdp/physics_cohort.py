@@ -44,7 +44,7 @@ from isaaclab.managers import EventTermCfg, ManagerTermBase
 from dactyl_lab.tasks.randomization import resolve_env_ids
 
 from .newton_internals import coalesce_model_changes
-from .randomization_terms import randomization_state
+from .randomization_terms import randomization_cfg
 
 if TYPE_CHECKING:
     from isaaclab.envs import ManagerBasedEnv
@@ -61,7 +61,7 @@ def cohort_due(step: int, interval_steps: int) -> bool:
 def physics_interval_steps(env: ManagerBasedEnv) -> int:
     """K: control steps between two cohort applications (``env.cfg.randomization.physics_resample_interval_steps``,
     1 = at each reset)."""
-    return max(1, int(randomization_state(env).cfg.physics_resample_interval_steps))
+    return max(1, int(randomization_cfg(env).physics_resample_interval_steps))
 
 
 class resample_physics(ManagerTermBase):

@@ -1,18 +1,20 @@
 """Manager terms that wire :mod:`dactyl_lab.tasks.randomization` into the reorientation task.
 
-One :class:`RandomizationState` per env holds the stateful modules (observation noise, random object force);
-the ADR is owned by the ADR curriculum term (:class:`~.adr_terms.adr_update_and_resample`, found with
-:func:`~dactyl_lab.tasks.randomization.adr_of`). The action models (noise, delay, backlash, timing) are declared on
-the action term's cfg and built by the term (:class:`~.actions.RelativeMotorTargetActionCfg`); each reads its ADR
-magnitudes itself at its reset. The state is built lazily from ``env.cfg.randomization``
-(:class:`DactylRandomizationCfg`) by the first term that needs it, so the order in which Isaac Lab builds
-its managers does not matter. The terms:
+The stateful modules live in the event terms that own them, never on the env: the reset event term
+``randomization`` (:class:`reset_randomization`) owns the randomization stream (a private generator) and the
+observation noise, the interval event term ``object_force`` (:class:`apply_random_object_force`) owns the random
+object force. Other terms and tests reach them through the event manager: :func:`observation_noise`,
+:func:`random_object_force`, :func:`randomization_generator`. The ADR is owned by the ADR curriculum term
+(:class:`~.adr_terms.adr_update_and_resample`, found with :func:`~dactyl_lab.tasks.randomization.adr_of`). The action
+models (noise, delay, backlash, timing) are declared on the action term's cfg and built by the term
+(:class:`~.actions.RelativeMotorTargetActionCfg`); each reads its ADR magnitudes itself at its reset. The terms:
 
 * observations: ``noisy_*`` functions for the ``policy`` group only (the critic keeps the clean ones);
   the goal-relative orientation is computed from the *noisy* cube orientation, as on the real hand;
-* events: :func:`reset_randomization` (mode ``reset``) draws the per-episode observation-noise biases and
-  force probabilities; :func:`apply_random_object_force` (mode ``interval``, every control
-  step) writes the random force on the cube's centre of mass through its permanent wrench composer;
+* events: :class:`reset_randomization` (mode ``reset``) draws the per-episode observation-noise biases;
+  :class:`apply_random_object_force` (mode ``interval``, every control step) writes the random force on the
+  cube's centre of mass through its permanent wrench composer and draws its per-episode force probabilities at
+  the event manager's reset (after every reset event, as before);
   :class:`randomize_joint_limits` adds Gaussian offsets to the joint limits without ever crossing them.
 
 Physics randomization otherwise uses Isaac Lab's own event terms (see ``env_cfg.RandomizedEventsCfg``).
@@ -80,38 +82,110 @@ class DactylRandomizationCfg:
     the env has no seed)."""
 
 
-class RandomizationState:
-    """Per-env randomization state of one environment (all N envs, on the env device)."""
+def randomization_cfg(env: ManagerBasedEnv) -> DactylRandomizationCfg:
+    """``env.cfg.randomization``; raises if the env config has none."""
+    cfg = getattr(env.cfg, "randomization", None)
+    if cfg is None:
+        raise ValueError("randomization terms need `randomization: DactylRandomizationCfg` on the env config")
+    return cfg
 
-    def __init__(self, cfg: DactylRandomizationCfg, env: ManagerBasedEnv):
-        self.cfg, self.num_envs, self.device, self.env = cfg, env.num_envs, env.device, env
-        seed = None if env.cfg.seed is None else int(env.cfg.seed) + cfg.seed_offset
-        self.generator = make_generator(seed, env.device)
-        n, dt = env.num_envs, env.step_dt
+
+def _event_term(env: ManagerBasedEnv, term_class: type) -> ManagerTermBase | None:
+    """The event term instance of class ``term_class`` (through ``env.event_manager``), or None."""
+    manager = env.event_manager
+    for names in manager.active_terms.values():
+        for name in names:
+            func = manager.get_term_cfg(name).func
+            if isinstance(func, term_class):
+                return func
+    return None
+
+
+def _require_event_term(env: ManagerBasedEnv, term_class: type, example: str) -> ManagerTermBase:
+    term = _event_term(env, term_class)
+    if term is None:
+        raise ValueError(f"this env has no `{term_class.__name__}` event term: add {example} to its events config")
+    return term
+
+
+# --------------------------------------------------------------------------------------------- events
+class reset_randomization(ManagerTermBase):
+    """Reset event ``randomization``: owns the randomization stream (:attr:`generator`, seeded with
+    ``env.cfg.seed + randomization.seed_offset``, shared with the force and physics terms through
+    :func:`randomization_generator`) and the policy's :class:`ObservationNoise` (:attr:`obs_noise`, read by the
+    ``noisy_*`` observation terms through :func:`observation_noise`). Called on a reset: new per-episode
+    observation-noise biases, dropout and misplaced markers for ``env_ids`` (magnitudes from ADR under ADR)."""
+
+    def __init__(self, cfg: EventTermCfg, env: ManagerBasedEnv):
+        super().__init__(cfg, env)
+        rcfg = randomization_cfg(env)
+        self.generator = make_generator(seed_streams.seed_of(env.cfg.seed, rcfg.seed_offset), env.device)
+        """The randomization stream: observation noise, random force, the physics terms' draws."""
+        fingertips = len(hand.FINGERTIP_BODY_NAMES)
         self.obs_noise = ObservationNoise(
-            cfg.observation_noise, n, dt, len(hand.FINGERTIP_BODY_NAMES), env.device, self.generator
+            rcfg.observation_noise, env.num_envs, env.step_dt, fingertips, env.device, self.generator
         )
-        self.forces = RandomObjectForce(cfg.object_force, n, dt, env.device, self.generator)
         self.noisy_object_quat: torch.Tensor | None = None
         """The cube orientation the policy saw on its last observation (xyzw), shared with the goal term."""
 
+    def __call__(self, env: ManagerBasedEnv, env_ids: torch.Tensor | None) -> None:
+        ids = resolve_env_ids(env_ids, env.num_envs, env.device)
+        self.obs_noise.reset(ids, adr=adr_of(env))  # presets=adr: this episode's values, drawn by the curriculum
+
+
+_RANDOMIZATION_TERM = "EventTermCfg(func=mdp.reset_randomization, mode='reset')"
+
+
+def randomization_generator(env: ManagerBasedEnv) -> torch.Generator | None:
+    """The randomization stream, owned by the env's :class:`reset_randomization` event term."""
+    return _require_event_term(env, reset_randomization, _RANDOMIZATION_TERM).generator
+
+
+def observation_noise(env: ManagerBasedEnv) -> ObservationNoise:
+    """The env's observation-noise model, owned by its :class:`reset_randomization` event term."""
+    return _require_event_term(env, reset_randomization, _RANDOMIZATION_TERM).obs_noise
+
+
+class apply_random_object_force(ManagerTermBase):
+    """Interval event ``object_force`` (every control step, ``is_global_time``): owns the
+    :class:`RandomObjectForce` (:attr:`forces`, reached with :func:`random_object_force`), advances it one control
+    step and holds it on the cube's centre of mass (world frame) for the next control step. Its per-episode
+    force probabilities are drawn at the event manager's reset of ``env_ids`` (:meth:`reset`)."""
+
+    def __init__(self, cfg: EventTermCfg, env: ManagerBasedEnv):
+        super().__init__(cfg, env)
+        self.object_name = randomization_cfg(env).object_name
+        self._forces: RandomObjectForce | None = None
+
+    @property
+    def forces(self) -> RandomObjectForce:
+        """The force model, built on first use: it draws from the randomization stream of the
+        :class:`reset_randomization` term, which the event manager exposes once it is built."""
+        if self._forces is None:
+            rcfg = randomization_cfg(self._env)
+            self._forces = RandomObjectForce(
+                rcfg.object_force, self.num_envs, self._env.step_dt, self.device, randomization_generator(self._env)
+            )
+        return self._forces
+
     def reset(self, env_ids=None) -> None:
+        """New episode for ``env_ids``: force probabilities (from ADR under ADR) and a zero force."""
         ids = resolve_env_ids(env_ids, self.num_envs, self.device)
-        adr = adr_of(self.env)  # presets=adr: the ADR curriculum term's (this episode's values drawn before)
-        self.obs_noise.reset(ids, adr=adr)
-        self.forces.reset(ids, adr=adr)
+        self.forces.reset(ids, adr=adr_of(self._env))
+
+    def __call__(self, env: ManagerBasedEnv, env_ids: torch.Tensor | None) -> None:
+        cube: RigidObject = env.scene[self.object_name]
+        mass = cube.data.body_mass.torch.sum(dim=-1)  # (N,) [kg], the randomized mass
+        force = self.forces.step(mass)  # force std = accel std (per env, ADR-driven under presets=adr) x mass
+        cube.permanent_wrench_composer.set_forces_and_torques_index(
+            forces=force[:, None, :], torques=torch.zeros_like(force)[:, None, :], is_global=True
+        )
 
 
-def randomization_state(env: ManagerBasedEnv) -> RandomizationState:
-    """The env's :class:`RandomizationState`, built on first use from ``env.cfg.randomization``."""
-    state = getattr(env, "_dactyl_randomization", None)
-    if state is None:
-        cfg = getattr(env.cfg, "randomization", None)
-        if cfg is None:
-            raise ValueError("randomization terms need `randomization: DactylRandomizationCfg` on the env config")
-        state = RandomizationState(cfg, env)
-        env._dactyl_randomization = state
-    return state
+def random_object_force(env: ManagerBasedEnv) -> RandomObjectForce:
+    """The env's random object force, owned by its :class:`apply_random_object_force` event term."""
+    example = "EventTermCfg(func=mdp.apply_random_object_force, mode='interval', interval_range_s=(0.0, 0.0))"
+    return _require_event_term(env, apply_random_object_force, example).forces
 
 
 # --------------------------------------------------------------------------------------------- observations
@@ -122,13 +196,12 @@ def noisy_fingertip_positions(
     fingertip), correlated + uncorrelated noise, per-marker dropout and occlusion (a marker holds its last reading
     while another finger's distal / middle capsule or the cube is within ``occlusion.distance_m`` of its nail site;
     needs ``middle_cfg``, the middle phalanges in finger order)."""
-    state = randomization_state(env)
-    noise = state.obs_noise
+    noise = observation_noise(env)
     quat = env.scene[asset_cfg.name].data.body_quat_w.torch[:, asset_cfg.body_ids]
     occluded = None
     if middle_cfg is not None and noise.cfg.occlusion.enabled:
         nail, segments, radii = marker_geometry(env, asset_cfg, middle_cfg)
-        cube = env.scene[state.cfg.object_name].data
+        cube = env.scene[randomization_cfg(env).object_name].data
         occluded = nail_site_occlusion(
             nail,
             segments,
@@ -143,7 +216,7 @@ def noisy_fingertip_positions(
 
 def noisy_object_position(env: ManagerBasedRLEnv, asset_cfg: SceneEntityCfg = SceneEntityCfg("object")) -> torch.Tensor:
     """:func:`object_position` with correlated + uncorrelated noise [m]."""
-    return randomization_state(env).obs_noise.apply_object_pos(object_position(env, asset_cfg))
+    return observation_noise(env).apply_object_pos(object_position(env, asset_cfg))
 
 
 def noisy_object_orientation(
@@ -151,39 +224,20 @@ def noisy_object_orientation(
 ) -> torch.Tensor:
     """:func:`object_orientation` rotated by a per-episode and a per-step random rotation (xyzw, w >= 0).
     Remembered for :func:`noisy_goal_relative_orientation` (list this term before that one)."""
-    state = randomization_state(env)
-    quat = math_utils.quat_unique(state.obs_noise.apply_object_quat(object_orientation(env, asset_cfg)))
-    state.noisy_object_quat = quat
+    term = _require_event_term(env, reset_randomization, _RANDOMIZATION_TERM)
+    quat = math_utils.quat_unique(term.obs_noise.apply_object_quat(object_orientation(env, asset_cfg)))
+    term.noisy_object_quat = quat
     return quat
 
 
 def noisy_goal_relative_orientation(env: ManagerBasedRLEnv, command_name: str) -> torch.Tensor:
     """``q_object_observed * conj(q_goal)`` from the noisy orientation of this step's ``object_quat`` term."""
     command: GoalOrientationCommand = env.command_manager.get_term(command_name)
-    quat = randomization_state(env).noisy_object_quat
+    quat = _require_event_term(env, reset_randomization, _RANDOMIZATION_TERM).noisy_object_quat
     if quat is None:
         quat = command.object.data.root_quat_w.torch
     rel = math_utils.quat_mul(quat, math_utils.quat_conjugate(command.quat_command_w))
     return math_utils.quat_unique(rel)
-
-
-# --------------------------------------------------------------------------------------------- events
-def reset_randomization(env: ManagerBasedEnv, env_ids: torch.Tensor | None) -> None:
-    """New episode for ``env_ids``: observation-noise biases, dropout, object-force probability (and a zero
-    force). The action models reset with the action term."""
-    randomization_state(env).reset(env_ids)
-
-
-def apply_random_object_force(env: ManagerBasedEnv, env_ids: torch.Tensor | None) -> None:
-    """Advance the random force one control step and hold it on the cube's centre of mass (world frame)
-    for the next control step. Run as an ``interval`` event firing every step (``is_global_time``)."""
-    state = randomization_state(env)
-    cube: RigidObject = env.scene[state.cfg.object_name]
-    mass = cube.data.body_mass.torch.sum(dim=-1)  # (N,) [kg], the randomized mass
-    force = state.forces.step(mass)  # force std = accel std (per env, ADR-driven under presets=adr) x mass
-    cube.permanent_wrench_composer.set_forces_and_torques_index(
-        forces=force[:, None, :], torques=torch.zeros_like(force)[:, None, :], is_global=True
-    )
 
 
 class randomize_joint_limits(ManagerTermBase):
@@ -218,7 +272,7 @@ class randomize_joint_limits(ManagerTermBase):
         if value is None:
             limits = limits + sample_gaussian(0.0, std_rad, limits.shape, env.device)
         else:  # ADR preset: N(0, lambda^2) with the env's ADR std lambda (or value's fixed distribution)
-            generator = randomization_state(env).generator
+            generator = randomization_generator(env)
             limits = limits + sample_value(
                 value, ids, env.num_envs, tuple(limits.shape[1:]), adr_of(env), env.device, generator
             ).to(env.device)
