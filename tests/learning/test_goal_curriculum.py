@@ -6,6 +6,8 @@ import math
 import pytest
 import torch
 
+from dactyl_lab.tasks.reorient.mdp.curriculum import GoalAngleCurriculumParams
+
 from tests.helpers.envs import close_env, make_env, zeros
 
 
@@ -89,4 +91,5 @@ def test_curriculum_preset_draws_near_goals_and_moves_the_limit_with_success(cur
     assert (error <= 0.6 + 0.05).all() and (error >= 0.5 - 0.05).all(), error
     logged = u.curriculum_manager.reset()  # what Isaac Lab logs at every reset
     assert logged["Curriculum/goal_angle/max_angle_rad"].item() == pytest.approx(0.6)
-    assert logged["Curriculum/goal_angle/success_rate"].item() <= 0.2
+    # zero actions never earn a widening (a cube settling 0.1-0.2 rad may still reach a near goal now and then)
+    assert logged["Curriculum/goal_angle/success_rate"].item() < GoalAngleCurriculumParams().success_high
