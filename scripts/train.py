@@ -152,8 +152,13 @@ def main(argv: list[str] | None = None) -> int:
 def resolve_stop_deadline(flag_s: float | None) -> float:
     """The stop deadline the runner gets: ``--stop_deadline_s``, else $DACTYL_LAB_STOP_DEADLINE_S, else 20 s;
     a usage error (exit 2) naming the fix when it is out of range."""
+    if flag_s is None:
+        try:
+            return stopping.deadline_from_env()
+        except ValueError as error:  # names the variable
+            raise cli_args.UsageError(str(error)) from None
     try:
-        return stopping.deadline_from_env() if flag_s is None else stopping.check_deadline(flag_s)
+        return stopping.check_deadline(flag_s)
     except ValueError as error:
         raise cli_args.UsageError(f"--stop_deadline_s: {error}") from None
 

@@ -35,14 +35,9 @@ def deadline_from_env() -> float:
     if value is None:
         return STOP_DEADLINE_S
     try:
-        deadline = float(value)
-    except ValueError:
-        raise ValueError(f"{STOP_DEADLINE_ENV}={value!r} is not a number of seconds; set e.g. 20, or 0 for none")
-    if not (math.isfinite(deadline) and 0 <= deadline <= MAX_STOP_DEADLINE_S):
-        raise ValueError(
-            f"{STOP_DEADLINE_ENV}={value!r} must be 0 to {MAX_STOP_DEADLINE_S:g} s; set e.g. 20, or 0 for none"
-        )
-    return deadline
+        return check_deadline(float(value))
+    except ValueError as error:
+        raise ValueError(f"{STOP_DEADLINE_ENV}={value!r}: {error}; set e.g. 20, or 0 for none") from None
 
 
 def check_deadline(deadline_s: float) -> float:

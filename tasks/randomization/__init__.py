@@ -12,7 +12,7 @@ Per control step (in the task's action term): (task smoothing of the action) -> 
 from .action_noise import ActionNoise, ActionNoiseCfg
 from .adr import ADR, ADRCfg, ADRParamCfg
 from .checkpointing import CHECKPOINT_KEY as ADR_CHECKPOINT_KEY
-from .checkpointing import adr_of, adr_state_dict, load_adr_state_dict
+from .checkpointing import adr_of, adr_state_dict, adr_term, load_adr_state_dict
 from .distributions import (
     DistributionCfg,
     add_gaussian_noise,

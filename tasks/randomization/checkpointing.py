@@ -17,19 +17,24 @@ CHECKPOINT_KEY = "adr_state"
 """Key of the ADR state in a training checkpoint dict (RSL-RL and rl-games)."""
 
 
-def adr_of(env) -> ADR | None:
-    """The ADR object of ``env`` (the Isaac Lab env or any wrapper with ``unwrapped``), or None: held by a curriculum
-    term of ``env.unwrapped.curriculum_manager`` (the term's ``adr`` attribute; Isaac Lab's lift task keeps its ADR
-    state in its curriculum term the same way)."""
+def adr_term(env):
+    """The curriculum term of ``env.unwrapped.curriculum_manager`` that holds ``env``'s ADR (its ``adr`` attribute;
+    Isaac Lab's lift task keeps its ADR state in its curriculum term the same way), or None. ``env``: the Isaac Lab
+    env or any wrapper with ``unwrapped``."""
     manager = getattr(getattr(env, "unwrapped", env), "curriculum_manager", None)
     if manager is None:
         return None
     terms = manager.cfg if isinstance(manager.cfg, dict) else vars(manager.cfg)
     for name in manager.active_terms:
-        adr = getattr(terms[name].func, "adr", None)
-        if isinstance(adr, ADR):
-            return adr
+        if isinstance(getattr(terms[name].func, "adr", None), ADR):
+            return terms[name].func
     return None
+
+
+def adr_of(env) -> ADR | None:
+    """The ADR object of ``env`` (held by its ADR curriculum term, :func:`adr_term`), or None."""
+    term = adr_term(env)
+    return None if term is None else term.adr
 
 
 def _require(env) -> ADR:

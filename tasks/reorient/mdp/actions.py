@@ -98,7 +98,7 @@ class RelativeMotorTargetAction(ActionTerm):
         self._previous = torch.zeros_like(self._raw)  # the motors' targets when this control step began [rad]
         self._substep = 0
         self._latency: torch.Tensor | None = None
-        seed = None if env.cfg.seed is None else int(env.cfg.seed) + cfg.seed_offset
+        seed = seed_streams.seed_of(env.cfg.seed, cfg.seed_offset)
         gen = make_generator(seed, self.device)
         self.action_noise = (
             None

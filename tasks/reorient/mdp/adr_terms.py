@@ -45,6 +45,7 @@ from dactyl_lab.tasks.randomization import (
     ADR,
     RandomizedValueCfg,
     adr_of,
+    adr_term,
     make_generator,
     resolve_env_ids,
     sample_value,
@@ -94,7 +95,7 @@ class adr_update_and_resample(ManagerTermBase):
         rcfg = getattr(env.cfg, "randomization", None)
         if rcfg is None or rcfg.adr is None:
             raise ValueError("the ADR curriculum term needs `randomization.adr` (an ADRCfg) on the env config")
-        seed = None if env.cfg.seed is None else int(env.cfg.seed) + ADR_SEED_OFFSET
+        seed = seed_streams.seed_of(env.cfg.seed, ADR_SEED_OFFSET)
         self.adr = ADR(rcfg.adr, env.num_envs, env.device, make_generator(seed, env.device))
         """The env's ADR state (bounds, queues, versions; this episode's values per env)."""
         self.sync_interval_steps = max(1, int(rcfg.adr_sync_interval_steps))
@@ -124,15 +125,8 @@ class adr_update_and_resample(ManagerTermBase):
 
 
 def adr_curriculum_term(env: ManagerBasedEnv) -> adr_update_and_resample | None:
-    """The env's ADR curriculum term (through ``env.curriculum_manager``), or None without one."""
-    manager = getattr(env, "curriculum_manager", None)
-    if manager is None:
-        return None
-    terms = manager.cfg if isinstance(manager.cfg, dict) else vars(manager.cfg)
-    for name in manager.active_terms:
-        if isinstance(terms[name].func, adr_update_and_resample):
-            return terms[name].func
-    return None
+    """The env's ADR curriculum term (found through ``env.curriculum_manager``), or None without one."""
+    return adr_term(env)
 
 
 def adr_sync_and_log(env: ManagerBasedEnv, env_ids: torch.Tensor | None) -> None:

@@ -107,8 +107,7 @@ def apply_physics_cohort(env: ManagerBasedEnv, env_ids: torch.Tensor | None, ter
     """``interval`` event firing every control step (``is_global_time``): every K env steps the pending cohort of
     the :class:`resample_physics` term ``term_name`` gets its physics. Every step, after all reset terms: the
     model-change flags raised in this step folded into one update."""
-    if not cohort_due(env.common_step_counter, physics_interval_steps(env)):
-        coalesce_model_changes(env.sim.physics_manager)
-        return
-    term = env.event_manager.get_term_cfg(term_name)
-    term.func.apply_pending(env, term.params.get("mode", PHYSICS_MODE))
+    if cohort_due(env.common_step_counter, physics_interval_steps(env)):
+        term = env.event_manager.get_term_cfg(term_name)
+        term.func.apply_pending(env, term.params.get("mode", PHYSICS_MODE))
+    coalesce_model_changes(env.sim.physics_manager)

@@ -47,8 +47,8 @@ if TYPE_CHECKING:
 
 START_STATE_SEED_OFFSET = seed_streams.START_STATES
 """The bank's rollout actions and row draws come from a private generator seeded with ``env.cfg.seed`` + this: a
-stream of its own, apart from the action term's models (``seed_offset`` 2,000,003) and the randomization terms
-(1,000,003), so the start states are not correlated with the action noise, delays and backlash."""
+stream of its own (:mod:`.seed_streams`), so the start states are not correlated with the action noise, delays and
+backlash."""
 
 PLACEMENT_POSE_RANGE_M = {"x": (-0.005, 0.005), "y": (-0.005, 0.005), "z": (0.0, 0.0)}
 """Where a round places the cube around its home position (env frame) [m]; the orientation is uniform."""
@@ -67,7 +67,7 @@ class reset_from_start_state_bank(ManagerTermBase):
         super().__init__(cfg, env)
         self.robot: Articulation = env.scene["robot"]
         self.cube: RigidObject = env.scene["object"]
-        seed = None if env.cfg.seed is None else int(env.cfg.seed) + START_STATE_SEED_OFFSET
+        seed = seed_streams.seed_of(env.cfg.seed, START_STATE_SEED_OFFSET)
         self.generator = make_generator(seed, env.device)
         self.bank: torch.Tensor | None = None
         """(B, 61) rows: joint_pos (24), joint_vel (24), cube pose xyz + xyzw (7, env frame), cube velocity (6)."""
