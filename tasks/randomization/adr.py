@@ -63,6 +63,9 @@ class ADRParamCfg:
     """Bounds never widen past these (low, high)."""
     step: float | None = None
     """Widen / narrow step; ``None`` uses :attr:`ADRCfg.step`."""
+    unit: float | None = None
+    """The magnitude a range's width is measured in for the entropy (:mod:`.adr_report`); ``None``: the nominal's
+    magnitude, or 1 for a nominal of 0."""
 
 
 @configclass
@@ -106,7 +109,7 @@ def _planned_world_size() -> int:
 class ADR:
     """Batched ADR over ``num_envs`` environments (see the module docstring).
 
-    Tensors: ``low``/``high``/``nominal``/``hard_low``/``hard_high``/``step`` [P] float64;
+    Tensors: ``low``/``high``/``nominal``/``hard_low``/``hard_high``/``step``/``unit`` [P] float64;
     ``queue`` [P, 2, m] float64 (side 0 = low bound, 1 = high bound; m = the cohort size);
     ``fill`` and ``version`` [P, 2] long; ``issued`` [P, 2] long (this rank's tickets at the current version);
     ``values`` [N, P] float32 (this episode's per-env values); ``env_boundary`` [N] long
@@ -135,6 +138,9 @@ class ADR:
         self.hard_low = t([p.hard_limits[0] for p in ps])
         self.hard_high = t([p.hard_limits[1] for p in ps])
         self.step = t([cfg.step if p.step is None else p.step for p in ps])
+        self.unit = t([(abs(p.nominal) or 1.0) if p.unit is None else p.unit for p in ps])
+        if P and bool((self.unit <= 0).any()):
+            raise ValueError("every ADR parameter's unit must be positive (the magnitude its width is measured in)")
         if P and bool(((self.hard_low > self.nominal) | (self.hard_high < self.nominal)).any()):
             raise ValueError("every ADR nominal value must lie within its hard limits")
         self.low, self.high = self.nominal.clone(), self.nominal.clone()
@@ -314,36 +320,11 @@ class ADR:
         return moved
 
     # ------------------------------------------------------------------ reporting
-    def entropy(self) -> torch.Tensor:
-        """ADR entropy in nats per dimension as OpenAI define it (arXiv 1910.07113, sec. 5.2): the entropy of the
-        uniform distribution over the d parameters' ranges divided by d, ``(1/d) sum_i log(high_i - low_i)`` over
-        ALL d parameters. A parameter still at its nominal value (zero width) has a point mass: the entropy is
-        then -inf (see :meth:`entropy_widened` for a finite curve); 0 without parameters."""
-        if not self.names:
-            return torch.zeros((), dtype=torch.float64, device=self.device)
-        return torch.log(self.high - self.low).mean()
-
-    def entropy_widened(self) -> torch.Tensor:
-        """Mean of log(high - low) over the parameters with width > 0 only (0 if none): finite while some
-        parameters are still at their nominal value (not the paper's definition: see :meth:`entropy`)."""
-        width = self.high - self.low
-        pos = width > 0
-        logs = torch.where(pos, torch.log(torch.where(pos, width, torch.ones_like(width))), torch.zeros_like(width))
-        return logs.sum() / pos.sum().clamp(min=1)
-
     def log_dict(self, prefix: str = "ADR") -> dict[str, float]:
-        """Scalars for TensorBoard: ``ADR/<param>/low``, ``ADR/<param>/high``, ``ADR/entropy_npd``, ..."""
-        low, high = self.low.tolist(), self.high.tolist()
-        out = {}
-        for i, name in enumerate(self.names):
-            out[f"{prefix}/{name}/low"] = low[i]
-            out[f"{prefix}/{name}/high"] = high[i]
-        out[f"{prefix}/entropy_npd"] = float(self.entropy())
-        out[f"{prefix}/entropy_npd_widened"] = float(self.entropy_widened())
-        out[f"{prefix}/widened_fraction"] = float((self.high > self.low).double().mean()) if self.names else 0.0
-        evaluating = (self.env_boundary >= 0).double()
-        out[f"{prefix}/boundary_env_fraction"] = float(evaluating.mean()) if self.num_envs else 0.0
-        return out
+        """Scalars for TensorBoard (bounds, entropies in nats per dimension): :func:`.adr_report.log_dict`."""
+        from .adr_report import log_dict
+
+        return log_dict(self, prefix)
 
     # ------------------------------------------------------------------ checkpoints and ranks
     def state_dict(self) -> dict:

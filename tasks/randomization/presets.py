@@ -3,12 +3,17 @@
 Nominal values are "no randomization" (scale 1 as log-scale 0, offsets and noise std 0). Hard limits and
 steps are our choices (not from a paper): a few times the fixed ranges of Dactyl's Table 1 and noise
 table, so ADR may go past the manual randomization but not without bound. Steps are ~1/20 to 1/40 of a
-limit; OpenAI's default 0.02 is kept for the scale parameters.
+limit; OpenAI's default 0.02 is kept for the scale parameters. A parameter grown from 0 measures its width, for the
+ADR entropy, in the paper's fixed magnitude of it (``unit``: :mod:`.adr_report`); the backlash scale's unit is 1
+(the model's nominal amounts); the timing parameter's is the paper's largest mean extra time, 1 / 1250 s.
 """
 
 from __future__ import annotations
 
 import math
+
+from dactyl_lab.spec import noise
+from dactyl_lab.spec import randomization as paper
 
 from .action_noise import ActionNoiseCfg
 from .adr import ADRCfg, ADRParamCfg
@@ -17,8 +22,8 @@ from .observation_noise import ObservationNoiseCfg
 from .unmodeled import ActionDelayCfg, BacklashCfg, RandomForceCfg, TimingJitterCfg
 
 
-def _p(nominal, low, high, step=None) -> ADRParamCfg:
-    return ADRParamCfg(nominal=nominal, hard_limits=(low, high), step=step)
+def _p(nominal, low, high, step=None, unit=None) -> ADRParamCfg:
+    return ADRParamCfg(nominal=nominal, hard_limits=(low, high), step=step, unit=unit)
 
 
 def dactyl_adr_params() -> dict[str, ADRParamCfg]:
@@ -33,26 +38,26 @@ def dactyl_adr_params() -> dict[str, ADRParamCfg]:
         "joint_damping_scale_log": _p(0.0, math.log(0.1), math.log(10.0), 0.05),
         "actuator_gain_scale_log": _p(0.0, math.log(0.5), math.log(2.0), 0.02),
         # physics (std mode: lambda is the std of per-element Gaussian offsets)
-        "joint_limit_offset_std_rad": _p(0.0, 0.0, 0.3, 0.01),
-        "gravity_offset_std_mps2": _p(0.0, 0.0, 1.0, 0.02),
+        "joint_limit_offset_std_rad": _p(0.0, 0.0, 0.3, 0.01, paper.JOINT_LIMIT_OFFSET_STD_RAD),
+        "gravity_offset_std_mps2": _p(0.0, 0.0, 1.0, 0.02, paper.GRAVITY_OFFSET_STD_MPS2),
         # observation noise std (misplaced markers: Table 7's 3 mm / 1 mm, limits twice that)
-        "obs_fingertip_misplaced_std_m": _p(0.0, 0.0, 0.006, 0.0002),
-        "obs_hand_base_misplaced_std_m": _p(0.0, 0.0, 0.002, 0.0001),
-        "obs_fingertip_corr_std_m": _p(0.0, 0.0, 0.004, 0.0002),
-        "obs_fingertip_uncorr_std_m": _p(0.0, 0.0, 0.008, 0.0002),
-        "obs_object_pos_corr_std_m": _p(0.0, 0.0, 0.02, 0.0005),
-        "obs_object_pos_uncorr_std_m": _p(0.0, 0.0, 0.004, 0.0002),
-        "obs_object_rot_corr_std_rad": _p(0.0, 0.0, 0.4, 0.01),
-        "obs_object_rot_uncorr_std_rad": _p(0.0, 0.0, 0.4, 0.01),
+        "obs_fingertip_misplaced_std_m": _p(0.0, 0.0, 0.006, 0.0002, noise.FINGERTIP_MARKER_MISPLACEMENT_STD_M),
+        "obs_hand_base_misplaced_std_m": _p(0.0, 0.0, 0.002, 0.0001, noise.HAND_BASE_MARKER_MISPLACEMENT_STD_M),
+        "obs_fingertip_corr_std_m": _p(0.0, 0.0, 0.004, 0.0002, noise.FINGERTIP_POS_STD_M[0]),
+        "obs_fingertip_uncorr_std_m": _p(0.0, 0.0, 0.008, 0.0002, noise.FINGERTIP_POS_STD_M[1]),
+        "obs_object_pos_corr_std_m": _p(0.0, 0.0, 0.02, 0.0005, noise.OBJECT_POS_STD_M[0]),
+        "obs_object_pos_uncorr_std_m": _p(0.0, 0.0, 0.004, 0.0002, noise.OBJECT_POS_STD_M[1]),
+        "obs_object_rot_corr_std_rad": _p(0.0, 0.0, 0.4, 0.01, noise.OBJECT_ROT_STD_RAD[0]),
+        "obs_object_rot_uncorr_std_rad": _p(0.0, 0.0, 0.4, 0.01, noise.OBJECT_ROT_STD_RAD[1]),
         # action noise, fractions of each motor's range
-        "action_uncorr_frac": _p(0.0, 0.0, 0.2, 0.005),
-        "action_corr_frac": _p(0.0, 0.0, 0.06, 0.002),
-        "action_mult_frac": _p(0.0, 0.0, 0.06, 0.002),
+        "action_uncorr_frac": _p(0.0, 0.0, 0.2, 0.005, noise.ACTION_UNCORRELATED_FRAC),
+        "action_corr_frac": _p(0.0, 0.0, 0.06, 0.002, noise.ACTION_CORRELATED_FRAC),
+        "action_mult_frac": _p(0.0, 0.0, 0.06, 0.002, noise.ACTION_MULTIPLICATIVE_FRAC),
         # unmodeled effects (paper values: delay p 0.5, force std 1 m/s^2, extra step time 0.1-0.8 ms per 8 ms)
-        "action_delay_prob": _p(0.0, 0.0, 1.0, 0.02),
+        "action_delay_prob": _p(0.0, 0.0, 1.0, 0.02, paper.ACTION_DELAY_PROBABILITY),
         "backlash_scale": _p(0.0, 0.0, 2.0, 0.04),
-        "object_force_accel_std_mps2": _p(0.0, 0.0, 2.0, 0.04),
-        "timing_extra_step_time_s": _p(0.0, 0.0, 0.0016, 0.00004),
+        "object_force_accel_std_mps2": _p(0.0, 0.0, 2.0, 0.04, paper.OBJECT_FORCE_ACCEL_STD_MPS2),
+        "timing_extra_step_time_s": _p(0.0, 0.0, 0.0016, 0.00004, 1.0 / paper.TIMING_RATE_RANGE_PER_S[0]),
     }
 
 

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from dactyl_lab.tasks.randomization import ADR, ADRCfg, ADRParamCfg, make_generator
+from dactyl_lab.tasks.randomization.adr_report import entropy_npd, entropy_npd_own_units, entropy_npd_widened
 
 from tests.helpers.ranks import feed_boundary as feed
 
@@ -145,21 +146,60 @@ def test_fixed_sides_never_evaluated_and_disabled():
 
 def test_entropy_is_the_mean_over_all_dimensions_and_log_dict():
     adr = make_adr()
-    assert float(adr.entropy()) == -math.inf and float(adr.entropy_widened()) == 0.0  # every range a point
+    assert float(entropy_npd(adr)) == -math.inf and float(entropy_npd_widened(adr)) == 0.0  # every range a point
     adr.low[:] = torch.tensor([0.9, 1.0])
     adr.high[:] = torch.tensor([1.1, 1.0])
     # the paper's (1/d) sum_i log(width_i) over all d = 2 dimensions: one of them still a point mass
-    assert float(adr.entropy()) == -math.inf
-    assert float(adr.entropy_widened()) == pytest.approx(math.log(0.2))  # only params with width > 0
+    assert float(entropy_npd(adr)) == -math.inf
+    assert float(entropy_npd_widened(adr)) == pytest.approx(math.log(0.2))  # only params with width > 0
     adr.high[1] = 1.5
-    assert float(adr.entropy()) == pytest.approx((math.log(0.2) + math.log(0.5)) / 2)
+    assert float(entropy_npd(adr)) == pytest.approx((math.log(0.2) + math.log(0.5)) / 2)
     adr.high[1] = 2.0
-    assert float(adr.entropy()) == pytest.approx((math.log(0.2) + math.log(1.0)) / 2)  # not log(0.2) alone
+    assert float(entropy_npd(adr)) == pytest.approx((math.log(0.2) + math.log(1.0)) / 2)  # not log(0.2) alone
     d = adr.log_dict()
     assert d["ADR/mass_scale/low"] == pytest.approx(0.9) and d["ADR/friction_scale/high"] == pytest.approx(2.0)
-    assert d["ADR/entropy_npd"] == pytest.approx(float(adr.entropy())) and d["ADR/widened_fraction"] == 1.0
-    assert d["ADR/entropy_npd_widened"] == pytest.approx(float(adr.entropy_widened()))
+    assert d["ADR/entropy_npd"] == pytest.approx(float(entropy_npd(adr))) and d["ADR/widened_fraction"] == 1.0
+    assert d["ADR/entropy_npd_widened"] == pytest.approx(float(entropy_npd_widened(adr)))
     assert all(isinstance(v, float) for v in d.values())
+
+
+def test_entropy_counts_each_width_in_its_parameters_unit_so_the_units_of_a_std_do_not_matter():
+    """The paper's nats per dimension over dimensionless widths: a scale relative to its nominal, a parameter grown
+    from 0 relative to its ``unit`` (the paper's magnitude). The same noise range in metres or millimetres gives the
+    same entropy; the own-units figure does not."""
+
+    def noise_adr(unit_m: float, scale: float) -> ADR:
+        params = {
+            "mass_scale": ADRParamCfg(nominal=2.0, hard_limits=(0.0, 4.0)),
+            "tip_std": ADRParamCfg(nominal=0.0, hard_limits=(0.0, 1.0 * scale), unit=unit_m * scale),
+        }
+        adr = ADR(ADRCfg(params=params), 4)
+        adr.low[:] = torch.tensor([1.0, 0.0], dtype=torch.float64)
+        adr.high[:] = torch.tensor([3.0, 0.006 * scale], dtype=torch.float64)
+        return adr
+
+    metres, millimetres = noise_adr(0.003, 1.0), noise_adr(0.003, 1000.0)
+    # mass: width 2 around a nominal of 2 -> log 1 = 0; noise: 6 mm over the paper's 3 mm -> log 2
+    assert float(entropy_npd(metres)) == pytest.approx(math.log(2.0) / 2)
+    assert float(entropy_npd(millimetres)) == pytest.approx(float(entropy_npd(metres)))
+    assert float(entropy_npd_own_units(metres)) == pytest.approx((math.log(2.0) + math.log(0.006)) / 2)
+    assert float(entropy_npd_own_units(millimetres)) != pytest.approx(float(entropy_npd_own_units(metres)))
+    assert metres.log_dict()["ADR/entropy_npd_own_units"] == pytest.approx(float(entropy_npd_own_units(metres)))
+    with pytest.raises(ValueError, match="unit must be positive"):
+        ADR(ADRCfg(params={"p": ADRParamCfg(nominal=0.0, hard_limits=(0.0, 1.0), unit=0.0)}), 2)
+
+
+def test_the_dactyl_preset_measures_every_parameter_grown_from_zero_in_the_papers_magnitude():
+    from dactyl_lab.spec import noise
+    from dactyl_lab.tasks.randomization.presets import dactyl_adr_params
+
+    params = dactyl_adr_params()
+    for name, p in params.items():
+        unit = p.unit if p.unit is not None else (abs(p.nominal) or 1.0)
+        assert unit > 0, name
+        if p.nominal == 0.0 and not name.endswith("_log") and name != "backlash_scale":
+            assert p.unit is not None and p.unit < p.hard_limits[1], name  # the paper's value, inside the limits
+    assert params["obs_fingertip_misplaced_std_m"].unit == noise.FINGERTIP_MARKER_MISPLACEMENT_STD_M
 
 
 def test_state_dict_round_trip_through_torch_save():
