@@ -31,9 +31,6 @@ BINNED_ENV_NAME = "dactyl_lab_binned"
 ISAACLAB_ENV_NAME = "rlgpu"
 """The env name Isaac Lab's ``register_rl_games_env`` registers (and the continuous yamls use)."""
 
-DISCRETE_ENTROPY_COEF = 0.01
-"""The paper's entropy coefficient (the continuous rl-games yamls use 0, as Isaac Gym's ShadowHandOpenAI)."""
-
 
 class BinnedActionVecEnv:
     """Isaac Lab's rl-games env wrapper with a ``Tuple(Discrete(num_bins) x num_actions)`` action space: ``step``
@@ -100,7 +97,7 @@ def discrete_cfg(continuous: dict[str, Any], name: str) -> dict[str, Any]:
     params["network"]["space"] = {"multi_discrete": {}}
     config = params["config"]
     config.pop("bounds_loss_coef", None)  # a bound on the Gaussian mean (continuous agents only)
-    config.update(name=name, env_name=BINNED_ENV_NAME, entropy_coef=DISCRETE_ENTROPY_COEF)
+    config.update(name=name, env_name=BINNED_ENV_NAME)
     return cfg
 
 

@@ -11,5 +11,6 @@ runtime on the robot computer imports it as the Isaac Lab task does, so training
 * :mod:`.solver`: the MuJoCo(-Warp) solver settings shared with the stand-in hand, and the start-state procedure;
 * :mod:`.randomization`: the paper's physics randomization and unmodeled effects (Table 1, App. C.2);
 * :mod:`.noise`: the paper's observation and action noise (Tables 7 and 8);
-* :mod:`.safety`: the real-hand runtime's safety defaults.
+* :mod:`.safety`: the real-hand runtime's safety defaults;
+* :mod:`.ppo`: the paper's PPO settings (arXiv 1808.00177).
 """

@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 import dactyl_lab.spec as spec_package
-from dactyl_lab.spec import action_law, noise, randomization, safety, task
+from dactyl_lab.spec import action_law, noise, ppo, randomization, safety, task
 
 ROOT = Path(__file__).resolve().parents[2]
 SCANNED = ("extension", "tasks", "agents", "assets")
@@ -67,6 +67,9 @@ WATCHED: tuple[tuple[object, str, tuple[str, ...] | None], ...] = (
     (safety, "POSE_STALE_S", EVERYWHERE),
     (safety, "JOINTS_STALE_S", RANDOMIZATION_AND_RUNTIME),
     (safety, "SAFE_MOVE_STEPS", RANDOMIZATION_AND_RUNTIME),
+    (ppo, "GAMMA", EVERYWHERE),
+    (ppo, "GAE_LAMBDA", ("agents/",)),
+    (ppo, "ADAM_LEARNING_RATE", ("agents/",)),
 )
 """(spec module, constant, folders to scan (None: the whole package)). Tuples are watched element by element."""
 
@@ -85,7 +88,6 @@ ALLOWED: dict[tuple[str, float], str] = {
     ("tasks/randomization/presets.py", 3.0): "ADR hard limit of the mass scale",
     ("tasks/randomization/presets.py", 0.5): "ADR hard limit of the gain scale (log 0.5)",
     ("tasks/randomization/presets.py", 0.1): "ADR hard limit of the damping scale (log 0.1)",
-    ("agents/rsl_rl_cfg.py", 0.95): "PPO's GAE lambda",
     ("assets/scene.py", 0.25): "a colour of the ground",
     ("assets/shadow_mjcf.py", 0.15): "gymnasium-robotics' mount height, from which the cube home is derived",
     ("tasks/randomization/unmodeled.py", 0.05): "the backlash's lower bound on delta (ours), not a noise fraction",
@@ -214,6 +216,6 @@ def test_the_spec_imports_nothing_but_itself_and_the_standard_library():
 
 def test_the_spec_package_lists_its_modules():
     modules = {p.stem for p in SPEC_DIR.glob("*.py")} - {"__init__"}
-    assert modules == {"hand", "task", "action_law", "solver", "randomization", "noise", "safety"}
+    assert {"hand", "task", "action_law", "solver", "randomization", "noise", "safety", "ppo"} <= modules
     for name in modules:
         assert f":mod:`.{name}`" in spec_package.__doc__, f"dactyl_lab.spec's docstring does not describe .{name}"
