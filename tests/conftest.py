@@ -23,6 +23,11 @@ XDIST_GROUPS = {
     "training/test_train_smoke.py": "ff_run",
     "training/test_evaluate.py": "ff_run",
     "training/test_report_and_videos.py": "ff_run",
+    # files sharing one module-scoped env (tests.helpers.envs.module_env): one worker runs each file in its order,
+    # as a serial run does, and builds its env once
+    "task/test_task_env.py": "task_env",
+    "task/test_randomization_env.py": "randomization_env",
+    "task/test_adr_env.py": "adr_env",
 }
 
 
