@@ -1,4 +1,4 @@
-"""The paper's PPO settings (arXiv 1808.00177, its PPO hyperparameters; ``shared/reference/dactyl-facts.md``), torch-free.
+"""The paper's PPO settings (arXiv 1808.00177; ``shared/reference/dactyl-facts.md``), torch-free.
 
 Read by the RSL-RL configs (``dactyl_lab.agents.rsl_rl_cfg``); the rl-games yamls (``agents/rl_games_*.yaml``) hold
 the same numbers and ``tests/agents/test_ppo_settings.py`` checks them against this module. Where an agent config
