@@ -31,7 +31,7 @@ from pathlib import Path
 import mujoco
 
 from dactyl_lab.spec import hand
-from dactyl_lab.spec.task import CUBE_EDGE_M  # noqa: F401  (gymnasium-robotics' 5 cm block; the paper's: 5.7 cm)
+from dactyl_lab.spec.task import CUBE_EDGE_M  # noqa: F401  (5 cm as gymnasium-robotics; robogym's block: 5.7 cm)
 
 CUBE_DENSITY_KG_M3 = 567.0
 """Density of the gymnasium-robotics block [kg/m^3] (a 5 cm block weighs about 71 g)."""
@@ -52,7 +52,7 @@ checks each one still does). Every other pair of hand colliders that are not par
 finger-finger, thumb-finger, finger-palm."""
 
 
-HAND_GRAVCOMP = 1.0
+HAND_GRAVCOMP = hand.HAND_GRAVITY_COMPENSATION
 """Gravity compensation of every hand body (MuJoCo ``gravcomp``; Newton reads ``mjc:gravcomp``, written by the
 scene's ``MujocoRigidBodyCfg``). The real hand's position controllers hold its pose against gravity; with the
 paper's action law (targets relative to the measured joints) and this model's gains (kp ~ 1 N m/rad) an

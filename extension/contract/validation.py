@@ -80,15 +80,24 @@ def check_schema_version(schema_version: Any) -> None:
         )
 
 
+OLD_LAWS = {
+    1: "targets accumulated on the previous target",
+    2: "EMA 0.3 on the new action, no target rate limit",
+}
+"""What each refused schema's action law was (for the refusal's message)."""
+
+
 def check_action_law_version(schema_version: Any) -> None:
-    """Raise :class:`ContractError` for a contract exported under the old action law (schema 1)."""
+    """Raise :class:`ContractError` for a contract exported under an earlier action law (schemas 1 and 2)."""
     if schema_version in OLD_ACTION_LAW_SCHEMAS:
         raise ContractError(
-            f"this policy was exported with contract schema_version {schema_version}, under the old action law "
-            "(targets accumulated on the previous target, smoothing 0.3 on the previous value); this runtime applies "
-            f"the paper's law (schema {SCHEMA_VERSION}: targets relative to the measured joint positions, EMA 0.3 on "
-            "the new action). Re-export the policy with this dactyl-lab (scripts/export.py --checkpoint <run>) and "
-            "retrain it first if it was trained before the change: the law is part of what the policy learned"
+            f"this policy was exported with contract schema_version {schema_version}, under an earlier action law "
+            f"({OLD_LAWS.get(schema_version, 'see dactyl_lab.contract.schema')}) and without the contract's rate "
+            f"limit; this runtime applies schema {SCHEMA_VERSION}'s law (targets relative to the measured joint "
+            "positions, bias-corrected EMA with 0.3 on the previous value per 80 ms as OpenAI's robogym, every target "
+            "within the hand's rated speed of the last one). Re-export the policy with this dactyl-lab "
+            "(scripts/export.py --checkpoint <run>) and retrain it first if it was trained before the change: the "
+            "law is part of what the policy learned"
         )
 
 
@@ -111,6 +120,7 @@ def validate(contract: PolicyContract) -> None:
         raise ContractError(f"hand_base_pos_m must be 3 finite numbers [m], got {contract.hand_base_pos_m}")
     _validate_geometry(contract)
     _validate_task(contract)
+    _validate_physics(contract)
     if contract.obs_clip is not None and not contract.obs_clip > 0:
         raise ContractError(f"obs_clip must be positive or null, got {contract.obs_clip}")
 
@@ -160,10 +170,20 @@ def _validate_action(act: ActionLayout) -> None:
         raise ContractError("action.offsets must be 0 in relative mode (the measured motor position is the offset)")
     if act.law != action_law.ACTION_LAW:
         raise ContractError(f"action.law {act.law!r} is not this runtime's {action_law.ACTION_LAW!r}")
-    if not 0.0 < act.smoothing_alpha <= 1.0:
+    if not 0.0 <= act.smoothing_previous_weight < 1.0:
         raise ContractError(
-            f"action.smoothing_alpha (EMA weight of the new action) must be in (0, 1], got {act.smoothing_alpha}"
+            "action.smoothing_previous_weight (EMA weight of the previous value per step) must be in [0, 1), got "
+            f"{act.smoothing_previous_weight}"
         )
+    speeds = act.max_target_speed_rad_s
+    if len(speeds) != n or not all(math.isfinite(v) and v > 0 for v in speeds):
+        raise ContractError(
+            f"action.max_target_speed_rad_s needs one positive speed [rad/s] per motor ({n}), got {speeds}; "
+            "re-export the policy with this dactyl-lab"
+        )
+    for motor, joints in act.tendon_joints.items():
+        if motor not in act.motor_names or len(joints) != 2:
+            raise ContractError(f"action.tendon_joints: {motor!r} -> {joints} is not a motor driving two joints")
     for key in ("clip", "env_clip"):
         value = getattr(act, key)
         if value is not None and not value > 0:
@@ -184,6 +204,8 @@ def _validate_geometry(contract: PolicyContract) -> None:
     vectors = {
         "frame.up_axis": (contract.frame.up_axis, 3),
         "frame.mount_quat_xyzw": (contract.frame.mount_quat_xyzw, 4),
+        "frame.mount_pos_m": (contract.frame.mount_pos_m, 3),
+        "openai_model.mount_pos_m": (contract.openai_model.mount_pos_m, 3),
         "task.cube_home_m": (contract.task.cube_home_m, 3),
     }
     for name, (vector, size) in vectors.items():
@@ -201,5 +223,25 @@ def _validate_task(contract: PolicyContract) -> None:
             raise ContractError(f"task.{name} must be a positive number, got {getattr(task, name)}")
     if task.max_consecutive_successes < 1:
         raise ContractError(f"task.max_consecutive_successes must be >= 1, got {task.max_consecutive_successes}")
+    if not (math.isfinite(task.eval_goal_timeout_s) and task.eval_goal_timeout_s > 0):
+        raise ContractError(f"task.eval_goal_timeout_s must be a positive number, got {task.eval_goal_timeout_s}")
     if not math.isfinite(contract.episode_start.last_action_value):
         raise ContractError(f"episode_start.last_action_value must be finite, got {contract.episode_start}")
+    if contract.episode_start.settle_random_action_steps < 0:
+        raise ContractError("episode_start.settle_random_action_steps must be >= 0")
+
+
+def _validate_physics(contract: PolicyContract) -> None:
+    physics, n = contract.physics, len(contract.action.motor_names)
+    if not (math.isfinite(physics.physics_dt_s) and 0 < physics.physics_dt_s <= contract.control_period_s):
+        raise ContractError(
+            f"physics.physics_dt_s must be positive and at most control_period_s, got {physics.physics_dt_s}"
+        )
+    for name in ("motor_stiffness_n_m_per_rad", "motor_effort_limit_n_m"):
+        values = getattr(physics, name)
+        if len(values) != n or not all(math.isfinite(v) and v >= 0 for v in values):
+            raise ContractError(f"physics.{name} needs one finite value >= 0 per motor ({n}), got {values}")
+    if contract.frame.mount_pos_m != contract.hand_base_pos_m:
+        raise ContractError(
+            f"frame.mount_pos_m {contract.frame.mount_pos_m} differs from hand_base_pos_m {contract.hand_base_pos_m}"
+        )

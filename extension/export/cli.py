@@ -168,7 +168,8 @@ def export(args) -> int:
     )
     print(
         f"contract: period {contract.control_period_s} s, scale {contract.action.scale[0]} rad, smoothing "
-        f"{contract.action.smoothing_alpha}, obs_clip {contract.obs_clip}, env_clip {contract.action.env_clip}, "
+        f"{contract.action.smoothing_previous_weight} on the previous value, obs_clip {contract.obs_clip}, "
+        f"env_clip {contract.action.env_clip}, "
         f"success {contract.success_threshold_rad} rad"
     )
     if result.self_check_max_abs_diff is not None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -234,7 +235,8 @@ def load_policy(
     action = make_action_layout(
         "relative",
         scale_rad=settings.action_scale_rad,
-        smoothing_alpha=settings.action_smoothing,
+        smoothing_previous_weight=settings.action_smoothing_previous_weight,
+        max_target_speed_rad_s=settings.action_max_target_speed_rad_s,
         clip=1.0,
         env_clip=env_clip,
     )
@@ -269,13 +271,11 @@ def trained_observation_terms(settings: TaskSettings) -> list[ObservationTerm]:
 
 def trained_task(settings: TaskSettings) -> TaskSpec:
     """The contract's episode rules as the run trained them (cube geometry: the task's scene)."""
-    scene = dactyl_task()
-    return TaskSpec(
-        scene.cube_edge_m,
-        scene.cube_home_m,
-        settings.drop_distance_m,
-        settings.train_goal_timeout_s,
-        settings.max_consecutive_successes,
+    return dataclasses.replace(
+        dactyl_task(),
+        drop_distance_m=settings.drop_distance_m,
+        train_goal_timeout_s=settings.train_goal_timeout_s,
+        max_consecutive_successes=settings.max_consecutive_successes,
     )
 
 

@@ -7,8 +7,10 @@ Source of both configs, in this order:
 2. otherwise the task registry: ``env_cfg_entry_point`` with ``--preset`` s, and the backend/variant's agent entry
    point (``dactyl_lab.training.cli_args.agent_entry_point``).
 
-From the env cfg: control period ``sim.dt * decimation`` [s], the action term's ``scale_rad`` and ``smoothing``
-(turned into the EMA weight of the new action per control step of that period, as the term does at run time),
+From the env cfg: control period ``sim.dt * decimation`` [s], the action term's ``scale_rad``,
+``smoothing_previous_weight`` (turned into the EMA weight of the previous value per control step of that period, as
+the term does at run time) and ``max_target_speed_rad_s`` (the law's rate limit; a run whose cfg lacks these two
+trained under an earlier law and is refused),
 the goal command's ``success_threshold_rad``, the ``policy`` observation group's term names (which must be the
 contract's), the episode rules (drop distance, per-goal timeout, success cap: the terminations' params) and the
 observation noise the policy saw (the configured stds when its terms are the ``noisy_*`` ones and
@@ -26,9 +28,9 @@ from typing import Any
 from dactyl_lab.spec import hand, task as task_constants
 from dactyl_lab.spec.action_law import (
     PAPER_CONTROL_PERIOD_S,
-    PAPER_SMOOTHING_NEW_WEIGHT,
+    motor_max_speeds_rad_s,
     motor_scales_rad,
-    smoothing_weight_per_step,
+    smoothing_previous_weight_per_step,
 )
 from dactyl_lab.export import ExportError
 
@@ -41,8 +43,11 @@ class TaskSettings:
     control_period_s: float
     """``sim.dt * decimation`` [s]."""
     action_scale_rad: dict[str, float]
-    action_smoothing: float
-    """EMA weight of the new action per control step (:func:`dactyl_lab.spec.action_law.smoothing_weight_per_step`)."""
+    action_smoothing_previous_weight: float
+    """EMA weight of the previous value per control step
+    (:func:`dactyl_lab.spec.action_law.smoothing_previous_weight_per_step`)."""
+    action_max_target_speed_rad_s: dict[str, float]
+    """The action law's rate limit per motor [rad/s]."""
     success_threshold_rad: float
     policy_terms: list[str]
     """Term names of the ``policy`` observation group, in order."""
@@ -147,6 +152,7 @@ def task_settings(
     except (KeyError, TypeError) as error:
         raise ExportError(f"the env cfg ({source}) lacks {error}; {fix}") from error
     action = _single_term(env_cfg.get("actions") or {}, "scale_rad", "action terms", fix)
+    check_action_law_of_run(action, source)
     command = _single_term(env_cfg.get("commands") or {}, "success_threshold_rad", "commands", fix)
     terms = [name for name, term in policy_group.items() if isinstance(term, dict) and "func" in term]
     period = round(dt * decimation, 9)
@@ -156,10 +162,13 @@ def task_settings(
         task_id=task_id,
         control_period_s=period,
         action_scale_rad=motor_scales_rad(action["scale_rad"], hand.MOTOR_LIMITS_RAD),
-        action_smoothing=smoothing_weight_per_step(
-            float(action.get("smoothing", PAPER_SMOOTHING_NEW_WEIGHT)),
+        action_smoothing_previous_weight=smoothing_previous_weight_per_step(
+            float(action["smoothing_previous_weight"]),
             period,
             float(action.get("smoothing_reference_period_s", PAPER_CONTROL_PERIOD_S)),
+        ),
+        action_max_target_speed_rad_s=motor_max_speeds_rad_s(
+            action["max_target_speed_rad_s"], hand.MOTOR_MAX_SPEED_RAD_S
         ),
         success_threshold_rad=float(command["success_threshold_rad"]),
         policy_terms=terms,
@@ -169,6 +178,18 @@ def task_settings(
         observation_noise=trained_observation_noise(env_cfg, adr_state),
         source=source,
     )
+
+
+def check_action_law_of_run(action: dict[str, Any], source: str) -> None:
+    """Raise :class:`ExportError` when the run's action term predates the action law of contract schema 3 (no
+    ``smoothing_previous_weight`` / ``max_target_speed_rad_s``): its policy learned another law."""
+    missing = [key for key in ("smoothing_previous_weight", "max_target_speed_rad_s") if key not in action]
+    if missing:
+        raise ExportError(
+            f"the action term of {source} has no {missing}: the policy was trained under an earlier action law "
+            "(EMA 0.3 on the new action, no target rate limit), which the runtime no longer applies; retrain it "
+            "with this dactyl-lab, then export (or pass --registry_cfg to export under today's law knowingly)"
+        )
 
 
 def _term_param(env_cfg: dict[str, Any], group: str, term: str, param: str, fix: str) -> Any:

@@ -145,11 +145,22 @@ def add_safety_args(parser: argparse.ArgumentParser) -> None:
         g.add_argument(
             "--max_step_rad",
             type=POSITIVE,
-            default=safety.MAX_STEP_RAD,
+            default=None,
             metavar="RAD",
-            help=f"largest change of any motor target per control step [rad] (default {safety.MAX_STEP_RAD:g})",
+            help="an operator's cap on any motor target's change per control step [rad], on top of the action "
+            "law's own rate limit (the contract's action.max_target_speed_rad_s x the control period, which the "
+            "policy trained under); default: the law's limit alone. A tighter cap alters what the policy commands "
+            "and logs every clamp",
         ),
         "--max-step",
+    )
+    g.add_argument(
+        "--ramp_step_rad",
+        type=POSITIVE,
+        default=safety.RAMP_STEP_RAD,
+        metavar="RAD",
+        help="fault path: largest change of any motor target per control step while ramping to the safe pose or "
+        f"back to the start pose [rad] (default {safety.RAMP_STEP_RAD:g})",
     )
     renamed(
         g,

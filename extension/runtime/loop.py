@@ -28,7 +28,14 @@ from dactyl_lab.runtime.log import RunLogger
 from dactyl_lab.runtime.observation import NonFiniteInputError, ObservationBuilder, StepInputs
 from dactyl_lab.runtime.policy import OnnxPolicy
 from dactyl_lab.runtime.quat import orientation_error_rad
-from dactyl_lab.runtime.safety import SafetyConfig, SafetyMonitor, go_to_safe_pose, motor_positions_or_none, ramp_to
+from dactyl_lab.runtime.safety import (
+    SafetyConfig,
+    SafetyMonitor,
+    go_to_safe_pose,
+    motor_positions_or_none,
+    ramp_to,
+    rated_step_rad,
+)
 from dactyl_lab.runtime.stats import LatencyStats
 
 
@@ -108,8 +115,10 @@ class ControlLoop:
         self.motor_names = tuple(contract.action.motor_names)
         self.hand_base_pos_m = np.asarray(contract.hand_base_pos_m, dtype=np.float64)
         self.observations = ObservationBuilder(contract)
-        self.actions = ActionProcessor(contract.action)
-        self.safety = SafetyMonitor(safety_config or SafetyConfig(), self.motor_names, contract.action.limits)
+        self.actions = ActionProcessor(contract.action, self.period_s)
+        # the law's rate limit, and never faster than this hand is rated for (as the limits: the tighter of both)
+        step_rad = np.minimum(self.actions.max_step_rad, rated_step_rad(self.motor_names, self.period_s))
+        self.safety = SafetyMonitor(safety_config or SafetyConfig(), self.motor_names, contract.action.limits, step_rad)
         self.goals = goal_sampler or RandomGoalSampler(self.config.seed)
         self.successes = SuccessCounter(
             contract.success_threshold_rad,

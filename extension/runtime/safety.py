@@ -1,11 +1,15 @@
 """Safety layer between the policy and the motors.
 
-* clamp every target to its limits [rad] and to a maximum change per control step [rad];
+* check every target against its limits [rad] and the action law's rate limit (the contract's
+  ``action.max_target_speed_rad_s`` x the control period [rad per step], the limit the policy trained under): the
+  law already keeps a trained policy's commands within both, so a clamp here (``clamp_limits`` / ``clamp_step``,
+  logged) means a command past the law (or an operator's tighter ``max_step_rad``);
 * watchdog: a missing/stale object pose (age > ``pose_stale_s`` [s]), a stale joint reading (age >
   ``joints_stale_s`` [s]) or any missing/non-finite reading holds the last safe targets and records a
   :class:`SafetyEvent`;
 * operator stop (Ctrl-C / SIGINT / SIGTERM) and the end of a run: ramp to a safe pose (the hand's current
-  pose clipped to the limits, or a neutral pose) at the same rate limit, then ``hand.safe_stop()``.
+  pose clipped to the limits, or a neutral pose) at the fault path's own ``ramp_step_rad`` per step, then
+  ``hand.safe_stop()``.
 """
 
 from __future__ import annotations
@@ -16,14 +20,16 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from dactyl_lab.spec import hand, safety
+from dactyl_lab.spec import action_law, hand, safety
 from dactyl_lab.runtime.interfaces import HandInterface, ObjectPose
 
 
 @dataclass
 class SafetyConfig:
-    max_step_rad: float = safety.MAX_STEP_RAD
-    """Largest change of any motor target in one control step [rad] (0.2 rad / 80 ms = 2.5 rad/s)."""
+    max_step_rad: float | None = None
+    """An operator's cap on any motor target's change per control step [rad], on top of the action law's own rate
+    limit (None, the default: the law's limit alone; a tighter cap alters what the policy trained under and every
+    clamp is logged)."""
     pose_stale_s: float = safety.POSE_STALE_S
     """Hold when the object pose is older than this [s] (about 3 control steps at 80 ms)."""
     joints_stale_s: float = safety.JOINTS_STALE_S
@@ -38,6 +44,9 @@ class SafetyConfig:
     """End the run with a safe stop when the watchdog has held without a break for this long [s]: the targets stay
     the last safe ones (no ramp: the readings cannot be trusted) and ``hand.safe_stop()`` follows (ROS: the soft
     stop through max_force_factor). 0: hold for ever."""
+    ramp_step_rad: float = safety.RAMP_STEP_RAD
+    """Fault path: largest change of any motor target per control step while ramping to the safe pose or back to
+    the start pose [rad] (0.2 rad / 80 ms = 2.5 rad/s)."""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -58,9 +67,21 @@ class SafetyEvent:
 class SafetyMonitor:
     """Keeps the last safe targets and checks every reading and every target."""
 
-    def __init__(self, config: SafetyConfig, motor_names: tuple[str, ...], limits_rad: list[list[float]]):
+    def __init__(
+        self,
+        config: SafetyConfig,
+        motor_names: tuple[str, ...],
+        limits_rad: list[list[float]],
+        law_step_rad: np.ndarray | None = None,
+    ):
+        """``law_step_rad``: the action law's largest target change per control step per motor [rad]
+        (:attr:`dactyl_lab.runtime.actions.ActionProcessor.max_step_rad`); None: no law limit (then only
+        ``config.max_step_rad``, if set)."""
         self.config = config
         self.motor_names = tuple(motor_names)
+        step = np.full(len(self.motor_names), np.inf) if law_step_rad is None else np.asarray(law_step_rad, float)
+        self.step_rad = step if config.max_step_rad is None else np.minimum(step, config.max_step_rad)
+        """Largest change of each motor's target per control step [rad] in normal operation."""
         contract_limits = np.asarray(limits_rad, dtype=np.float64)
         # the tighter of the policy's limits and the hand's own limits
         hand_limits = np.array([hand.MOTOR_LIMITS_RAD.get(m, (-np.inf, np.inf)) for m in self.motor_names])
@@ -127,8 +148,11 @@ class SafetyMonitor:
         return events
 
     # -- target clamping --------------------------------------------------------------------------------
-    def clamp(self, step: int, desired_rad: np.ndarray) -> tuple[np.ndarray, list[SafetyEvent]]:
-        """Targets within limits and within ``max_step_rad`` of the last safe targets."""
+    def clamp(
+        self, step: int, desired_rad: np.ndarray, step_rad: np.ndarray | float | None = None
+    ) -> tuple[np.ndarray, list[SafetyEvent]]:
+        """Targets within limits and within ``step_rad`` (default :attr:`step_rad`, the law's) of the last safe
+        targets."""
         desired = np.asarray(desired_rad, dtype=np.float64)
         events = []
         if not np.all(np.isfinite(desired)):
@@ -139,11 +163,11 @@ class SafetyMonitor:
         if np.any(limited != desired):
             names = [m for m, a, b in zip(self.motor_names, limited, desired) if a != b]
             events.append(self.record(step, "clamp_limits", f"targets clamped to limits: {names}"))
-        step_rad = self.config.max_step_rad
+        step_rad = self.step_rad if step_rad is None else step_rad
         stepped = np.clip(limited, self.last_safe_rad - step_rad, self.last_safe_rad + step_rad)
         if np.any(stepped != limited):
             names = [m for m, a, b in zip(self.motor_names, stepped, limited) if a != b]
-            events.append(self.record(step, "clamp_step", f"targets limited to {step_rad} rad/step: {names}"))
+            events.append(self.record(step, "clamp_step", f"targets past the per-step rate limit, clamped: {names}"))
         return stepped, events
 
     def accept(self, targets_rad: np.ndarray) -> None:
@@ -161,6 +185,13 @@ class SafetyMonitor:
         return np.clip(neutral, self.lower_rad, self.upper_rad)
 
 
+def rated_step_rad(motor_names: tuple[str, ...], period_s: float) -> np.ndarray:
+    """The hand's rated speed x ``period_s`` per motor [rad] (:data:`dactyl_lab.spec.hand.MOTOR_MAX_SPEED_RAD_S`;
+    inf for a motor the hand does not list): the most a target may move in one control step on this hand."""
+    speeds = np.array([hand.MOTOR_MAX_SPEED_RAD_S.get(m, np.inf) for m in motor_names], dtype=np.float64)
+    return action_law.max_target_step_rad(speeds, period_s)
+
+
 def motor_positions_or_none(joint_pos_rad: dict[str, float] | None, motor_names) -> np.ndarray | None:
     """Motor coordinates [rad] (tendons J1 + J2) if every needed joint is present and finite, else None."""
     if joint_pos_rad is None:
@@ -175,10 +206,10 @@ def motor_positions_or_none(joint_pos_rad: dict[str, float] | None, motor_names)
 def ramp_to(
     hand_if: HandInterface, monitor: SafetyMonitor, goal_rad: np.ndarray, step: int, period_s: float, realtime: bool
 ) -> np.ndarray:
-    """Command ``goal_rad`` at ``max_step_rad`` per control period (at most ``safe_move_steps`` periods), within
-    limits; returns the last targets sent [rad]."""
+    """Command ``goal_rad`` at ``ramp_step_rad`` per control period (the fault path's own rate, at most
+    ``safe_move_steps`` periods), within limits; returns the last targets sent [rad]."""
     for _ in range(max(1, monitor.config.safe_move_steps)):
-        targets, _ = monitor.clamp(step, goal_rad)
+        targets, _ = monitor.clamp(step, goal_rad, monitor.config.ramp_step_rad)
         hand_if.send_targets({m: float(v) for m, v in zip(monitor.motor_names, targets)})
         monitor.accept(targets)
         if np.allclose(targets, goal_rad, atol=1e-9):
@@ -192,7 +223,7 @@ def ramp_to(
 def go_to_safe_pose(
     hand_if: HandInterface, monitor: SafetyMonitor, step: int, period_s: float, realtime: bool, hold: bool = False
 ) -> np.ndarray:
-    """Ramp to the safe pose at ``max_step_rad`` per step (at most ``safe_move_steps``), then ``safe_stop()``.
+    """Ramp to the safe pose at ``ramp_step_rad`` per step (at most ``safe_move_steps``), then ``safe_stop()``.
 
     ``hold``: the readings are not trusted (fault stop): no command at all (the hand's position controllers keep the
     last safe targets they were sent), only ``safe_stop()``. A second Ctrl-C during the ramp skips straight to

@@ -141,6 +141,7 @@ def safety_config_of(options: argparse.Namespace, neutral: dict[str, float]) -> 
         neutral,
         options.safe_move_steps,
         fault_stop_s=options.fault_stop_s,
+        ramp_step_rad=options.ramp_step_rad,
     )
 
 

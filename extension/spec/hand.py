@@ -172,6 +172,40 @@ JOINT_DAMPING: dict[str, float] = {name: (0.5 if name.startswith("rh_WR") else 0
 JOINT_ARMATURE: dict[str, float] = {name: (0.005 if name.startswith("rh_WR") else 0.001) for name in JOINT_NAMES}
 """Joint armature [kg m^2]."""
 
+# ---------------------------------------------------------------------------------------------------
+# Rated joint speeds: Shadow's robot description (github.com/shadow-robot/sr_common, sr_description/hand/xacro,
+# every joint's <limit velocity=...>, HEAD of 2023-06-23): 2.0 rad/s on the fingers, the wrist and THJ2, 4.0 rad/s
+# on THJ5, THJ4, THJ3 and THJ1. The action law's target rate limit (dactyl_lab.spec.action_law) comes from these.
+# ---------------------------------------------------------------------------------------------------
+JOINT_MAX_SPEED_RAD_S: dict[str, float] = {
+    **{name: 2.0 for name in JOINT_NAMES},
+    **{f"rh_THJ{n}": 4.0 for n in (5, 4, 3, 1)},
+}
+"""Rated speed of each joint [rad/s] (Shadow's ``sr_description``, see above)."""
+
+MOTOR_MAX_SPEED_RAD_S: dict[str, float] = {
+    **{name: JOINT_MAX_SPEED_RAD_S[name] for name in JOINT_MOTOR_NAMES},
+    **{name: sum(JOINT_MAX_SPEED_RAD_S[j] for j in TENDON_JOINTS[name]) for name in TENDON_MOTOR_NAMES},
+}
+"""Rated speed of each motor's coordinate [rad/s]: a joint motor's joint; a tendon motor J0 = J1 + J2 the sum of
+its two joints' speeds (4.0 rad/s)."""
+
+HAND_GRAVITY_COMPENSATION = 1.0
+"""Fraction of every hand link's weight the simulated hand cancels (MuJoCo ``gravcomp``; the asset builder's
+``HAND_GRAVCOMP``): the real hand's position controllers hold its pose against gravity."""
+
+# OpenAI's model (gymnasium-robotics envs/assets/hand), for integrators who drive it with our policies
+OPENAI_MOUNT_POS_M: tuple[float, float, float] = (1.0, 1.25, 0.15)
+"""Where gymnasium-robotics places ``robot0:hand mount`` in its world [m] (its world axes are our env axes)."""
+
+OPENAI_TENDON_COUPLING_J1_PER_J2 = 0.00805 / 0.00705
+"""gymnasium-robotics' coupling tendon ``robot0:T_XFJ1c`` (coefs 0.00705 on its J0 = Shadow J1, -0.00805 on its
+J1 = Shadow J2, length range +-0.001) holds Shadow J1 = 1.142 x J2 (within :data:`OPENAI_TENDON_COUPLING_SLACK_RAD`);
+its actuator ``robot0:A_XFJ1`` drives J2 alone."""
+
+OPENAI_TENDON_COUPLING_SLACK_RAD = 0.001 / 0.00705
+"""How far J1 may leave 1.142 x J2 in that model [rad] (the coupling tendon's length range over J1's coefficient)."""
+
 
 def joint_names_of_motor(motor: str) -> tuple[str, ...]:
     """The joints one motor moves: itself for a joint motor, (J2, J1) for a tendon motor."""

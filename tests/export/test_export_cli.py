@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from dactyl_lab.export.cli import build_parser, main
+from dactyl_lab.spec import hand
 from dactyl_lab.spec.task import TASK_ID
 
 from tests.helpers.renamed_flags import assert_old_spelling_works, old_spellings
@@ -126,11 +127,28 @@ def test_registry_settings_follow_presets():
     assert default.control_period_s == pytest.approx(0.08)
     assert default.action_scale_rad["rh_FFJ3"] == pytest.approx(0.916298, abs=1e-5)  # half of J3's range
     assert default.action_scale_rad["rh_FFJ0"] == pytest.approx(1.570796, abs=1e-5)  # half of a tendon's range
-    assert default.action_smoothing == pytest.approx(0.3) and default.success_threshold_rad == pytest.approx(0.4)
+    assert default.action_smoothing_previous_weight == pytest.approx(0.3)
+    assert default.success_threshold_rad == pytest.approx(0.4)
+    assert default.action_max_target_speed_rad_s == hand.MOTOR_MAX_SPEED_RAD_S
     assert default.policy_terms == ["fingertip_pos", "object_pos", "object_quat", "goal_relative_quat", "last_action"]
     hz20 = task_settings(registered_env_cfg(TASK_ID, ("hz20",)), "x", "registry hz20")
     assert hz20.control_period_s == pytest.approx(3 / 60)
-    assert hz20.action_smoothing == pytest.approx(1 - 0.7 ** (0.05 / 0.08))  # the same smoothing per second
+    assert hz20.action_smoothing_previous_weight == pytest.approx(0.3 ** (0.05 / 0.08))  # same smoothing per second
+
+
+@pytest.mark.sim
+def test_a_run_trained_under_an_earlier_action_law_is_refused_with_the_fix():
+    """A run whose action term has no smoothing_previous_weight / max_target_speed_rad_s (params/env.yaml of a run
+    trained before contract schema 3) learned another law: exporting it must fail and say to retrain."""
+    from dactyl_lab.export import ExportError
+    from dactyl_lab.export.task import registered_env_cfg, task_settings
+
+    cfg = registered_env_cfg(TASK_ID)
+    term = next(t for t in cfg["actions"].values() if isinstance(t, dict) and "scale_rad" in t)
+    del term["smoothing_previous_weight"], term["max_target_speed_rad_s"]
+    term["smoothing"] = 0.3  # what such a run's env.yaml holds
+    with pytest.raises(ExportError, match="earlier action law.*retrain"):
+        task_settings(cfg, TASK_ID, "an old run")
 
 
 @pytest.mark.sim

@@ -174,7 +174,8 @@ def test_contract_round_trips_and_fits_the_hand(exported):
     assert contract.control_period_s == pytest.approx(0.008 * 10)
     half_range = [(hi - lo) / 2 for lo, hi in (hand.MOTOR_LIMITS_RAD[m] for m in hand.MOTOR_NAMES)]
     assert contract.action.mode == "relative" and contract.action.scale == pytest.approx(half_range)
-    assert contract.action.smoothing_alpha == pytest.approx(0.3) and contract.action.clip == 1.0
+    assert contract.action.smoothing_previous_weight == pytest.approx(0.3) and contract.action.clip == 1.0
+    assert contract.action.max_target_speed_rad_s == [hand.MOTOR_MAX_SPEED_RAD_S[m] for m in hand.MOTOR_NAMES]
     assert contract.action.env_clip == (1.0 if rl_games else None)
     assert contract.obs_clip == (5.0 if rl_games else None)
     assert contract.success_threshold_rad == pytest.approx(0.4)
@@ -276,7 +277,9 @@ def test_runs_in_the_runtime_policy_wrapper(exported, library_policy, trajectory
 
 
 def test_runs_in_the_runtime_loop_on_the_standin(exported):
-    """The exported file passes the runtime's contract checks and closes the loop on the MuJoCo stand-in."""
+    """The exported file passes the runtime's contract checks and closes the loop on the MuJoCo stand-in, with the
+    runtime's default settings, and the safety layer alters none of its commands: the policy trained under the
+    law's rate limit and limits, which the runtime applies before the safety layer checks them (0 clamped steps)."""
     from dactyl_lab.runtime.backends.mujoco_standin import MujocoStandInHand, SimulatedTracker
     from dactyl_lab.runtime.loop import ControlLoop, LoopConfig
     from dactyl_lab.runtime.policy import OnnxPolicy
@@ -295,3 +298,5 @@ def test_runs_in_the_runtime_loop_on_the_standin(exported):
     assert summary.steps == 40 and summary.policy_steps >= 30 and summary.stop_reason == "max_steps"
     actions = np.array([r["action"] for r in loop.records if r["action"] is not None])
     assert actions.shape[1] == ACT and np.all(np.isfinite(actions))
+    clamps = {kind: summary.event_counts.get(kind, 0) for kind in ("clamp_step", "clamp_limits")}
+    assert clamps == {"clamp_step": 0, "clamp_limits": 0}, summary.event_counts

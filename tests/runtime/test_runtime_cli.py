@@ -96,7 +96,7 @@ def test_a_policy_exported_under_the_old_action_law_exits_2_and_says_re_export(f
     code = cli.main(["--policy", str(old), "--hand", "mujoco", "--realtime", "off", "--steps", "5", "--no_log"])
     assert code == 2
     err = capsys.readouterr().err
-    assert "nothing was moved" in err and "old action law" in err and "Re-export the policy" in err
+    assert "nothing was moved" in err and "earlier action law" in err and "Re-export the policy" in err
 
 
 def test_ros_backend_refuses_fast_mode_and_reports_missing_ros(ff_policy, capsys):

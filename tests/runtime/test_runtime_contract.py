@@ -136,16 +136,20 @@ def test_hand_base_position_matches_the_task_scene():
 
 
 def test_default_action_layout_matches_the_task_action_term():
-    """Scale (half of each motor's range), smoothing 0.3 per 80 ms and clamp [-1, 1] are the task's
-    RelativeMotorTargetActionCfg defaults, and both sides use the shared law (dactyl_lab.spec.action_law)."""
+    """Scale (half of each motor's range), smoothing 0.3 on the previous value per 80 ms, the rate limit (the
+    hand's rated speeds) and clamp [-1, 1] are the task's RelativeMotorTargetActionCfg defaults, and both sides use
+    the shared law (dactyl_lab.spec.action_law)."""
     source = (REPO / "tasks" / "reorient" / "mdp" / "actions.py").read_text()
     assert "scale_rad: float | None = None" in source and "action_law.motor_scales_rad(cfg.scale_rad" in source
-    assert "smoothing: float = action_law.PAPER_SMOOTHING_NEW_WEIGHT" in source
+    assert "smoothing_previous_weight: float = action_law.PAPER_SMOOTHING_PREVIOUS_WEIGHT" in source
+    assert "max_target_speed_rad_s: float | None = None" in source
+    assert "action_law.motor_max_speeds_rad_s(cfg.max_target_speed_rad_s, hand.MOTOR_MAX_SPEED_RAD_S)" in source
     action = rp.ff_contract().action
     half = [(hi - lo) / 2 for lo, hi in (hand.MOTOR_LIMITS_RAD[m] for m in hand.MOTOR_NAMES)]
     assert action.mode == "relative" and action.scale == pytest.approx(half)
     assert action.scale[hand.MOTOR_NAMES.index("rh_FFJ3")] == pytest.approx(0.916298, abs=1e-5)
-    assert action.smoothing_alpha == action_law.PAPER_SMOOTHING_NEW_WEIGHT == 0.3
+    assert action.smoothing_previous_weight == action_law.PAPER_SMOOTHING_PREVIOUS_WEIGHT == 0.3
+    assert action.max_target_speed_rad_s == [hand.MOTOR_MAX_SPEED_RAD_S[m] for m in hand.MOTOR_NAMES]
     assert action.clip == 1.0 and "clamp(-1.0, 1.0)" in source
     assert "action_law.motor_targets(" in source and "action_law.smooth(" in source
     runtime = (REPO / "extension" / "runtime" / "actions.py").read_text()
@@ -153,20 +157,23 @@ def test_default_action_layout_matches_the_task_action_term():
     assert [tuple(lim) for lim in action.limits] == [hand.MOTOR_LIMITS_RAD[m] for m in hand.MOTOR_NAMES]
 
 
-def test_smoothing_follows_the_control_period():
-    assert action_law.smoothing_weight_per_step(0.3, 0.08) == 0.3
-    w20 = action_law.smoothing_weight_per_step(0.3, 0.05)
-    assert w20 == pytest.approx(0.2, abs=1e-3)
+def test_smoothing_follows_the_control_period_as_robogym_scales_it():
+    """robogym's SmoothActionWrapper: alpha ** (control step / 80 ms), alpha the weight of the previous value."""
+    assert action_law.smoothing_previous_weight_per_step(0.3, 0.08) == 0.3
+    p20 = action_law.smoothing_previous_weight_per_step(0.3, 0.05)
+    assert p20 == pytest.approx(0.3**0.625) == pytest.approx(0.471, abs=1e-3)
     # the same decay per second: 16 steps of 50 ms keep what 10 steps of 80 ms keep
-    assert (1 - w20) ** 16 == pytest.approx(0.7**10)
+    assert p20**16 == pytest.approx(0.3**10)
+    assert action_law.smoothing_previous_weight_per_step(0.0, 0.05) == 0.0  # off stays off
     with pytest.raises(ValueError, match="smoothing weight"):
-        action_law.smoothing_weight_per_step(0.0, 0.08)
+        action_law.smoothing_previous_weight_per_step(1.0, 0.08)
 
 
-def test_a_policy_exported_under_the_old_action_law_is_refused_with_the_fix():
+@pytest.mark.parametrize("schema", [1, 2])
+def test_a_policy_exported_under_an_earlier_action_law_is_refused_with_the_fix(schema):
     old = json.loads(rp.ff_contract().to_json())
-    old["schema_version"] = 1
-    with pytest.raises(ContractError, match="old action law.*Re-export"):
+    old["schema_version"] = schema
+    with pytest.raises(ContractError, match="earlier action law.*without the contract's rate limit.*Re-export"):
         PolicyContract.from_dict(old)
 
 

@@ -101,7 +101,16 @@ def test_onnx_signature_that_disagrees_with_its_contract_is_refused(ff_policy, t
     assert_refused(code, err, tmp_path, commands, "nothing was moved")
 
 
-@pytest.mark.parametrize("field", ["hand_base_pos_m", "control_period_s", "action.smoothing_alpha", "action.clip"])
+@pytest.mark.parametrize(
+    "field",
+    [
+        "hand_base_pos_m",
+        "control_period_s",
+        "action.smoothing_previous_weight",
+        "action.max_target_speed_rad_s",
+        "action.clip",
+    ],
+)
 def test_contract_without_a_needed_field_is_refused(field, ff_policy, tmp_path, capsys, monkeypatch, commands):
     data = json.loads(ff_policy[1].to_json())
     parent = data["action"] if field.startswith("action.") else data

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from dactyl_lab.spec import hand
-from dactyl_lab.contract import ContractMismatchError, make_action_layout
+from dactyl_lab.contract import ContractMismatchError, dactyl_physics, make_action_layout
 from dactyl_lab.runtime.backends.mujoco_standin import Faults, MujocoStandInHand, SimulatedTracker
 from dactyl_lab.runtime.log import RunLog, RunLogger
 from dactyl_lab.runtime.loop import ControlLoop, LoopConfig
@@ -38,6 +38,15 @@ def _run(
 
 def _sent(standin):
     return np.array([[t[m] for m in hand.MOTOR_NAMES] for t in standin.sent_targets])
+
+
+def _policy_steps(loop) -> np.ndarray:
+    """|change| of every motor's command between consecutive policy steps of one episode [rad]."""
+    steps = []
+    for a, b in zip(loop.records, loop.records[1:]):
+        if a["commanded"] and b["commanded"] and a["episode"] == b["episode"] and a["phase"] == b["phase"] == "run":
+            steps.append([abs(b["targets_rad"][m] - a["targets_rad"][m]) for m in hand.MOTOR_NAMES])
+    return np.array(steps)
 
 
 @pytest.mark.parametrize("which", ["ff", "lstm"])
@@ -119,14 +128,14 @@ def test_nan_joint_reading_holds_and_names_the_joint(ff_policy):
         assert records[k]["held"] and records[k]["targets_rad"] == records[29]["targets_rad"]
         assert not records[k]["commanded"]
         assert any(e["kind"] == "non_finite" and "rh_MFJ2" in e["detail"] for e in events), events
-    assert not records[33]["held"]
+    assert not next(r for r in records[33:] if r["phase"] == "run")["held"]  # the hold ends with the fault
     assert summary.event_counts["non_finite"] == 3
 
 
 def test_out_of_range_actions_are_clamped_to_limits_and_max_step(tmp_path):
     """A policy emitting actions of +-1000, no action clamp, and a contract whose limits are 1 rad wider than the
     hand's: the safety layer must still keep every command within the hand's limits and the rate limit."""
-    layout = make_action_layout(clip=None, smoothing_alpha=0.3)
+    layout = make_action_layout(clip=None, smoothing_previous_weight=0.3)
     layout.limits = [[lo - 1.0, hi + 1.0] for lo, hi in layout.limits]
     contract = dataclasses.replace(rp.ff_contract(), action=layout)
     path = tmp_path / "wild.onnx"
@@ -143,6 +152,38 @@ def test_out_of_range_actions_are_clamped_to_limits_and_max_step(tmp_path):
     assert np.any(np.isclose(sent, LOW) | np.isclose(sent, HIGH))  # and the limits were reached
 
 
+def test_the_runtime_alters_none_of_a_policys_commands_with_default_settings(tmp_path):
+    """A policy of large, fast-changing actions (every motor flips between about -1 and +1): the law's own rate
+    limit keeps each target within the hand's rated speed x 80 ms of the last one (as the task trained it), so
+    the safety layer, with the runtime's defaults, clamps nothing. Before the law had the limit, the safety layer's
+    0.2 rad per step clamped most of these steps."""
+    path = tmp_path / "fast.onnx"
+    rp.write_ff_policy(path, rp.ff_contract(), gain=30.0)
+    loop, summary, standin = _run(path, steps=60)
+    actions = np.array([r["action"] for r in loop.records if r["action"] is not None])
+    assert np.abs(np.diff(actions, axis=0)).max() > 1.0  # the policy does command fast changes
+    steps = _policy_steps(loop)
+    rated = np.array([hand.MOTOR_MAX_SPEED_RAD_S[m] for m in hand.MOTOR_NAMES]) * 0.08
+    assert np.all(steps <= rated + 1e-12) and np.any(np.isclose(steps, rated))  # the law's limit, reached
+    assert summary.event_counts.get("clamp_step", 0) == 0 and summary.event_counts.get("clamp_limits", 0) == 0
+
+
+def test_a_command_past_the_laws_limit_is_still_clamped_and_logged(tmp_path):
+    """A contract whose law allows 1000 rad/s (a policy trained for a faster hand) on this hand: with the
+    runtime's default settings the safety layer holds every target within the hand's rated speed x 80 ms and logs
+    each step it clamped."""
+    layout = make_action_layout(max_target_speed_rad_s=1000.0)
+    contract = dataclasses.replace(rp.ff_contract(), action=layout)
+    path = tmp_path / "faster_law.onnx"
+    rp.write_ff_policy(path, contract, gain=30.0)
+    loop, summary, standin = _run(path, steps=30)
+    rated = np.array([hand.MOTOR_MAX_SPEED_RAD_S[m] for m in hand.MOTOR_NAMES]) * 0.08
+    assert np.all(_policy_steps(loop) <= rated + 1e-12)
+    clamped = [e for r in loop.records for e in r["events"] if e["kind"] == "clamp_step"]
+    assert summary.event_counts["clamp_step"] == len(clamped) > 10
+    assert "rate limit" in clamped[0]["detail"] and "rh_" in clamped[0]["detail"]
+
+
 @pytest.mark.parametrize("what", ["names", "count", "period"])
 def test_contract_mismatch_is_refused_before_anything_moves(what, tmp_path):
     contract = rp.ff_contract()
@@ -153,7 +194,9 @@ def test_contract_mismatch_is_refused_before_anything_moves(what, tmp_path):
         message = r"motor names differ.*lh_LFJ5"
     elif what == "count":
         motors = hand.MOTOR_NAMES[:-1]
-        contract = dataclasses.replace(rp.ff_contract(), action=make_action_layout(motor_names=motors))
+        contract = dataclasses.replace(
+            rp.ff_contract(), action=make_action_layout(motor_names=motors), physics=dactyl_physics(motors)
+        )
         contract = dataclasses.replace(
             contract,
             observation=[
@@ -206,16 +249,18 @@ def test_ctrl_c_holds_the_current_pose_and_stops(ff_policy):
 
 def test_ctrl_c_with_neutral_safe_pose_ramps_at_the_rate_limit(ff_policy):
     standin = _InterruptingHand(25, seed=0)
-    safety = SafetyConfig(safe_pose="neutral", max_step_rad=0.05, safe_move_steps=70)  # pi / 0.05 = 63
+    safety = SafetyConfig(safe_pose="neutral", ramp_step_rad=0.05, safe_move_steps=70)  # pi / 0.05 = 63
     loop, summary, standin = _run(ff_policy[0], standin, steps=200, safety=safety)
     sent = _sent(standin)
     ramp = sent[25:]
     assert len(ramp) > 3  # it took several steps, not a jump
-    # within each episode (the stand-in puts the hand back at its start pose between episodes)
+    assert np.abs(np.diff(sent[24:], axis=0)).max() <= 0.05 + 1e-12  # the ramp: the fault path's own rate
+    # the policy's steps, within each episode (the stand-in puts the hand back at its start pose between episodes):
+    # the action law's rate limit, the hand's rated speed x 80 ms
     records = loop.records
     new_episode = [k for k in range(1, len(records)) if records[k]["episode"] != records[k - 1]["episode"]]
-    steps = np.delete(np.abs(np.diff(sent, axis=0)), [k - 1 for k in new_episode], axis=0)
-    assert steps.max() <= 0.05 + 1e-12
+    steps = np.delete(np.abs(np.diff(sent[:25], axis=0)), [k - 1 for k in new_episode if k < 25], axis=0)
+    assert np.all(steps <= loop.actions.max_step_rad + 1e-12)
     np.testing.assert_allclose(ramp[-1], np.clip(np.zeros(20), LOW, HIGH), atol=1e-12)
     assert standin.stopped
 
@@ -289,7 +334,7 @@ def test_a_policy_that_goes_nan_holds_without_commands_then_fault_stops(ff_polic
     tracker = SimulatedTracker(standin, seed=1)
     policy = _PolicyGoingNaN(OnnxPolicy(ff_policy[0]), after=20)
     safety = SafetyConfig(fault_stop_s=1.0)
-    config = LoopConfig(realtime=False, max_steps=200)
+    config = LoopConfig(realtime=False, max_steps=200, fall_distance_m=10.0)  # no drop ends the hold's episode
     loop = ControlLoop(policy.contract, policy, standin, tracker, safety, config, keep_records=True)
     summary = loop.run()
     assert summary.stop_reason.startswith("fault_stop") and "non_finite" in summary.stop_reason

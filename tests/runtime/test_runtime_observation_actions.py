@@ -107,21 +107,24 @@ def _motors(joints):
 
 
 def test_relative_actions_reproduce_the_paper_law():
-    """Independent re-implementation of the law (arXiv 1808.00177, B.4/C.1): EMA 0.3 on the new action, target =
-    the motor position measured at this step + scale x smoothed action, clipped."""
-    layout = make_action_layout("relative", scale_rad=0.1, smoothing_alpha=0.3)
-    processor = ActionProcessor(layout)
+    """Independent re-implementation of the law (arXiv 1808.00177, B.4/C.1; smoothing as OpenAI's robogym): EMA
+    with 0.3 on the previous value, bias-corrected, target = the motor position measured at this step + scale x
+    smoothed action, clipped (speeds high enough that the rate limit never binds here)."""
+    layout = make_action_layout("relative", scale_rad=0.1, smoothing_previous_weight=0.3, max_target_speed_rad_s=1e3)
+    processor = ActionProcessor(layout, 0.08)
     rng = np.random.default_rng(1)
     joints = _joints(rng)
     low = np.array([hand.MOTOR_LIMITS_RAD[m][0] for m in hand.MOTOR_NAMES])
     high = np.array([hand.MOTOR_LIMITS_RAD[m][1] for m in hand.MOTOR_NAMES])
     start = processor.reset(joints)
     np.testing.assert_allclose(start, np.clip(_motors(joints), low, high))
-    smoothed = np.zeros(20)
+    history = []
     for _ in range(30):
         joints = _joints(rng)  # the hand moved (or was pushed): the law reads it anew every step
         action = rng.uniform(-2.0, 2.0, 20)  # beyond [-1, 1]: the term clamps
-        smoothed = 0.7 * smoothed + 0.3 * np.clip(action, -1, 1)
+        history.append(np.clip(action, -1, 1))
+        weights = 0.3 ** np.arange(len(history))[::-1]  # a normalized weighted mean, 0.3^k on the k-th latest
+        smoothed = (weights[:, None] * np.array(history)).sum(0) / weights.sum()
         want = np.clip(_motors(joints) + 0.1 * smoothed, low, high)
         sent = processor.targets(processor.env_action(action), joints)
         processor.commit(sent)
@@ -131,7 +134,7 @@ def test_relative_actions_reproduce_the_paper_law():
 def test_a_blocked_joint_keeps_its_target_within_one_scale_of_it():
     """With the finger held still, 20 steps of +1 never put the target more than scale_rad beyond the joint (the
     old law, target_t = target_{t-1} + 0.1 a, ran 2 rad away in 20 steps)."""
-    processor = ActionProcessor(make_action_layout("relative", scale_rad=0.1))
+    processor = ActionProcessor(make_action_layout("relative", scale_rad=0.1), 0.08)
     joints = {j: 0.0 for j in hand.JOINT_NAMES} | {"rh_FFJ3": 0.2}
     processor.reset(joints)
     ffj3 = hand.MOTOR_NAMES.index("rh_FFJ3")
@@ -141,12 +144,12 @@ def test_a_blocked_joint_keeps_its_target_within_one_scale_of_it():
         processor.commit(sent)
         old_target = min(old_target + 0.1, hand.MOTOR_LIMITS_RAD["rh_FFJ3"][1])
         assert sent[ffj3] - joints["rh_FFJ3"] <= 0.1 + 1e-12
-    assert sent[ffj3] - joints["rh_FFJ3"] == pytest.approx(0.1 * (1 - 0.7**20))
+    assert sent[ffj3] - joints["rh_FFJ3"] == pytest.approx(0.1)  # the bias-corrected EMA of +1 is +1
     assert old_target - joints["rh_FFJ3"] > 1.0  # what the old accumulator would command
 
 
 def test_tendon_motor_starts_at_the_sum_of_its_two_joints():
-    processor = ActionProcessor(make_action_layout())
+    processor = ActionProcessor(make_action_layout(), 0.08)
     joints = {j: 0.0 for j in hand.JOINT_NAMES} | {"rh_FFJ1": 0.3, "rh_FFJ2": 0.5, "rh_LFJ1": 1.5, "rh_LFJ2": 1.9}
     start = dict(zip(hand.MOTOR_NAMES, processor.reset(joints)))
     assert start["rh_FFJ0"] == pytest.approx(0.8)
@@ -155,7 +158,9 @@ def test_tendon_motor_starts_at_the_sum_of_its_two_joints():
 
 
 def test_absolute_actions_map_onto_the_motor_ranges():
-    processor = ActionProcessor(make_action_layout("absolute", smoothing_alpha=1.0))
+    processor = ActionProcessor(
+        make_action_layout("absolute", smoothing_previous_weight=0.0, max_target_speed_rad_s=1e3), 0.08
+    )
     joints = {j: 0.0 for j in hand.JOINT_NAMES}
     processor.reset(joints)
     lower = processor.targets(-np.ones(20), joints)
@@ -165,7 +170,7 @@ def test_absolute_actions_map_onto_the_motor_ranges():
 
 
 def test_env_clip_is_what_last_action_sees():
-    processor = ActionProcessor(make_action_layout(env_clip=1.0))
+    processor = ActionProcessor(make_action_layout(env_clip=1.0), 0.08)
     np.testing.assert_array_equal(processor.env_action(np.array([3.0, -0.5])), [1.0, -0.5])
-    processor = ActionProcessor(make_action_layout(env_clip=None))
+    processor = ActionProcessor(make_action_layout(env_clip=None), 0.08)
     np.testing.assert_array_equal(processor.env_action(np.array([3.0, -0.5])), [3.0, -0.5])

@@ -51,7 +51,9 @@ def test_a_reached_goal_still_pays_plus_5_and_a_drop_minus_20(env):
 def test_smoothing_backlash_and_forces_keep_their_per_second_rates(env):
     u = env.unwrapped
     term = u.action_manager.get_term("motors")
-    assert term.smoothing_weight == pytest.approx(1 - 0.7**0.5)  # 0.3 per 80 ms = 0.163 per 40 ms
+    assert term.smoothing_previous_weight == pytest.approx(0.3**0.5)  # robogym: 0.3 ** (40 ms / 80 ms) = 0.548
+    torch.testing.assert_close(term.max_step_rad, torch.full_like(term.max_step_rad, 2.0 * 0.04), atol=0.081, rtol=0)
+    assert float(term.max_step_rad.min()) == pytest.approx(2.0 * 0.04)  # rated speed x the real step time
     assert term.backlash.dt == pytest.approx(0.5)
     from dactyl_lab.tasks.reorient import mdp
 

@@ -132,6 +132,7 @@ def test_a_blocked_finger_keeps_its_target_within_one_scale_of_the_joint(env):
     straight = torch.zeros(u.num_envs, 1, device=u.device)
     robot.write_joint_position_to_sim_index(position=straight, joint_ids=ids)
     robot.write_joint_velocity_to_sim_index(velocity=straight, joint_ids=ids)
+    term.reset()  # the targets start where the (moved) joints are: the rate limit counts from there
     try:
         start_len = u.episode_length_buf.clone()
         action = zeros(env)
@@ -212,16 +213,45 @@ def test_targets_clip_to_the_joint_limits_in_force_and_ids_are_resolved_once(env
     assert len({id(ids) for ids in seen}) == 2  # one joint-id array, one tendon-id array, for every call
 
 
-def test_the_action_is_smoothed_with_0_3_per_80_ms(env):
+def test_the_action_is_smoothed_with_0_3_on_the_previous_value_per_80_ms(env):
+    """OpenAI's robogym SmoothActionWrapper: ema = 0.3 ema + 0.7 a from 0 at the episode start, divided by
+    1 - 0.3^k: the smoothed action is the mean of the episode's actions weighted 0.3^age. Actions +1, -1, -1:
+    1, -0.538, -0.882 (the old reading, 0.3 on the new action from 0, gave 0.3, -0.09, -0.363)."""
     u = env.unwrapped
     term = u.action_manager.get_term("motors")
-    assert u.step_dt == pytest.approx(0.08) and term.smoothing_weight == pytest.approx(0.3)
-    action = zeros(env)
-    action[:, 0] = 1.0
-    before = term.smoothed_action[:, 0].clone()
-    start_len = u.episode_length_buf.clone()
-    for k in range(1, 4):
+    assert u.step_dt == pytest.approx(0.08) and term.smoothing_previous_weight == pytest.approx(0.3)
+    env.reset()
+    sequence = (1.0, -1.0, -1.0)
+    for k, value in enumerate(sequence, start=1):
+        action = zeros(env)
+        action[:, 0] = value
         env.step(action)
-        ok = u.episode_length_buf == start_len + k
-        want = 1.0 - (1.0 - before) * 0.7**k  # the new action weighs 0.3, the previous average 0.7
-        torch.testing.assert_close(term.smoothed_action[ok, 0], want[ok], rtol=0, atol=1e-6)
+        ok = u.episode_length_buf == k  # envs still in the episode that reset() began
+        assert ok.any()
+        weights = [0.3 ** (k - i) for i in range(1, k + 1)]
+        want = sum(w * a for w, a in zip(weights, sequence)) / sum(weights)
+        torch.testing.assert_close(term.smoothed_action[ok, 0], torch.full_like(term.smoothed_action[ok, 0], want))
+
+
+def test_targets_move_at_most_the_hands_rated_speed_per_step(env):
+    """The law's rate limit: with actions flipping between +1 and -1, the law would move a finger's target by up to
+    2 x its scale (1.8 rad on a J3) per step; every target instead moves at most its motor's rated speed x 80 ms
+    (Shadow's 2 rad/s: 0.16 rad on a J3; 4 rad/s tendons: 0.32 rad) from the last one, and reaches it."""
+    u = env.unwrapped
+    term = u.action_manager.get_term("motors")
+    rated = torch.tensor([hand.MOTOR_MAX_SPEED_RAD_S[m] for m in hand.MOTOR_NAMES], device=u.device) * 0.08
+    torch.testing.assert_close(term.max_step_rad, rated)
+    env.reset()
+    previous = term.processed_actions.clone()
+    changes = []
+    for k in range(1, 7):
+        action = zeros(env) + (1.0 if k % 2 else -1.0)
+        env.step(action)
+        ok = u.episode_length_buf == k
+        changes.append((term.processed_actions - previous)[ok].abs())
+        previous = term.processed_actions.clone()
+    changes = torch.cat(changes)
+    assert (changes <= rated + 1e-6).all(), (changes - rated).max()
+    reached = torch.isclose(changes, rated.expand_as(changes), atol=1e-5).any(dim=0)
+    span = torch.tensor([hi - lo for lo, hi in (hand.MOTOR_LIMITS_RAD[m] for m in hand.MOTOR_NAMES)], device=u.device)
+    assert reached[span > 2 * rated].all(), reached  # every motor whose range allows it (not THJ3: 0.42 rad)

@@ -176,7 +176,7 @@ class MujocoStandInHand(HandInterface):
 
         home = self.model.body_pos[self.object_body] + [0.0, 0.0, sim_settings.START_CUBE_HEIGHT_M]
         nstep = max(1, round(self.control_period_s / self.model.opt.timestep))
-        actions = ActionProcessor(make_action_layout(motor_names=self._motor_names))
+        actions = ActionProcessor(make_action_layout(motor_names=self._motor_names), self.control_period_s)
         for _ in range(sim_settings.START_MAX_ATTEMPTS):
             self.start_attempts += 1
             mujoco.mj_resetData(self.model, self.data)

@@ -2,7 +2,9 @@
 
 Dactyl (arXiv 1808.00177, sec. 4.2, App. B.4 / C.1): each action is a change of the motor's position relative to
 the measured position of the joint(s) it drives when the action is issued; the actions are smoothed by an EMA
-(0.3 per 80 ms). The formulas live in :mod:`dactyl_lab.spec.action_law` (shared with the real-hand runtime). Sixteen
+(0.3 on the previous value per 80 ms, as OpenAI's robogym) and every target moves at most the hand's rated speed
+x the step time from the last one. The formulas live in :mod:`dactyl_lab.spec.action_law` (shared with the
+real-hand runtime). Sixteen
 motors drive a joint; four drive a tendon ``J0 = J1 + J2`` (Isaac Lab keeps tendons in their own index space, so
 one term writes both).
 """
@@ -45,12 +47,15 @@ if TYPE_CHECKING:
 class RelativeMotorTargetAction(ActionTerm):
     """Per control step, action order = :data:`dactyl_lab.spec.hand.MOTOR_NAMES` (16 joint motors, 4 tendon motors):
 
-    1. ``a = clip(action, -1, 1)``; ``a_smooth += w * (a - a_smooth)``, ``w`` the EMA weight of the new action per
-       step, derived from the env's real step time (:func:`dactyl_lab.spec.action_law.smoothing_weight_per_step`);
+    1. ``a = clip(action, -1, 1)``; ``a_smooth`` = the bias-corrected EMA of ``a`` whose previous value keeps the
+       weight ``p`` per step, derived from the env's real step time
+       (:func:`dactyl_lab.spec.action_law.smooth`,
+       :func:`~dactyl_lab.spec.action_law.smoothing_previous_weight_per_step`);
     2. the actuator models the cfg declares, on the normalized action: ``action_noise`` -> ``delay`` ->
        ``backlash`` (:attr:`effective_actions`);
     3. ``target = clip(measured motor position + scale * effective action, limits in force)`` (``scale`` per
-       motor, :attr:`scale_rad`: half of each motor's nominal range by default), the joint
+       motor, :attr:`scale_rad`: half of each motor's nominal range by default), moved at most
+       :attr:`max_step_rad` from the previous step's target (the law's rate limit), the joint
        limits read from the articulation (the randomized ones under ``randomize_joint_limits``; tendons: the
        intersection of the tendon range and the sum of its two joints' ranges);
     4. ``timing``: the new targets reach the motors late by this step's extra time (:mod:`..unmodeled`).
@@ -82,14 +87,21 @@ class RelativeMotorTargetAction(ActionTerm):
         self.scale_rad = torch.tensor([scales[m] for m in hand.MOTOR_NAMES], device=self.device)
         """Action scale per motor [rad per unit action], motor order (from ``cfg.scale_rad``)."""
         self.step_dt_s = float(env.step_dt)
-        self.smoothing_weight = action_law.smoothing_weight_per_step(
-            cfg.smoothing, self.step_dt_s, cfg.smoothing_reference_period_s
+        self.smoothing_previous_weight = action_law.smoothing_previous_weight_per_step(
+            cfg.smoothing_previous_weight, self.step_dt_s, cfg.smoothing_reference_period_s
         )
-        """EMA weight of the new action per control step of this env (0.3 at 80 ms, 0.2 at 50 ms)."""
+        """EMA weight of the previous value per control step of this env (0.3 at 80 ms, 0.471 at 50 ms)."""
+        speeds = action_law.motor_max_speeds_rad_s(cfg.max_target_speed_rad_s, hand.MOTOR_MAX_SPEED_RAD_S)
+        self.max_step_rad = action_law.max_target_step_rad(
+            torch.tensor([speeds[m] for m in hand.MOTOR_NAMES], device=self.device), self.step_dt_s
+        )
+        """Largest change of each motor's target per control step [rad] (the law's rate limit), motor order."""
         n, m = self.num_envs, len(hand.MOTOR_NAMES)
         self._raw = torch.zeros(n, m, device=self.device)
         self.smoothed_action = torch.zeros_like(self._raw)
-        """EMA of the clipped policy actions (the law's state)."""
+        """Bias-corrected EMA of the clipped policy actions (what moves the targets)."""
+        self._ema = torch.zeros_like(self._raw)  # the EMA before its bias correction (the law's state)
+        self._retained = torch.ones(n, 1, device=self.device)  # previous weight ** steps since the episode began
         self.effective_actions = torch.zeros_like(self._raw)
         """The smoothed action after the actuator models (what moved the targets)."""
         self.target_rad = torch.zeros_like(self._raw)
@@ -106,7 +118,11 @@ class RelativeMotorTargetAction(ActionTerm):
             else ActionNoise(cfg.action_noise, n, -torch.ones(m), torch.ones(m), self.device, gen)
         )
         self.delay = None if cfg.delay is None else ActionDelay(cfg.delay, n, m, self.device, gen)
-        self.backlash = None if cfg.backlash is None else Backlash(cfg.backlash, n, m, self.step_dt_s, self.device, gen)
+        self.backlash = (
+            None
+            if cfg.backlash is None
+            else Backlash(cfg.backlash, n, m, self.step_dt_s, self.device, gen, scale_rad=self.scale_rad)
+        )
         self.timing = None if cfg.timing is None else TimingJitter(cfg.timing, n, self.step_dt_s, self.device, gen)
         self._physics_dt_s, self._decimation = float(env.physics_dt), int(env.cfg.decimation)
 
@@ -130,8 +146,8 @@ class RelativeMotorTargetAction(ActionTerm):
 
     def motor_limits(self, env_ids: Sequence[int] | slice = slice(None)) -> tuple[torch.Tensor, torch.Tensor]:
         """(low, high) [rad] per env and motor, the limits in force now (randomized ones included)."""
-        low = self._asset.data.joint_pos_limits_lower.torch[env_ids]
-        high = self._asset.data.joint_pos_limits_upper.torch[env_ids]
+        limits = self._asset.data.joint_pos_limits.torch[env_ids]  # (n, joints, 2): Newton and PhysX alike
+        low, high = limits[..., 0], limits[..., 1]
         pair_low, pair_high = low[:, self._tendon_joint_ids].sum(-1), high[:, self._tendon_joint_ids].sum(-1)
         low = torch.cat((low[:, self._joint_ids], torch.maximum(pair_low, self._tendon_low)), dim=-1)
         high = torch.cat((high[:, self._joint_ids], torch.minimum(pair_high, self._tendon_high)), dim=-1)
@@ -140,7 +156,8 @@ class RelativeMotorTargetAction(ActionTerm):
     def process_actions(self, actions: torch.Tensor):
         self._raw[:] = actions
         a = actions.clamp(-1.0, 1.0)
-        self.smoothed_action[:] = action_law.smooth(self.smoothed_action, a, self.smoothing_weight)
+        ema, retained, smoothed = action_law.smooth(self._ema, self._retained, a, self.smoothing_previous_weight)
+        self._ema[:], self._retained[:], self.smoothed_action[:] = ema, retained, smoothed
         a = self.smoothed_action
         if self.action_noise is not None:
             a = self.action_noise(a)
@@ -150,7 +167,9 @@ class RelativeMotorTargetAction(ActionTerm):
             a = self.backlash(a)
         self.effective_actions[:] = a
         low, high = self.motor_limits()
-        self.target_rad[:] = action_law.motor_targets(self.motor_positions(), a, self.scale_rad, low, high)
+        self.target_rad[:] = action_law.motor_targets(
+            self.motor_positions(), a, self.scale_rad, low, high, self.target_rad, self.max_step_rad
+        )
         self._previous[:] = self._sent
         self._substep = 0
         if self.timing is not None:
@@ -177,6 +196,8 @@ class RelativeMotorTargetAction(ActionTerm):
         self._sent[ids] = current
         self._previous[ids] = current
         self.smoothed_action[ids] = 0.0
+        self._ema[ids] = 0.0
+        self._retained[ids] = 1.0
         self.effective_actions[ids] = 0.0
         self._raw[ids] = 0.0
         adr = adr_of(self._env)  # presets=adr: the ADR curriculum term drew this episode's values before this reset
@@ -196,9 +217,15 @@ class RelativeMotorTargetActionCfg(ActionTermCfg):
     """Change of a motor target from the measured motor position at action +-1 [rad]: None (default, the paper's
     relative control as OpenAI's release of this hand implements it) = half of each motor's nominal range
     (:func:`dactyl_lab.spec.action_law.half_range_scale_rad`); a number = the same scale for every motor."""
-    smoothing: float = action_law.PAPER_SMOOTHING_NEW_WEIGHT
-    """EMA weight of the new action per ``smoothing_reference_period_s`` (paper: 0.3 per 80 ms; 1 = off)."""
+    smoothing_previous_weight: float = action_law.PAPER_SMOOTHING_PREVIOUS_WEIGHT
+    """EMA weight of the previous value per ``smoothing_reference_period_s`` (0.3 per 80 ms, robogym's ``alpha``;
+    0 = off)."""
     smoothing_reference_period_s: float = action_law.PAPER_CONTROL_PERIOD_S
+    max_target_speed_rad_s: float | None = None
+    """The action law's rate limit: a motor target moves at most this speed x the step time per control step
+    [rad/s]. None (default) = the hand's rated speeds (:data:`dactyl_lab.spec.hand.MOTOR_MAX_SPEED_RAD_S`, Shadow's
+    robot description: 2 rad/s fingers and wrist, 4 rad/s thumb, 4 rad/s tendon J0); a number = that speed for
+    every motor. The exported contract carries it and the runtime applies the same limit."""
     action_noise: ActionNoiseCfg | None = None
     """Action noise on the normalized action (ranges are fractions of [-1, 1]); None: off."""
     delay: ActionDelayCfg | None = None
