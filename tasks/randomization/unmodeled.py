@@ -4,13 +4,13 @@ one call per control step. The task's action term builds delay, backlash and tim
 (:class:`~dactyl_lab.tasks.reorient.mdp.actions.RelativeMotorTargetActionCfg`).
 
 ADR interface: every magnitude is a public per-env tensor (N,), initialised from the cfg, that may be set at any
-time and is used from the next reset of that env on: ``ActionDelay.probability``, ``Backlash.nominal`` /
+time and is used from the next reset of that env on: ``ActionDelay.probability``, ``Backlash.scale`` /
 ``Backlash.std``, ``TimingJitter.rate_low_per_s`` / ``rate_high_per_s``, ``RandomObjectForce.accel_std_mps2``
 (``RandomObjectForce.prob`` is the episode's value itself). With a cfg's ``*_adr_param`` name set,
 ``reset(env_ids, adr=adr)`` writes that magnitude from ``adr.get(name, env_ids)`` first, or from the cfg's value
 without a running ADR (:func:`drive_by_adr`): each model reads its own magnitudes, nothing writes them from outside.
 ``BacklashCfg.scale_adr_param`` and ``TimingJitterCfg.mean_extra_time_adr_param`` take ADR values that map onto the
-magnitude (``nominal / scale``, ``lambda = 1 / mean extra time``).
+magnitude (coefficients / scale, ``lambda = 1 / mean extra time``).
 
 Timing jitter and the physics backend: the paper lengthens each 8 ms MuJoCo step by Exp(lambda), so a control
 step lasts 80 ms + X of simulated time, X the sum of 10 Exp(lambda) (mean 10/lambda = 1 ... 8 ms). On Isaac Lab 3 /
@@ -32,6 +32,7 @@ import torch
 
 from isaaclab.utils import configclass
 
+from dactyl_lab.spec import action_law, hand
 from dactyl_lab.spec import randomization as paper
 from dactyl_lab.spec.action_law import PAPER_CONTROL_PERIOD_S
 
@@ -103,43 +104,44 @@ class ActionDelay:
 # --------------------------------------------------------------------------------------------- backlash
 @configclass
 class BacklashCfg:
-    """Dactyl's slack model of backlash (arXiv 1808.00177, App. C.2) on each motor's normalized action.
+    """Dactyl's slack model of backlash (arXiv 1808.00177, App. C.2) with OpenAI robogym's calibrated amounts.
 
-    Per motor a slack state ``s`` in [-1, 1] and two amounts ``delta_-1``, ``delta_+1`` (one per direction), drawn
-    per episode from ``N(nominal, std^2)`` (paper: a Gaussian of standard deviation 0.1 around the calibrated
-    values). Each control step ``s <- clip(s + a * delta_sign(a) * dt, -1, 1)`` and the action is scaled by
-    ``alpha``: the fraction of the step's slack travel left once ``s`` has reached the side ``a`` pushes toward
-    (``alpha = 0`` while the slack is being taken up for the whole step, ``alpha = 1`` once ``s`` is at that side).
+    Per motor a slack state ``s`` in [-1, 1] and two coefficients ``c_-1``, ``c_+1`` [1 / (rad s)] (one per
+    direction). Each control step of ``dt_s`` seconds with command offset ``e = a * scale_rad`` (the normalized
+    action ``a`` times the motor's action scale) moves ``s <- clip(s + e * c_sign(a) * dt_s, -1, 1)``, and the
+    action is scaled by ``alpha``: the fraction of the step's slack travel left once ``s`` has reached the side
+    ``a`` pushes toward (0 while the slack is taken up for the whole step, 1 once ``s`` is at that side). A full
+    reversal swallows ``2 / c`` rad s of commanded offset, whatever the action scale: ``2 / (c x 0.08 s)`` rad summed
+    over 80 ms steps (docs/randomization.md measures it per joint group).
 
-    Units (ours; the paper gives the std 0.1 but its calibrated nominal values are not published): ``delta`` is the
-    slack-state change per unit action per 80 ms (``dt`` = control period / 80 ms), so crossing the whole slack
-    (|Delta s| = 2) at full action costs ``2 / delta`` control steps of motion, i.e. a slack of
-    ``2 * scale_rad / delta`` rad of commanded motion. With the task's action scale (half of each motor's range),
-    nominal 36 gives 0.05 rad (2.9 deg) on a finger's J3 (scale 0.916 rad), 0.087 rad on a tendon motor J0 (scale
-    1.571 rad) and 0.012 rad on THJ3 (scale 0.209 rad): the slack is proportional to each motor's range.
-
-    ADR (``backlash_scale``, :attr:`scale_adr_param`) scales the slack amount: ``delta = nominal / scale``, so
-    scale 0 (ADR's start) is no backlash at all.
+    Amounts and per-episode variation are robogym's (``dactyl_lab.spec.randomization.BACKLASH_LOG_COEF_PER_RAD_S``):
+    per episode, motor and direction ``log c = log c_cal x (1 + std z)``, z ~ N(0, 1), std 0.1 relative on the log,
+    then ``c / scale`` (ADR's ``backlash_scale``: scale 0, ADR's start, is no backlash; 2 doubles the slack),
+    bounded below by ``min_coef_per_rad_s``.
     """
 
     enabled: bool = True
-    nominal: float = 36.0
-    """Nominal delta_-1 = delta_+1 [slack units per unit action per 80 ms] (ours, see the class docstring)."""
+    log_coef_per_rad_s: dict[str, tuple[float, float]] = dict(paper.BACKLASH_LOG_COEF_PER_RAD_S)
+    """Per motor name: (log coefficient toward negative, toward positive angles) [log 1 / (rad s)] (robogym)."""
     std: float = paper.BACKLASH_STD
-    """Std of the per-episode Gaussian around the nominal (paper: 0.1)."""
-    min_delta: float = 0.05
-    """Lower bound of a sampled delta (a Gaussian can go to or below 0; 0.05: slack of 40 full steps)."""
+    """Std of the per-episode variation, relative on the log of each coefficient (robogym: 0.1)."""
+    scale: float = 1.0
+    """Slack amount relative to the calibrated one without ADR (coefficients divided by it; 0: no backlash)."""
+    min_coef_per_rad_s: float = paper.BACKLASH_MIN_COEF_PER_RAD_S
+    """Lower bound of an episode's coefficient (robogym's 2: at most 12.5 rad of slack per reversal at 80 ms)."""
     reference_period_s: float = PAPER_CONTROL_PERIOD_S
-    """The period ``delta`` refers to (the paper's control step)."""
-    nominal_adr_param: str | None = None
+    """The period :attr:`Backlash.delta` refers to (the paper's control step)."""
     std_adr_param: str | None = None
     scale_adr_param: str | None = None
-    """ADR parameter scaling the slack amount (``presets=adr``: ``backlash_scale``): this episode's nominal delta is
-    ``nominal / value`` per env (value 0, ADR's start: no slack at all); the cfg's ``nominal`` without ADR."""
+    """ADR parameter of the slack amount (``presets=adr``: ``backlash_scale``): this episode's coefficients are the
+    drawn ones divided by the value per env (value 0, ADR's start: no slack at all); ``scale`` without ADR."""
 
 
 class Backlash:
-    """Per-env per-motor slack model on normalized actions (N, M); see :class:`BacklashCfg`."""
+    """Per-env per-motor slack model on normalized actions (N, M); see :class:`BacklashCfg`.
+
+    ``motor_names`` (default: the hand's 20 motors in action order) pick each column's coefficients from the cfg;
+    ``scale_rad`` (M,) is each motor's action scale [rad per unit action] (default: half its range, the task's)."""
 
     def __init__(
         self,
@@ -149,32 +151,58 @@ class Backlash:
         control_dt_s: float = PAPER_CONTROL_PERIOD_S,
         device="cpu",
         generator=None,
+        scale_rad: torch.Tensor | None = None,
+        motor_names: tuple[str, ...] = hand.MOTOR_NAMES,
     ):
         self.cfg, self.num_envs, self.device, self.generator = cfg, num_envs, torch.device(device), generator
         self.dt = float(control_dt_s) / cfg.reference_period_s
+        self.control_dt_s = float(control_dt_s)
+        if len(motor_names) != num_motors:
+            raise ValueError(
+                f"Backlash: {num_motors} motors but {len(motor_names)} motor names; pass motor_names= for each column"
+            )
+        missing = [m for m in motor_names if m not in cfg.log_coef_per_rad_s]
+        if missing:
+            raise KeyError(f"BacklashCfg.log_coef_per_rad_s has no coefficients for {missing}; add them to the cfg")
+        self.log_coef = torch.tensor([cfg.log_coef_per_rad_s[m] for m in motor_names], device=self.device)
+        """Calibrated (toward -, toward +) log coefficients per motor (M, 2)."""
+        if scale_rad is None:
+            scales = action_law.half_range_scale_rad(hand.MOTOR_LIMITS_RAD)
+            scale_rad = torch.tensor([scales[m] for m in motor_names])
+        self.scale_rad = torch.as_tensor(scale_rad, dtype=torch.float32).to(self.device).reshape(num_motors)
         self.slack = torch.zeros((num_envs, num_motors), device=self.device)
         """Slack state s in [-1, 1] per motor."""
-        self.delta = torch.full((num_envs, num_motors, 2), float(cfg.nominal), device=self.device)
-        """(delta_-1, delta_+1) per motor, this episode's values."""
-        self.nominal = torch.full((num_envs,), float(cfg.nominal), device=self.device)
+        self.coef_per_rad_s = self.log_coef.exp().expand(num_envs, -1, -1).clone()
+        """This episode's (c_-1, c_+1) per env and motor [1 / (rad s)] (N, M, 2)."""
+        self.delta = torch.zeros_like(self.coef_per_rad_s)
+        """The same per unit normalized action and ``reference_period_s``: ``c x scale_rad x reference period``."""
+        self._set_delta(torch.arange(num_envs, device=self.device))
+        self.scale = torch.full((num_envs,), float(cfg.scale), device=self.device)
         self.std = torch.full((num_envs,), float(cfg.std), device=self.device)
-        """Per-env magnitudes (N,) of the next draws (ADR may set them)."""
+        """Per-env slack scale and relative log std (N,) of the next draws (ADR may set them)."""
         self.alpha = torch.ones((num_envs, num_motors), device=self.device)
         """The last step's action scale per motor."""
 
+    def _set_delta(self, ids: torch.Tensor) -> None:
+        self.delta[ids] = self.coef_per_rad_s[ids] * self.scale_rad[:, None] * self.cfg.reference_period_s
+
     def reset(self, env_ids=None, adr=None) -> None:
-        """New episode: magnitudes (ADR if configured), new deltas, slack state uniform in [-1, 1] (unknown)."""
+        """New episode: magnitudes (ADR if configured), new coefficients, slack state uniform in [-1, 1] (unknown)."""
         ids, c = resolve_env_ids(env_ids, self.num_envs, self.device), self.cfg
-        drive_by_adr(self.nominal, ids, c.nominal_adr_param, adr, c.nominal)
+        drive_by_adr(self.scale, ids, c.scale_adr_param, adr, c.scale)
         drive_by_adr(self.std, ids, c.std_adr_param, adr, c.std)
-        if c.scale_adr_param is not None:
-            scale = adr_values(adr, c.scale_adr_param, ids)
-            self.nominal[ids] = c.nominal if scale is None else c.nominal / scale.to(self.nominal).clamp_min(1e-6)
-        z = torch.randn((ids.numel(), *self.delta.shape[1:]), device=self.device, generator=self.generator)
-        delta = self.nominal[ids, None, None] + self.std[ids, None, None] * z
-        self.delta[ids] = delta.clamp(min=c.min_delta)
+        z = torch.randn((ids.numel(), *self.log_coef.shape), device=self.device, generator=self.generator)
+        coef = torch.exp(self.log_coef * (1.0 + self.std[ids, None, None] * z))
+        coef = coef / self.scale[ids, None, None].clamp_min(1e-6)  # scale 0: c -> 1e6 x c, no slack left
+        self.coef_per_rad_s[ids] = coef.clamp(min=c.min_coef_per_rad_s)
+        self._set_delta(ids)
         self.slack[ids] = sample_uniform(-1.0, 1.0, (ids.numel(), self.slack.shape[1]), self.device, self.generator)
         self.alpha[ids] = 1.0
+
+    def reversal_slack_rad(self) -> torch.Tensor:
+        """Commanded offset a full reversal swallows, per env, motor and direction [rad] (N, M, 2), summed over
+        control steps of this model's period: ``2 / (c x control period)``."""
+        return 2.0 / (self.coef_per_rad_s * self.control_dt_s)
 
     def __call__(self, actions: torch.Tensor) -> torch.Tensor:
         """``alpha * actions`` (N, M); advances the slack state by one control step."""

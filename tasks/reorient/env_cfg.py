@@ -36,7 +36,7 @@ from dactyl_lab.assets import scene as scene_assets
 from dactyl_lab.spec.solver import GPU_TASK_SOLVER, NUM_SUBSTEPS, TASK_SOLVER, SolverSettings, solver_settings_for
 
 from . import mdp
-from .mdp.start_states import reset_from_start_state_bank
+from .mdp.start_states import refresh_start_state_bank, reset_from_start_state_bank
 
 GOAL = "object_pose"
 FINGERTIPS = SceneEntityCfg("robot", body_names=list(hand.FINGERTIP_BODY_NAMES), preserve_order=True)
@@ -142,7 +142,8 @@ class TerminationsCfg:
 @configclass
 class EventsCfg:
     """Start states as in the paper (App. C.1): the cube on the palm in a random orientation settled by 100 steps
-    of random actions, drawn from a bank of such states filled on the first reset (:mod:`.mdp.start_states`)."""
+    of random actions, drawn from a bank of such states filled on the first reset and refreshed during training
+    by the envs that still hold the cube early in their episode, under their own physics (:mod:`.mdp.start_states`)."""
 
     quiet_solver = EventTerm(func=mdp.silence_solver_iteration_warnings, mode="startup")
     start_state = EventTerm(
@@ -157,6 +158,14 @@ class EventsCfg:
             "joint_position_noise": 0.1,
             "refresh_on_full_reset": False,
         },
+    )
+    # every control step: envs still holding the cube 0.8 s into their episode refresh 3/4 of the bank (a ring)
+    start_state_refresh = EventTerm(
+        func=refresh_start_state_bank,
+        mode="interval",
+        interval_range_s=(0.0, 0.0),
+        is_global_time=True,
+        params={"refresh_after_s": 0.8, "refresh_fraction": 0.75, "max_generations": 10},
     )
     # interval 0: looks at every control step; counts MuJoCo-Warp's overflow flags every interval_steps steps
     solver_overflow = EventTerm(
@@ -236,6 +245,10 @@ class DactylReorientEnvCfg(ManagerBasedRLEnvCfg):
     physics_settings: str = "auto"
     """Solver settings: ``auto`` (the GPU's on a CUDA ``sim.device``, else the CPU's), ``cpu`` or ``gpu``
     (:func:`apply_device_physics`, resolved when the env is built; Hydra: ``env.physics_settings=cpu``)."""
+
+    physx_threads: int | None = None
+    """PhysX (OvPhysX) worker threads: None = ``$DACTYL_LAB_PHYSX_THREADS``, else the CPUs this process may use
+    (:func:`.backends.ovphysx_workarounds.worker_threads`; Hydra: ``env.physx_threads=4``). Newton ignores it."""
 
     def __post_init__(self):
         self.sim.physics = newton_cpu_friendly_physics()

@@ -7,7 +7,8 @@ import pytest
 import torch
 from scipy import stats
 
-from dactyl_lab.spec import action_law, hand
+from dactyl_lab.spec import hand
+from dactyl_lab.spec import randomization as paper
 from dactyl_lab.tasks.randomization import (
     ActionDelay,
     ActionDelayCfg,
@@ -58,11 +59,52 @@ def test_delay_initial_action_and_disabled():
     assert torch.all(off(torch.ones(2, 3)) == 1.0)
 
 
-def test_backlash_scales_the_action_while_the_slack_is_taken_up():
-    """The paper's slack model (App. C.2): s moves by a * delta_sign(a) * dt; alpha = the part of the step left once
-    s reached the side the action pushes toward."""
-    bl = Backlash(BacklashCfg(nominal=4.0, std=0.0), 1, 1, control_dt_s=0.08)
+ROBOGYM_ACTUATORS = (
+    *("A_WRJ1", "A_WRJ0", "A_FFJ3", "A_FFJ2", "A_FFJ1", "A_MFJ3", "A_MFJ2", "A_MFJ1", "A_RFJ3", "A_RFJ2"),
+    *("A_RFJ1", "A_LFJ4", "A_LFJ3", "A_LFJ2", "A_LFJ1", "A_THJ4", "A_THJ3", "A_THJ2", "A_THJ1", "A_THJ0"),
+)
+ROBOGYM_COEF_DOWN_LOG = (4.25, 4.25, 2.93, 4.25, 4.25, 4.25, 4.25, 1.92, 4.25, 3.35)
+ROBOGYM_COEF_DOWN_LOG += (4.25, 4.25, 4.25, 3.87, 1.39, 4.25, 1.25, 4.25, 4.25, 4.25)
+ROBOGYM_COEF_UP_LOG = (4.25, 4.25, 4.25, 4.25, 1.86, 4.25, 4.25, 1.44, 4.25, 2.98)
+ROBOGYM_COEF_UP_LOG += (2.07, 4.25, 4.25, 2.94, 1.41, 2.82, 1.53, 4.25, 2.86, 2.10)
+"""robogym/wrappers/randomizations.py, BacklashWrapper (actuator order of its Shadow hand)."""
+
+
+def robogym_motor(actuator: str) -> str:
+    """OpenAI's actuator -> our motor: tendon actuators A_xFJ1 drive J1 + J0 (ours: rh_xFJ0), the rest one joint."""
+    bare = actuator.removeprefix("A_")
+    if bare[:2] in ("FF", "MF", "RF", "LF") and bare.endswith("J1"):
+        return f"rh_{bare[:2]}J0"
+    return hand.OPENAI_TO_SHADOW_JOINT[bare]
+
+
+def test_backlash_amounts_per_motor_are_robogyms_calibration():
+    """Every motor's (toward -, toward +) log coefficient is robogym's, down and up swapped on flipped axes."""
+    assert set(paper.BACKLASH_LOG_COEF_PER_RAD_S) == set(hand.MOTOR_NAMES)
+    for actuator, down, up in zip(ROBOGYM_ACTUATORS, ROBOGYM_COEF_DOWN_LOG, ROBOGYM_COEF_UP_LOG, strict=True):
+        motor = robogym_motor(actuator)
+        flipped = motor in hand.AXIS_FLIPPED_VS_OPENAI
+        assert paper.BACKLASH_LOG_COEF_PER_RAD_S[motor] == ((up, down) if flipped else (down, up)), motor
+    bl = Backlash(BacklashCfg(std=0.0), 1, 20, control_dt_s=0.08)
     bl.reset()
+    slack = bl.reversal_slack_rad()[0]  # (M, 2) rad of commanded offset per full reversal
+    at = {m: slack[i] for i, m in enumerate(hand.MOTOR_NAMES)}
+    # per joint group: the least-backlash joints (wrist, J3s) 0.36 rad, the tendons and the thumb up to 7 rad
+    for motor in ("rh_WRJ2", "rh_WRJ1", "rh_FFJ3", "rh_MFJ3"):
+        torch.testing.assert_close(at[motor], torch.tensor([0.357, 0.357]), rtol=0, atol=2e-3)
+    torch.testing.assert_close(at["rh_MFJ0"], torch.tensor([3.67, 5.92]), rtol=0, atol=0.01)
+    torch.testing.assert_close(at["rh_LFJ0"], torch.tensor([6.23, 6.10]), rtol=0, atol=0.01)
+    torch.testing.assert_close(at["rh_THJ4"], torch.tensor([7.16, 5.41]), rtol=0, atol=0.01)
+    assert float(at["rh_FFJ4"][1]) == pytest.approx(2 / (math.exp(2.93) * 0.08), rel=1e-4)  # flipped: + is OpenAI's -
+
+
+def test_backlash_scales_the_action_while_the_slack_is_taken_up():
+    """The paper's slack model (App. C.2): s moves by a * scale * c_sign(a) * dt; alpha = the part of the step left
+    once s reached the side the action pushes toward."""
+    cfg = BacklashCfg(std=0.0, log_coef_per_rad_s={"rh_FFJ3": (math.log(4.0 / 0.08), math.log(4.0 / 0.08))})
+    bl = Backlash(cfg, 1, 1, control_dt_s=0.08, scale_rad=torch.tensor([1.0]), motor_names=("rh_FFJ3",))
+    bl.reset()
+    torch.testing.assert_close(bl.delta, torch.full((1, 1, 2), 4.0))  # c x scale x 80 ms per unit action
     bl.slack[:] = -1.0  # fully on the negative side
     out = [float(bl(torch.tensor([[a]]))) for a in (0.25, 0.25, 0.5, 0.5, 1.0)]
     # 0.25 x 4 = 1 slack unit per step: two steps to cross the band of 2, then the action passes
@@ -71,28 +113,49 @@ def test_backlash_scales_the_action_while_the_slack_is_taken_up():
     # reversal at full action: travel 4 units, 2 of them in the slack -> alpha 0.5
     assert float(bl(torch.tensor([[-1.0]]))) == pytest.approx(-0.5) and float(bl.slack) == pytest.approx(-1.0)
     assert float(bl(torch.tensor([[-1.0]]))) == pytest.approx(-1.0)
-    # a reversal costs 2 / delta control steps of full action: 2 x 0.916 rad (a J3's scale) / 36 = 0.05 rad
-    scale_j3 = action_law.half_range_scale_rad(hand.MOTOR_LIMITS_RAD)["rh_FFJ3"]
-    assert 2 * scale_j3 / BacklashCfg().nominal == pytest.approx(0.05, abs=0.002)
+    # the slack in rad does not depend on the action scale: a twice larger scale takes half the steps
+    big = Backlash(cfg, 1, 1, 0.08, scale_rad=torch.tensor([2.0]), motor_names=("rh_FFJ3",))
+    big.reset()
+    torch.testing.assert_close(big.reversal_slack_rad(), bl.reversal_slack_rad())
+    torch.testing.assert_close(big.delta, 2.0 * bl.delta)
 
 
-def test_backlash_deltas_per_episode_direction_and_motor_and_settable_magnitudes():
-    n, m = 400, 20
-    bl = Backlash(BacklashCfg(), n, m, 0.08, "cpu", make_generator(2))
+def test_backlash_varies_per_episode_relative_on_the_log_of_each_coefficient():
+    """robogym: log c = log c_cal x (1 + 0.1 z) per episode, motor and direction (not N(nominal, 0.1))."""
+    n = 4000
+    bl = Backlash(BacklashCfg(), n, 20, 0.08, "cpu", make_generator(2))
     bl.reset()
-    assert bl.delta.shape == (n, m, 2)
-    assert float(bl.delta.mean()) == pytest.approx(BacklashCfg().nominal, abs=0.01)
-    assert float(bl.delta.std()) == pytest.approx(0.1, rel=0.05)  # paper: N(nominal, 0.1)
+    log_c = bl.coef_per_rad_s.log()  # (N, M, 2)
+    cal = torch.tensor([paper.BACKLASH_LOG_COEF_PER_RAD_S[m] for m in hand.MOTOR_NAMES])
+    torch.testing.assert_close(log_c.mean(0), cal, rtol=0, atol=0.02)
+    torch.testing.assert_close(log_c.std(0), 0.1 * cal, rtol=0.08, atol=0)  # relative: 0.425 at 4.25, 0.125 at 1.25
+    # the two directions and the motors are drawn independently
+    assert abs(float(torch.corrcoef(log_c[:, 0, :].T)[0, 1])) < 0.1
+    assert float(bl.coef_per_rad_s.min()) >= paper.BACKLASH_MIN_COEF_PER_RAD_S
     assert float(bl.slack.min()) >= -1.0 and float(bl.slack.max()) <= 1.0 and float(bl.slack.std()) > 0.5
-    before = bl.delta.clone()
-    bl.nominal[:10], bl.std[:10] = 1.0, 0.0  # what ADR may drive, per env
+
+
+def test_backlash_scale_and_std_are_settable_per_env_and_scale_the_slack():
+    n = 40
+    bl = Backlash(BacklashCfg(), n, 20, 0.08, "cpu", make_generator(3))
+    bl.reset()
+    before = bl.coef_per_rad_s.clone()
+    bl.std[:10] = 0.0  # what ADR may drive, per env
+    bl.scale[:5], bl.scale[5:10] = 2.0, 0.0
     bl.reset(torch.arange(10))
-    assert torch.all(bl.delta[:10] == 1.0) and torch.equal(bl.delta[10:], before[10:])
+    cal = torch.tensor([paper.BACKLASH_LOG_COEF_PER_RAD_S[m] for m in hand.MOTOR_NAMES]).exp()
+    torch.testing.assert_close(bl.coef_per_rad_s[:5], (cal / 2.0).clamp(min=2.0).expand(5, -1, -1))  # twice the slack
+    assert (bl.coef_per_rad_s[5:10] >= 1e5 * cal).all()  # scale 0: no slack left
+    out = bl(torch.full((n, 20), 0.3))
+    torch.testing.assert_close(out[5:10], torch.full((5, 20), 0.3))  # the action passes at once
+    assert torch.equal(bl.coef_per_rad_s[10:], before[10:])
     # the same per-second behaviour at 20 Hz: dt = 50 / 80 of the paper step
-    assert Backlash(BacklashCfg(), 1, 1, 0.05).dt == pytest.approx(0.625)
-    off = Backlash(BacklashCfg(enabled=False), 2, 3)
-    a = torch.rand(2, 3)
+    assert Backlash(BacklashCfg(), 1, 20, 0.05).dt == pytest.approx(0.625)
+    off = Backlash(BacklashCfg(enabled=False), 2, 20)
+    a = torch.rand(2, 20)
     assert torch.equal(off(a), a)
+    with pytest.raises(ValueError, match="motor_names"):
+        Backlash(BacklashCfg(), 2, 3)
 
 
 def test_random_force_probability_decay_and_scale():
@@ -179,7 +242,7 @@ def test_timing_jitter_disabled():
 
 def test_models_read_their_adr_magnitudes_themselves_or_their_cfg_without_adr():
     """The ADR preset's delay, backlash, timing and force cfgs: each model maps its ADR value at its own reset
-    (probability, nominal / scale, 1 / mean extra time, std per unit mass); a disabled ADR leaves the cfg's values."""
+    (probability, slack scale, 1 / mean extra time, std per unit mass); a disabled ADR leaves the cfg's values."""
     from dactyl_lab.tasks.randomization import ADR, ADRCfg, ADRParamCfg, adr_unmodeled_cfgs
 
     cfgs, n, m = adr_unmodeled_cfgs(), 3, 20
@@ -195,7 +258,7 @@ def test_models_read_their_adr_magnitudes_themselves_or_their_cfg_without_adr():
         model.reset(adr=adr)
     delay.reset(adr=adr)
     assert delay.delayed.all()
-    torch.testing.assert_close(backlash.nominal, torch.full((n,), 2.0 * cfgs["backlash"].nominal))
+    torch.testing.assert_close(backlash.scale, torch.full((n,), 0.5))  # half the calibrated slack
     torch.testing.assert_close(timing.rate_low_per_s, torch.full((n,), 1250.0))
     torch.testing.assert_close(timing.rate_high_per_s, torch.full((n,), 1250.0))
     torch.testing.assert_close(force.accel_std_mps2, torch.full((n,), 2.0))
@@ -203,6 +266,6 @@ def test_models_read_their_adr_magnitudes_themselves_or_their_cfg_without_adr():
     for model in (delay, backlash, timing, force):
         model.reset(adr=adr)
     assert float(delay.probability[0]) == cfgs["delay"].probability
-    assert float(backlash.nominal[0]) == cfgs["backlash"].nominal
+    assert float(backlash.scale[0]) == cfgs["backlash"].scale == 1.0
     assert (float(timing.rate_low_per_s[0]), float(timing.rate_high_per_s[0])) == cfgs["timing"].rate_range_per_s
     assert float(force.accel_std_mps2[0]) == pytest.approx(cfgs["object_force"].accel_std_mps2)

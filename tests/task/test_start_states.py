@@ -15,6 +15,9 @@ pytestmark = pytest.mark.sim
 NUM_ENVS = 4
 BANK_SIZE = 16
 STEPS = 10  # fewer random-action steps keep the test short (the task: START_RANDOM_ACTION_STEPS)
+REFRESH_STEPS = 2  # control steps into an episode after which an env holding the cube refreshes the bank
+REFRESH_FRACTION = 0.5
+MAX_GENERATIONS = 3
 
 
 def so3_second_moment_error(quat: torch.Tensor) -> float:
@@ -28,6 +31,10 @@ def so3_second_moment_error(quat: torch.Tensor) -> float:
 def env():
     def edit(cfg):
         cfg.events.start_state.params.update(bank_size=BANK_SIZE, max_rounds=8)
+        refresh_after_s = REFRESH_STEPS * cfg.sim.dt * cfg.decimation
+        cfg.events.start_state_refresh.params.update(
+            refresh_after_s=refresh_after_s, refresh_fraction=REFRESH_FRACTION, max_generations=MAX_GENERATIONS
+        )
 
     env = make_env(num_envs=NUM_ENVS, seed=21, edit=edit, start_steps=STEPS)
     env.reset()
@@ -41,7 +48,7 @@ def bank_term(env):
 
 def test_default_task_and_both_presets_use_the_bank_with_the_task_step_count():
     from dactyl_lab.tasks.reorient import presets_cfg
-    from dactyl_lab.tasks.reorient.mdp.start_states import reset_from_start_state_bank
+    from dactyl_lab.tasks.reorient.mdp.start_states import refresh_start_state_bank, reset_from_start_state_bank
 
     presets = presets_cfg.DactylReorientEnvPresetCfg()
     for cfg in (presets.default, presets.randomized, presets.adr, presets.hz20):
@@ -49,6 +56,9 @@ def test_default_task_and_both_presets_use_the_bank_with_the_task_step_count():
         assert term.func is reset_from_start_state_bank and term.mode == "reset"
         assert term.params["enabled"] and term.params["random_action_steps"] == START_RANDOM_ACTION_STEPS
         assert term.params["keep_max_distance_m"] == tc.DROP_DISTANCE_M
+        refresh = cfg.events.start_state_refresh  # refreshed during training, every control step
+        assert refresh.func is refresh_start_state_bank and refresh.mode == "interval"
+        assert refresh.interval_range_s == (0.0, 0.0) and refresh.params["refresh_fraction"] > 0
     assert not {"reset_object", "reset_hand"} & set(presets.default.events.to_dict())
 
 
@@ -104,3 +114,57 @@ def test_a_reset_restores_a_bank_state(env):
     # and the env plays on from it
     obs, *_ = env.step(zeros(env))
     assert torch.isfinite(obs["policy"]).all()
+
+
+def env_state_rows(u) -> torch.Tensor:
+    """(N, 61) every env's state in the bank's row layout: joint pos, joint vel, cube pose (env frame), cube vel."""
+    robot, cube = u.scene["robot"], u.scene["object"]
+    pose = cube.data.root_pose_w.torch.clone()
+    pose[:, :3] -= u.scene.env_origins
+    joints = (robot.data.joint_pos.torch, robot.data.joint_vel.torch)
+    return torch.cat((*joints, pose, cube.data.root_vel_w.torch), dim=-1)
+
+
+def test_envs_holding_the_cube_early_in_their_episode_refresh_the_bank(env):
+    """Each env still holding the cube REFRESH_STEPS into its episode writes its state (settled under its own
+    physics) over the oldest rows of the refreshable share; a start of the last generation writes nothing."""
+    u = env.unwrapped
+    term = bank_term(env)
+    size = term.bank.shape[0]
+    share = int(round(REFRESH_FRACTION * size))
+    u._reset_idx(torch.arange(u.num_envs, device=u.device))  # every env starts an episode (no new bank)
+    fixed, refreshed = term.bank[: size - share].clone(), int(term.refreshed)
+    term.start_generation[0] = MAX_GENERATIONS  # env 0's start is as far from a random-action start as allowed
+    start_generation = term.start_generation.clone()
+    for _ in range(REFRESH_STEPS):
+        env.step(zeros(env))
+    due = (u.episode_length_buf == REFRESH_STEPS).nonzero().flatten().tolist()
+    assert len(due) >= 2, "the test needs envs that held the cube"
+    rows = env_state_rows(u)
+    match = (term.bank[None, :, :] - rows[:, None, :]).abs().amax(dim=-1)  # (N, B)
+    for i in due:
+        hit = (match[i] < 1e-6).nonzero().flatten().tolist()
+        if i == 0:
+            assert hit == [], "a start of generation max_generations must not refresh the bank"
+            continue
+        assert len(hit) == 1 and hit[0] >= size - share, (i, hit)  # in the refreshable share only
+        assert int(term.row_id[hit[0]]) >= size  # a new id: a start never seen before
+        assert int(term.row_generation[hit[0]]) == int(start_generation[i]) + 1
+    assert int(term.refreshed) - refreshed == len(due) - 1
+    torch.testing.assert_close(term.bank[: size - share], fixed, rtol=0, atol=0)  # random-action starts stay
+
+
+def test_later_resets_draw_refreshed_starts(env):
+    """Over a few resets the envs see starts that were not in the first bank (old behaviour: ids < bank size)."""
+    u = env.unwrapped
+    term = bank_term(env)
+    size = term.bank.shape[0]
+    seen: set[int] = set()
+    for _ in range(6):
+        u._reset_idx(torch.arange(u.num_envs, device=u.device))
+        seen |= set(term.start_id.tolist())
+        for _ in range(REFRESH_STEPS):
+            env.step(zeros(env))
+    assert max(seen) >= size, seen  # a start written during training was drawn
+    assert len([i for i in seen if i >= size]) >= 2
+    assert int(term.row_generation.max()) <= MAX_GENERATIONS

@@ -20,9 +20,18 @@ limits) and the cube's pose and velocity (env frame). ``refresh_on_full_reset`` 
 all envs reset together (``env.reset()``): a partial reset cannot step the other envs. A bank row has
 24 + 24 + 7 + 6 = 61 floats.
 
-Approximation: the bank is generated with the physics of the first reset (nominal, or whatever randomization
-was drawn then) and its states are reused under other per-episode physics; a larger cube (object size
-randomization) starts from a state settled with the nominal size.
+Refresh during training (:class:`refresh_start_state_bank`, an ``interval`` term run every control step): an env
+that reset and still holds the cube (within ``keep_max_distance_m``) after its first ``refresh_after_s`` of the
+episode writes its state, settled under its own randomized physics, over the oldest row of the refreshable share
+(``refresh_fraction``) of the bank, a ring; the rest of the bank keeps the paper's random-action starts. A row
+records its generation (0: random-action round; k: settled k times in an episode); an env whose start was of
+generation ``max_generations`` or more writes nothing, so no start is more than ``max_generations`` x
+``refresh_after_s`` of policy control away from a random-action start. Device work only, no host sync: rows that
+write nothing go to a scratch row past the bank's end. ``start_id`` / ``start_generation`` record per env the
+start it drew (every written row gets a new id), which is how the bench counts distinct starts per 1,000 episodes
+(docs/performance.md). Departure from the paper (a fresh start per episode, settled under that episode's
+physics): a start is settled under the physics of the episode that wrote it, then reused by others, and the
+settling after the first round is the policy's first steps, not random actions.
 """
 
 from __future__ import annotations
@@ -70,7 +79,23 @@ class reset_from_start_state_bank(ManagerTermBase):
         seed = seed_streams.seed_of(env.cfg.seed, START_STATE_SEED_OFFSET)
         self.generator = make_generator(seed, env.device)
         self.bank: torch.Tensor | None = None
-        """(B, 61) rows: joint_pos (24), joint_vel (24), cube pose xyz + xyzw (7, env frame), cube velocity (6)."""
+        """(B, 61) rows: joint_pos (24), joint_vel (24), cube pose xyz + xyzw (7, env frame), cube velocity (6); a
+        view of ``rows`` without its scratch row."""
+        self.rows: torch.Tensor | None = None
+        """(B + 1, 61): the bank and one scratch row (written by refresh for envs that write nothing)."""
+        self.row_id: torch.Tensor | None = None
+        """(B + 1,) id of each row's state: 0 .. B - 1 from the generation, then one new id per refreshed row."""
+        self.row_generation: torch.Tensor | None = None
+        """(B + 1,) 0 for a random-action start, k + 1 for one refreshed from an env whose start had generation k."""
+        n = env.num_envs
+        self.start_id = torch.full((n,), -1, dtype=torch.long, device=env.device)
+        """Per env, ``row_id`` of the start of its current episode (-1 before the first reset)."""
+        self.start_generation = torch.zeros(n, dtype=torch.long, device=env.device)
+        """Per env, ``row_generation`` of the start of its current episode."""
+        self.refreshed = torch.zeros((), dtype=torch.long, device=env.device)
+        """Rows written by :meth:`refresh` since the last generation (a device count: read it on the host at will)."""
+        self._cursor = torch.zeros((), dtype=torch.long, device=env.device)  # next ring slot of the refreshable share
+        self._next_id = torch.zeros((), dtype=torch.long, device=env.device)  # id of the next refreshed row
         self.generation_time_s = 0.0
         """Wall time of the last bank generation [s] (start-up cost)."""
         self.rounds = 0
@@ -153,10 +178,51 @@ class reset_from_start_state_bank(ManagerTermBase):
                 f"{keep_max_distance_m} m); lower random_action_steps or raise keep_max_distance_m "
                 "(env.events.start_state.params)"
             )
-        self.bank = torch.cat(kept)[:want] if bank_size else torch.cat(kept)
+        self._set_bank(torch.cat(kept)[:want] if bank_size else torch.cat(kept))
         self.rounds, self.kept_fraction = rounds, num_kept / rolled
         self.generation_time_s = time.perf_counter() - start
         self.generation_cpu_s = time.process_time() - cpu_start
+
+    def _set_bank(self, bank: torch.Tensor) -> None:
+        size, device = bank.shape[0], bank.device
+        self.rows = torch.cat((bank, torch.zeros_like(bank[:1])))
+        self.bank = self.rows[:size]
+        self.row_id = torch.arange(size + 1, device=device)
+        self.row_generation = torch.zeros(size + 1, dtype=torch.long, device=device)
+        self.refreshed.zero_()
+        self._cursor.zero_()
+        self._next_id.fill_(size)
+
+    # ------------------------------------------------------------------ refresh (every control step)
+    def refresh(
+        self,
+        env: ManagerBasedEnv,
+        refresh_after_steps: int,
+        refresh_fraction: float,
+        max_generations: int,
+        keep_max_distance_m: float,
+    ) -> None:
+        """Write the state of every env that is ``refresh_after_steps`` into its episode and holds the cube over the
+        oldest rows of the refreshable share (the last ``refresh_fraction`` of the bank). Vectorised, no host sync."""
+        if self.bank is None:
+            return
+        size = self.bank.shape[0]
+        share = min(size, int(round(refresh_fraction * size)))
+        if share < 1:
+            return
+        due = (env.episode_length_buf == int(refresh_after_steps)) & (self._cube_distance(env) <= keep_max_distance_m)
+        due &= self.start_generation < int(max_generations)
+        rank = torch.cumsum(due.long(), 0) - 1  # 0, 1, ... over the due envs
+        due &= rank < share  # more due envs than slots: the first ones, no slot written twice
+        slot = (size - share) + (self._cursor + rank) % share
+        target = torch.where(due, slot, size)  # size: the scratch row
+        self.rows[target] = self._rows(env)
+        self.row_id[target] = self._next_id + rank
+        self.row_generation[target] = self.start_generation + 1
+        count = due.long().sum()
+        self._cursor.copy_((self._cursor + count) % share)
+        self._next_id += count
+        self.refreshed += count
 
     # ------------------------------------------------------------------ reset
     def _write(self, env: ManagerBasedEnv, ids: torch.Tensor, rows: torch.Tensor) -> None:
@@ -197,3 +263,30 @@ class reset_from_start_state_bank(ManagerTermBase):
             )
         pick = torch.randint(self.bank.shape[0], (ids.numel(),), device=env.device, generator=self.generator)
         self._write(env, ids, self.bank[pick])
+        self.start_id[ids] = self.row_id[pick]
+        self.start_generation[ids] = self.row_generation[pick]
+
+
+class refresh_start_state_bank(ManagerTermBase):
+    """``interval`` event (every control step): refresh the start-state bank of the ``reset`` term ``bank_term``
+    from the envs that still hold the cube ``refresh_after_s`` into their episode (module docstring).
+
+    Params (Hydra: ``env.events.start_state_refresh.params``): ``refresh_after_s`` (rounded to control steps, at
+    least one), ``refresh_fraction`` (0: the bank stays the first round's, as before this term existed),
+    ``max_generations``, ``keep_max_distance_m``, ``bank_term``."""
+
+    def __call__(
+        self,
+        env: ManagerBasedEnv,
+        env_ids: torch.Tensor | None,
+        refresh_after_s: float = 0.8,
+        refresh_fraction: float = 0.75,
+        max_generations: int = 10,
+        keep_max_distance_m: float = task_constants.DROP_DISTANCE_M,
+        bank_term: str = "start_state",
+    ) -> None:
+        bank = env.event_manager.get_term_cfg(bank_term).func
+        if not isinstance(bank, reset_from_start_state_bank):  # not built yet: no reset so far
+            return
+        steps = max(1, int(round(refresh_after_s / env.step_dt)))
+        bank.refresh(env, steps, refresh_fraction, max_generations, keep_max_distance_m)
