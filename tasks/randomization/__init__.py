@@ -32,6 +32,7 @@ from .mapping import (
     RandomizedValueCfg,
     adr_or_fixed,
     apply_operation,
+    largest_value,
     sample_physics,
     sample_value,
 )

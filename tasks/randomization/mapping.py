@@ -28,7 +28,7 @@ from isaaclab.utils import configclass
 
 from dactyl_lab.spec import randomization as paper
 
-from .adr import ADR
+from .adr import ADR, ADRCfg
 from .distributions import DistributionCfg, DistributionName, resolve_env_ids, sample
 
 Operation = Literal["scale", "add", "abs"]
@@ -65,6 +65,19 @@ def neutral_value(cfg: RandomizedValueCfg) -> float:
 
 def uses_adr(cfg: RandomizedValueCfg, adr: ADR | None) -> bool:
     return cfg.enabled and adr is not None and adr.enabled and cfg.adr_param is not None
+
+
+def largest_value(cfg: RandomizedValueCfg, adr_cfg: ADRCfg | None = None) -> float:
+    """The largest value ``cfg`` can take in ``adr_mode="value"``: the upper bound of its fixed distribution (inf for
+    a Gaussian) and, when ``adr_cfg`` holds its ADR parameter, that parameter's upper hard limit (after
+    ``adr_transform``), whichever is larger (the value may come from either)."""
+    if not cfg.enabled:
+        return neutral_value(cfg)
+    fixed = math.inf if cfg.distribution == "gaussian" else float(cfg.params[-1])
+    if adr_cfg is None or cfg.adr_param not in adr_cfg.params:
+        return fixed
+    high = float(adr_cfg.params[cfg.adr_param].hard_limits[1])
+    return max(fixed, math.exp(high) if cfg.adr_transform == "exp" else high)
 
 
 def sample_value(

@@ -74,8 +74,8 @@ UNMODELED_ADR_PARAMS = {
 }
 """ADR parameter of each unmodeled effect's magnitude (the models' ``*_adr_param``: :func:`adr_unmodeled_cfgs`):
 per-episode probability that an actuator is delayed one step; scale of the backlash
-amounts (1 = the model's nominal); std of each random-force component per unit object mass [m/s^2]; mean extra
-time per 8 ms physics step [s] (1 / lambda of the paper's Exp(lambda))."""
+amounts (1 = robogym's calibrated amounts, 0 = none); std of each random-force component per unit object mass
+[m/s^2]; mean extra time per 8 ms physics step [s] (1 / lambda of the paper's Exp(lambda))."""
 
 
 def adr_unmodeled_cfgs() -> dict:

@@ -134,3 +134,19 @@ def test_apply_operation_and_errors():
         sample_value(RandomizedValueCfg(enabled=False, operation="abs"), None, 2)
     with pytest.raises(KeyError):
         sample_value(RandomizedValueCfg(adr_param="nope"), None, 2, adr=make_adr(2))
+
+
+def test_largest_value_covers_the_fixed_range_and_the_adr_hard_limit():
+    """What ``randomize_object_size`` sizes its broad-phase bounds for: the most a value can reach from either
+    source (the fixed distribution's upper bound, the ADR parameter's upper hard limit, after ``exp``)."""
+    from dactyl_lab.tasks.randomization import largest_value
+
+    adr_cfg = dactyl_adr_cfg()
+    fixed, driven = PhysicsRandomizationCfg(), adr_physics_cfg()
+    assert largest_value(fixed.object_scale) == 1.05
+    assert largest_value(fixed.object_scale, adr_cfg) == 1.05  # no ADR parameter named: the fixed bound
+    assert largest_value(driven.object_scale, adr_cfg) == adr_cfg.params["object_scale"].hard_limits[1] == 1.2
+    assert largest_value(driven.object_scale) == 1.05  # without ADR the fixed distribution applies
+    assert largest_value(driven.actuator_gain_scale, adr_cfg) == pytest.approx(2.0)  # exp(log 2)
+    assert largest_value(fixed.gravity_offset_mps2) == math.inf
+    assert largest_value(RandomizedValueCfg(enabled=False)) == 1.0

@@ -9,10 +9,6 @@ from isaaclab.envs.mdp import (  # Isaac Lab's stock terms the task uses
     joint_pos,
     joint_vel,
     last_action,
-    randomize_actuator_gains,
-    randomize_physics_scene_gravity,
-    randomize_rigid_body_mass,
-    randomize_rigid_body_material,
     reset_root_state_with_random_orientation,
     time_out,
 )

@@ -1,4 +1,6 @@
-"""Event terms of ``presets=adr``: Automatic Domain Randomization driving every randomized magnitude.
+"""The ADR curriculum term and the physics event terms of ``presets=randomized`` and ``presets=adr``: each physics
+term draws its values from the range of its ``value`` (:class:`~dactyl_lab.tasks.randomization.RandomizedValueCfg`):
+the paper's fixed distribution, or the ADR parameter it names when the env has ADR.
 
 The ADR object is owned by the curriculum term ``adr`` (:class:`adr_update_and_resample`, built from
 ``env.cfg.randomization.adr``); every term finds it through the curriculum manager with
@@ -15,18 +17,20 @@ The ADR object is owned by the curriculum term ``adr`` (:class:`adr_update_and_r
 3. ``reset_randomization`` (observation noise), then at the event manager's reset ``apply_random_object_force``
    (random force): magnitudes from ADR through the modules' ``reset(env_ids, adr=...)``.
 
-Every step :func:`adr_sync_and_log` (an ``interval`` event firing each control step) has the curriculum term call
-``adr.sync()``
-every ``adr_sync_interval_steps`` env steps (collective with torch.distributed: every rank steps in
-lockstep, so every rank calls it on the same step; without a process group it only applies staged
-results) and merges ``adr.log_dict()`` into ``env.extras['log']`` for RSL-RL / rl-games' TensorBoard.
+Every step :func:`adr_sync_and_log` (an ``interval`` event firing each control step; it does nothing without the
+ADR curriculum term) has the curriculum term call ``adr.sync()`` every ``adr_sync_interval_steps`` env steps
+(collective with torch.distributed: every rank steps in lockstep, so every rank calls it on the same step; without a
+process group it only applies staged results) and merges ``adr.log_dict()`` into ``env.extras['log']`` for RSL-RL /
+rl-games' TensorBoard.
 
 Physics writes use the same setters / Newton model bindings as Isaac Lab's own event terms: masses and
 inertias (``set_masses_index`` / ``set_inertias_index``), per-shape friction (Newton ``shape_material_mu``),
 implicit-actuator gains (``write_joint_stiffness/damping_to_sim_index``), the tendon motors' MuJoCo actuator
 gains (Newton ``model.mujoco.actuator_gainprm`` / ``biasprm``), joint limits
 (:class:`~.randomization_terms.randomize_joint_limits`), per-world gravity (Newton ``model.gravity``), and
-the object size (Newton ``shape_scale``, which MuJoCo-Warp copies into its per-world ``geom_size``).
+the object size (Newton ``shape_scale``, which MuJoCo-Warp copies into its per-world ``geom_size``). Every draw
+comes from the randomization stream (:func:`~.randomization_terms.randomization_generator`). The terms that only
+Newton can run say so with a class attribute ``newton_only = True``.
 """
 
 from __future__ import annotations
@@ -40,12 +44,12 @@ import warp as wp
 
 from isaaclab.managers import CurriculumTermCfg, EventTermCfg, ManagerTermBase, SceneEntityCfg
 
-from dactyl_lab.spec import randomization as paper
 from dactyl_lab.tasks.randomization import (
     ADR,
     RandomizedValueCfg,
     adr_of,
     adr_term,
+    largest_value,
     make_generator,
     resolve_env_ids,
     sample_value,
@@ -167,6 +171,9 @@ class randomize_mass_scale(ManagerTermBase):
 class randomize_friction_scale(ManagerTermBase):
     """Friction of every shape of the asset = default x value (Newton: one coefficient per shape)."""
 
+    newton_only = True
+    """Writes Newton's per-shape ``shape_material_mu``."""
+
     def __init__(self, cfg: EventTermCfg, env: ManagerBasedEnv):
         super().__init__(cfg, env)
         self.asset: RigidObject | Articulation = env.scene[cfg.params["asset_cfg"].name]
@@ -183,7 +190,8 @@ class randomize_friction_scale(ManagerTermBase):
 
 
 class randomize_gain_scale(ManagerTermBase):
-    """Position gain (stiffness) and servo damping of the asset's implicit-actuator joints = default x value."""
+    """Position gain (stiffness) of the asset's implicit-actuator joints = default x ``value``; their servo damping =
+    default x ``damping`` when given (None: unchanged, the hand's servos have none)."""
 
     def __init__(self, cfg: EventTermCfg, env: ManagerBasedEnv):
         super().__init__(cfg, env)
@@ -195,16 +203,17 @@ class randomize_gain_scale(ManagerTermBase):
         self,
         env: ManagerBasedEnv,
         env_ids: torch.Tensor | None,
-        stiffness: RandomizedValueCfg,
-        damping: RandomizedValueCfg,
+        value: RandomizedValueCfg,
         asset_cfg: SceneEntityCfg,
+        damping: RandomizedValueCfg | None = None,
     ):
         ids = _ids(env, env_ids)
         joints = torch.arange(self.asset.num_joints, device=env.device)[asset_cfg.joint_ids]
-        k = self.default_joint_stiffness[ids][:, joints] * _value(env, stiffness, ids, (joints.numel(),))
-        d = self.default_joint_damping[ids][:, joints] * _value(env, damping, ids, (joints.numel(),))
+        k = self.default_joint_stiffness[ids][:, joints] * _value(env, value, ids, (joints.numel(),))
         self.asset.write_joint_stiffness_to_sim_index(stiffness=k, joint_ids=joints, env_ids=ids)
-        self.asset.write_joint_damping_to_sim_index(damping=d, joint_ids=joints, env_ids=ids)
+        if damping is not None:
+            d = self.default_joint_damping[ids][:, joints] * _value(env, damping, ids, (joints.numel(),))
+            self.asset.write_joint_damping_to_sim_index(damping=d, joint_ids=joints, env_ids=ids)
 
 
 class randomize_tendon_gain_scale(ManagerTermBase):
@@ -214,6 +223,9 @@ class randomize_tendon_gain_scale(ManagerTermBase):
     A MuJoCo position actuator's force is ``kp * ctrl - kp * length``: ``gainprm[0]`` and ``-biasprm[1]`` are
     scaled together, per world, in Newton's ``model.mujoco.actuator_*prm`` (copied into MuJoCo-Warp's per-world
     ``actuator_gainprm`` / ``actuator_biasprm`` on an ``ACTUATOR_PROPERTIES`` change)."""
+
+    newton_only = True
+    """Writes Newton's MuJoCo actuator attributes through the MuJoCo-Warp solver."""
 
     def __init__(self, cfg: EventTermCfg, env: ManagerBasedEnv):
         super().__init__(cfg, env)
@@ -250,6 +262,9 @@ class randomize_tendon_gain_scale(ManagerTermBase):
 class randomize_gravity_offset(ManagerTermBase):
     """Gravity of each env's Newton world = default + value per axis (std mode under ADR: N(0, lambda^2))."""
 
+    newton_only = True
+    """Writes Newton's per-world ``model.gravity`` (PhysX has one gravity for the whole scene)."""
+
     def __init__(self, cfg: EventTermCfg, env: ManagerBasedEnv):
         super().__init__(cfg, env)
         self.default = torch.tensor(env.cfg.sim.gravity, dtype=torch.float32, device=env.device)
@@ -270,13 +285,19 @@ class randomize_object_size(ManagerTermBase):
     needs Kit), so it finds one prim for N envs. Instead this writes the shapes' ``shape_scale`` (a box's
     half extents) in the Newton model; MuJoCo-Warp copies it into its per-world ``geom_size`` on the
     ``SHAPE_PROPERTIES`` update. The broad-phase bounds are kept conservative: ``geom_rbound`` (per world) is
-    scaled with the size and a shared ``geom_aabb`` is set for the largest scale ``max_scale``. Mass and
+    scaled with the size and a shared ``geom_aabb`` is set for the largest scale :attr:`max_scale`. Mass and
     inertia are not changed with the size (the paper randomizes mass separately).
     """
+
+    newton_only = True
+    """Writes Newton's ``shape_scale`` and MuJoCo-Warp's geoms: no PhysX counterpart."""
 
     def __init__(self, cfg: EventTermCfg, env: ManagerBasedEnv):
         super().__init__(cfg, env)
         self.asset: RigidObject = env.scene[cfg.params["asset_cfg"].name]
+        self.max_scale = _max_scale(env, cfg.params)
+        """The largest scale: ``max_scale`` if given, else the most the ``value`` range can reach (its fixed
+        distribution's upper bound, or its ADR parameter's upper hard limit)."""
         manager = env.sim.physics_manager
         model = manager.get_model()
         self.scale = wp.to_torch(self.asset.root_view.get_attribute("shape_scale", model))  # (N, 1, S, 3) view
@@ -284,7 +305,7 @@ class randomize_object_size(ManagerTermBase):
         self._geoms: torch.Tensor | None = None
         self._geoms_resolved = False
 
-    def _resolve_geoms(self, env: ManagerBasedEnv, max_scale: float) -> None:
+    def _resolve_geoms(self, env: ManagerBasedEnv) -> None:
         """The asset's MuJoCo-Warp geoms (once the solver exists); makes their broad-phase bounds conservative."""
         self._geoms_resolved = True
         manager = env.sim.physics_manager
@@ -309,9 +330,9 @@ class randomize_object_size(ManagerTermBase):
         self.default_rbound = self.rbound.clone()
         self.rbound_per_world = self.rbound.shape[0] == env.num_envs
         if not self.rbound_per_world:
-            self.rbound[:, self._geoms] *= max_scale  # shared: conservative for every scale up to max_scale
+            self.rbound[:, self._geoms] *= self.max_scale  # shared: conservative for every scale up to max_scale
         aabb = wp.to_torch(mjw.geom_aabb)  # (N or 1, G, 2, 3): centre, half size in the geom frame
-        aabb[:, self._geoms] *= max_scale  # conservative: no contact is culled at any scale up to max_scale
+        aabb[:, self._geoms] *= self.max_scale  # conservative: no contact is culled at any scale up to max_scale
 
     def __call__(
         self,
@@ -319,21 +340,27 @@ class randomize_object_size(ManagerTermBase):
         env_ids: torch.Tensor | None,
         value: RandomizedValueCfg,
         asset_cfg: SceneEntityCfg,
-        max_scale: float = 1.2,
+        max_scale: float | None = None,
     ):
         if not self._geoms_resolved:
-            self._resolve_geoms(env, max_scale)
+            self._resolve_geoms(env)
         ids = _ids(env, env_ids)
-        s = torch.clamp(_value(env, value, ids, ()), max=max_scale)  # (n,)
+        s = torch.clamp(_value(env, value, ids, ()), max=self.max_scale)  # (n,)
         self.scale[ids] = self.default_scale[ids] * s.view(-1, *([1] * (self.scale.dim() - 1)))
         if self._geoms is not None and self.rbound_per_world:
             self.rbound[ids[:, None], self._geoms] = self.default_rbound[ids[:, None], self._geoms] * s[:, None]
         _model_changed(env, "SHAPE_PROPERTIES")
 
 
-def size_hard_limit(adr_cfg, name: str = "object_scale", fallback: float = paper.OBJECT_SCALE_RANGE[1]) -> float:
-    """Largest object scale ADR may reach (its hard limit), for :class:`randomize_object_size`'s bounds."""
-    if adr_cfg is None or name not in adr_cfg.params:
-        return fallback
-    high = adr_cfg.params[name].hard_limits[1]
-    return float(high) if math.isfinite(high) else fallback
+def _max_scale(env: ManagerBasedEnv, params: dict) -> float:
+    """``params["max_scale"]``, or the largest value of ``params["value"]`` (fixed distribution or ADR hard limit)."""
+    if params.get("max_scale") is not None:
+        return float(params["max_scale"])
+    adr_cfg = getattr(getattr(env.cfg, "randomization", None), "adr", None)
+    largest = largest_value(params["value"], adr_cfg)
+    if not math.isfinite(largest):
+        raise ValueError(
+            f"randomize_object_size: the size range {params['value']} has no upper bound; give the term a "
+            "params['max_scale'] (the largest scale its broad-phase bounds must cover)"
+        )
+    return largest

@@ -17,7 +17,8 @@ models (noise, delay, backlash, timing) are declared on the action term's cfg an
   the event manager's reset (after every reset event, as before);
   :class:`randomize_joint_limits` adds Gaussian offsets to the joint limits without ever crossing them.
 
-Physics randomization otherwise uses Isaac Lab's own event terms (see ``env_cfg.RandomizedEventsCfg``).
+The other physics terms are in :mod:`.adr_terms` and :mod:`.joint_damping`; both presets declare them in one events
+configuration (``tasks/reorient/randomization_events_cfg.py``).
 
 Observation noise is drawn every time the observation manager computes the policy group: once per step,
 plus once more on steps where ``compute_final_obs`` or a recorder asks for an extra computation.
@@ -34,7 +35,6 @@ from isaaclab.managers import EventTermCfg, ManagerTermBase, SceneEntityCfg
 from isaaclab.utils import configclass
 
 from dactyl_lab.spec import hand, task as task_constants
-from dactyl_lab.spec import randomization as paper_randomization
 from dactyl_lab.tasks.randomization import (
     ADRCfg,
     ObservationNoise,
@@ -45,7 +45,6 @@ from dactyl_lab.tasks.randomization import (
     make_generator,
     nail_site_occlusion,
     resolve_env_ids,
-    sample_gaussian,
     adr_of,
     sample_value,
 )
@@ -241,8 +240,9 @@ def noisy_goal_relative_orientation(env: ManagerBasedRLEnv, command_name: str) -
 
 
 class randomize_joint_limits(ManagerTermBase):
-    """Add ``N(0, std^2)`` to each joint's lower and upper limit (Dactyl: std 0.15 rad), from the defaults.
-    With ``value`` (``presets=adr``) the offsets come from :func:`sample_value` instead (the env's ADR std).
+    """Add an offset drawn from ``value`` to each joint's lower and upper limit, from the defaults: the paper's
+    ``N(0, 0.15^2)`` rad, or under ADR ``N(0, lambda^2)`` with the env's ADR std (:func:`sample_value`), from the
+    randomization stream.
 
     Isaac Lab's ``randomize_joint_parameters`` raises when independent offsets cross the limits (likely for
     the Shadow hand's narrow joints at this std); here a crossed or too narrow pair is set to
@@ -262,20 +262,15 @@ class randomize_joint_limits(ManagerTermBase):
         self,
         env: ManagerBasedEnv,
         env_ids: torch.Tensor | None,
-        std_rad: float = paper_randomization.JOINT_LIMIT_OFFSET_STD_RAD,
+        value: RandomizedValueCfg,
         asset_cfg: SceneEntityCfg = SceneEntityCfg("robot"),
         min_range_rad: float = 0.05,
-        value: RandomizedValueCfg | None = None,
     ):
         ids = resolve_env_ids(env_ids, env.num_envs, env.device)
         limits = self.default_limits[ids]
-        if value is None:
-            limits = limits + sample_gaussian(0.0, std_rad, limits.shape, env.device)
-        else:  # ADR preset: N(0, lambda^2) with the env's ADR std lambda (or value's fixed distribution)
-            generator = randomization_generator(env)
-            limits = limits + sample_value(
-                value, ids, env.num_envs, tuple(limits.shape[1:]), adr_of(env), env.device, generator
-            ).to(env.device)
+        generator = randomization_generator(env)
+        offsets = sample_value(value, ids, env.num_envs, tuple(limits.shape[1:]), adr_of(env), env.device, generator)
+        limits = limits + offsets.to(env.device)
         mid = limits.mean(dim=-1, keepdim=True)
         narrow = (limits[..., 1] - limits[..., 0] < min_range_rad)[..., None]
         limits = torch.where(narrow, mid + self.half_range_unit * min_range_rad, limits)
