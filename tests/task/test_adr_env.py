@@ -196,14 +196,14 @@ def test_adr_drives_the_delay_backlash_force_and_timing_magnitudes(env):
         set_bounds(adr_of(u), dict(zip(names, ((1.0, 1.0), (0.0, 0.0), (2.0, 2.0), (0.0008, 0.0008)))))
         u._reset_idx(all_ids(u))
         assert term.delay.delayed.all()  # p = 1: every actuator delayed
-        assert (term.backlash.delta >= 1e5 * term.backlash.cfg.nominal).all()  # scale 0: no slack (delta -> inf)
+        assert (term.backlash.scale == 0).all() and (term.backlash.coef_per_rad_s >= 1e5).all()  # scale 0: no slack
         torch.testing.assert_close(forces.accel_std_mps2, 2.0 * ones)  # 2 m/s^2: twice the paper's std
         torch.testing.assert_close(term.timing.rate_low_per_s, 1250.0 * ones)  # mean extra 0.8 ms per 8 ms step
         torch.testing.assert_close(term.timing.rate_high_per_s, 1250.0 * ones)
         set_bounds(adr_of(u), {"action_delay_prob": (0.0, 0.0), "backlash_scale": (1.0, 1.0)})
         u._reset_idx(all_ids(u))
         assert not term.delay.delayed.any()
-        torch.testing.assert_close(term.backlash.nominal, term.backlash.cfg.nominal * ones)
+        torch.testing.assert_close(term.backlash.scale, ones)  # robogym's calibrated amounts
     finally:
         set_bounds(adr_of(u), {name: (0.0, 0.0) for name in names})
 

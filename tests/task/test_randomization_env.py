@@ -158,32 +158,30 @@ def test_delayed_actuators_move_one_step_late(env):
 
 def test_backlash_takes_up_the_slack_before_the_action_passes(env):
     """The paper's slack model: from s = -1, a push toward + is scaled by alpha = 0 until s has crossed the slack,
-    then by the part of the step left, then 1."""
+    then by the part of the step left, then 1 (on the smoothed action the term fed it, whatever the smoothing law)."""
     u = env.unwrapped
     term = motors_term(env)
     bl = term.backlash
     with isolated(term, "backlash"):
         env.step(zeros(env))
         bl.slack[:] = -1.0
-        bl.delta[:] = 4.0
+        bl.delta[:] = 1.0  # slack travel per step <= 1 x dt: the band of 2 takes at least two steps
         start_len = u.episode_length_buf.clone()
         action = torch.ones_like(term.smoothed_action)
-        smoothed, slack = term.smoothed_action.clone(), bl.slack.clone()
-        for k in range(1, 5):
-            pos = term.motor_positions().clone()
+        slack = bl.slack.clone()
+        for k in range(1, 7):
             env.step(action)
-            smoothed = smoothed + term.smoothing_weight * (action - smoothed)
-            travel = smoothed * 4.0 * bl.dt
+            smoothed = term.smoothed_action
+            travel = smoothed * 1.0 * bl.dt
             alpha = ((travel - (1.0 - slack)) / travel).clamp(0.0, 1.0)
             slack = (slack + travel).clamp(max=1.0)
             ok = u.episode_length_buf == start_len + k
             torch.testing.assert_close(term.effective_actions[ok], (alpha * smoothed)[ok], rtol=0, atol=1e-5)
-            low, high = term.motor_limits()
-            want = torch.clamp(pos + term.scale_rad * alpha * smoothed, low, high)
-            torch.testing.assert_close(term.processed_actions[ok], want[ok], rtol=0, atol=1e-5)
-            if k == 1:  # 0.3 x 4 = 1.2 < 2: the first step is all slack, the targets stay at the joints
+            if k == 1:  # all slack: the targets stay at the joints
                 assert (term.effective_actions[ok] == 0).all()
         assert (bl.slack[ok] == 1.0).all() and torch.allclose(term.effective_actions[ok], smoothed[ok])
+    # the task's backlash: robogym's calibrated coefficients, converted per motor with the term's own action scale
+    torch.testing.assert_close(bl.scale_rad, term.scale_rad)
 
 
 def test_action_noise_is_fresh_every_step(env):
@@ -353,3 +351,48 @@ def test_a_marker_whose_nail_site_the_cube_touches_holds_its_last_reading(env):
     assert torch.equal(out[0, 0], last[0, 0])  # the occluded marker holds its last reading exactly
     visible = ~(noise.dropout.occluded | noise.dropout.dropped)
     assert visible[1:].any() and not torch.equal(out[visible], last[visible])  # the others read anew (fresh noise)
+
+
+def _physics_written(u) -> list[torch.Tensor]:
+    """Everything the physics terms write: masses, frictions, gains, damping, limits, gravity, size, tendon gains."""
+    model = u.sim.physics_manager.get_model()
+    cube, robot, terms = u.scene["object"], u.scene["robot"], u.event_manager
+    return [
+        x.clone()
+        for x in (
+            cube.data.body_mass.torch,
+            robot.data.body_mass.torch,
+            wp.to_torch(cube.root_view.get_attribute("shape_material_mu", model)),
+            wp.to_torch(robot.root_view.get_attribute("shape_material_mu", model)),
+            robot.data.joint_stiffness.torch,
+            robot.data.joint_viscous_friction_coeff.torch,
+            robot.data.joint_pos_limits.torch,
+            wp.to_torch(model.gravity)[:NUM_ENVS],
+            terms.get_term_cfg("object_size").func.scale,
+            wp.to_torch(model.mujoco.actuator_gainprm),
+        )
+    ]
+
+
+def test_the_physics_terms_draw_from_the_seeded_randomization_stream(env):
+    """Issue 20 item 3: ``randomized`` runs the physics terms of ``adr`` (ranges fixed), which draw from the env's
+    seeded randomization stream: the same stream state writes the same values whatever torch's global RNG does
+    (Isaac Lab's stock mass, friction, gain and gravity terms and the old joint-limit path drew from the global RNG)."""
+    from dactyl_lab.tasks.reorient import mdp
+
+    u = env.unwrapped
+    ids = torch.arange(NUM_ENVS, device=u.device)
+    generator = mdp.randomization_generator(u)
+    state = generator.get_state()
+    u.event_manager.apply(mode=mdp.PHYSICS_MODE, env_ids=ids)
+    first = _physics_written(u)
+    generator.set_state(state)
+    torch.manual_seed(1234)  # the global RNG moves elsewhere: the physics draws must not follow it
+    u.event_manager.apply(mode=mdp.PHYSICS_MODE, env_ids=ids)
+    again = _physics_written(u)
+    for a, b in zip(first, again):
+        assert torch.equal(a, b)
+    u.event_manager.apply(mode=mdp.PHYSICS_MODE, env_ids=ids)  # the stream moved on: new values everywhere
+    for a, b in zip(first, _physics_written(u)):
+        assert not torch.equal(a, b)
+    env.step(zeros(env))  # hand the model changes to the solver before the next test
