@@ -1,6 +1,6 @@
 """``dactyl-lab``: asset and task utilities.
 
-dactyl-lab assets build [--force]   generate (or rebuild) the offline Shadow hand USD
+dactyl-lab assets build [--force]   generate (or rebuild) the offline Shadow hand USD and its PhysX layer
 dactyl-lab assets path              print where the cached asset lives
 dactyl-lab tasks                    list the task ids this package registers
 dactyl-lab report RUN [--output D]  RUN/report.png + report.html from the run's TensorBoard events
@@ -45,6 +45,11 @@ def main(argv: list[str] | None = None) -> int:
         print(asset.usd_path)
         if asset.build_seconds is not None:
             print(f"built in {asset.build_seconds:.2f} s (input hash {asset.fingerprint})")
+        if args.asset_command == "build":  # the PhysX layer over it (presets=physx)
+            from dactyl_lab.assets.physx_hand import physx_hand_asset
+
+            physx = physx_hand_asset(force=args.force)
+            print(physx.usd_path)
         return 0
     if args.command == "report":
         from dactyl_lab.training.report import ReportError, write_report

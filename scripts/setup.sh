@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up a fresh machine for dactyl-lab: a Python 3.12 venv (Isaac Lab 3.0.0 requires 3.12) with the
-# training and test extras, then the offline Shadow hand asset. Idempotent: a second run only checks.
+# training, test and PhysX (OvPhysX) extras, so both physics backends run, then the offline Shadow hand assets. Idempotent: a second run only checks.
 #   VENV=/path/to/venv  (default: .venv in the repository)
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -23,9 +23,9 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 stamp="$venv/.dactyl-lab-installed"
 if [ ! -f "$stamp" ] || [ "$repo/pyproject.toml" -nt "$stamp" ]; then
-  echo "[setup] installing dactyl-lab[train,test] (first time: Isaac Lab 3 + CUDA torch, several GB, a few minutes)"
+  echo "[setup] installing dactyl-lab[train,test,physx] (first time: Isaac Lab 3 + CUDA torch, several GB, a few minutes)"
   "$venv/bin/python" -m pip install --progress-bar off -q --upgrade pip
-  "$venv/bin/python" -m pip install --progress-bar off -e "$repo[train,test]"
+  "$venv/bin/python" -m pip install --progress-bar off -e "$repo[train,test,physx]"
   touch "$stamp"
 fi
 # Headless OpenGL (OSMesa) for the rollout videos (play/evaluate/sim2sim --video): apt as root, else say what to do.
@@ -38,5 +38,5 @@ if ! ldconfig -p 2>/dev/null | grep -q libOSMesa; then
     echo "[setup] warning: libOSMesa not found; videos need it: sudo apt-get install -y libosmesa6" >&2
   fi
 fi
-echo "[setup] building the offline Shadow hand asset (cached by input hash)"
+echo "[setup] building the offline Shadow hand assets, Newton and PhysX (cached by input hash)"
 "$venv/bin/dactyl-lab" assets build

@@ -8,6 +8,7 @@ Examples:
   python scripts/train.py --resume                                          # continue the newest run
   python scripts/train.py --checkpoint logs/rsl_rl/dactyl_reorient_ff/<run>   # continue that run
   python scripts/train.py presets=hz20                                      # Isaac Lab preset / Hydra override
+  python scripts/train.py presets=physx,randomized                          # on PhysX (OvPhysX on the CPU)
   torchrun --nproc_per_node=2 scripts/train.py --distributed --num_envs 64  # one process per GPU (or CPU: gloo)
 
 --variant: ff (MLP), lstm (the paper's dense 1024 ReLU -> LSTM 512, value network of the same shape), and
@@ -45,7 +46,9 @@ from dactyl_lab.training import checkpoints, cli_args, distributed, stopping
 
 
 def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, epilog=cli_args.PRESETS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     cli_args.add_common_args(parser)
     parser.add_argument(
         "--max_iterations",
@@ -82,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     args, passthrough = parse(sys.argv[1:] if argv is None else argv)
     cli_args.check_backend(args.backend, args.variant)
     cli_args.check_task(args.task)
+    cli_args.check_presets(args.task, passthrough, cli_args.agent_entry_point(args.backend, args.variant))
     stop_deadline_s = resolve_stop_deadline(args.stop_deadline_s)
     rank = distributed.from_env() if args.distributed else distributed.Rank()
     device = distributed.device_for(rank, args.device) if args.distributed else args.device or cli_args.default_device()

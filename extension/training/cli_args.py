@@ -23,6 +23,14 @@ VARIANT_HELP = (
     "networks with the paper's discrete head: 11 bins per motor)"
 )
 
+PRESETS_HELP = (
+    "Presets (presets=a,b; Isaac Lab's preset selection, composable): hz20 (20 Hz control), randomized (Dactyl's "
+    "domain randomization), adr (driven by ADR), curriculum (goal-angle curriculum); physics: newton_mjwarp (the "
+    "default: Newton, MuJoCo-Warp), physx (OvPhysX kit-less, Isaac Sim PhysX under Kit), ovphysx, isaacsim_physx. "
+    "E.g. presets=physx,randomized (docs/randomization.md, 'On PhysX')."
+)
+"""The presets paragraph of the scripts' ``--help`` (tests/physx checks it names every physics preset)."""
+
 
 def default_device() -> str:
     import torch
@@ -55,6 +63,44 @@ def check_task(task: str) -> None:
         return
     known = ", ".join(tasks.TASK_IDS)
     raise UsageError(f"unknown task {task!r}. dactyl-lab registers: {known} (Isaac Lab's own ids work too).")
+
+
+def requested_presets(passthrough: list[str]) -> list[str]:
+    """The preset names of the ``presets=a,b`` arguments in ``passthrough`` (Hydra overrides for Isaac Lab)."""
+    names = []
+    for arg in passthrough:
+        if arg.startswith("presets="):
+            names += [name.strip() for name in arg.removeprefix("presets=").split(",") if name.strip()]
+    return names
+
+
+def task_presets(task: str, agent_entry: str | None = None) -> set[str]:
+    """Every preset name the task's env config (and agent config) declares, ``default`` excluded."""
+    from isaaclab_tasks.utils.hydra import collect_presets
+    from isaaclab_tasks.utils.parse_cfg import load_cfg_from_registry
+
+    cfgs = [load_cfg_from_registry(task, "env_cfg_entry_point")]
+    if agent_entry is not None:
+        cfgs.append(load_cfg_from_registry(task, agent_entry))
+    names = {name for cfg in cfgs for fields in collect_presets(cfg).values() for name in fields}
+    return names - {"default"}
+
+
+def check_presets(task: str, passthrough: list[str], agent_entry: str | None = None) -> None:
+    """One line and exit 2 when a ``presets=`` name is not declared by the task; the line lists the task's presets
+    (physics presets included). Isaac Lab's deprecated aliases (``newton``) are left to Isaac Lab."""
+    requested = requested_presets(passthrough)
+    if not requested:
+        return
+    from isaaclab_tasks.utils.hydra import PresetTarget
+
+    known = task_presets(task, agent_entry)
+    unknown = [n for n in requested if n not in known and n not in PresetTarget.all_legacy_aliases()]
+    if unknown:
+        raise UsageError(
+            f"unknown preset(s) {', '.join(unknown)} for {task}; its presets: {', '.join(sorted(known))} "
+            f"(combine them: presets=physx,randomized)"
+        )
 
 
 def check_backend(backend: str, variant: str) -> None:

@@ -13,11 +13,17 @@ import torch
 
 from isaaclab.envs import ManagerBasedRLEnv
 
+from .backends import physx as physx_backend
 from .mdp.divergence import mask_diverged_observations
 
 
 class DactylReorientEnv(ManagerBasedRLEnv):
     """``ManagerBasedRLEnv`` whose observations and rewards are finite, and zero for a diverged world."""
+
+    def __init__(self, cfg, render_mode: str | None = None, **kwargs):
+        # PhysX presets: PhysX versions of the Newton-only terms, the OvPhysX workarounds, before the simulation starts
+        physx_backend.prepare(cfg)
+        super().__init__(cfg, render_mode, **kwargs)
 
     def step(self, action: torch.Tensor):
         obs, reward, terminated, truncated, extras = super().step(action)

@@ -28,6 +28,10 @@ class randomize_joint_damping_total(ManagerTermBase):
 
     Refuses an asset whose servos add drive damping: the total would no longer be what is randomized."""
 
+    newton_only = True
+    """The passive damping is Newton's; the PhysX hand carries its damping on the drives
+    (:class:`dactyl_lab.tasks.reorient.backends.physx_terms.randomize_joint_damping_total`)."""
+
     def __init__(self, cfg: EventTermCfg, env: ManagerBasedEnv):
         super().__init__(cfg, env)
         self.asset: Articulation = env.scene[cfg.params["asset_cfg"].name]

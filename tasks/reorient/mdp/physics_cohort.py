@@ -18,9 +18,8 @@ mode, :data:`PHYSICS_MODE`, which Isaac Lab never calls itself. Two terms drive 
 * :func:`apply_physics_cohort` (mode ``interval``, every control step): every K env steps it applies every
   physics term to the pending cohort in one call each (one coalesced model update for the cohort) and clears
   the mask. That step reads the mask's indices on the host (``nonzero``): one host sync per K steps. Like every
-  ``interval`` term it costs one ``torch.rand(1)`` of Isaac Lab's timer per step on the CPU generator, so seeded
-  CPU runs draw other (equally distributed) values than before this term existed; on CUDA the physics terms draw
-  from the device generator and their streams are unchanged.
+  ``interval`` term it costs one ``torch.rand(1)`` of Isaac Lab's timer per step on the CPU's global generator;
+  the physics terms draw from the randomization stream (:func:`.randomization_terms.randomization_generator`).
 
 Each application ends by folding the model-change flags its terms raised (masses, joint DOFs, tendon actuators,
 shapes, gravity) into one (:func:`~.newton_internals.coalesce_model_changes`), and :func:`apply_physics_cohort`

@@ -1,0 +1,76 @@
+"""Isaac Lab config of the generated Shadow hand on PhysX (OvPhysX kit-less, Isaac Sim PhysX under Kit).
+
+The same hand as :func:`dactyl_lab.assets.scene.shadow_hand_cfg` with the PhysX layer of
+:mod:`dactyl_lab.assets.physx_hand` (drives, fixed tendons, gravity off). Every gain, damping, cap and armature comes
+from :mod:`dactyl_lab.spec.hand`; the differences from the Newton config are PhysX's: PhysX has no passive joint
+damping, so each joint's damping is its drive's damping (the Newton hand: drive damping 0 + the joint's own).
+"""
+
+from __future__ import annotations
+
+import isaaclab.sim as sim_utils
+from isaaclab.actuators import ImplicitActuatorCfg
+from isaaclab.assets import ArticulationCfg
+
+from dactyl_lab.spec import hand, task as task_constants
+
+GENERATED_PHYSX_HAND_USD = "<the generated PhysX Shadow hand: dactyl_lab.assets.physx_hand, built when spawned>"
+"""``usd_path`` of the PhysX hand config until the scene spawns it (building imports pxr)."""
+
+TENDON_JOINTS_EXPR = "rh_(FF|MF|RF|LF)J(2|1)"
+
+
+def spawn_generated_physx_hand(prim_path: str, cfg: sim_utils.UsdFileCfg, *args, **kwargs):
+    """Spawn the PhysX hand: build (or find in the cache) its layer now, then Isaac Lab's ``spawn_from_usd``."""
+    from isaaclab.sim.spawners.from_files import spawn_from_usd
+
+    from dactyl_lab.assets.physx_hand import physx_hand_asset
+
+    if cfg.usd_path == GENERATED_PHYSX_HAND_USD:
+        cfg = cfg.replace(usd_path=str(physx_hand_asset().usd_path))
+    return spawn_from_usd(prim_path, cfg, *args, **kwargs)
+
+
+def shadow_hand_physx_cfg() -> ArticulationCfg:
+    """The generated Shadow hand for PhysX: 16 joint motors as joint drives, 4 tendon motors as fixed tendons."""
+    tendon_joints = [j for pair in hand.TENDON_JOINTS.values() for j in pair]
+    return ArticulationCfg(
+        prim_path="{ENV_REGEX_NS}/Robot",
+        spawn=sim_utils.UsdFileCfg(
+            func=f"{__name__}:spawn_generated_physx_hand",
+            usd_path=GENERATED_PHYSX_HAND_USD,
+        ),
+        init_state=ArticulationCfg.InitialStateCfg(
+            pos=task_constants.HAND_BASE_POS_M, rot=(0.0, 0.0, 0.0, 1.0), joint_pos={".*": 0.0}
+        ),
+        # the public joint and body order is Newton's (hand.NEWTON_JOINT_ORDER), on PhysX too
+        joint_ordering="mjwarp",
+        body_ordering="mjwarp",
+        actuators={
+            "joint_motors": ImplicitActuatorCfg(
+                joint_names_expr=list(hand.JOINT_MOTOR_NAMES),
+                stiffness={n: hand.MOTOR_STIFFNESS[n] for n in hand.JOINT_MOTOR_NAMES},
+                damping={n: hand.JOINT_DAMPING[n] for n in hand.JOINT_MOTOR_NAMES},  # PhysX: no passive damping
+                effort_limit_sim={n: hand.MOTOR_EFFORT_LIMIT[n] for n in hand.JOINT_MOTOR_NAMES},
+                armature={n: hand.JOINT_ARMATURE[n] for n in hand.JOINT_MOTOR_NAMES},
+            ),
+            # J1 and J2 are driven by their finger's fixed tendon; their drives only damp
+            "tendon_joints": ImplicitActuatorCfg(
+                joint_names_expr=[TENDON_JOINTS_EXPR],
+                stiffness=0.0,
+                damping={n: hand.JOINT_DAMPING[n] for n in tendon_joints},
+                armature={n: hand.JOINT_ARMATURE[n] for n in tendon_joints},
+            ),
+        },
+    )
+
+
+def use_in_stock_shadow_task(cfg) -> None:
+    """Point Isaac Lab's stock ``Isaac-Reorient-Cube-Shadow`` config, resolved for a PhysX preset, at our local assets:
+    :func:`dactyl_lab.assets.scene.use_in_stock_shadow_task` (cube, ground, goal marker) with the PhysX layer of the
+    generated hand as the robot USD. The stock robot config (gains, effort limits, solver iterations) stays."""
+    from dactyl_lab.assets import scene
+    from dactyl_lab.assets.physx_hand import physx_hand_asset
+
+    scene.use_in_stock_shadow_task(cfg)
+    cfg.scene.robot.spawn.usd_path = str(physx_hand_asset().usd_path)

@@ -1,0 +1,56 @@
+"""The PhysX hand on the real task env (``presets=physx``: OvPhysX, CPU), measured in a process of its own
+(tests/physx/hand_checks.py; OvPhysX holds per-process state): zero action keeps the cube, a joint motor reaches its
+target, each tendon motor moves J1 + J2 of its own finger, by name, split evenly (the tendon-order workaround:
+without it rh_MFJ0 moved the little finger)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dactyl_lab.spec import hand
+
+from tests.helpers.scripts import script_env
+
+pytestmark = pytest.mark.sim
+
+CHECKS = Path(__file__).with_name("hand_checks.py")
+
+
+@pytest.fixture(scope="module")
+def measured():
+    out = subprocess.run([sys.executable, str(CHECKS)], capture_output=True, text=True, timeout=600, env=script_env())
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_it_runs_on_ovphysx_with_a_thread_per_cpu(measured):
+    assert measured["physics"] == "OvPhysxCfg"  # presets=physx without Kit
+    assert measured["worker_threads"] == measured["cpus"]
+
+
+def test_zero_action_keeps_the_cube_on_the_palm(measured):
+    zero = measured["zero_action"]
+    assert zero["dropped"] == 0, zero
+    assert zero["max_drift_m"] < 0.08, zero  # the task drops a cube at 0.24 m from its home
+
+
+def test_a_joint_motor_reaches_its_target(measured):
+    motor = measured["joint_motor"]
+    for reached in motor["reached_rad"]:
+        assert reached == pytest.approx(motor["target_rad"], abs=0.05)
+
+
+@pytest.mark.parametrize("motor", hand.TENDON_MOTOR_NAMES)
+def test_a_tendon_command_moves_j1_and_j2_of_its_own_finger(measured, motor):
+    from tests.physx.hand_checks import TENDON_TARGET_RAD
+
+    moved = measured["tendons"][motor]
+    j2, j1 = (moved[motor][j] for j in hand.TENDON_JOINTS[motor])
+    assert j1 + j2 == pytest.approx(TENDON_TARGET_RAD, abs=0.1)
+    assert j1 == pytest.approx(j2, abs=0.1)  # the force coefficients split the tendon force evenly
+    for other in hand.TENDON_MOTOR_NAMES:
+        if other != motor:
+            assert sum(moved[other].values()) < 0.05, (motor, other, moved[other])
