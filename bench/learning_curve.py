@@ -162,6 +162,13 @@ def train(args, seed: int, folder: Path) -> Path:
     return runs[-1]
 
 
+def physics_preset_names() -> tuple[str, ...]:
+    """The task's physics presets (newton_mjwarp, physx, ...): evaluation runs on the training's physics."""
+    from dactyl_lab.tasks.reorient.physics_presets_cfg import PHYSICS_PRESET_NAMES
+
+    return PHYSICS_PRESET_NAMES
+
+
 def arm_trials(args, arm: str) -> int:
     """Trials of an arm: --eval_trials for the policy, --baseline_trials (capped at --eval_trials) for a baseline."""
     if arm == "policy" or args.baseline_trials is None:
@@ -194,6 +201,8 @@ def evaluate(args, seed: int, arm: str, run: Path, folder: Path) -> dict:
         str(out),
     ]
     cmd += ["--checkpoint", str(run)] if arm == "policy" else ["--baseline", arm]
+    physics = [p for p in args.presets if p in physics_preset_names()]
+    cmd += ["--presets", *physics] if physics else []  # scored on the simulator it trained on
     log(f"seed {seed}: evaluating {arm} ({trials} trials)")
     env = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
     with open(folder / f"eval_{arm}.log", "w") as log_file:

@@ -139,8 +139,11 @@ def cube_start(kind: str, floor_z_m: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 # ------------------------------------------------------------------------------------------ the MuJoCo stand-in
-def run_standin(kind: str, n_steps: int, physics: str = "task", self_collisions: bool = True) -> dict[str, np.ndarray]:
-    """Trajectories of the stand-in (plain MuJoCo) for one sequence; t = 0 is the start state."""
+def run_standin(
+    kind: str, n_steps: int, physics: str = "task", self_collisions: bool = True, targets=None
+) -> dict[str, np.ndarray]:
+    """Trajectories of the stand-in (plain MuJoCo) for one sequence (``targets``: other absolute motor targets,
+    (n_steps, 20), from the start state of ``kind``); t = 0 is the start state."""
     import mujoco
 
     from dactyl_lab.runtime.backends.mujoco_standin import build_standin_model
@@ -160,7 +163,7 @@ def run_standin(kind: str, n_steps: int, physics: str = "task", self_collisions:
     data.qpos[cube_adr : cube_adr + 3] = pos
     data.qpos[cube_adr + 3 : cube_adr + 7] = [quat[3], *quat[:3]]
     mujoco.mj_forward(model, data)
-    targets = target_sequence(kind, n_steps)
+    targets = target_sequence(kind, n_steps) if targets is None else targets
     nstep = max(1, round(sim_settings.PHYSICS_DT_S / model.opt.timestep))
     out = {k: [] for k in ("joint_pos", "tips", "cube_pos", "cube_quat")}
 
@@ -183,9 +186,11 @@ def run_standin(kind: str, n_steps: int, physics: str = "task", self_collisions:
 # ------------------------------------------------------------------------------------------ the Newton task
 class NewtonHand:
     """The Newton task's scene (one env, default preset: no randomization), stepped below the env's managers so
-    that no termination or reset interferes: absolute motor targets in, trajectories out."""
+    that no termination or reset interferes: absolute motor targets in, trajectories out. ``presets=("ovphysx",)``
+    runs the same on PhysX (bench/parity_simulators.py); ``start_steps`` sets the start-state bank's random-action
+    steps (None: the task's 100; the bank is not used here)."""
 
-    def __init__(self, legacy: bool = False, device: str = "cpu"):
+    def __init__(self, legacy: bool = False, device: str = "cpu", presets=(), start_steps: int | None = None):
         import gymnasium as gym
         import torch
 
@@ -194,9 +199,11 @@ class NewtonHand:
         from isaaclab_tasks.utils.parse_cfg import load_cfg_from_registry
 
         task = TASK_ID
-        cfg = resolve_presets(load_cfg_from_registry(task, "env_cfg_entry_point"), selected=())
+        cfg = resolve_presets(load_cfg_from_registry(task, "env_cfg_entry_point"), selected=tuple(presets))
         cfg.sim.device = device
         cfg.scene.num_envs = 1
+        if start_steps is not None:
+            cfg.events.start_state.params["random_action_steps"] = start_steps
         if legacy:  # before the parity work: servo damping on top of the passive damping, no self-collisions
             cfg.scene.robot.spawn.articulation_props.self_collision_enabled = False
             motors = cfg.scene.robot.actuators["joint_motors"]

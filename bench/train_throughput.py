@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Training samples/s (simulation + policy inference + PPO update) with RSL-RL on this machine's device:
 Dactyl-Reorient-Cube-Shadow on 1 and 2 ranks (gloo on the CPU, NCCL on GPUs), and Isaac Lab's stock
-Isaac-Reorient-Cube-Shadow (on our hand asset) trained with the same library and settings.
+Isaac-Reorient-Cube-Shadow (on our hand asset) trained with the same library and settings, on each physics backend of
+``--backends`` (``newton_mjwarp``, ``ovphysx``: OvPhysX, what ``presets=physx`` resolves to kit-less).
 
 Same settings for both tasks: dactyl_lab.agents.rsl_rl_cfg.DactylFFPPORunnerCfg (16 steps per env and
 iteration, MLP 512-512-256, 4 epochs x 4 mini-batches) and the runner scripts/train.py uses. The stock task
@@ -13,6 +14,7 @@ every core, so the comparison would not be fair). On this shared 2-core machine 
 the single-process PPO update about 60x slower (OpenMP threads spinning against the simulation and other jobs).
 
   python bench/train_throughput.py --num_envs 16 --iterations 3
+  python bench/train_throughput.py --num_envs 256 --ranks 1 --backends ovphysx newton_mjwarp --no_stock
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ def worker(args: argparse.Namespace) -> None:
     from isaaclab_rl.rsl_rl import RslRlVecEnvWrapper
 
     from dactyl_lab.agents.rsl_rl_cfg import DactylFFPPORunnerCfg
-    from dactyl_lab.assets import scene
+    from dactyl_lab.assets import physx_scene, scene
     from dactyl_lab.training import distributed
     from dactyl_lab.training.rsl_rl_runner import build
 
@@ -46,14 +48,18 @@ def worker(args: argparse.Namespace) -> None:
     # every rank its own GPU (cuda:LOCAL_RANK, or cuda:0 with one visible GPU per rank); rsl_rl refuses ranks
     # that share one
     device = distributed.device_for(rank, args.device) if rank.world_size > 1 else args.device
-    stock = args.task == STOCK
+    stock, newton = args.task == STOCK, args.backend == "newton_mjwarp"
+    if stock and not newton:  # our task applies them itself (tasks/reorient/backends)
+        from dactyl_lab.tasks.reorient.backends import ovphysx_workarounds
+
+        ovphysx_workarounds.apply()
     env = make_env(
         args.task,
         num_envs=args.num_envs,
         seed=args.seed + rank.rank,
         device=device,
-        presets=("newton_mjwarp",) if stock else (),
-        edit=scene.use_in_stock_shadow_task if stock else None,
+        presets=(args.backend,),
+        edit=(scene.use_in_stock_shadow_task if newton else physx_scene.use_in_stock_shadow_task) if stock else None,
     )
     env = RslRlVecEnvWrapper(env)
     cfg = DactylFFPPORunnerCfg(device=device, seed=args.seed + rank.rank)
@@ -82,7 +88,7 @@ def worker(args: argparse.Namespace) -> None:
     os._exit(0)  # skip the slow teardown of the simulation
 
 
-def measure(task: str, ranks: int, args: argparse.Namespace) -> dict:
+def measure(task: str, backend: str, ranks: int, args: argparse.Namespace) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         result = Path(folder, "result.json")
         launcher = (
@@ -95,6 +101,8 @@ def measure(task: str, ranks: int, args: argparse.Namespace) -> dict:
             "--worker",
             "--task",
             task,
+            "--backend",
+            backend,
             "--result",
             str(result),
             "--device",
@@ -106,11 +114,12 @@ def measure(task: str, ranks: int, args: argparse.Namespace) -> dict:
             "--seed",
             str(args.seed),
         ]
-        print(f"  {task}, {ranks} rank(s) x {args.num_envs} envs ...", flush=True)
+        print(f"  {task} on {backend}, {ranks} rank(s) x {args.num_envs} envs ...", flush=True)
         env = {**os.environ, "OMP_NUM_THREADS": str(args.threads)}
         out = subprocess.run(command, cwd=folder, capture_output=True, text=True, env=env)
         if out.returncode != 0 or not result.exists():
-            raise RuntimeError(f"{task} on {ranks} rank(s) failed:\n{out.stdout[-2000:]}\n{out.stderr[-3000:]}")
+            tail = f"{out.stdout[-2000:]}\n{out.stderr[-3000:]}"
+            raise RuntimeError(f"{task} on {backend}, {ranks} rank(s) failed:\n{tail}")
         return json.loads(result.read_text())
 
 
@@ -126,24 +135,29 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1, help="OMP_NUM_THREADS of every rank (default: %(default)s)")
+    parser.add_argument(
+        "--backends", nargs="+", default=["newton_mjwarp"], help="physics presets (newton_mjwarp, ovphysx, physx)"
+    )
     parser.add_argument("--no_stock", action="store_true", help="skip Isaac Lab's stock task")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--task", default=OURS, help=argparse.SUPPRESS)
+    parser.add_argument("--backend", default="newton_mjwarp", help=argparse.SUPPRESS)
     parser.add_argument("--result", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker(args)
         return
-    runs = [(OURS, r) for r in args.ranks] + ([] if args.no_stock else [(STOCK, 1)])
-    rows = [(task, ranks, measure(task, ranks, args)) for task, ranks in runs]
-    base = rows[0][2]["samples_per_s"]
+    runs = [(OURS, b, r) for b in args.backends for r in args.ranks]
+    runs += [] if args.no_stock else [(STOCK, b, 1) for b in args.backends]
+    rows = [(task, backend, ranks, measure(task, backend, ranks, args)) for task, backend, ranks in runs]
+    base = rows[0][3]["samples_per_s"]
     print(
-        f"\n{'task':<28} | {'ranks':>5} | {'envs/rank':>9} | {'samples/s':>9} | {'vs first':>8} | "
+        f"\n{'task':<28} | {'backend':<13} | {'ranks':>5} | {'envs/rank':>9} | {'samples/s':>9} | {'vs first':>8} | "
         f"{'sim-s/s':>7} | {'collect s':>9} | {'update s':>8}"
     )
-    for task, ranks, r in rows:
+    for task, backend, ranks, r in rows:
         print(
-            f"{task:<28} | {ranks:>5} | {args.num_envs:>9} | {r['samples_per_s']:>9.1f} | "
+            f"{task:<28} | {backend:<13} | {ranks:>5} | {args.num_envs:>9} | {r['samples_per_s']:>9.1f} | "
             f"{r['samples_per_s'] / base:>8.2f} | {r['samples_per_s'] * r['step_dt']:>7.2f} | "
             f"{r['collect']:>9.2f} | {r['learn']:>8.2f}"
         )

@@ -14,6 +14,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 STAGES = ["system", "tests", "throughput_8", "learning", "export", "sim2sim"]
+STAGES += [f"{stage}_physx" for stage in ("learning", "export", "sim2sim")]  # BACKENDS' second: PhysX (OvPhysX)
 
 
 def gpu_proof(out: Path, *args: str, timeout: float = 1800, **env: str) -> subprocess.CompletedProcess:
@@ -60,6 +61,11 @@ def test_gpu_proof_dry_run_runs_every_stage_and_writes_the_results(tmp_path):
     assert (out / "policy.onnx").stat().st_size > 10_000
     sim2sim = json.loads((out / "sim2sim" / "report.json").read_text())
     assert "consecutive_successes" in sim2sim
+    # the PhysX pass: trained on presets=physx, scored on it, exported and run in the stand-in
+    physx = json.loads((out / "learning_physx" / "learning_curve.json").read_text())
+    assert "physx" in physx["settings"]["presets"] and physx["seeds"][0]["samples"] > 0
+    assert (out / "policy_physx.onnx").stat().st_size > 10_000
+    assert "consecutive_successes" in json.loads((out / "sim2sim_physx" / "report.json").read_text())
 
 
 @pytest.mark.sim
