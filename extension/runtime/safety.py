@@ -170,6 +170,13 @@ class SafetyMonitor:
             events.append(self.record(step, "clamp_step", f"targets past the per-step rate limit, clamped: {names}"))
         return stepped, events
 
+    def ramp_step(self, goal_rad: np.ndarray) -> np.ndarray:
+        """One step of the fault path's ramp toward ``goal_rad``: within limits and within ``ramp_step_rad`` of the
+        last safe targets. The ramp's rate is its design, not a clamp of a policy command: no event."""
+        limited = np.clip(np.asarray(goal_rad, dtype=np.float64), self.lower_rad, self.upper_rad)
+        step_rad = self.config.ramp_step_rad
+        return np.clip(limited, self.last_safe_rad - step_rad, self.last_safe_rad + step_rad)
+
     def accept(self, targets_rad: np.ndarray) -> None:
         self.last_safe_rad = np.asarray(targets_rad, dtype=np.float64).copy()
 
@@ -209,7 +216,7 @@ def ramp_to(
     """Command ``goal_rad`` at ``ramp_step_rad`` per control period (the fault path's own rate, at most
     ``safe_move_steps`` periods), within limits; returns the last targets sent [rad]."""
     for _ in range(max(1, monitor.config.safe_move_steps)):
-        targets, _ = monitor.clamp(step, goal_rad, monitor.config.ramp_step_rad)
+        targets = monitor.ramp_step(goal_rad)
         hand_if.send_targets({m: float(v) for m, v in zip(monitor.motor_names, targets)})
         monitor.accept(targets)
         if np.allclose(targets, goal_rad, atol=1e-9):

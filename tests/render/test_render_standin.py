@@ -75,7 +75,7 @@ def test_sim2sim_video_one_frame_per_control_step(ff_policy, tmp_path):
     for trial, video in enumerate(report["videos"]):
         # one frame after each control step's physics; a trial's last step ends it without physics
         expected = sum(1 for s in steps if s.get("episode") == trial) - 1
-        assert expected > 5
+        assert expected >= 3  # a trial of a few steps at least (the second one drops early)
         frames = assert_rollout_video(Path(video), expected, (192, 144))
         assert frames[0, :20, :60].mean() < frames[0].mean()  # the dark overlay box sits top left
     assert report["video_render_ms_per_frame"]["total"] > 0

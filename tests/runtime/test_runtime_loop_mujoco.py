@@ -365,3 +365,19 @@ def test_ctrl_c_during_a_fault_hold_sends_no_ramp(ff_policy):
     assert loop.records[-1]["held"] and not loop.records[-1]["commanded"]
     assert len(standin.sent_targets) == sum(r["commanded"] for r in loop.records)  # no ramp after the records
     assert standin.stopped
+
+
+def test_the_fault_paths_ramp_moves_at_its_own_rate_and_is_no_clamp_event():
+    """Ramping to a safe or start pose is the fault path's design (``ramp_step_rad`` per step), not a clamp of a
+    policy command: it moves at that rate and records no ``clamp_step`` (which would read as the runtime altering
+    a trained policy's commands; the stand-in's sim2sim reported 13 of them per run from its episode resets)."""
+    from dactyl_lab.runtime.safety import SafetyMonitor, ramp_to
+
+    standin = MujocoStandInHand(seed=0)
+    monitor = SafetyMonitor(SafetyConfig(), hand.MOTOR_NAMES, [[lo, hi] for lo, hi in zip(LOW, HIGH)])
+    monitor.reset(LOW.copy())
+    sent = ramp_to(standin, monitor, HIGH.copy(), step=0, period_s=0.08, realtime=False)
+    steps = np.abs(np.diff(_sent(standin), axis=0))
+    assert steps.max() == pytest.approx(monitor.config.ramp_step_rad)  # the ramp's own rate, reached
+    assert not np.allclose(sent, LOW)  # it moved
+    assert [e.kind for e in monitor.events] == []

@@ -9,7 +9,7 @@ import warp as wp
 import isaaclab.utils.math as math_utils
 from isaaclab.managers import SceneEntityCfg
 
-from dactyl_lab.spec import hand
+from dactyl_lab.spec import action_law, hand
 
 from tests.helpers.envs import module_env, zeros
 
@@ -43,7 +43,7 @@ def test_default_task_is_not_randomized_and_the_preset_is():
 
     default = env_cfg.DactylReorientEnvCfg()
     assert not hasattr(default, "randomization")
-    assert set(default.events.to_dict()) == {"quiet_solver", "start_state", "solver_overflow"}
+    assert set(default.events.to_dict()) == {"quiet_solver", "start_state", "start_state_refresh", "solver_overflow"}
     assert default.observations.policy.fingertip_pos.func is mdp.fingertip_positions
     assert default.observations.policy.object_quat.func is mdp.object_orientation
     randomized = presets_cfg.DactylReorientEnvPresetCfg().randomized
@@ -140,7 +140,7 @@ def test_delayed_actuators_move_one_step_late(env):
         assert delayed.any() and (~delayed).any()  # p = 0.5 over 4 x 20 actuators
         start_len = u.episode_length_buf.clone()
         env.step(zeros(env))
-        previous = term.smoothed_action.clone()
+        previous, previous_target = term.smoothed_action.clone(), term.target_rad.clone()
         pos = term.motor_positions().clone()
         env.step(-torch.sign(pos - 0.5 * sum(term.motor_limits())))  # toward the middle of each range
         ok = u.episode_length_buf == start_len + 2  # envs that were not reset meanwhile
@@ -150,9 +150,10 @@ def test_delayed_actuators_move_one_step_late(env):
         torch.testing.assert_close(eff[ok][nd], now[ok][nd], rtol=0, atol=1e-6)  # on time
         torch.testing.assert_close(eff[ok][d], previous[ok][d], rtol=0, atol=1e-6)  # one step late
         assert ((now - previous)[ok].abs() > 0.1).all()  # the two differ: the test can tell them apart
-        # the target law runs on the effective action: measured position + scale x effective, clipped
+        # the target law runs on the effective action: measured position + scale x effective, within the rate
+        # limit of the previous target, clipped
         low, high = term.motor_limits()
-        want = torch.clamp(pos + term.scale_rad * eff, low, high)
+        want = action_law.motor_targets(pos, eff, term.scale_rad, low, high, previous_target, term.max_step_rad)
         torch.testing.assert_close(term.processed_actions[ok], want[ok], rtol=0, atol=1e-5)
 
 
