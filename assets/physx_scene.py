@@ -12,7 +12,9 @@ import isaaclab.sim as sim_utils
 from isaaclab.actuators import ImplicitActuatorCfg
 from isaaclab.assets import ArticulationCfg
 
-from dactyl_lab.spec import hand, task as task_constants
+from dactyl_lab.spec import hand
+
+from dactyl_lab.assets.scene import hand_init_state, joint_motors_actuator
 
 GENERATED_PHYSX_HAND_USD = "<the generated PhysX Shadow hand: dactyl_lab.assets.physx_hand, built when spawned>"
 """``usd_path`` of the PhysX hand config until the scene spawns it (building imports pxr)."""
@@ -40,19 +42,13 @@ def shadow_hand_physx_cfg() -> ArticulationCfg:
             func=f"{__name__}:spawn_generated_physx_hand",
             usd_path=GENERATED_PHYSX_HAND_USD,
         ),
-        init_state=ArticulationCfg.InitialStateCfg(
-            pos=task_constants.HAND_BASE_POS_M, rot=(0.0, 0.0, 0.0, 1.0), joint_pos={".*": 0.0}
-        ),
+        init_state=hand_init_state(),
         # the public joint and body order is Newton's (hand.NEWTON_JOINT_ORDER), on PhysX too
         joint_ordering="mjwarp",
         body_ordering="mjwarp",
         actuators={
-            "joint_motors": ImplicitActuatorCfg(
-                joint_names_expr=list(hand.JOINT_MOTOR_NAMES),
-                stiffness={n: hand.MOTOR_STIFFNESS[n] for n in hand.JOINT_MOTOR_NAMES},
-                damping={n: hand.JOINT_DAMPING[n] for n in hand.JOINT_MOTOR_NAMES},  # PhysX: no passive damping
-                effort_limit_sim={n: hand.MOTOR_EFFORT_LIMIT[n] for n in hand.JOINT_MOTOR_NAMES},
-                armature={n: hand.JOINT_ARMATURE[n] for n in hand.JOINT_MOTOR_NAMES},
+            "joint_motors": joint_motors_actuator(  # PhysX has no passive damping: the drives carry it
+                damping={n: hand.JOINT_DAMPING[n] for n in hand.JOINT_MOTOR_NAMES}
             ),
             # J1 and J2 are driven by their finger's fixed tendon; their drives only damp
             "tendon_joints": ImplicitActuatorCfg(

@@ -37,6 +37,23 @@ def spawn_generated_hand(prim_path: str, cfg: sim_utils.UsdFileCfg, *args, **kwa
     return spawn_from_usd(prim_path, cfg, *args, **kwargs)
 
 
+def hand_init_state() -> ArticulationCfg.InitialStateCfg:
+    """The hand's base at :data:`HAND_BASE_POS_M`, unrotated, every joint at 0 (every backend)."""
+    return ArticulationCfg.InitialStateCfg(pos=HAND_BASE_POS_M, rot=(0.0, 0.0, 0.0, 1.0), joint_pos={".*": 0.0})
+
+
+def joint_motors_actuator(damping) -> ImplicitActuatorCfg:
+    """The 16 joint motors' servos from :mod:`dactyl_lab.spec.hand` (stiffness, effort limit, armature), with the
+    backend's drive ``damping`` (Newton: 0, the joints' passive damping is the whole; PhysX: the joints' damping)."""
+    return ImplicitActuatorCfg(
+        joint_names_expr=list(hand.JOINT_MOTOR_NAMES),
+        stiffness={n: hand.MOTOR_STIFFNESS[n] for n in hand.JOINT_MOTOR_NAMES},
+        damping=damping,
+        effort_limit_sim={n: hand.MOTOR_EFFORT_LIMIT[n] for n in hand.JOINT_MOTOR_NAMES},
+        armature={n: hand.JOINT_ARMATURE[n] for n in hand.JOINT_MOTOR_NAMES},
+    )
+
+
 def shadow_hand_cfg() -> ArticulationCfg:
     """The generated Shadow hand (24 joints, 20 motors), fixed at :data:`HAND_BASE_POS_M`; its USD is built
     when the scene is created (:func:`spawn_generated_hand`).
@@ -54,19 +71,11 @@ def shadow_hand_cfg() -> ArticulationCfg:
             articulation_props=NewtonArticulationCfg(self_collision_enabled=True),
             rigid_props=MujocoRigidBodyCfg(gravcomp=shadow_mjcf.HAND_GRAVCOMP),  # the hand holds its pose
         ),
-        init_state=ArticulationCfg.InitialStateCfg(
-            pos=HAND_BASE_POS_M, rot=(0.0, 0.0, 0.0, 1.0), joint_pos={".*": 0.0}
-        ),
+        init_state=hand_init_state(),
         joint_ordering="mjwarp",
         body_ordering="mjwarp",
         actuators={
-            "joint_motors": ImplicitActuatorCfg(
-                joint_names_expr=list(hand.JOINT_MOTOR_NAMES),
-                stiffness={n: hand.MOTOR_STIFFNESS[n] for n in hand.JOINT_MOTOR_NAMES},
-                damping=0.0,  # the passive joint damping of the asset is the whole damping
-                effort_limit_sim={n: hand.MOTOR_EFFORT_LIMIT[n] for n in hand.JOINT_MOTOR_NAMES},
-                armature={n: hand.JOINT_ARMATURE[n] for n in hand.JOINT_MOTOR_NAMES},
-            ),
+            "joint_motors": joint_motors_actuator(damping=0.0),  # the asset's passive joint damping is the whole
             # J1 and J2 of each finger are driven through the tendon motor authored in the asset
             "tendon_joints": ImplicitActuatorCfg(
                 joint_names_expr=["rh_(FF|MF|RF|LF)J(2|1)"],
