@@ -23,19 +23,13 @@ import warp as wp
 
 from isaaclab.managers import EventTermCfg, ManagerTermBase, SceneEntityCfg
 
-from dactyl_lab.tasks.randomization import RandomizedValueCfg, adr_of, resolve_env_ids, sample_value
+from dactyl_lab.tasks.randomization import RandomizedValueCfg, resolve_env_ids
 
-from ..mdp.randomization_terms import randomization_generator
+from ..mdp.randomization_terms import draw_values
 
 if TYPE_CHECKING:
     from isaaclab.assets import Articulation, RigidObject
     from isaaclab.envs import ManagerBasedEnv
-
-
-def draw(env: ManagerBasedEnv, value: RandomizedValueCfg, ids: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:
-    """Per-env values (n, *shape) of ``value`` for ``ids`` from the randomization stream (ADR-driven under ADR)."""
-    generator = randomization_generator(env)
-    return sample_value(value, ids, env.num_envs, shape, adr_of(env), env.device, generator).to(env.device)
 
 
 class ShapeMaterials:
@@ -92,7 +86,7 @@ class randomize_friction_scale(ManagerTermBase):
         self, env: ManagerBasedEnv, env_ids: torch.Tensor | None, value: RandomizedValueCfg, asset_cfg: SceneEntityCfg
     ):
         ids = resolve_env_ids(env_ids, env.num_envs, env.device)
-        scale = draw(env, value, ids, (self.default.shape[1],)).to(self.current.device)
+        scale = draw_values(env, value, ids, (self.default.shape[1],)).to(self.current.device)
         scale = torch.round(scale * FRICTION_LEVELS_PER_UNIT) / FRICTION_LEVELS_PER_UNIT  # bounded distinct materials
         rows = ids.to(self.current.device)
         self.current[rows, :, :2] = self.default[rows, :, :2] * scale[..., None]
@@ -111,7 +105,7 @@ class randomize_tendon_gain_scale(ManagerTermBase):
         if self.default.shape[1] == 0:
             return
         ids = resolve_env_ids(env_ids, env.num_envs, env.device)
-        k = self.default[ids] * draw(env, value, ids, (self.default.shape[1],))
+        k = self.default[ids] * draw_values(env, value, ids, (self.default.shape[1],))
         self.asset.set_fixed_tendon_stiffness_index(stiffness=k.contiguous(), env_ids=ids)
         self.asset.write_fixed_tendon_properties_to_sim_index(env_ids=ids)
 
@@ -130,5 +124,5 @@ class randomize_joint_damping_total(ManagerTermBase):
     ):
         ids = resolve_env_ids(env_ids, env.num_envs, env.device)
         joints = torch.arange(self.asset.num_joints, device=env.device)[asset_cfg.joint_ids]
-        damping = self.nominal[ids][:, joints] * draw(env, value, ids, (joints.numel(),))
+        damping = self.nominal[ids][:, joints] * draw_values(env, value, ids, (joints.numel(),))
         self.asset.write_joint_damping_to_sim_index(damping=damping, joint_ids=joints, env_ids=ids)

@@ -47,27 +47,19 @@ from isaaclab.managers import CurriculumTermCfg, EventTermCfg, ManagerTermBase, 
 from dactyl_lab.tasks.randomization import (
     ADR,
     RandomizedValueCfg,
-    adr_of,
     adr_term,
     largest_value,
     make_generator,
     resolve_env_ids,
-    sample_value,
 )
 
 from .newton_internals import mjwarp_solver
 from . import seed_streams
-from .randomization_terms import randomization_generator
+from .randomization_terms import draw_values
 
 if TYPE_CHECKING:
     from isaaclab.assets import Articulation, RigidObject
     from isaaclab.envs import ManagerBasedEnv, ManagerBasedRLEnv
-
-
-def _value(env: ManagerBasedEnv, value: RandomizedValueCfg, ids: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:
-    """Per-env values (n, *shape) of ``value`` for ``ids``: ADR-driven when the env has ADR, else fixed."""
-    generator = randomization_generator(env)
-    return sample_value(value, ids, env.num_envs, shape, adr_of(env), env.device, generator).to(env.device)
 
 
 def _ids(env: ManagerBasedEnv, env_ids) -> torch.Tensor:
@@ -161,7 +153,7 @@ class randomize_mass_scale(ManagerTermBase):
         min_mass: float = 1e-6,
     ):
         ids = _ids(env, env_ids)
-        scale = _value(env, value, ids, (self.default_mass.shape[1],))
+        scale = draw_values(env, value, ids, (self.default_mass.shape[1],))
         mass = torch.clamp(self.default_mass[ids] * scale, min=min_mass)
         ratio = mass / self.default_mass[ids]
         self.asset.set_masses_index(masses=mass, env_ids=ids)
@@ -185,7 +177,7 @@ class randomize_friction_scale(ManagerTermBase):
         self, env: ManagerBasedEnv, env_ids: torch.Tensor | None, value: RandomizedValueCfg, asset_cfg: SceneEntityCfg
     ):
         ids = _ids(env, env_ids)
-        self.mu[ids] = self.default_mu[ids] * _value(env, value, ids, (self.mu.shape[1],))
+        self.mu[ids] = self.default_mu[ids] * draw_values(env, value, ids, (self.mu.shape[1],))
         _model_changed(env, "SHAPE_PROPERTIES")
 
 
@@ -209,10 +201,10 @@ class randomize_gain_scale(ManagerTermBase):
     ):
         ids = _ids(env, env_ids)
         joints = torch.arange(self.asset.num_joints, device=env.device)[asset_cfg.joint_ids]
-        k = self.default_joint_stiffness[ids][:, joints] * _value(env, value, ids, (joints.numel(),))
+        k = self.default_joint_stiffness[ids][:, joints] * draw_values(env, value, ids, (joints.numel(),))
         self.asset.write_joint_stiffness_to_sim_index(stiffness=k, joint_ids=joints, env_ids=ids)
         if damping is not None:
-            d = self.default_joint_damping[ids][:, joints] * _value(env, damping, ids, (joints.numel(),))
+            d = self.default_joint_damping[ids][:, joints] * draw_values(env, damping, ids, (joints.numel(),))
             self.asset.write_joint_damping_to_sim_index(damping=d, joint_ids=joints, env_ids=ids)
 
 
@@ -253,7 +245,7 @@ class randomize_tendon_gain_scale(ManagerTermBase):
         if self._rows.shape[1] == 0:
             return
         rows = self._rows[ids]
-        scale = _value(env, value, ids, (rows.shape[1],))
+        scale = draw_values(env, value, ids, (rows.shape[1],))
         self.gain[rows, 0] = self.default_kp[ids] * scale
         self.bias[rows, 1] = self.default_bias_kp[ids] * scale
         _model_changed(env, "ACTUATOR_PROPERTIES")
@@ -273,7 +265,7 @@ class randomize_gravity_offset(ManagerTermBase):
         model = env.sim.physics_manager.get_model()
         gravity = wp.to_torch(model.gravity)[: env.num_envs]  # the trailing global-world row is not an env
         ids = _ids(env, env_ids)
-        gravity[ids] = self.default + _value(env, value, ids, (3,))
+        gravity[ids] = self.default + draw_values(env, value, ids, (3,))
         _model_changed(env, "MODEL_PROPERTIES")
 
 
@@ -345,7 +337,7 @@ class randomize_object_size(ManagerTermBase):
         if not self._geoms_resolved:
             self._resolve_geoms(env)
         ids = _ids(env, env_ids)
-        s = torch.clamp(_value(env, value, ids, ()), max=self.max_scale)  # (n,)
+        s = torch.clamp(draw_values(env, value, ids, ()), max=self.max_scale)  # (n,)
         self.scale[ids] = self.default_scale[ids] * s.view(-1, *([1] * (self.scale.dim() - 1)))
         if self._geoms is not None and self.rbound_per_world:
             self.rbound[ids[:, None], self._geoms] = self.default_rbound[ids[:, None], self._geoms] * s[:, None]

@@ -14,9 +14,9 @@ import torch
 
 from isaaclab.managers import EventTermCfg, ManagerTermBase, SceneEntityCfg
 
-from dactyl_lab.tasks.randomization import RandomizedValueCfg, adr_of, resolve_env_ids, sample_value
+from dactyl_lab.tasks.randomization import RandomizedValueCfg, resolve_env_ids
 
-from .randomization_terms import randomization_generator
+from .randomization_terms import draw_values
 
 if TYPE_CHECKING:
     from isaaclab.assets import Articulation
@@ -49,9 +49,7 @@ class randomize_joint_damping_total(ManagerTermBase):
     ):
         ids = resolve_env_ids(env_ids, env.num_envs, env.device)
         joints = torch.arange(self.asset.num_joints, device=env.device)[asset_cfg.joint_ids]
-        generator = randomization_generator(env)
-        scale = sample_value(value, ids, env.num_envs, (joints.numel(),), adr_of(env), env.device, generator)
-        damping = self.nominal[ids][:, joints] * scale.to(env.device)
+        damping = self.nominal[ids][:, joints] * draw_values(env, value, ids, (joints.numel(),))
         self.asset.write_joint_viscous_friction_coefficient_to_sim_index(
             joint_viscous_friction_coeff=damping, joint_ids=joints, env_ids=ids
         )

@@ -140,6 +140,13 @@ def randomization_generator(env: ManagerBasedEnv) -> torch.Generator | None:
     return _require_event_term(env, reset_randomization, _RANDOMIZATION_TERM).generator
 
 
+def draw_values(env: ManagerBasedEnv, value: RandomizedValueCfg, ids: torch.Tensor, shape: tuple[int, ...]):
+    """Per-env values ``(n, *shape)`` of ``value`` for ``ids`` on ``env.device``, from the randomization stream:
+    ADR-driven when the env has ADR, else the fixed distribution."""
+    generator = randomization_generator(env)
+    return sample_value(value, ids, env.num_envs, shape, adr_of(env), env.device, generator).to(env.device)
+
+
 def observation_noise(env: ManagerBasedEnv) -> ObservationNoise:
     """The env's observation-noise model, owned by its :class:`reset_randomization` event term."""
     return _require_event_term(env, reset_randomization, _RANDOMIZATION_TERM).obs_noise
@@ -268,9 +275,7 @@ class randomize_joint_limits(ManagerTermBase):
     ):
         ids = resolve_env_ids(env_ids, env.num_envs, env.device)
         limits = self.default_limits[ids]
-        generator = randomization_generator(env)
-        offsets = sample_value(value, ids, env.num_envs, tuple(limits.shape[1:]), adr_of(env), env.device, generator)
-        limits = limits + offsets.to(env.device)
+        limits = limits + draw_values(env, value, ids, tuple(limits.shape[1:]))
         mid = limits.mean(dim=-1, keepdim=True)
         narrow = (limits[..., 1] - limits[..., 0] < min_range_rad)[..., None]
         limits = torch.where(narrow, mid + self.half_range_unit * min_range_rad, limits)
