@@ -5,8 +5,11 @@ PhysX the hand would have no motors and no tendons. This layer sublayers that US
 and adds what PhysX reads, every value from :mod:`dactyl_lab.spec.hand` so a calibration there reaches both assets:
 
 - an angular force drive (``UsdPhysics.DriveAPI``) on each of the 24 joints: the joint motors get their gain and
-  force cap (USD angular gains are per degree), every joint gets its passive damping as drive damping (PhysX has
-  no passive joint damping) and its armature (``physxJoint:armature``);
+  force cap (USD angular gains are per degree) and no drive damping; every joint gets its passive damping as the
+  axis' viscous friction (``PhysxJointAxisAPI:angular``, PhysX's passive joint damping) and its armature
+  (``physxJoint:armature``). OvPhysX would also seed the viscous friction from the base USD's ``newton:damping``;
+  authored here it holds on Isaac Sim PhysX too. With the damping on the drive as well, every joint had twice its
+  damping and followed its target about 2x slower (docs/parity.md, "PhysX hand");
 - one fixed tendon per finger, named after its motor (``rh_FFJ0`` ...): ``PhysxTendonAxisRootAPI`` on J2,
   ``PhysxTendonAxisAPI`` on J1, gearing :data:`TENDON_GEARING_PER_DEG` on both (PhysX applies a joint's gearing
   per degree, so pi/180 makes the tendon length J1 + J2 in radians), the motor's gain as tendon stiffness and the
@@ -16,8 +19,8 @@ and adds what PhysX reads, every value from :mod:`dactyl_lab.spec.hand` so a cal
   hulls for mesh colliders, contact / rest offsets :data:`CONTACT_OFFSET_M` / :data:`REST_OFFSET_M`.
 
 Not mapped (PhysX has no equivalent; docs/parity.md, "PhysX hand"): the tendon motor's force cap (a PhysX fixed
-tendon has no force range) and the joints' friction loss.
-"""
+tendon has no force range). The joints' friction loss reaches OvPhysX from the base USD (``newton:friction`` seeds
+the axis' static and dynamic friction efforts, a torque as MuJoCo's ``frictionloss``)."""
 
 from __future__ import annotations
 
@@ -49,6 +52,9 @@ CONTACT_OFFSET_M = 0.002
 
 REST_OFFSET_M = 0.0
 """PhysX rest offset of every hand collider [m] (colliders rest touching, as in MuJoCo without margin)."""
+
+VISCOUS_FRICTION_ATTR = "physxJointAxis:angular:viscousFrictionCoefficient"
+"""The joint's passive damping on PhysX (torque * s / degree in USD; PhysX's parsers convert to per radian)."""
 
 SOLVER_POSITION_ITERATIONS = 8
 """Articulation solver position iterations (Isaac Lab's stock Shadow hand on PhysX: 8, velocity 0)."""
@@ -179,18 +185,20 @@ def _author_collider(prim) -> None:
 
 
 def _author_drive(prim, joint: str) -> None:
-    """Angular force drive: the joint motor's gain and cap (none on tendon joints), the passive damping."""
+    """Angular force drive: the joint motor's gain and cap (none on tendon joints), no damping of its own; the
+    joint's passive damping as the axis' viscous friction, its armature."""
     from pxr import UsdPhysics
 
     per_deg = math.pi / 180.0
     drive = UsdPhysics.DriveAPI.Apply(prim, "angular")
     drive.CreateTypeAttr().Set("force")
     drive.CreateStiffnessAttr().Set(hand.MOTOR_STIFFNESS.get(joint, 0.0) * per_deg)
-    drive.CreateDampingAttr().Set(hand.JOINT_DAMPING[joint] * per_deg)
+    drive.CreateDampingAttr().Set(0.0)  # the passive damping below is the whole (as on Newton: servo damping 0)
     if joint in hand.MOTOR_EFFORT_LIMIT:
         drive.CreateMaxForceAttr().Set(hand.MOTOR_EFFORT_LIMIT[joint])
     drive.CreateTargetPositionAttr().Set(0.0)
     _set(prim, "PhysxJointAPI", "physxJoint:armature", hand.JOINT_ARMATURE[joint])
+    _set(prim, "PhysxJointAxisAPI:angular", VISCOUS_FRICTION_ATTR, hand.JOINT_DAMPING[joint] * per_deg)
 
 
 def _author_tendon(prim, motor: str, force_coefficient: float, root: bool) -> None:

@@ -2,8 +2,8 @@
 
 The same hand as :func:`dactyl_lab.assets.scene.shadow_hand_cfg` with the PhysX layer of
 :mod:`dactyl_lab.assets.physx_hand` (drives, fixed tendons, gravity off). Every gain, damping, cap and armature comes
-from :mod:`dactyl_lab.spec.hand`; the differences from the Newton config are PhysX's: PhysX has no passive joint
-damping, so each joint's damping is its drive's damping (the Newton hand: drive damping 0 + the joint's own).
+from :mod:`dactyl_lab.spec.hand`. As on Newton, the servos add no damping (drive damping 0): each joint's passive
+damping is the whole, on PhysX the axis' viscous friction the layer authors.
 """
 
 from __future__ import annotations
@@ -47,14 +47,12 @@ def shadow_hand_physx_cfg() -> ArticulationCfg:
         joint_ordering="mjwarp",
         body_ordering="mjwarp",
         actuators={
-            "joint_motors": joint_motors_actuator(  # PhysX has no passive damping: the drives carry it
-                damping={n: hand.JOINT_DAMPING[n] for n in hand.JOINT_MOTOR_NAMES}
-            ),
-            # J1 and J2 are driven by their finger's fixed tendon; their drives only damp
+            "joint_motors": joint_motors_actuator(),
+            # J1 and J2 are driven by their finger's fixed tendon: no drive of their own
             "tendon_joints": ImplicitActuatorCfg(
                 joint_names_expr=[TENDON_JOINTS_EXPR],
                 stiffness=0.0,
-                damping={n: hand.JOINT_DAMPING[n] for n in tendon_joints},
+                damping=0.0,
                 armature={n: hand.JOINT_ARMATURE[n] for n in tendon_joints},
             ),
         },

@@ -42,13 +42,14 @@ def hand_init_state() -> ArticulationCfg.InitialStateCfg:
     return ArticulationCfg.InitialStateCfg(pos=HAND_BASE_POS_M, rot=(0.0, 0.0, 0.0, 1.0), joint_pos={".*": 0.0})
 
 
-def joint_motors_actuator(damping) -> ImplicitActuatorCfg:
-    """The 16 joint motors' servos from :mod:`dactyl_lab.spec.hand` (stiffness, effort limit, armature), with the
-    backend's drive ``damping`` (Newton: 0, the joints' passive damping is the whole; PhysX: the joints' damping)."""
+def joint_motors_actuator() -> ImplicitActuatorCfg:
+    """The 16 joint motors' servos from :mod:`dactyl_lab.spec.hand` (stiffness, effort limit, armature) on every
+    backend. The servos add no damping: the joints' passive damping is the whole (Newton: the asset's joint damping;
+    PhysX: the same value as each axis' viscous friction, :mod:`dactyl_lab.assets.physx_hand`)."""
     return ImplicitActuatorCfg(
         joint_names_expr=list(hand.JOINT_MOTOR_NAMES),
         stiffness={n: hand.MOTOR_STIFFNESS[n] for n in hand.JOINT_MOTOR_NAMES},
-        damping=damping,
+        damping=0.0,
         effort_limit_sim={n: hand.MOTOR_EFFORT_LIMIT[n] for n in hand.JOINT_MOTOR_NAMES},
         armature={n: hand.JOINT_ARMATURE[n] for n in hand.JOINT_MOTOR_NAMES},
     )
@@ -75,7 +76,7 @@ def shadow_hand_cfg() -> ArticulationCfg:
         joint_ordering="mjwarp",
         body_ordering="mjwarp",
         actuators={
-            "joint_motors": joint_motors_actuator(damping=0.0),  # the asset's passive joint damping is the whole
+            "joint_motors": joint_motors_actuator(),
             # J1 and J2 of each finger are driven through the tendon motor authored in the asset
             "tendon_joints": ImplicitActuatorCfg(
                 joint_names_expr=["rh_(FF|MF|RF|LF)J(2|1)"],

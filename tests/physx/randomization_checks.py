@@ -118,9 +118,10 @@ def read_back(env) -> dict:
         "actuator_gain_scale_log",
     )
     out["stiffness_physx_matches"] = same_multiset(physx_attribute(robot, "DOF_STIFFNESS"), k)
-    d = robot.data.joint_damping.torch.cpu()
+    d = robot.data.joint_viscous_friction_coeff.torch.cpu()  # the PhysX hand's joint damping
     out["joint_damping"] = (ratios(d, term("joint_damping").func.nominal.cpu()), "joint_damping_scale_log")
-    out["damping_physx_matches"] = same_multiset(physx_attribute(robot, "DOF_DAMPING"), d)
+    friction = physx_attribute(robot, "DOF_FRICTION_PROPERTIES").reshape(u.num_envs, robot.num_joints, 3)
+    out["damping_physx_matches"] = same_multiset(friction[..., 2], d)  # viscous: slot 2
     tendon_k = physx_attribute(robot, "FIXED_TENDON_STIFFNESS").reshape(u.num_envs, -1)
     out["tendon_gains"] = (ratios(tendon_k, term("tendon_gains").func.default.cpu()), "actuator_gain_scale_log")
     limits = robot.data.joint_pos_limits.torch.cpu()

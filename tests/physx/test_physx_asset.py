@@ -34,7 +34,9 @@ def test_every_joint_has_a_drive_with_the_spec_gains(stage):
     for name, prim in joints.items():
         drive = UsdPhysics.DriveAPI(prim, "angular")
         assert drive.GetStiffnessAttr().Get() == pytest.approx(hand.MOTOR_STIFFNESS.get(name, 0.0) * per_deg)
-        assert drive.GetDampingAttr().Get() == pytest.approx(hand.JOINT_DAMPING[name] * per_deg)
+        assert drive.GetDampingAttr().Get() == 0.0  # the joint's damping is passive (viscous friction), as on Newton
+        viscous = prim.GetAttribute(physx_hand.VISCOUS_FRICTION_ATTR).Get()
+        assert viscous == pytest.approx(hand.JOINT_DAMPING[name] * per_deg)
         if name in hand.MOTOR_EFFORT_LIMIT:
             assert drive.GetMaxForceAttr().Get() == pytest.approx(hand.MOTOR_EFFORT_LIMIT[name])
         assert prim.GetAttribute("physxJoint:armature").Get() == pytest.approx(hand.JOINT_ARMATURE[name])

@@ -47,7 +47,7 @@ def test_the_physx_hand_reads_its_gains_from_the_hand_spec():
 
     motors = resolved("physx").scene.robot.actuators["joint_motors"]
     assert motors.stiffness == {n: hand.MOTOR_STIFFNESS[n] for n in hand.JOINT_MOTOR_NAMES}
-    assert motors.damping == {n: hand.JOINT_DAMPING[n] for n in hand.JOINT_MOTOR_NAMES}  # PhysX: no passive damping
+    assert motors.damping == 0.0  # the joints' damping is passive (the layer's viscous friction), as on Newton
     assert motors.effort_limit_sim == {n: hand.MOTOR_EFFORT_LIMIT[n] for n in hand.JOINT_MOTOR_NAMES}
 
 
