@@ -213,10 +213,9 @@ class NewtonHand:
         self.env.reset()
         u = self.env.unwrapped
         self.u, self.robot, self.cube = u, u.scene["robot"], u.scene["object"]
+        self.term = u.action_manager.get_term("motors")
         names = list(self.robot.joint_names)
         self.joint_order = [names.index(j) for j in hand.JOINT_NAMES]  # Newton order -> MJCF order
-        self.motor_joint_ids, _ = self.robot.find_joints(list(hand.JOINT_MOTOR_NAMES), preserve_order=True)
-        self.tendon_ids, _ = self.robot.find_fixed_tendons(list(hand.TENDON_MOTOR_NAMES), preserve_order=True)
         self.tip_ids, _ = self.robot.find_bodies(list(hand.FINGERTIP_BODY_NAMES), preserve_order=True)
         from dactyl_lab.assets.scene import HAND_BASE_POS_M
 
@@ -277,9 +276,10 @@ class NewtonHand:
         return {k: np.array(v) for k, v in out.items()}
 
     def _set_targets(self, targets) -> None:
-        n = len(hand.JOINT_MOTOR_NAMES)
-        self.robot.set_joint_position_target_index(target=targets[None, :n], joint_ids=self.motor_joint_ids)
-        self.robot.set_fixed_tendon_position_target_index(target=targets[None, n:], fixed_tendon_ids=self.tendon_ids)
+        """Absolute motor targets as the task sends them: the action term's targets, sent by the term (on PhysX
+        with its tendon force limit, ``tendon_force_limit_by_target``)."""
+        self.term.target_rad[:] = targets
+        self.term.apply_actions()
 
 
 # ------------------------------------------------------------------------------------------ comparison

@@ -91,6 +91,64 @@ def tendon_commands_move_their_finger(env) -> dict:
     return out
 
 
+STEP_TARGETS_RAD = {"rh_WRJ1": 0.3, "rh_FFJ3": 0.5, "rh_FFJ0": 1.2, "rh_MFJ0": 1.2, "rh_RFJ0": 2.0, "rh_LFJ0": 2.0}
+"""Free-hand step: these motors jump from the zero pose to these targets at t = 0, the others stay at 0 (a tendon
+servo's force cap binds from 0.72 rad of error: the 2 rad steps run at the cap for most of the way)."""
+STEP_STEPS = 25
+"""Physics steps recorded (0.2 s at 8 ms)."""
+
+
+def step_targets(num_steps: int = STEP_STEPS):
+    """(num_steps, 20) absolute motor targets of the free-hand step (motor order of the spec)."""
+    import numpy as np
+
+    from dactyl_lab.spec import hand
+
+    targets = np.zeros((num_steps, len(hand.MOTOR_NAMES)), np.float32)
+    for motor, target in STEP_TARGETS_RAD.items():
+        targets[:, hand.MOTOR_NAMES.index(motor)] = target
+    return targets
+
+
+def motor_positions(joint_pos: dict[str, float]) -> dict[str, float]:
+    """The step's motors' positions (a tendon motor's: J1 + J2) from joint positions by name."""
+    from dactyl_lab.spec import hand
+
+    return {m: sum(joint_pos[j] for j in hand.TENDON_JOINTS.get(m, (m,))) for m in STEP_TARGETS_RAD}
+
+
+def free_hand_step_response(env) -> list[dict[str, float]]:
+    """The free hand (the cube moved far away) from the zero pose after :func:`step_targets`, written as the action
+    term's targets and sent by it (its tendon force limit included): each stepped motor's position after every
+    physics step."""
+    import torch
+
+    from dactyl_lab.assets.scene import HAND_BASE_POS_M
+
+    u = env.unwrapped
+    robot, cube = u.scene["robot"], u.scene["object"]
+    zeros = torch.zeros(u.num_envs, robot.num_joints, device=u.device)
+    robot.write_joint_state_to_sim_index(position=zeros, velocity=zeros)
+    x, y, _ = HAND_BASE_POS_M
+    far = u.scene.env_origins + torch.tensor([x + 0.4, y, 0.05], device=u.device)  # on the floor, beside the hand
+    identity = torch.tensor([0.0, 0.0, 0.0, 1.0], device=u.device).expand(u.num_envs, 4)
+    cube.write_root_pose_to_sim_index(root_pose=torch.cat([far, identity], -1))
+    cube.write_root_velocity_to_sim_index(root_velocity=torch.zeros(u.num_envs, 6, device=u.device))
+    targets = torch.tensor(step_targets(), device=u.device)
+    term = u.action_manager.get_term("motors")
+    names = list(robot.joint_names)
+    out = []
+    for k in range(targets.shape[0]):
+        term.target_rad[:] = targets[k]
+        term.apply_actions()
+        u.scene.write_data_to_sim()
+        u.sim.step(render=False)
+        u.scene.update(u.physics_dt)
+        q = robot.data.joint_pos.torch[0].tolist()
+        out.append(motor_positions(dict(zip(names, q))))
+    return out
+
+
 def main() -> dict:
     from tests.helpers.envs import close_env, make_env
 
@@ -106,6 +164,7 @@ def main() -> dict:
             "zero_action": zero_action_keeps_the_cube(env),
             "joint_motor": joint_motor_reaches_its_target(env),
             "tendons": tendon_commands_move_their_finger(env),
+            "step_response": free_hand_step_response(env),
         }
     finally:
         close_env(env)

@@ -1,7 +1,9 @@
 """The PhysX hand on the real task env (``presets=physx``: OvPhysX, CPU), measured in a process of its own
 (tests/physx/hand_checks.py; OvPhysX holds per-process state): zero action keeps the cube, a joint motor reaches its
 target, each tendon motor moves J1 + J2 of its own finger, by name, split evenly (the tendon-order workaround:
-without it rh_MFJ0 moved the little finger)."""
+without it rh_MFJ0 moved the little finger), and the free hand follows a step as the MuJoCo stand-in does (with
+the joints' damping on the drives too, every joint had twice its damping and followed about 2x slower; without the
+tendon force limit a tendon far from its target pulled up to 3x harder than its cap)."""
 
 import json
 import subprocess
@@ -32,8 +34,10 @@ def test_it_runs_on_ovphysx_with_a_thread_per_cpu(measured):
 
 
 def test_zero_action_keeps_the_cube_on_the_palm(measured):
+    """Zero action holds no pose under the paper's relative law (the target follows the joint): on Newton 23 % of
+    the bank's starts drop within 8 s (docs/learning.md). A hand without drives or with gravity on drops them all."""
     zero = measured["zero_action"]
-    assert zero["dropped"] == 0, zero
+    assert zero["dropped"] <= zero["num_envs"] // 4, zero
     assert zero["max_drift_m"] < 0.08, zero  # the task drops a cube at 0.24 m from its home
 
 
@@ -54,3 +58,19 @@ def test_a_tendon_command_moves_j1_and_j2_of_its_own_finger(measured, motor):
     for other in hand.TENDON_MOTOR_NAMES:
         if other != motor:
             assert sum(moved[other].values()) < 0.05, (motor, other, moved[other])
+
+
+STEP_TOLERANCE = 0.15
+"""Largest difference from the stand-in in the first 0.2 s, as a fraction of the step (measured in docs/parity.md,
+"PhysX hand": the damping twice or the tendon force cap missing each exceed it)."""
+
+
+def test_the_free_hand_follows_a_step_as_the_mujoco_stand_in(measured):
+    from tests.helpers.scripts import load_bench
+    from tests.physx.hand_checks import STEP_TARGETS_RAD, motor_positions, step_targets
+
+    reference = load_bench("parity").run_standin("steps", len(measured["step_response"]), targets=step_targets())
+    for k, physx in enumerate(measured["step_response"]):
+        mujoco = motor_positions(dict(zip(hand.JOINT_NAMES, reference["joint_pos"][k + 1])))
+        for motor, target in STEP_TARGETS_RAD.items():
+            assert abs(physx[motor] - mujoco[motor]) < STEP_TOLERANCE * target, (k, motor, physx[motor], mujoco[motor])

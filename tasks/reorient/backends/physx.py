@@ -8,6 +8,8 @@
 * drops, with one warning line each, the terms PhysX cannot represent (:data:`DROPPED_ON_PHYSX`: per-env gravity,
   the object size at run time) and their ADR parameters; and Newton's solver-overflow counter;
 * refuses, with one line naming the preset and the term (exit 2), a Newton-only term it knows neither way;
+* caps the tendon servos' force through their targets (a PhysX fixed tendon has no force range:
+  ``RelativeMotorTargetActionCfg.tendon_force_limit_by_target``);
 * applies the OvPhysX workarounds (:mod:`.ovphysx_workarounds`).
 
 On Newton it does nothing. docs/randomization.md ("On PhysX") has the per-term table.
@@ -137,6 +139,7 @@ def prepare(cfg) -> list[str]:
         return []
     refuse_newton_only_terms(cfg)
     use_physx_terms(cfg)
+    cfg.actions.motors.tendon_force_limit_by_target = True  # a PhysX fixed tendon has no force range
     if type(cfg.sim.physics).__name__ == "PhysxCfg":  # Isaac Sim PhysX under Kit: none of OvPhysX's bugs
         return []
     from . import ovphysx_workarounds

@@ -75,6 +75,7 @@ class RelativeMotorTargetAction(ActionTerm):
         self._joint_ids_wp = wp.array(joint_ids, dtype=wp.int32, device=str(self.device))
         self._tendon_ids_wp = wp.array(tendon_ids, dtype=wp.int32, device=str(self.device))
         self._joint_ids = torch.tensor(joint_ids, device=self.device, dtype=torch.long)
+        self._tendon_ids = torch.tensor(tendon_ids, device=self.device, dtype=torch.long)
         # the two joints each tendon sums, as indices into the articulation's joints
         pairs = [
             self._asset.find_joints(list(hand.TENDON_JOINTS[t]), preserve_order=True)[0]
@@ -125,6 +126,11 @@ class RelativeMotorTargetAction(ActionTerm):
         )
         self.timing = None if cfg.timing is None else TimingJitter(cfg.timing, n, self.step_dt_s, self.device, gen)
         self._physics_dt_s, self._decimation = float(env.physics_dt), int(env.cfg.decimation)
+        self._tendon_force_cap = (
+            torch.tensor([hand.MOTOR_EFFORT_LIMIT[t] for t in hand.TENDON_MOTOR_NAMES], device=self.device)
+            if cfg.tendon_force_limit_by_target
+            else None
+        )
 
     @property
     def action_dim(self) -> int:
@@ -184,8 +190,20 @@ class RelativeMotorTargetAction(ActionTerm):
         self._substep += 1
         self._sent[:] = targets
         n = len(hand.JOINT_MOTOR_NAMES)
+        tendon_targets = targets[:, n:]
+        if self._tendon_force_cap is not None:
+            tendon_targets = self._force_limited_tendon_targets(tendon_targets)
         self._asset.actuators.target_command.set_position_index(value=targets[:, :n], joint_ids=self._joint_ids_wp)
-        self._asset.set_fixed_tendon_position_target_index(target=targets[:, n:], fixed_tendon_ids=self._tendon_ids_wp)
+        self._asset.set_fixed_tendon_position_target_index(target=tendon_targets, fixed_tendon_ids=self._tendon_ids_wp)
+
+    def _force_limited_tendon_targets(self, targets: torch.Tensor) -> torch.Tensor:
+        """Tendon targets moved to within ``cap / stiffness`` of each tendon's length (J1 + J2) now: the servo's
+        spring force ``stiffness * (target - length)`` starts each physics step at most at its cap, as MuJoCo's
+        force range clamps it (the stiffness in force now, randomized gains included)."""
+        length = self._asset.data.joint_pos.torch[:, self._tendon_joint_ids].sum(dim=-1)
+        stiffness = self._asset.data.fixed_tendon_stiffness.torch[:, self._tendon_ids]
+        band = self._tendon_force_cap / stiffness.clamp_min(1e-6)
+        return length + (targets - length).clamp(-band, band)
 
     def reset(self, env_ids: Sequence[int] | None = None) -> None:
         ids = slice(None) if env_ids is None else env_ids
@@ -234,5 +252,10 @@ class RelativeMotorTargetActionCfg(ActionTermCfg):
     """The paper's slack model on the normalized action; None: off."""
     timing: TimingJitterCfg | None = None
     """Control-step timing jitter, applied as a latency of the new targets on Newton; None: off."""
+    tendon_force_limit_by_target: bool = False
+    """Hold each tendon's target within ``force cap / stiffness`` of the tendon's length every physics step, so its
+    servo never pulls harder than its cap (:data:`dactyl_lab.spec.hand.MOTOR_EFFORT_LIMIT`). For PhysX, whose fixed
+    tendons have no force range (set by :mod:`..backends.physx`); on Newton the MuJoCo actuator's force range does
+    it."""
     seed_offset: int = seed_streams.ACTION_MODELS
     """The models draw from a private generator seeded with ``env.cfg.seed + seed_offset``."""
