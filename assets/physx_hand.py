@@ -48,7 +48,8 @@ TENDON_LEAF_FORCE_COEFFICIENT = 2.0
 """Force coefficient of the leaf axis (J1)."""
 
 CONTACT_OFFSET_M = 0.002
-"""PhysX contact offset of every hand collider [m] (contacts are generated within this distance)."""
+"""PhysX contact offset of every hand collider [m] (contacts are generated within this distance): of 1, 2, 5 and
+10 mm, 1 and 2 mm keep as many starts as Newton (bench/physx_contact_offset.py, docs/parity.md "Contact settings")."""
 
 REST_OFFSET_M = 0.0
 """PhysX rest offset of every hand collider [m] (colliders rest touching, as in MuJoCo without margin)."""

@@ -59,6 +59,14 @@ def shadow_hand_physx_cfg() -> ArticulationCfg:
     )
 
 
+def physx_collision_props() -> sim_utils.CollisionPropertiesCfg:
+    """The PhysX contact settings of the hand's layer (:mod:`dactyl_lab.assets.physx_hand`), for the other bodies the
+    hand touches (the cube), so that every pair uses the offsets measured together (docs/parity.md)."""
+    from dactyl_lab.assets.physx_hand import CONTACT_OFFSET_M, REST_OFFSET_M
+
+    return sim_utils.CollisionPropertiesCfg(contact_offset=CONTACT_OFFSET_M, rest_offset=REST_OFFSET_M)
+
+
 def use_in_stock_shadow_task(cfg) -> None:
     """Point Isaac Lab's stock ``Isaac-Reorient-Cube-Shadow`` config, resolved for a PhysX preset, at our local assets:
     :func:`dactyl_lab.assets.scene.use_in_stock_shadow_task` (cube, ground, goal marker) with the PhysX layer of the

@@ -34,8 +34,9 @@ def test_it_runs_on_ovphysx_with_a_thread_per_cpu(measured):
 
 
 def test_zero_action_keeps_the_cube_on_the_palm(measured):
-    """Zero action holds no pose under the paper's relative law (the target follows the joint): on Newton 23 % of
-    the bank's starts drop within 8 s (docs/learning.md). A hand without drives or with gravity on drops them all."""
+    """Zero action holds no pose of its own under the paper's relative law (the target follows the joint): Newton
+    dropped 3 of 32 of the bank's starts in 4 s (docs/parity.md, "Contact settings"). A hand without drives or with
+    gravity on drops them all."""
     zero = measured["zero_action"]
     assert zero["dropped"] <= zero["num_envs"] // 4, zero
     assert zero["max_drift_m"] < 0.08, zero  # the task drops a cube at 0.24 m from its home

@@ -112,3 +112,18 @@ def test_a_newton_only_term_without_a_physx_version_is_refused_with_one_line(cap
     assert error.value.code == USAGE_EXIT_CODE
     line = capsys.readouterr().err.strip()
     assert "\n" not in line and line.startswith("error: presets=physx: the randomization term(s) model_writer ")
+
+
+def test_on_physx_the_tendons_are_force_limited_and_the_cube_gets_the_hands_contact_offsets(monkeypatch):
+    from dactyl_lab.assets import physx_hand
+    from dactyl_lab.tasks.reorient.backends import ovphysx_workarounds
+
+    monkeypatch.setattr(ovphysx_workarounds, "apply", lambda num_threads=None: [])  # no process-wide patches here
+    newton = resolved("curriculum")
+    physx_backend.prepare(newton)
+    assert newton.actions.motors.tendon_force_limit_by_target is False  # Newton: the MuJoCo force range caps it
+    cfg = resolved("physx", "curriculum")
+    physx_backend.prepare(cfg)
+    assert cfg.actions.motors.tendon_force_limit_by_target is True
+    props = cfg.scene.object.spawn.collision_props
+    assert (props.contact_offset, props.rest_offset) == (physx_hand.CONTACT_OFFSET_M, physx_hand.REST_OFFSET_M)

@@ -9,7 +9,8 @@
   the object size at run time) and their ADR parameters; and Newton's solver-overflow counter;
 * refuses, with one line naming the preset and the term (exit 2), a Newton-only term it knows neither way;
 * caps the tendon servos' force through their targets (a PhysX fixed tendon has no force range:
-  ``RelativeMotorTargetActionCfg.tendon_force_limit_by_target``);
+  ``RelativeMotorTargetActionCfg.tendon_force_limit_by_target``) and gives the cube the hand's contact offsets
+  (:func:`dactyl_lab.assets.physx_scene.physx_collision_props`);
 * applies the OvPhysX workarounds (:mod:`.ovphysx_workarounds`).
 
 On Newton it does nothing. docs/randomization.md ("On PhysX") has the per-term table.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import sys
 
+from dactyl_lab.assets.physx_scene import physx_collision_props
 from dactyl_lab.errors import UsageError
 
 PHYSX_PRESETS: dict[str, str] = {
@@ -140,6 +142,7 @@ def prepare(cfg) -> list[str]:
     refuse_newton_only_terms(cfg)
     use_physx_terms(cfg)
     cfg.actions.motors.tendon_force_limit_by_target = True  # a PhysX fixed tendon has no force range
+    cfg.scene.object.spawn.collision_props = physx_collision_props()  # the cube: the hand's measured offsets
     if type(cfg.sim.physics).__name__ == "PhysxCfg":  # Isaac Sim PhysX under Kit: none of OvPhysX's bugs
         return []
     from . import ovphysx_workarounds
