@@ -86,16 +86,23 @@ def parse(argv: list[str]) -> argparse.Namespace:
         default=tc.EVAL_GOAL_TIMEOUT_S,
         help="evaluation goal timeout [s] (default: %(default)g)",
     )
+    p.add_argument(
+        "--train_override",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a Hydra override passed to scripts/train.py (repeatable), e.g. agent.algorithm.schedule=fixed",
+    )
     p.add_argument("--device", default="cpu", help="simulation and agent device (default: cpu)")
     p.add_argument("--output", required=True, help="folder for runs, evaluations, JSON and PNG")
     p.add_argument("--dry-run", action="store_true", help="toy size (8 envs, 2 iterations, 4 trials) to check stages")
     args = p.parse_args(argv)
-    args.train_overrides = []
+    args.train_overrides = list(args.train_override)
     if args.dry_run:
         args.num_envs, args.budget_samples, args.budget_min = 8, 1.0, None  # 1 sample: one iteration
         args.eval_trials, args.eval_envs, args.goal_timeout_s, args.seeds = 4, 4, 2.0, args.seeds[:1]
         # episodes end within the one iteration (goal timeout 0.8 s = 10 steps), so every curve has points
-        args.train_overrides = ["env.terminations.goal_timeout.params.timeout_s=0.8"]
+        args.train_overrides.append("env.terminations.goal_timeout.params.timeout_s=0.8")
     if args.budget_min is None and args.budget_samples is None:
         p.error("give a budget: --budget_min or --budget_samples")
     if min(args.num_envs, args.eval_trials, args.eval_envs) < 1 or (args.budget_min or args.budget_samples) <= 0:
