@@ -13,7 +13,7 @@ seeded through :mod:`.mdp.seed_streams`), continuously, per body / shape / joint
 them with Isaac Lab's stock terms. The noise terms ``randomization`` (observation noise) and ``object_force`` read
 their magnitudes from ``env.cfg.randomization``, whose cfgs name their ADR parameters the same way; ``adr_sync``
 syncs and logs the ADR every step and does nothing without the ADR curriculum term. The terms that only Newton can
-run (object size, frictions, tendon gains, joint damping, per-world gravity) carry ``newton_only = True`` on their
+run (object size, frictions, tendon gains, per-world gravity) carry ``newton_only = True`` on their
 functions; on PhysX :mod:`.backends.physx` replaces them with their PhysX versions or drops them (docs/randomization.md,
 "On PhysX").
 """

@@ -54,6 +54,7 @@ def test_the_physx_hand_reads_its_gains_from_the_hand_spec():
 @pytest.mark.parametrize("preset", ["randomized", "adr"])
 def test_on_physx_the_newton_only_terms_get_their_physx_versions_or_are_dropped_with_one_line(preset, capsys):
     from dactyl_lab.tasks.reorient.backends import physx_terms
+    from dactyl_lab.tasks.reorient.mdp.joint_damping import randomize_joint_damping_total
 
     cfg = resolved("physx", preset)
     assert set(physx_backend.newton_only_event_terms(cfg)) == {
@@ -61,7 +62,6 @@ def test_on_physx_the_newton_only_terms_get_their_physx_versions_or_are_dropped_
         "object_friction",
         "hand_friction",
         "tendon_gains",
-        "joint_damping",
         "gravity",
     }
     assert physx_backend.unsupported_event_terms(cfg) == []
@@ -71,13 +71,12 @@ def test_on_physx_the_newton_only_terms_get_their_physx_versions_or_are_dropped_
         "object_friction": "physx",
         "hand_friction": "physx",
         "tendon_gains": "physx",
-        "joint_damping": "physx",
         "gravity": "dropped",
         "object_size": "dropped",
     }
     assert cfg.events.object_friction.func is physx_terms.randomize_friction_scale
     assert cfg.events.tendon_gains.func is physx_terms.randomize_tendon_gain_scale
-    assert cfg.events.joint_damping.func is physx_terms.randomize_joint_damping_total
+    assert cfg.events.joint_damping.func is randomize_joint_damping_total  # the same term: viscous friction on both
     assert cfg.events.gravity is None and cfg.events.object_size is None
     assert cfg.events.solver_overflow is None  # Newton's MuJoCo-Warp overflow counter: nothing to read on PhysX
     assert physx_backend.newton_only_event_terms(cfg) == []

@@ -3,8 +3,7 @@
 :func:`prepare` runs when the env is built, before the simulation starts. On a PhysX backend it
 
 * puts the PhysX version of each physics term whose Newton function writes Newton / MuJoCo-Warp model data
-  (``newton_only = True``) in its place (:data:`PHYSX_TERMS`, :mod:`.physx_terms`: frictions, tendon gains, joint
-  damping);
+  (``newton_only = True``) in its place (:data:`PHYSX_TERMS`, :mod:`.physx_terms`: frictions, tendon gains);
 * drops, with one warning line each, the terms PhysX cannot represent (:data:`DROPPED_ON_PHYSX`: per-env gravity,
   the object size at run time) and their ADR parameters; and Newton's solver-overflow counter;
 * refuses, with one line naming the preset and the term (exit 2), a Newton-only term it knows neither way;
@@ -40,7 +39,6 @@ def physx_preset_of(cfg) -> str | None:
 PHYSX_TERMS: dict[str, str] = {
     "randomize_friction_scale": "randomize_friction_scale",
     "randomize_tendon_gain_scale": "randomize_tendon_gain_scale",
-    "randomize_joint_damping_total": "randomize_joint_damping_total",
 }
 """Newton term function name -> its PhysX version in :mod:`.physx_terms`."""
 

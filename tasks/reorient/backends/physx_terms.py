@@ -7,9 +7,6 @@ puts them in place of the Newton ones when the env is built on a PhysX preset.
   (OvPhysX ``*SHAPE_FRICTION_AND_RESTITUTION``, Isaac Sim PhysX ``set_material_properties``); restitution kept;
 * tendon gains (``tendon_gains``): each finger's fixed-tendon stiffness (the tendon motor's P gain on the PhysX
   hand, :mod:`dactyl_lab.assets.physx_hand`) = default x value (``set_fixed_tendon_stiffness_index``);
-* joint damping (``joint_damping``): the PhysX hand's passive joint damping is each axis' viscous friction
-  (its drives add none, :mod:`dactyl_lab.assets.physx_hand`); that of all 24 joints = nominal x value
-  (``write_joint_viscous_friction_coefficient_to_sim_index``).
 
 Material and tendon bindings live on the host (PhysX's tensor API), so these terms copy their draws to the CPU on
 a reset (Isaac Lab's stock material term does the same); nothing here runs on the step path.
@@ -109,23 +106,3 @@ class randomize_tendon_gain_scale(ManagerTermBase):
         k = self.default[ids] * draw_values(env, value, ids, (self.default.shape[1],))
         self.asset.set_fixed_tendon_stiffness_index(stiffness=k.contiguous(), env_ids=ids)
         self.asset.write_fixed_tendon_properties_to_sim_index(env_ids=ids)
-
-
-class randomize_joint_damping_total(ManagerTermBase):
-    """PhysX: the viscous friction of the asset's joints (their whole damping on the PhysX hand) = nominal x value,
-    drawn per env and joint."""
-
-    def __init__(self, cfg: EventTermCfg, env: ManagerBasedEnv):
-        super().__init__(cfg, env)
-        self.asset: Articulation = env.scene[cfg.params["asset_cfg"].name]
-        self.nominal = self.asset.data.joint_viscous_friction_coeff.torch.clone()
-
-    def __call__(
-        self, env: ManagerBasedEnv, env_ids: torch.Tensor | None, value: RandomizedValueCfg, asset_cfg: SceneEntityCfg
-    ):
-        ids = resolve_env_ids(env_ids, env.num_envs, env.device)
-        joints = torch.arange(self.asset.num_joints, device=env.device)[asset_cfg.joint_ids]
-        damping = self.nominal[ids][:, joints] * draw_values(env, value, ids, (joints.numel(),))
-        self.asset.write_joint_viscous_friction_coefficient_to_sim_index(
-            joint_viscous_friction_coeff=damping, joint_ids=joints, env_ids=ids
-        )

@@ -1,9 +1,10 @@
 """Joint damping randomization on the total damping of every hand joint (arXiv 1808.00177, Table 1: logU[0.3, 3]).
 
 The hand's whole joint damping is the asset's passive damping (the MJCF's ``damping``, Newton ``joint_damping``,
-MuJoCo ``dof_damping``): the 16 joint servos have no drive damping (``assets/scene.py``: ``damping=0``), and the
-8 coupled J1/J2 joints have no servo at all. So one scale per joint of the passive damping randomizes the total,
-on all 24 joints, exactly as the MuJoCo stand-in hand sees it.
+MuJoCo ``dof_damping``; on PhysX each axis' viscous friction, :mod:`dactyl_lab.assets.physx_hand`): the 16 joint
+servos have no drive damping (``assets/scene.py``: ``damping=0``), and the 8 coupled J1/J2 joints have no servo at
+all. So one scale per joint of the passive damping randomizes the total, on all 24 joints, exactly as the MuJoCo
+stand-in hand sees it; Isaac Lab's ``joint_viscous_friction_coeff`` is that damping on Newton and on PhysX alike.
 """
 
 from __future__ import annotations
@@ -28,10 +29,6 @@ class randomize_joint_damping_total(ManagerTermBase):
 
     Refuses an asset whose servos add drive damping: the total would no longer be what is randomized."""
 
-    newton_only = True
-    """The passive damping is Newton's; the PhysX hand carries its damping on the drives
-    (:class:`dactyl_lab.tasks.reorient.backends.physx_terms.randomize_joint_damping_total`)."""
-
     def __init__(self, cfg: EventTermCfg, env: ManagerBasedEnv):
         super().__init__(cfg, env)
         self.asset: Articulation = env.scene[cfg.params["asset_cfg"].name]
@@ -41,7 +38,7 @@ class randomize_joint_damping_total(ManagerTermBase):
             raise ValueError(
                 "randomize_joint_damping_total scales the passive joint damping as the whole damping, but the "
                 f"asset {cfg.params['asset_cfg'].name!r} has servo (drive) damping too; set the implicit actuators' "
-                "damping=0.0 (dactyl_lab.assets.scene.shadow_hand_cfg does)"
+                "damping=0.0 (dactyl_lab.assets.scene.joint_motors_actuator does)"
             )
 
     def __call__(
