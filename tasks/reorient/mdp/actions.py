@@ -147,8 +147,11 @@ class RelativeMotorTargetAction(ActionTerm):
     def motor_positions(self, env_ids: Sequence[int] | slice = slice(None)) -> torch.Tensor:
         """Current motor coordinates [rad]: joint motors read their joint, tendons sum J1 + J2."""
         joint_pos = self._asset.data.joint_pos.torch[env_ids]
-        tendon_pos = joint_pos[:, self._tendon_joint_ids].sum(dim=-1)
-        return torch.cat((joint_pos[:, self._joint_ids], tendon_pos), dim=-1)
+        return torch.cat((joint_pos[:, self._joint_ids], self._tendon_lengths(joint_pos)), dim=-1)
+
+    def _tendon_lengths(self, joint_pos: torch.Tensor) -> torch.Tensor:
+        """Each tendon's coordinate J1 + J2 [rad] from joint positions (n, joints)."""
+        return joint_pos[:, self._tendon_joint_ids].sum(dim=-1)
 
     def motor_limits(self, env_ids: Sequence[int] | slice = slice(None)) -> tuple[torch.Tensor, torch.Tensor]:
         """(low, high) [rad] per env and motor, the limits in force now (randomized ones included)."""
@@ -200,7 +203,7 @@ class RelativeMotorTargetAction(ActionTerm):
         """Tendon targets moved to within ``cap / stiffness`` of each tendon's length (J1 + J2) now: the servo's
         spring force ``stiffness * (target - length)`` starts each physics step at most at its cap, as MuJoCo's
         force range clamps it (the stiffness in force now, randomized gains included)."""
-        length = self._asset.data.joint_pos.torch[:, self._tendon_joint_ids].sum(dim=-1)
+        length = self._tendon_lengths(self._asset.data.joint_pos.torch)
         stiffness = self._asset.data.fixed_tendon_stiffness.torch[:, self._tendon_ids]
         band = self._tendon_force_cap / stiffness.clamp_min(1e-6)
         return length + (targets - length).clamp(-band, band)
