@@ -120,8 +120,8 @@ def test_newton_only_terms_are_identifiable():
         "hand_friction",
         "tendon_gains",
         "gravity",
-        "joint_damping",
     }
     for preset in _presets():
         flagged = {name for name, t in _terms(preset.events).items() if getattr(t.func, "newton_only", False)}
         assert newton_model_writers <= flagged <= set(PHYSICS_RANGES)
+        assert "joint_damping" not in flagged  # Isaac Lab's viscous-friction API: one term on Newton and PhysX
